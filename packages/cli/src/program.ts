@@ -1,0 +1,54 @@
+import { createRequire } from 'node:module';
+
+import { Command, CommanderError } from 'commander';
+
+import { ExitCode } from '@modelhub/core';
+
+import { processIo, reportError, type Io } from './output/error-boundary.ts';
+
+const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** Options every command accepts (the CLI contract in design.md). */
+export interface GlobalOptions {
+  endpoint?: string;
+  token?: string;
+  cacheDir?: string;
+  offline?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Builds the `hub` command tree. Commands are added by their own modules as they land. */
+export function buildProgram(io: Io): Command {
+  const program = new Command('hub')
+    .description('Pull pretrained models, fit a new output head on your data, and share it back.')
+    .version(pkg.version, '-V, --version', 'print the modelhub version')
+    .option(
+      '--endpoint <url>',
+      'registry URL (env HUB_ENDPOINT, HF_ENDPOINT; default https://huggingface.co)',
+    )
+    .option('--token <token>', 'access token (env HUB_TOKEN, HF_TOKEN)')
+    .option('--cache-dir <dir>', 'model cache folder (env HUB_CACHE, HF_HUB_CACHE)')
+    .option('--offline', 'use the cache only; never touch the network (env HUB_OFFLINE=1, HF_HUB_OFFLINE=1)')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--quiet', 'print nothing but results and errors')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .exitOverride();
+  return program;
+}
+
+/** Runs the CLI with `argv` (without the node and script paths) and returns the exit code. */
+export async function runCli(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are "errors" to commander; usage mistakes already printed their message.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    return reportError(error, io, argv.includes('--json'));
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Process exit codes of the `hub` command (the CLI contract in design.md).
+ * Scripts depend on these numbers; never renumber them.
+ */
+export const ExitCode = {
+  ok: 0,
+  usage: 1,
+  notFound: 2,
+  integrity: 3,
+  auth: 4,
+  network: 5,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * Every stable error code, with the exit code it maps to. A code names what happened, never where
+ * it happened, so the same code can be raised by the client, the registry or the trainer.
+ */
+export const errorCodes = {
+  INVALID_ARGUMENT: ExitCode.usage,
+  INVALID_MODEL_REF: ExitCode.usage,
+  INVALID_MANIFEST: ExitCode.usage,
+  INVALID_INPUT: ExitCode.usage,
+  INVALID_DATASET: ExitCode.usage,
+  UNSUPPORTED_MODEL: ExitCode.usage,
+  BACKEND_UNAVAILABLE: ExitCode.usage,
+  CONFLICT: ExitCode.usage,
+  DISK_FULL: ExitCode.usage,
+  PAYLOAD_TOO_LARGE: ExitCode.usage,
+  REPO_NOT_FOUND: ExitCode.notFound,
+  REVISION_NOT_FOUND: ExitCode.notFound,
+  ENTRY_NOT_FOUND: ExitCode.notFound,
+  ALIAS_NOT_FOUND: ExitCode.notFound,
+  NOT_IN_CACHE: ExitCode.notFound,
+  INTEGRITY_MISMATCH: ExitCode.integrity,
+  LOCKFILE_DRIFT: ExitCode.integrity,
+  AUTH_REQUIRED: ExitCode.auth,
+  AUTH_INVALID_TOKEN: ExitCode.auth,
+  AUTH_FORBIDDEN: ExitCode.auth,
+  NETWORK_ERROR: ExitCode.network,
+  NETWORK_TIMEOUT: ExitCode.network,
+  HTTP_ERROR: ExitCode.network,
+  OFFLINE: ExitCode.network,
+  INTERNAL: ExitCode.usage,
+} as const satisfies Record<string, ExitCode>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** The exit code the CLI uses for an error code. */
+export function exitCodeFor(code: ErrorCode): ExitCode {
+  return errorCodes[code];
+}

@@ -1,0 +1,35 @@
+/**
+ * @packageDocumentation
+ * Domain types shared by every modelhub package: model references, file entries, the head
+ * manifest, the preprocessing spec, the FeatureExtractor contract, errors with stable codes,
+ * and hashing. It knows no backend and no transport.
+ */
+export { ExitCode, errorCodes, exitCodeFor } from './errors/error-codes.ts';
+export type { ErrorCode } from './errors/error-codes.ts';
+export { ModelhubError, isModelhubError } from './errors/modelhub-error.ts';
+export type { ModelhubErrorOptions } from './errors/modelhub-error.ts';
+
+export { parseModelRef, formatModelRef, repoId, isCommitSha } from './model-ref/model-ref.ts';
+export type { ModelRef, RepoRef, AliasRef } from './model-ref/model-ref.ts';
+
+export { FileEntrySchema, blobIdOf } from './files/file-entry.ts';
+export type { FileEntry } from './files/file-entry.ts';
+export { assertSafeRepoPath } from './files/safe-path.ts';
+
+export { sha256 } from './hashing/sha256.ts';
+export { gitBlobSha1, createGitBlobHash } from './hashing/git-blob-sha1.ts';
+export { hashFile } from './hashing/hash-file.ts';
+export type { FileHashes } from './hashing/hash-file.ts';
+export { lfsPointer } from './hashing/lfs-pointer.ts';
+
+export { PreprocessSpecSchema } from './preprocess/preprocess-spec.ts';
+export type { PreprocessSpec } from './preprocess/preprocess-spec.ts';
+export { HeadManifestSchema, FeatureTapSchema, parseHeadManifest } from './manifest/head-manifest.ts';
+export type { HeadManifest, FeatureTap } from './manifest/head-manifest.ts';
+
+export type {
+  FeatureExtractor,
+  ImageInput,
+  EmbedResult,
+  EmbedFailure,
+} from './features/feature-extractor.ts';

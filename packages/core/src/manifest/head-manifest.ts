@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+import { ModelhubError } from '../errors/modelhub-error.ts';
+import { PreprocessSpecSchema } from '../preprocess/preprocess-spec.ts';
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a 64-digit lowercase hex sha256');
+const commitSha = z.string().regex(/^[0-9a-f]{40}$/, 'a 40-digit lowercase hex commit sha');
+
+/** How a feature vector is taken from the backbone. */
+export const FeatureTapSchema = z.object({
+  /** ONNX tensor name, or TF.js layer / node name. */
+  tensor: z.string().min(1),
+  /** Runtime format of the backbone the tap belongs to. */
+  runtime: z.enum(['onnx', 'tfjs-layers', 'tfjs-graph']),
+  /** How a tensor of rank > 2 becomes a vector. */
+  pooling: z.enum(['none', 'avg', 'mean', 'cls', 'flatten']),
+  /** Length of the feature vector. */
+  dim: z.number().int().positive(),
+});
+
+export type FeatureTap = z.infer<typeof FeatureTapSchema>;
+
+/**
+ * `modelhub.json` of a head: everything needed to rebuild the exact classifier elsewhere. The base
+ * model is pinned by commit and by the sha256 of every file, so a changed backbone refuses to load.
+ */
+export const HeadManifestSchema = z.object({
+  format: z.literal('modelhub-head'),
+  formatVersion: z.literal(1),
+  task: z.literal('image-classification'),
+  base: z.object({
+    endpoint: z.string().url(),
+    repo: z.string().regex(/^[^/]+\/[^/]+$/, 'namespace/name'),
+    commit: commitSha,
+    files: z
+      .array(z.object({ path: z.string().min(1), size: z.number().int().nonnegative(), sha256: sha256Hex }))
+      .min(1),
+  }),
+  feature: FeatureTapSchema,
+  preprocessing: PreprocessSpecSchema,
+  labels: z.array(z.string().min(1)).min(2),
+  head: z.object({
+    type: z.enum(['linear', 'mlp']),
+    hidden: z.array(z.number().int().positive()),
+    file: z.string().min(1),
+    sha256: sha256Hex,
+    opset: z.number().int().positive(),
+  }),
+  training: z.record(z.string(), z.unknown()),
+  dataset: z.object({
+    manifestSha256: sha256Hex,
+    perClass: z.record(z.string(), z.number().int().nonnegative()),
+  }),
+  metrics: z.record(z.string(), z.unknown()),
+  createdAt: z.string().datetime(),
+  createdBy: z.string(),
+});
+
+export type HeadManifest = z.infer<typeof HeadManifestSchema>;
+
+/** Validates untrusted JSON as a head manifest, with an error that lists every problem. */
+export function parseHeadManifest(json: unknown, source = 'modelhub.json'): HeadManifest {
+  const result = HeadManifestSchema.safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ModelhubError(
+      'INVALID_MANIFEST',
+      `${source} is not a valid head manifest:\n  ${problems.join('\n  ')}`,
+      {
+        hint: 'Re-create the head with `hub train`, or fix the listed fields.',
+        details: { source, problems },
+      },
+    );
+  }
+  return result.data;
+}

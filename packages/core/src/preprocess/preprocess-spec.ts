@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * Fully resolved image preprocessing: every default written out, so a head trained on one machine
+ * sees the same tensors on another. Read from a model's own config files (see design.md) and
+ * recorded in every head manifest.
+ */
+export const PreprocessSpecSchema = z.object({
+  /** Where the values came from, e.g. `preprocessor_config.json` or `preset:mobilenet-tfjs`. */
+  source: z.string(),
+  decode: z.object({
+    /** Rotate by EXIF orientation before anything else. */
+    exifOrient: z.boolean(),
+    /** Channel order the model expects. */
+    color: z.enum(['rgb', 'bgr', 'gray']),
+    /** How transparent pixels are flattened. */
+    alpha: z.enum(['white', 'black']),
+  }),
+  resize: z.object({
+    mode: z.enum(['exact', 'shortest_edge', 'longest_edge', 'fit_height', 'none']),
+    height: z.number().int().positive(),
+    width: z.number().int().positive(),
+    resample: z.enum(['nearest', 'bilinear', 'bicubic', 'lanczos']),
+    antialias: z.boolean(),
+  }),
+  crop: z.object({
+    mode: z.enum(['center', 'none']),
+    height: z.number().int().positive(),
+    width: z.number().int().positive(),
+  }),
+  /** Pad on the right/bottom up to this size (text recognisers take a fixed-width strip). */
+  pad: z
+    .object({ height: z.number().int().positive(), width: z.number().int().positive(), value: z.number() })
+    .nullable(),
+  /** `x * scale + offset`, applied to 0–255 pixel values before normalisation. */
+  rescale: z.object({ scale: z.number(), offset: z.number() }),
+  /** Per-channel `(x - mean) / std`, or null for none. */
+  normalize: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).nullable(),
+  layout: z.enum(['NCHW', 'NHWC']),
+  dtype: z.literal('float32'),
+});
+
+export type PreprocessSpec = z.infer<typeof PreprocessSpecSchema>;

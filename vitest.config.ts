@@ -1,0 +1,34 @@
+import { defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+// Sibling packages resolve to their TypeScript sources through the "@modelhub/source" export
+// condition; Vite replaces (not extends) the default conditions when given some, so keep them.
+const conditions = ['@modelhub/source', ...defaultServerConditions];
+
+/** Tests that need real models, data sets or minutes of CPU: a named suite that CI still runs. */
+const slow = ['packages/*/test/**/*.slow.test.ts'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@modelhub/source'] } },
+  test: {
+    clearMocks: true,
+    restoreMocks: true,
+    pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+          exclude: slow,
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'slow', include: slow, testTimeout: 600_000, hookTimeout: 600_000 },
+      },
+    ],
+  },
+});
