@@ -18,7 +18,16 @@ export interface GlobalOptions {
   quiet?: boolean;
 }
 
-/** Builds the `hub` command tree. Commands are added by their own modules as they land. */
+/**
+ * Adds one command (or a group) to the program. Each lives in `commands/<name>.ts` and reads the
+ * global options with `program.opts<GlobalOptions>()` inside its action.
+ */
+export type CommandRegistrar = (program: Command, io: Io) => void;
+
+// One line per command module; keep this list in the order `hub --help` should show them.
+const commands: readonly CommandRegistrar[] = [];
+
+/** Builds the `hub` command tree. */
 export function buildProgram(io: Io): Command {
   const program = new Command('hub')
     .description('Pull pretrained models, fit a new output head on your data, and share it back.')
@@ -35,6 +44,9 @@ export function buildProgram(io: Io): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .exitOverride();
+  for (const register of commands) {
+    register(program, io);
+  }
   return program;
 }
 
