@@ -33,3 +33,11 @@ export type {
   EmbedResult,
   EmbedFailure,
 } from './features/feature-extractor.ts';
+export type {
+  ModelAdapter,
+  AdapterOptions,
+  ModelInspection,
+  FeatureCandidate,
+  TensorInfo,
+  OriginalPrediction,
+} from './features/model-adapter.ts';

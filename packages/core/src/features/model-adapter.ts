@@ -1,0 +1,66 @@
+import type { FeatureExtractor, ImageInput } from './feature-extractor.ts';
+import type { FeatureTap } from '../manifest/head-manifest.ts';
+import type { PreprocessSpec } from '../preprocess/preprocess-spec.ts';
+
+/** A graph input or output as the runtime reports it; symbolic dims are strings. */
+export interface TensorInfo {
+  readonly name: string;
+  readonly shape: ReadonlyArray<number | string>;
+  readonly dtype: string;
+}
+
+/** A tensor that could serve as the feature tap, with why it was proposed. */
+export interface FeatureCandidate {
+  readonly tensor: string;
+  readonly dim: number;
+  readonly pooling: FeatureTap['pooling'];
+  readonly reason: string;
+}
+
+/** What `hub inspect` shows about a model folder. */
+export interface ModelInspection {
+  readonly format: FeatureTap['runtime'];
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  readonly candidates: readonly FeatureCandidate[];
+  /** The tap `loadFeatureExtractor` would use with the same options. */
+  readonly chosen: FeatureCandidate | undefined;
+  readonly preprocess: PreprocessSpec;
+  readonly warnings: readonly string[];
+}
+
+/** Options shared by every adapter entry point. */
+export interface AdapterOptions {
+  /** Shown in errors and recorded in heads, e.g. `modelhub/ppocr-rec@<commit>`. */
+  readonly modelId: string;
+  /** Tap this tensor / layer instead of the one found automatically (`--layer`). */
+  readonly layer?: string;
+  /** Use this preprocessing instead of the one resolved from the model's files. */
+  readonly preprocess?: PreprocessSpec;
+  /** Folder where derived artifacts (edited graphs) are cached. */
+  readonly workDir: string;
+}
+
+/** One input's scores from the model's original output layer. */
+export interface OriginalPrediction {
+  readonly input: string;
+  readonly top: ReadonlyArray<{ readonly label: string; readonly index: number; readonly score: number }>;
+}
+
+/**
+ * A backend that turns a pulled model folder into features. The CLI holds a typed map of lazily
+ * imported adapters, so a broken native runtime only fails when its format is used.
+ */
+export interface ModelAdapter {
+  readonly format: 'onnx' | 'tfjs';
+  /** True when this adapter can load the folder (e.g. it holds `*.onnx`, or a TF.js `model.json`). */
+  detect(modelDir: string): Promise<boolean>;
+  inspect(modelDir: string, options: AdapterOptions): Promise<ModelInspection>;
+  loadFeatureExtractor(modelDir: string, options: AdapterOptions): Promise<FeatureExtractor>;
+  /** Runs the full model with its original head (sanity check against the publisher's outputs). */
+  predictOriginal(
+    modelDir: string,
+    inputs: readonly ImageInput[],
+    options: AdapterOptions & { readonly topK: number },
+  ): Promise<OriginalPrediction[]>;
+}
