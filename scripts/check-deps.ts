@@ -1,5 +1,5 @@
 // Fails when a package depends on, or imports, another package against the arrows in
-// docs (design.md "Packages"): arrows never point sideways or up. It cross-checks three places:
+// design.md ("Packages", plus @modelhub/vision: image decoding shared by both adapters and the trainer): arrows never point sideways or up. It cross-checks three places:
 // package.json dependencies, tsconfig.build.json references, and the imports in the sources.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -7,13 +7,14 @@ import { join, relative, resolve } from 'node:path';
 const allowed: Record<string, readonly string[]> = {
   core: [],
   onnx: ['core'],
+  vision: ['core'],
   client: ['core'],
   registry: ['core'],
-  'adapter-onnx': ['core', 'onnx'],
-  'adapter-tfjs': ['core', 'onnx'],
-  trainer: ['core', 'onnx'],
+  'adapter-onnx': ['core', 'onnx', 'vision'],
+  'adapter-tfjs': ['core', 'onnx', 'vision'],
+  trainer: ['core', 'onnx', 'vision'],
   testing: ['core', 'registry'],
-  cli: ['core', 'onnx', 'client', 'registry', 'adapter-onnx', 'adapter-tfjs', 'trainer'],
+  cli: ['core', 'onnx', 'vision', 'client', 'registry', 'adapter-onnx', 'adapter-tfjs', 'trainer'],
 };
 // Tests may also use the private test helpers.
 const testOnly = ['testing'];
