@@ -1,6 +1,11 @@
 /**
  * @packageDocumentation
- * Test helpers: fixture models from npm packages, a real registry on port 0
- * Nothing is exported yet: this package is built by its own issue.
+ * Test helpers (private, devDependency only): fixture models built from npm packages, the MNIST
+ * digits as image folders, and a real registry on port 0.
  */
-export {};
+export { ensureFixtures, fixturesRoot } from './fixtures/ensure-fixtures.ts';
+export type { FixtureSet, FixtureModel } from './fixtures/ensure-fixtures.ts';
+export { fixtureModels } from './fixtures/fixture-models.ts';
+export type { FixtureModelName, FixtureFormat, FixtureModelSpec } from './fixtures/fixture-models.ts';
+export { readUmdExport } from './fixtures/umd-literal.ts';
+export type { LiteralValue } from './fixtures/umd-literal.ts';
