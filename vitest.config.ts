@@ -15,6 +15,7 @@ export default defineConfig({
     clearMocks: true,
     restoreMocks: true,
     pool: 'forks',
+    globalSetup: ['./scripts/vitest-global-setup.ts'],
     projects: [
       {
         extends: true,
