@@ -1,6 +1,15 @@
 /**
  * @packageDocumentation
- * Image decoding and preprocessing resolved from a model's own config files.
- * Nothing is exported yet: this package is built by the adapters issue.
+ * Image decoding (sharp) and model preprocessing resolved from a model's own config files: shared
+ * by the ONNX and TF.js adapters and the trainer.
  */
-export {};
+export { decodeImage } from './decode/decode-image.ts';
+export type { DecodedImage, DecodeOptions } from './decode/decode-image.ts';
+export { decodeBatch } from './decode/decode-batch.ts';
+export type { DecodeBatchOptions, DecodeBatchResult } from './decode/decode-batch.ts';
+export { decodeGrayPixels, grayPixelsSpec } from './decode/decode-gray-pixels.ts';
+export { describeInput } from './decode/describe-input.ts';
+export { resizeTarget, specChannels, specOutputDims } from './decode/resize-target.ts';
+export { resolvePreprocess } from './preprocess/resolve-preprocess.ts';
+export type { PreprocessHints, ResolvedPreprocess } from './preprocess/resolve-preprocess.ts';
+export { familyPresets, presetNames } from './preprocess/family-presets.ts';

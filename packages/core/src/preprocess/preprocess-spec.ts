@@ -22,6 +22,12 @@ export const PreprocessSpecSchema = z.object({
     width: z.number().int().positive(),
     resample: z.enum(['nearest', 'bilinear', 'bicubic', 'lanczos']),
     antialias: z.boolean(),
+    /**
+     * Only for `antialias: false` bilinear: sample with TF's `alignCorners` grid (corner pixels map
+     * to corner pixels), as `tf.image.resizeBilinear(x, size, true)` in nsfwjs does. Absent = false
+     * (half-pixel centres).
+     */
+    alignCorners: z.boolean().optional(),
   }),
   crop: z.object({
     mode: z.enum(['center', 'none']),
