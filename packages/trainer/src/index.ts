@@ -1,6 +1,33 @@
 /**
  * @packageDocumentation
- * Fit a fresh output head on local data, with honest metrics and a portable head artifact
- * Nothing is exported yet: this package is built by its own issue.
+ * Fit a fresh output head on local data, with honest metrics and a portable head artifact:
+ * dataset scanning and stratified splits, a feature cache, softmax-regression and MLP heads,
+ * classification metrics, and the `head.onnx` + `modelhub.json` + `README.md` writer.
  */
-export {};
+export { scanDataset } from './dataset/scan-dataset.ts';
+export type { ScanDatasetOptions } from './dataset/scan-dataset.ts';
+export type { Dataset, DatasetItem, SkippedFile } from './dataset/dataset.ts';
+export { datasetManifestHash } from './dataset/dataset-manifest-hash.ts';
+export { stratifiedSplit, balancedClassWeights } from './dataset/stratified-split.ts';
+export type { Split } from './dataset/stratified-split.ts';
+export { compareLabels } from './dataset/compare-labels.ts';
+
+export { SeededRandom } from './random/seeded-random.ts';
+
+export { FeatureCache, featureNamespace } from './cache/feature-cache.ts';
+export type { FeatureSource } from './cache/feature-cache.ts';
+export { embedItems } from './cache/embed-items.ts';
+export type { EmbedItem, EmbedItemsOptions, EmbedItemsResult, EmbedProgress } from './cache/embed-items.ts';
+export { rawPixelExtractor } from './features/raw-pixel-extractor.ts';
+
+export { trainHead } from './fit/train-head.ts';
+export type { LabelledFeatures, TrainHeadOptions, TrainedHead } from './fit/train-head.ts';
+export type { EpochRecord, StopReason } from './fit/fit-types.ts';
+export { forwardLayers, argmaxRows } from './fit/dense-layer.ts';
+export type { DenseLayer, HeadOutput, Activation } from './fit/dense-layer.ts';
+export type { Standardizer } from './fit/standardizer.ts';
+
+export { classificationMetrics } from './metrics/classification-metrics.ts';
+export type { ClassificationMetrics, ClassMetrics } from './metrics/classification-metrics.ts';
+export { formatMetrics, formatConfusionTable } from './metrics/format-metrics.ts';
+export { confusionMatrixSvg } from './metrics/confusion-svg.ts';

@@ -10,8 +10,11 @@ const commitSha = z.string().regex(/^[0-9a-f]{40}$/, 'a 40-digit lowercase hex c
 export const FeatureTapSchema = z.object({
   /** ONNX tensor name, or TF.js layer / node name. */
   tensor: z.string().min(1),
-  /** Runtime format of the backbone the tap belongs to. */
-  runtime: z.enum(['onnx', 'tfjs-layers', 'tfjs-graph']),
+  /**
+   * Runtime format of the backbone the tap belongs to; `pixels` is the no-backbone baseline (the
+   * decoded image itself is the feature vector).
+   */
+  runtime: z.enum(['onnx', 'tfjs-layers', 'tfjs-graph', 'pixels']),
   /** How a tensor of rank > 2 becomes a vector. */
   pooling: z.enum(['none', 'avg', 'mean', 'cls', 'flatten']),
   /** Length of the feature vector. */

@@ -1,0 +1,43 @@
+import type { ClassificationMetrics } from './classification-metrics.ts';
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+
+/** The confusion matrix as a fixed-width text table (rows: true label, columns: predicted). */
+export function formatConfusionTable(m: ClassificationMetrics): string {
+  const names = m.labels.map((l) => (l.length > 12 ? `${l.slice(0, 11)}…` : l));
+  const cellWidth = Math.max(
+    4,
+    ...names.map((l) => l.length),
+    ...m.confusion.flat().map((v) => String(v).length),
+  );
+  const rowHead = Math.max('true \\ pred'.length, ...names.map((l) => l.length));
+  const lines = [`${'true \\ pred'.padEnd(rowHead)} ${names.map((l) => l.padStart(cellWidth)).join(' ')}`];
+  m.confusion.forEach((row, i) => {
+    lines.push(
+      `${(names[i] ?? '').padEnd(rowHead)} ${row.map((v) => String(v).padStart(cellWidth)).join(' ')}`,
+    );
+  });
+  return lines.join('\n');
+}
+
+/** The human summary printed by `hub eval` and at the end of `hub train`. */
+export function formatMetrics(m: ClassificationMetrics, title = 'validation'): string {
+  const lines = [
+    `${title}: ${m.count} examples, accuracy ${pct(m.accuracy)}, macro-F1 ${m.macroF1.toFixed(3)}` +
+      (m.logLoss === undefined ? '' : `, log-loss ${m.logLoss.toFixed(4)}`),
+    `majority-class baseline ("${m.majorityBaseline.label}"): ${pct(m.majorityBaseline.accuracy)}`,
+    '',
+    `${'label'.padEnd(14)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'f1'.padStart(6)} ${'support'.padStart(7)}`,
+    ...m.perClass.map(
+      (c) =>
+        `${c.label.slice(0, 14).padEnd(14)} ${c.precision.toFixed(3).padStart(9)} ${c.recall.toFixed(3).padStart(7)} ${c.f1.toFixed(3).padStart(6)} ${String(c.support).padStart(7)}`,
+    ),
+    '',
+    'confusion matrix (rows: true, columns: predicted)',
+    formatConfusionTable(m),
+  ];
+  for (const w of m.warnings) {
+    lines.push(`warning: ${w}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
