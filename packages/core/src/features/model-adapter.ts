@@ -25,7 +25,8 @@ export interface ModelInspection {
   readonly candidates: readonly FeatureCandidate[];
   /** The tap `loadFeatureExtractor` would use with the same options. */
   readonly chosen: FeatureCandidate | undefined;
-  readonly preprocess: PreprocessSpec;
+  /** The resolved preprocessing, or null when none applies (e.g. a non-image model such as audio). */
+  readonly preprocess: PreprocessSpec | null;
   readonly warnings: readonly string[];
 }
 
@@ -39,6 +40,10 @@ export interface AdapterOptions {
   readonly preprocess?: PreprocessSpec;
   /** Folder where derived artifacts (edited graphs) are cached. */
   readonly workDir: string;
+  /** How a tap of rank > 2 becomes a vector; default: `avg` for rank 4, `mean` for rank 3. */
+  readonly pooling?: FeatureTap['pooling'];
+  /** Images per inference call; default chosen by the adapter. */
+  readonly batchSize?: number;
 }
 
 /** One input's scores from the model's original output layer. */
