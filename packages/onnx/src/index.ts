@@ -14,4 +14,18 @@ export type {
   OnnxValueInfo,
   TensorHeader,
 } from './model/onnx-model.ts';
+export { buildOnnxModel, tensorBytes } from './model/build-model.ts';
+export type {
+  ModelSpec,
+  NodeSpec,
+  TensorSpec,
+  TensorValues,
+  ValueInfoSpec,
+  AttributeValue,
+} from './model/build-model.ts';
 export { DataType, dataTypeName } from './model/fields.ts';
+export { addGraphOutputs } from './edit/add-graph-outputs.ts';
+export { writeTappedModel, externalDataFiles, readModelFile } from './edit/tapped-model.ts';
+export type { TappedModel } from './edit/tapped-model.ts';
+export { findFeatureTaps, chooseFeatureTap, suggestLayers } from './tap/find-feature-taps.ts';
+export type { TapCandidate } from './tap/find-feature-taps.ts';

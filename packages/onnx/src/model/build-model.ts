@@ -1,0 +1,179 @@
+import { WireWriter } from '../wire/wire.ts';
+import {
+  AttributeField,
+  AttributeType,
+  DataType,
+  DimensionField,
+  GraphField,
+  ModelField,
+  NodeField,
+  OperatorSetIdField,
+  ShapeField,
+  StringStringEntryField,
+  TensorField,
+  TypeField,
+  TypeTensorField,
+  ValueInfoField,
+} from './fields.ts';
+
+/** Values of a tensor; the typed array decides nothing, `dataType` does. */
+export type TensorValues = Float32Array | Int8Array | Uint8Array | Int32Array | BigInt64Array;
+
+export interface TensorSpec {
+  readonly name: string;
+  readonly dims: readonly number[];
+  /** A TensorProto.DataType value (see `DataType`). */
+  readonly dataType: number;
+  readonly values: TensorValues;
+  /** Store the values in an external file instead (the caller writes the bytes there). */
+  readonly external?: { readonly location: string; readonly offset: number };
+}
+
+export type AttributeValue =
+  number | readonly number[] | string | { readonly float: number } | { readonly tensor: TensorSpec };
+
+export interface NodeSpec {
+  readonly opType: string;
+  readonly name?: string;
+  readonly domain?: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  /** Integers, integer lists, strings, floats (`{ float }`) or tensors (`{ tensor }`). */
+  readonly attributes?: Readonly<Record<string, AttributeValue>>;
+}
+
+export interface ValueInfoSpec {
+  readonly name: string;
+  readonly elemType?: number;
+  readonly dims?: ReadonlyArray<number | string>;
+}
+
+export interface ModelSpec {
+  readonly irVersion?: number;
+  readonly opsets?: Readonly<Record<string, number>>;
+  readonly graphName?: string;
+  readonly nodes: readonly NodeSpec[];
+  readonly initializers?: readonly TensorSpec[];
+  readonly inputs: readonly ValueInfoSpec[];
+  readonly outputs: readonly ValueInfoSpec[];
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** Little-endian bytes of a typed array (a copy). */
+export function tensorBytes(values: TensorValues): Uint8Array {
+  const out = new Uint8Array(values.byteLength);
+  const view = new DataView(out.buffer);
+  if (values instanceof Float32Array) {
+    values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  } else if (values instanceof Int32Array) {
+    values.forEach((v, i) => view.setInt32(i * 4, v, true));
+  } else if (values instanceof BigInt64Array) {
+    values.forEach((v, i) => view.setBigInt64(i * 8, v, true));
+  } else {
+    out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+  return out;
+}
+
+export function writeTensor(w: WireWriter, t: TensorSpec): void {
+  w.packedInts(TensorField.dims, t.dims);
+  w.int(TensorField.dataType, t.dataType);
+  w.string(TensorField.name, t.name);
+  if (t.external === undefined) {
+    w.bytes(TensorField.rawData, tensorBytes(t.values));
+    return;
+  }
+  const entries: Array<[string, string]> = [
+    ['location', t.external.location],
+    ['offset', String(t.external.offset)],
+    ['length', String(t.values.byteLength)],
+  ];
+  for (const [key, value] of entries) {
+    w.message(TensorField.externalData, (e) =>
+      e.string(StringStringEntryField.key, key).string(StringStringEntryField.value, value),
+    );
+  }
+  w.int(TensorField.dataLocation, 1);
+}
+
+export function writeValueInfo(w: WireWriter, v: ValueInfoSpec): void {
+  w.string(ValueInfoField.name, v.name);
+  if (v.elemType === undefined) {
+    return;
+  }
+  const { elemType, dims } = v;
+  w.message(ValueInfoField.type, (type) =>
+    type.message(TypeField.tensorType, (tensor) => {
+      tensor.int(TypeTensorField.elemType, elemType);
+      if (dims !== undefined) {
+        tensor.message(TypeTensorField.shape, (shape) => {
+          for (const d of dims) {
+            shape.message(ShapeField.dim, (dim) =>
+              typeof d === 'number'
+                ? dim.int(DimensionField.dimValue, d)
+                : dim.string(DimensionField.dimParam, d),
+            );
+          }
+        });
+      }
+    }),
+  );
+}
+
+function writeAttribute(w: WireWriter, name: string, value: AttributeValue): void {
+  w.string(AttributeField.name, name);
+  if (typeof value === 'number') {
+    w.int(AttributeField.i, value).int(AttributeField.type, AttributeType.int);
+  } else if (typeof value === 'string') {
+    w.string(AttributeField.s, value).int(AttributeField.type, AttributeType.string);
+  } else if ('float' in value) {
+    w.float(AttributeField.f, value.float).int(AttributeField.type, AttributeType.float);
+  } else if ('tensor' in value) {
+    w.message(AttributeField.t, (t) => writeTensor(t, value.tensor)).int(
+      AttributeField.type,
+      AttributeType.tensor,
+    );
+  } else {
+    w.packedInts(AttributeField.ints, value).int(AttributeField.type, AttributeType.ints);
+  }
+}
+
+export function writeNode(w: WireWriter, n: NodeSpec): void {
+  n.inputs.forEach((i) => w.string(NodeField.input, i));
+  n.outputs.forEach((o) => w.string(NodeField.output, o));
+  w.string(NodeField.name, n.name ?? '');
+  w.string(NodeField.opType, n.opType);
+  for (const [name, value] of Object.entries(n.attributes ?? {})) {
+    w.message(NodeField.attribute, (a) => writeAttribute(a, name, value));
+  }
+  if (n.domain !== undefined && n.domain !== '') {
+    w.string(NodeField.domain, n.domain);
+  }
+}
+
+/** Writes a whole ONNX model from a small description (tests, head graphs, fused models). */
+export function buildOnnxModel(spec: ModelSpec): Uint8Array {
+  const graph = new WireWriter();
+  spec.nodes.forEach((n) => graph.message(GraphField.node, (w) => writeNode(w, n)));
+  graph.string(GraphField.name, spec.graphName ?? 'graph');
+  (spec.initializers ?? []).forEach((t) => graph.message(GraphField.initializer, (w) => writeTensor(w, t)));
+  spec.inputs.forEach((v) => graph.message(GraphField.input, (w) => writeValueInfo(w, v)));
+  spec.outputs.forEach((v) => graph.message(GraphField.output, (w) => writeValueInfo(w, v)));
+  const model = new WireWriter();
+  model.int(ModelField.irVersion, spec.irVersion ?? 8);
+  model.string(ModelField.producerName, 'modelhub');
+  model.bytes(ModelField.graph, graph.finish());
+  for (const [domain, version] of Object.entries(spec.opsets ?? { '': 13 })) {
+    model.message(ModelField.opsetImport, (o) =>
+      o.string(OperatorSetIdField.domain, domain).int(OperatorSetIdField.version, version),
+    );
+  }
+  for (const [key, value] of Object.entries(spec.metadata ?? {})) {
+    model.message(ModelField.metadataProps, (e) =>
+      e.string(StringStringEntryField.key, key).string(StringStringEntryField.value, value),
+    );
+  }
+  return model.finish();
+}
+
+export { DataType };
