@@ -31,3 +31,21 @@ export { classificationMetrics } from './metrics/classification-metrics.ts';
 export type { ClassificationMetrics, ClassMetrics } from './metrics/classification-metrics.ts';
 export { formatMetrics, formatConfusionTable } from './metrics/format-metrics.ts';
 export { confusionMatrixSvg } from './metrics/confusion-svg.ts';
+
+export { subsetPerClass } from './dataset/subset-per-class.ts';
+export { trainOnDataset, scoreHead, stackFeatures } from './pipeline/train-on-dataset.ts';
+export type { TrainOnDatasetOptions, TrainOnDatasetResult } from './pipeline/train-on-dataset.ts';
+export { writeHeadArtifact, headFiles } from './artifact/write-head-artifact.ts';
+export type { BaseModelPin, WriteHeadArtifactOptions } from './artifact/write-head-artifact.ts';
+export { readHeadArtifact } from './artifact/read-head-artifact.ts';
+export type { HeadArtifact } from './artifact/read-head-artifact.ts';
+export { renderModelCard } from './artifact/model-card.ts';
+export {
+  loadHeadClassifier,
+  predictWithHead,
+  assertExtractorMatches,
+  topK,
+} from './predict/head-classifier.ts';
+export type { HeadClassifier, HeadPrediction } from './predict/head-classifier.ts';
+export { evaluateHead } from './predict/evaluate-head.ts';
+export type { HeadEvaluation } from './predict/evaluate-head.ts';

@@ -1,0 +1,134 @@
+import { ModelhubError, type FeatureExtractor } from '@modelhub/core';
+
+import { embedItems, type EmbedProgress } from '../cache/embed-items.ts';
+import type { FeatureCache } from '../cache/feature-cache.ts';
+import type { Dataset, DatasetItem } from '../dataset/dataset.ts';
+import { datasetManifestHash } from '../dataset/dataset-manifest-hash.ts';
+import { stratifiedSplit, type Split } from '../dataset/stratified-split.ts';
+import { argmaxRows, forwardLayers } from '../fit/dense-layer.ts';
+import {
+  trainHead,
+  type LabelledFeatures,
+  type TrainHeadOptions,
+  type TrainedHead,
+} from '../fit/train-head.ts';
+import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification-metrics.ts';
+
+/** Options of {@link trainOnDataset}. */
+export interface TrainOnDatasetOptions extends TrainHeadOptions {
+  /** Share of each class held out for validation. @default 0.2 */
+  readonly validationFraction?: number;
+  /** Seed of the split. @default the training seed */
+  readonly splitSeed?: number;
+  readonly cache?: FeatureCache;
+  readonly skipBad?: boolean;
+  readonly embedBatchSize?: number;
+  readonly onEmbedProgress?: (p: EmbedProgress) => void;
+}
+
+/** Everything a training run produced, ready for the artifact writer and the report. */
+export interface TrainOnDatasetResult {
+  readonly labels: readonly string[];
+  /** Items actually trained/validated on (images the backbone could not read are left out). */
+  readonly items: readonly DatasetItem[];
+  readonly manifestSha256: string;
+  readonly perClass: Readonly<Record<string, number>>;
+  readonly split: Split;
+  readonly head: TrainedHead;
+  readonly validation: ClassificationMetrics;
+  readonly train: ClassificationMetrics;
+  readonly embedding: {
+    readonly fromCache: number;
+    readonly embedded: number;
+    readonly skipped: ReadonlyArray<{ readonly path: string; readonly message: string }>;
+    readonly namespace: string;
+  };
+}
+
+/** Stacks vectors of the given item indices into a row-major matrix with their class indices. */
+export function stackFeatures(
+  vectors: readonly Float32Array[],
+  targets: readonly number[],
+  indices: readonly number[],
+  dim: number,
+): LabelledFeatures {
+  const features = new Float32Array(indices.length * dim);
+  const t = new Int32Array(indices.length);
+  indices.forEach((idx, row) => {
+    features.set(vectors[idx] as Float32Array, row * dim);
+    t[row] = targets[idx] as number;
+  });
+  return { features, targets: t, rows: indices.length };
+}
+
+/** Predicts a labelled set with a trained head and scores it. */
+export function scoreHead(
+  head: TrainedHead,
+  set: LabelledFeatures,
+  labels: readonly string[],
+): ClassificationMetrics {
+  const out = forwardLayers(head.layers, set.features, set.rows);
+  return classificationMetrics(set.targets, argmaxRows(out.logits, set.rows, out.classes), labels, out.probs);
+}
+
+/**
+ * Option 1 end to end on a scanned dataset: embed every image through the cache, split it
+ * stratified with a recorded seed, fit the head on frozen features, and score both sides.
+ */
+export async function trainOnDataset(
+  dataset: Dataset,
+  extractor: FeatureExtractor,
+  options: TrainOnDatasetOptions,
+): Promise<TrainOnDatasetResult> {
+  const embedded = await embedItems(dataset.items, extractor, {
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+    ...(options.skipBad === undefined ? {} : { skipBad: options.skipBad }),
+    ...(options.embedBatchSize === undefined ? {} : { batchSize: options.embedBatchSize }),
+    ...(options.onEmbedProgress === undefined ? {} : { onProgress: options.onEmbedProgress }),
+  });
+  const items: DatasetItem[] = [];
+  const vectors: Float32Array[] = [];
+  dataset.items.forEach((item, i) => {
+    const v = embedded.vectors[i];
+    if (v !== undefined) {
+      items.push(item);
+      vectors.push(v);
+    }
+  });
+  const labels = dataset.labels.filter((l) => items.some((i) => i.label === l));
+  if (labels.length < 2) {
+    throw new ModelhubError('INVALID_DATASET', 'fewer than 2 classes have usable images', {
+      hint: 'Check the images the backbone could not read.',
+    });
+  }
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  const targets = items.map((i) => labelIndex.get(i.label) ?? 0);
+  const split = stratifiedSplit(
+    items.map((i) => i.label),
+    { validationFraction: options.validationFraction ?? 0.2, seed: options.splitSeed ?? options.seed },
+  );
+  const dim = extractor.dim;
+  const trainSet = stackFeatures(vectors, targets, split.train, dim);
+  const valSet = stackFeatures(vectors, targets, split.validation, dim);
+  const head = trainHead(trainSet, valSet, dim, labels.length, options);
+  const perClass: Record<string, number> = {};
+  for (const item of items) {
+    perClass[item.label] = (perClass[item.label] ?? 0) + 1;
+  }
+  return {
+    labels,
+    items,
+    manifestSha256: datasetManifestHash(items),
+    perClass,
+    split,
+    head,
+    validation: scoreHead(head, valSet, labels),
+    train: scoreHead(head, trainSet, labels),
+    embedding: {
+      fromCache: embedded.fromCache,
+      embedded: embedded.embedded,
+      skipped: embedded.failures,
+      namespace: embedded.namespace,
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { ModelhubError, type FeatureExtractor, type ImageInput } from '@modelhub/core';
+
+import { readHeadArtifact, type HeadArtifact } from '../artifact/read-head-artifact.ts';
+import { forwardLayers, type HeadOutput } from '../fit/dense-layer.ts';
+
+/** Top-k labels of one input. */
+export interface HeadPrediction {
+  readonly input: string;
+  readonly top: ReadonlyArray<{ readonly label: string; readonly index: number; readonly score: number }>;
+}
+
+/** A head bound to the backbone extractor it was trained on. */
+export interface HeadClassifier {
+  readonly artifact: HeadArtifact;
+  readonly labels: readonly string[];
+  /** Runs the head on feature vectors (row-major `[rows, dim]`). */
+  predictFeatures(features: Float32Array, rows: number): HeadOutput;
+  /** Embeds the images and returns each one's top-k labels; unreadable images throw, naming them. */
+  predict(inputs: readonly ImageInput[], options?: { readonly topK?: number }): Promise<HeadPrediction[]>;
+}
+
+/** Checks that an extractor produces the features a head expects (same tap, dim, preprocessing). */
+export function assertExtractorMatches(artifact: HeadArtifact, extractor: FeatureExtractor): void {
+  const want = artifact.manifest.feature;
+  const problems: string[] = [];
+  if (extractor.dim !== want.dim) {
+    problems.push(`feature length ${extractor.dim}, the head expects ${want.dim}`);
+  }
+  if (extractor.tap.tensor !== want.tensor || extractor.tap.pooling !== want.pooling) {
+    problems.push(
+      `tap ${extractor.tap.tensor} (${extractor.tap.pooling}), the head was trained on ${want.tensor} (${want.pooling})`,
+    );
+  }
+  if (JSON.stringify(extractor.preprocess) !== JSON.stringify(artifact.manifest.preprocessing)) {
+    problems.push('its preprocessing differs from the one recorded in the head');
+  }
+  if (problems.length > 0) {
+    throw new ModelhubError(
+      'INVALID_ARGUMENT',
+      `${extractor.modelId} does not produce the features head ${artifact.dir} was trained on: ${problems.join('; ')}`,
+      {
+        hint: `Load ${artifact.manifest.base.repo}@${artifact.manifest.base.commit} with the tap and preprocessing from modelhub.json.`,
+        details: { problems },
+      },
+    );
+  }
+}
+
+/** Sorts one row of probabilities into its top-k labels. */
+export function topK(
+  probs: Float32Array,
+  row: number,
+  labels: readonly string[],
+  k: number,
+): HeadPrediction['top'] {
+  const c = labels.length;
+  return labels
+    .map((label, index) => ({ label, index, score: probs[row * c + index] as number }))
+    .sort((a, b) => b.score - a.score || a.index - b.index)
+    .slice(0, Math.max(1, k));
+}
+
+/**
+ * Loads a head folder and binds it to a feature extractor of its base model (the CLI builds the
+ * extractor from the manifest's pinned base, tap and preprocessing). The head runs in plain JS from
+ * the weights in `head.onnx`.
+ */
+export async function loadHeadClassifier(
+  headDir: string,
+  extractor: FeatureExtractor,
+): Promise<HeadClassifier> {
+  const artifact = await readHeadArtifact(headDir);
+  assertExtractorMatches(artifact, extractor);
+  const predictFeatures = (features: Float32Array, rows: number): HeadOutput =>
+    forwardLayers(artifact.layers, features, rows);
+  return {
+    artifact,
+    labels: artifact.labels,
+    predictFeatures,
+    async predict(inputs, options = {}) {
+      const result = await extractor.embed(inputs);
+      if (result.failures.length > 0) {
+        throw new ModelhubError(
+          'INVALID_INPUT',
+          `cannot read ${result.failures.length} input(s):\n  ${result.failures.map((f) => `${f.input}: ${f.error.message}`).join('\n  ')}`,
+          { details: { failures: result.failures.map((f) => f.input) } },
+        );
+      }
+      const dim = artifact.manifest.feature.dim;
+      const features = new Float32Array(inputs.length * dim);
+      result.vectors.forEach((v, i) => {
+        if (v !== undefined) {
+          features.set(v, i * dim);
+        }
+      });
+      const out = predictFeatures(features, inputs.length);
+      return inputs.map((input, row) => ({
+        input: typeof input === 'string' ? input : `<buffer ${row}>`,
+        top: topK(out.probs, row, artifact.labels, options.topK ?? 5),
+      }));
+    },
+  };
+}
+
+/** One-shot: load a head, predict the inputs' top-k labels. */
+export async function predictWithHead(
+  headDir: string,
+  extractor: FeatureExtractor,
+  inputs: readonly ImageInput[],
+  options: { readonly topK?: number } = {},
+): Promise<HeadPrediction[]> {
+  const classifier = await loadHeadClassifier(headDir, extractor);
+  return classifier.predict(inputs, options);
+}
