@@ -1,6 +1,36 @@
 /**
  * @packageDocumentation
- * A model registry server that speaks the Hugging Face Hub HTTP protocol
- * Nothing is exported yet: this package is built by its own issue.
+ * A model registry server that speaks the Hugging Face Hub HTTP protocol: blobs by sha256 on
+ * disk, metadata in SQLite, behind small storage contracts (BlobStore, MetadataStore).
  */
-export {};
+export { startRegistry } from './start-registry.ts';
+export type { StartRegistryOptions, RunningRegistry } from './start-registry.ts';
+export { openRegistry } from './open-registry.ts';
+export { createRegistryApp } from './http/registry-app.ts';
+export type { RegistryAppOptions } from './http/registry-app.ts';
+export { Registry } from './service/registry.ts';
+export type { LfsObjectPlan, UploadModeDecision } from './service/registry.ts';
+export { registryOptions } from './service/registry-options.ts';
+export type { RegistryOptions } from './service/registry-options.ts';
+export type { CommitOperation, CommitHeader } from './service/commit-operation.ts';
+export { seedRegistry } from './seed/seed-registry.ts';
+export type { SeedReport } from './seed/seed-registry.ts';
+export type { BlobStore, BlobExpectation, StoredBlob } from './storage/blob-store.ts';
+export { FsBlobStore } from './storage/fs-blob-store.ts';
+export type { MetadataStore, CommitWrite } from './metadata/metadata-store.ts';
+export { SqliteMetadataStore } from './metadata/sqlite-metadata-store.ts';
+export { parseCardData, discoveryOf } from './repo/model-card.ts';
+export type {
+  AccessToken,
+  Account,
+  Actor,
+  Alias,
+  Commit,
+  Ref,
+  Repo,
+  RepoDiscovery,
+  RepoQuery,
+  RepoSort,
+  RepoType,
+  TreeFile,
+} from './domain/types.ts';

@@ -9,3 +9,5 @@ export { fixtureModels } from './fixtures/fixture-models.ts';
 export type { FixtureModelName, FixtureFormat, FixtureModelSpec } from './fixtures/fixture-models.ts';
 export { readUmdExport } from './fixtures/umd-literal.ts';
 export type { LiteralValue } from './fixtures/umd-literal.ts';
+export { startTestRegistry } from './registry/start-test-registry.ts';
+export type { TestRegistry, TestRegistryOptions } from './registry/start-test-registry.ts';

@@ -1,0 +1,100 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+
+import type { Registry } from '../service/registry.ts';
+import { headerSafe, toHttpError } from './http-errors.ts';
+import type { RouteContext } from './request-context.ts';
+import { registerMiscRoutes } from './routes/misc-routes.ts';
+import { registerRepoRoutes } from './routes/repo-routes.ts';
+import { registerResolveRoutes } from './routes/resolve-routes.ts';
+import { registerUploadRoutes } from './routes/upload-routes.ts';
+
+/** Options of the HTTP front of a registry. */
+export interface RegistryAppOptions {
+  /** The URL clients reach the server at (for links and LFS hrefs); derived from `Host` when unset. */
+  readonly publicUrl?: string;
+  /** Log requests to stderr. @default false */
+  readonly logger?: boolean;
+}
+
+function formBody(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    const name = key.endsWith('[]') ? key.slice(0, -2) : key;
+    const previous = out[name];
+    out[name] =
+      previous === undefined
+        ? name === 'paths'
+          ? [value]
+          : value
+        : [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
+  return out;
+}
+
+/**
+ * The Fastify application that speaks the Hub protocol for a registry. Routes stay thin: they
+ * parse wire shapes, call the Registry, and convert results back (api/convert.ts).
+ */
+export function createRegistryApp(registry: Registry, options: RegistryAppOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger === true,
+    exposeHeadRoutes: false,
+    bodyLimit: registry.options.maxJsonBodySize,
+    maxParamLength: 2048,
+  });
+  const ctx: RouteContext = { registry, publicUrl: options.publicUrl };
+
+  app.addContentTypeParser(
+    ['application/vnd.git-lfs+json'],
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      try {
+        done(null, JSON.parse(String(body)));
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  );
+  app.addContentTypeParser(
+    'application/x-ndjson',
+    { parseAs: 'string', bodyLimit: registry.options.maxCommitBodySize },
+    (_request, body, done) => {
+      done(null, String(body));
+    },
+  );
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      done(null, formBody(String(body)));
+    },
+  );
+
+  app.setErrorHandler((error, request, reply) => {
+    const http = toHttpError(error);
+    if (http.status >= 500) {
+      request.log.error(error);
+    }
+    for (const [name, value] of Object.entries(http.headers)) {
+      void reply.header(name, value);
+    }
+    if (http.errorCode !== undefined) {
+      void reply.header('x-error-code', http.errorCode);
+    }
+    void reply.header('x-error-message', headerSafe(http.message));
+    void reply.code(http.status).type('application/json').send({ error: http.message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .code(404)
+      .header('x-error-message', 'Not Found')
+      .type('application/json')
+      .send({ error: `No route for ${request.method} ${request.url.split('?')[0] ?? ''}` });
+  });
+
+  registerMiscRoutes(app, ctx);
+  registerRepoRoutes(app, ctx);
+  registerUploadRoutes(app, ctx);
+  registerResolveRoutes(app, ctx);
+  return app;
+}

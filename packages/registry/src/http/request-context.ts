@@ -1,0 +1,104 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import type { Actor, RepoType } from '../domain/types.ts';
+import type { Registry } from '../service/registry.ts';
+
+/** What every route handler needs besides the request. */
+export interface RouteContext {
+  readonly registry: Registry;
+  /** The URL clients should use for this registry, or undefined to derive it from `Host`. */
+  readonly publicUrl: string | undefined;
+}
+
+/** The repo kinds and their URL prefixes: `/api/models` + ``, `/api/datasets` + `/datasets`… */
+export const repoKinds: readonly { type: RepoType; api: string; web: string }[] = [
+  { type: 'model', api: '/api/models', web: '' },
+  { type: 'dataset', api: '/api/datasets', web: '/datasets' },
+  { type: 'space', api: '/api/spaces', web: '/spaces' },
+];
+
+/** The caller behind the request's Authorization header (cached on the request). */
+export function actorOf(ctx: RouteContext, request: FastifyRequest): Actor {
+  const cached = (request as { modelhubActor?: Actor }).modelhubActor;
+  if (cached !== undefined) {
+    return cached;
+  }
+  const actor = ctx.registry.authenticate(request.headers.authorization);
+  (request as { modelhubActor?: Actor }).modelhubActor = actor;
+  return actor;
+}
+
+/** The absolute base URL for links (`Link`, `commitUrl`, LFS hrefs). */
+export function baseUrlOf(ctx: RouteContext, request: FastifyRequest): string {
+  return (ctx.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
+}
+
+/** The raw (still percent-encoded) path segments after the first `keyword` segment past `skip`. */
+export function segmentsAfter(request: FastifyRequest, skip: number, keyword: string): string[] {
+  const path = (request.raw.url ?? '').split('?')[0] ?? '';
+  const segments = path.split('/').slice(1);
+  const at = segments.indexOf(keyword, skip);
+  return at < 0 ? [] : segments.slice(at + 1).filter((s, i, all) => s !== '' || i < all.length - 1);
+}
+
+/** A query parameter that may repeat, as a list (`expand=a&expand=b`, `expand[]=a`). */
+export function queryList(request: FastifyRequest, ...names: string[]): string[] {
+  const query = request.query as Record<string, string | string[] | undefined>;
+  return names.flatMap((name) => {
+    const value = query[name];
+    return value === undefined ? [] : Array.isArray(value) ? value : [value];
+  });
+}
+
+/** A single query parameter. */
+export function queryOne(request: FastifyRequest, name: string): string | undefined {
+  return queryList(request, name)[0];
+}
+
+/** Sets `Link: <next>; rel="next"` (absolute, with every query parameter) when more follow. */
+export function setNextLink(
+  ctx: RouteContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  cursor: string | undefined,
+): void {
+  if (cursor === undefined) {
+    return;
+  }
+  const url = new URL(request.raw.url ?? '/', `${baseUrlOf(ctx, request)}/`);
+  const next = new URL(`${baseUrlOf(ctx, request)}${url.pathname}`);
+  for (const [key, value] of url.searchParams) {
+    if (key !== 'cursor') {
+      next.searchParams.append(key, value);
+    }
+  }
+  next.searchParams.set('cursor', cursor);
+  reply.header('link', `<${next.toString()}>; rel="next"`);
+}
+
+/** Opaque pagination cursors (an offset, base64url-encoded). */
+export function encodeCursor(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined) {
+    return 0;
+  }
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown };
+    return typeof parsed.o === 'number' && Number.isSafeInteger(parsed.o) && parsed.o >= 0 ? parsed.o : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Wraps a synchronous handler so Fastify gets a promise and sees thrown errors as rejections. */
+export function sync<T>(
+  fn: (request: FastifyRequest, reply: FastifyReply) => T,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<T> {
+  return (request, reply) =>
+    new Promise<T>((resolve) => {
+      resolve(fn(request, reply));
+    });
+}

@@ -1,0 +1,135 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import { ModelhubError, lfsPointer } from '@modelhub/core';
+
+import type { Commit, Repo, RepoType, TreeFile } from '../../domain/types.ts';
+import { gitOidOf } from '../../repo/git-objects.ts';
+import { splitRevisionPath } from '../../repo/revision-path.ts';
+import { actorOf, repoKinds, segmentsAfter, type RouteContext } from '../request-context.ts';
+
+/** Parses a single `bytes=` range against a size; undefined = whole file, null = unsatisfiable. */
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | undefined | null {
+  if (header === undefined) {
+    return undefined;
+  }
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (match === null) {
+    return undefined;
+  }
+  const [, from = '', to = ''] = match;
+  if (from === '' && to === '') {
+    return undefined;
+  }
+  if (from === '') {
+    const suffix = Number(to);
+    if (suffix === 0) {
+      return null;
+    }
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(from);
+  const end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
+  if (start >= size || end < start) {
+    return null;
+  }
+  return { start, end };
+}
+
+/** Files whose download is not a "model download" for the counter. */
+const uncounted = new Set(['README.md', '.gitattributes']);
+
+function locate(
+  ctx: RouteContext,
+  request: FastifyRequest,
+  type: RepoType,
+  skip: number,
+  keyword: string,
+): { repo: Repo; commit: Commit; file: TreeFile } {
+  const { namespace, name } = request.params as { namespace: string; name: string };
+  const repo = ctx.registry.readableRepo(actorOf(ctx, request), type, namespace, name);
+  const { revision, path } = splitRevisionPath(segmentsAfter(request, skip, keyword), (ref) =>
+    ctx.registry.isRef(repo, ref),
+  );
+  const commit = ctx.registry.resolveRevision(repo, revision);
+  if (path === '') {
+    throw new ModelhubError('ENTRY_NOT_FOUND', 'No file path given.', { details: { commit: commit.sha } });
+  }
+  return { repo, commit, file: ctx.registry.file(commit, path) };
+}
+
+function sendBytes(
+  ctx: RouteContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  found: { repo: Repo; commit: Commit; file: TreeFile },
+  raw: boolean,
+): FastifyReply {
+  const { repo, commit, file } = found;
+  const head = request.method === 'HEAD';
+  // /raw/ of an LFS file is the git blob itself: the pointer text.
+  const pointer = raw && file.lfs ? Buffer.from(lfsPointer(file.sha256, file.size)) : undefined;
+  const size = pointer?.byteLength ?? file.size;
+  const etag = pointer !== undefined ? gitOidOf(file) : file.lfs ? file.sha256 : file.contentSha1;
+  reply.header('x-repo-commit', commit.sha);
+  reply.header('etag', `"${etag}"`);
+  if (file.lfs && pointer === undefined) {
+    reply.header('x-linked-etag', `"${file.sha256}"`);
+  }
+  reply.header('x-linked-size', String(size));
+  reply.header('accept-ranges', 'bytes');
+  reply.header('content-type', 'application/octet-stream');
+  reply.header(
+    'content-disposition',
+    `inline; filename*=UTF-8''${encodeURIComponent(file.path.split('/').pop() ?? '')}`,
+  );
+  if (size === 0) {
+    // A range over an empty resource is unsatisfiable by the RFC, but the JS client needs a size.
+    if (request.headers.range !== undefined) {
+      reply.header('content-range', 'bytes */0');
+    }
+    reply.header('content-length', '0');
+    return reply.code(200).send(head ? undefined : Buffer.alloc(0));
+  }
+  const range = parseRange(request.headers.range, size);
+  if (range === null) {
+    reply.header('content-range', `bytes */${size}`);
+    return reply
+      .code(416)
+      .send({ error: `Range ${request.headers.range ?? ''} is not satisfiable for ${size} bytes` });
+  }
+  const start = range?.start ?? 0;
+  const end = range?.end ?? size - 1;
+  if (range !== undefined) {
+    reply.code(206);
+    reply.header('content-range', `bytes ${start}-${end}/${size}`);
+  }
+  reply.header('content-length', String(end - start + 1));
+  if (!head && !uncounted.has(file.path) && start === 0 && end > 0) {
+    ctx.registry.countDownload(repo);
+  }
+  if (head) {
+    return reply.send();
+  }
+  if (pointer !== undefined) {
+    return reply.send(pointer.subarray(start, end + 1));
+  }
+  return reply.send(ctx.registry.blobs.read(file.sha256, { start, end }));
+}
+
+/** `GET`/`HEAD` `/{prefix}{repo}/resolve/{rev}/{path}` and `/raw/` (hub-protocol.md §3). */
+export function registerResolveRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  for (const kind of repoKinds) {
+    const skip = kind.web === '' ? 2 : 3;
+    for (const keyword of ['resolve', 'raw'] as const) {
+      const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+        const found = locate(ctx, request, kind.type, skip, keyword);
+        return sendBytes(ctx, request, reply, found, keyword === 'raw');
+      };
+      app.get(`${kind.web}/:namespace/:name/${keyword}/*`, handler);
+      app.head(`${kind.web}/:namespace/:name/${keyword}/*`, handler);
+    }
+  }
+}

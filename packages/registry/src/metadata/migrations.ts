@@ -1,0 +1,86 @@
+/**
+ * The SQLite schema, as an append-only list of migrations. Never edit a shipped entry; add one.
+ * `user_version` records how many have run.
+ */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL CHECK (type IN ('user', 'org')),
+    is_admin INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE org_members (
+    org TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    member TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    PRIMARY KEY (org, member)
+  );
+  CREATE TABLE tokens (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('read', 'write')),
+    display_name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE repos (
+    id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    full_id TEXT NOT NULL,
+    private INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    downloads INTEGER NOT NULL DEFAULT 0,
+    likes INTEGER NOT NULL DEFAULT 0,
+    library_name TEXT,
+    pipeline_tag TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (type, namespace, name)
+  );
+  CREATE TABLE commits (
+    repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    sha TEXT NOT NULL,
+    parent TEXT,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    tree_sha TEXT NOT NULL,
+    card_data TEXT,
+    PRIMARY KEY (repo_id, sha)
+  );
+  CREATE TABLE commit_files (
+    repo_id INTEGER NOT NULL,
+    commit_sha TEXT NOT NULL,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    content_sha1 TEXT NOT NULL,
+    lfs INTEGER NOT NULL,
+    last_commit TEXT NOT NULL,
+    PRIMARY KEY (repo_id, commit_sha, path),
+    FOREIGN KEY (repo_id, commit_sha) REFERENCES commits(repo_id, sha) ON DELETE CASCADE
+  );
+  CREATE INDEX commit_files_blob ON commit_files(sha256);
+  CREATE TABLE refs (
+    repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('branch', 'tag')),
+    name TEXT NOT NULL,
+    commit_sha TEXT NOT NULL,
+    PRIMARY KEY (repo_id, kind, name)
+  );
+  CREATE TABLE aliases (
+    name TEXT PRIMARY KEY,
+    repo_type TEXT NOT NULL,
+    repo TEXT NOT NULL,
+    revision TEXT
+  );
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+];

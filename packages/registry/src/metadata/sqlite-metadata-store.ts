@@ -1,0 +1,496 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+
+import { ModelhubError } from '@modelhub/core';
+
+import type {
+  AccessToken,
+  Account,
+  Alias,
+  Commit,
+  Ref,
+  Repo,
+  RepoQuery,
+  RepoType,
+  TreeFile,
+} from '../domain/types.ts';
+import type { CommitWrite, MetadataStore } from './metadata-store.ts';
+import { migrations } from './migrations.ts';
+
+type Row = Record<string, unknown>;
+
+function str(row: Row, key: string): string {
+  const value = row[key];
+  if (typeof value !== 'string') {
+    throw new TypeError(`column ${key} is not text`);
+  }
+  return value;
+}
+
+function strOrNull(row: Row, key: string): string | null {
+  const value = row[key];
+  return typeof value === 'string' ? value : null;
+}
+
+function num(row: Row, key: string): number {
+  const value = row[key];
+  if (typeof value === 'number') {
+    return value;
+  }
+  if (typeof value === 'bigint') {
+    return Number(value);
+  }
+  throw new TypeError(`column ${key} is not a number`);
+}
+
+function toAccount(row: Row): Account {
+  return {
+    id: num(row, 'id'),
+    name: str(row, 'name'),
+    type: str(row, 'type') === 'org' ? 'org' : 'user',
+    isAdmin: num(row, 'is_admin') === 1,
+    createdAt: str(row, 'created_at'),
+  };
+}
+
+function toToken(row: Row): AccessToken {
+  return {
+    id: num(row, 'id'),
+    account: str(row, 'account'),
+    role: str(row, 'role') === 'write' ? 'write' : 'read',
+    displayName: str(row, 'display_name'),
+    createdAt: str(row, 'created_at'),
+  };
+}
+
+function parseTags(text: string | null): string[] {
+  if (text === null) {
+    return [];
+  }
+  const parsed: unknown = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === 'string') : [];
+}
+
+function toRepo(row: Row): Repo {
+  const type = str(row, 'type');
+  return {
+    id: num(row, 'id'),
+    type: type === 'dataset' || type === 'space' ? type : 'model',
+    namespace: str(row, 'namespace'),
+    name: str(row, 'name'),
+    private: num(row, 'private') === 1,
+    createdAt: str(row, 'created_at'),
+    lastModified: str(row, 'last_modified'),
+    downloads: num(row, 'downloads'),
+    discovery: {
+      libraryName: strOrNull(row, 'library_name'),
+      pipelineTag: strOrNull(row, 'pipeline_tag'),
+      tags: parseTags(strOrNull(row, 'tags')),
+    },
+  };
+}
+
+function toCommit(row: Row): Commit {
+  const card = strOrNull(row, 'card_data');
+  const parsed: unknown = card === null ? null : JSON.parse(card);
+  return {
+    sha: str(row, 'sha'),
+    repoId: num(row, 'repo_id'),
+    parent: strOrNull(row, 'parent'),
+    title: str(row, 'title'),
+    description: str(row, 'description'),
+    author: str(row, 'author'),
+    createdAt: str(row, 'created_at'),
+    treeSha: str(row, 'tree_sha'),
+    cardData:
+      typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : null,
+  };
+}
+
+function toFile(row: Row): TreeFile {
+  return {
+    path: str(row, 'path'),
+    size: num(row, 'size'),
+    sha256: str(row, 'sha256'),
+    contentSha1: str(row, 'content_sha1'),
+    lfs: num(row, 'lfs') === 1,
+    lastCommit: str(row, 'last_commit'),
+  };
+}
+
+function toRef(row: Row): Ref {
+  return {
+    kind: str(row, 'kind') === 'tag' ? 'tag' : 'branch',
+    name: str(row, 'name'),
+    commit: str(row, 'commit_sha'),
+  };
+}
+
+const sortColumns = {
+  id: 'full_id',
+  createdAt: 'created_at',
+  lastModified: 'last_modified',
+  downloads: 'downloads',
+  likes: 'likes',
+} as const;
+
+/**
+ * The embedded metadata store: one SQLite file in WAL mode, migrated on open. Reads and writes
+ * are synchronous (node:sqlite), so each method is naturally atomic within the process, and
+ * multi-statement writes run in an IMMEDIATE transaction so other processes (the `hub token`
+ * command next to a running server) see all or nothing.
+ */
+export class SqliteMetadataStore implements MetadataStore {
+  readonly #db: DatabaseSync;
+
+  constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.#db = new DatabaseSync(file);
+    this.#db.exec(
+      'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+    );
+    this.#migrate();
+  }
+
+  #migrate(): void {
+    const row = this.#db.prepare('PRAGMA user_version').get() as Row | undefined;
+    const version = row === undefined ? 0 : num(row, 'user_version');
+    for (let i = version; i < migrations.length; i++) {
+      this.#transaction(() => {
+        this.#db.exec(migrations[i] ?? '');
+        this.#db.exec(`PRAGMA user_version = ${i + 1}`);
+      });
+    }
+  }
+
+  #transaction<T>(work: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  #get(sql: string, ...params: SQLInputValue[]): Row | undefined {
+    return this.#db.prepare(sql).get(...params);
+  }
+
+  #all(sql: string, ...params: SQLInputValue[]): Row[] {
+    return this.#db.prepare(sql).all(...params);
+  }
+
+  #run(sql: string, ...params: SQLInputValue[]): number {
+    return Number(this.#db.prepare(sql).run(...params).lastInsertRowid);
+  }
+
+  getAccount(name: string): Account | undefined {
+    const row = this.#get('SELECT * FROM accounts WHERE name = ?', name);
+    return row === undefined ? undefined : toAccount(row);
+  }
+
+  ensureAccount(name: string, type: 'user' | 'org', options: { admin?: boolean } = {}): Account {
+    this.#run(
+      'INSERT INTO accounts (name, type, is_admin, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO NOTHING',
+      name,
+      type,
+      options.admin === true ? 1 : 0,
+      new Date().toISOString(),
+    );
+    if (options.admin === true) {
+      this.#run('UPDATE accounts SET is_admin = 1 WHERE name = ?', name);
+    }
+    const account = this.getAccount(name);
+    if (account === undefined) {
+      throw new ModelhubError('INTERNAL', `Account ${name} vanished right after it was created.`);
+    }
+    return account;
+  }
+
+  addOrgMember(org: string, user: string): void {
+    this.ensureAccount(org, 'org');
+    this.ensureAccount(user, 'user');
+    this.#run('INSERT OR IGNORE INTO org_members (org, member) VALUES (?, ?)', org, user);
+  }
+
+  orgsOf(user: string): string[] {
+    return this.#all('SELECT org FROM org_members WHERE member = ? ORDER BY org', user).map((r) =>
+      str(r, 'org'),
+    );
+  }
+
+  insertToken(account: string, role: 'read' | 'write', tokenHash: string, displayName: string): AccessToken {
+    const id = this.#run(
+      'INSERT INTO tokens (account, token_hash, role, display_name, created_at) VALUES (?, ?, ?, ?, ?)',
+      account,
+      tokenHash,
+      role,
+      displayName,
+      new Date().toISOString(),
+    );
+    const row = this.#get('SELECT * FROM tokens WHERE id = ?', id);
+    if (row === undefined) {
+      throw new ModelhubError('INTERNAL', 'A token vanished right after it was created.');
+    }
+    return toToken(row);
+  }
+
+  findToken(tokenHash: string): { token: AccessToken; account: Account } | undefined {
+    const row = this.#get('SELECT * FROM tokens WHERE token_hash = ?', tokenHash);
+    if (row === undefined) {
+      return undefined;
+    }
+    const token = toToken(row);
+    const account = this.getAccount(token.account);
+    return account === undefined ? undefined : { token, account };
+  }
+
+  getRepo(type: RepoType, namespace: string, name: string): Repo | undefined {
+    const row = this.#get(
+      'SELECT * FROM repos WHERE type = ? AND namespace = ? AND name = ?',
+      type,
+      namespace,
+      name,
+    );
+    return row === undefined ? undefined : toRepo(row);
+  }
+
+  createRepo(
+    repo: { type: RepoType; namespace: string; name: string; private: boolean },
+    initial: (repoId: number) => { commit: Commit; files: readonly TreeFile[] },
+  ): Repo {
+    return this.#transaction(() => {
+      if (this.getRepo(repo.type, repo.namespace, repo.name) !== undefined) {
+        throw new ModelhubError('CONFLICT', `You already created this ${repo.type} repo.`, {
+          details: { repo: `${repo.namespace}/${repo.name}` },
+        });
+      }
+      const now = new Date().toISOString();
+      const id = this.#run(
+        'INSERT INTO repos (type, namespace, name, full_id, private, created_at, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        repo.type,
+        repo.namespace,
+        repo.name,
+        `${repo.namespace}/${repo.name}`,
+        repo.private ? 1 : 0,
+        now,
+        now,
+      );
+      const { commit, files } = initial(id);
+      this.#insertCommit(commit, files);
+      this.setRef(id, { kind: 'branch', name: 'main', commit: commit.sha });
+      const created = this.getRepo(repo.type, repo.namespace, repo.name);
+      if (created === undefined) {
+        throw new ModelhubError('INTERNAL', 'A repo vanished right after it was created.');
+      }
+      return created;
+    });
+  }
+
+  deleteRepo(repoId: number): void {
+    this.#run('DELETE FROM repos WHERE id = ?', repoId);
+  }
+
+  setPrivate(repoId: number, isPrivate: boolean): void {
+    this.#run('UPDATE repos SET private = ? WHERE id = ?', isPrivate ? 1 : 0, repoId);
+  }
+
+  listRepos(query: RepoQuery): { repos: Repo[]; more: boolean } {
+    const where: string[] = ['type = ?'];
+    const params: SQLInputValue[] = [query.type];
+    if (query.privateNamespaces !== '*') {
+      const marks = query.privateNamespaces.map(() => '?').join(', ');
+      where.push(
+        query.privateNamespaces.length === 0 ? 'private = 0' : `(private = 0 OR namespace IN (${marks}))`,
+      );
+      params.push(...query.privateNamespaces);
+    }
+    if (query.search !== undefined && query.search !== '') {
+      where.push('instr(lower(full_id), lower(?)) > 0');
+      params.push(query.search);
+    }
+    if (query.author !== undefined && query.author !== '') {
+      where.push('namespace = ?');
+      params.push(query.author);
+    }
+    if (query.pipelineTag !== undefined && query.pipelineTag !== '') {
+      where.push('pipeline_tag = ?');
+      params.push(query.pipelineTag);
+    }
+    for (const tag of query.tags) {
+      where.push('EXISTS (SELECT 1 FROM json_each(repos.tags) WHERE json_each.value = ?)');
+      params.push(tag);
+    }
+    const direction = query.descending ? 'DESC' : 'ASC';
+    const rows = this.#all(
+      `SELECT * FROM repos WHERE ${where.join(' AND ')} ORDER BY ${sortColumns[query.sort]} ${direction}, full_id ASC LIMIT ? OFFSET ?`,
+      ...params,
+      query.limit + 1,
+      query.offset,
+    );
+    return { repos: rows.slice(0, query.limit).map(toRepo), more: rows.length > query.limit };
+  }
+
+  countDownload(repoId: number): void {
+    this.#run('UPDATE repos SET downloads = downloads + 1 WHERE id = ?', repoId);
+  }
+
+  getRef(repoId: number, kind: Ref['kind'], name: string): Ref | undefined {
+    const row = this.#get(
+      'SELECT * FROM refs WHERE repo_id = ? AND kind = ? AND name = ?',
+      repoId,
+      kind,
+      name,
+    );
+    return row === undefined ? undefined : toRef(row);
+  }
+
+  listRefs(repoId: number): Ref[] {
+    return this.#all('SELECT * FROM refs WHERE repo_id = ? ORDER BY kind, name', repoId).map(toRef);
+  }
+
+  setRef(repoId: number, ref: Ref): void {
+    this.#run(
+      'INSERT INTO refs (repo_id, kind, name, commit_sha) VALUES (?, ?, ?, ?) ON CONFLICT(repo_id, kind, name) DO UPDATE SET commit_sha = excluded.commit_sha',
+      repoId,
+      ref.kind,
+      ref.name,
+      ref.commit,
+    );
+  }
+
+  deleteRef(repoId: number, kind: Ref['kind'], name: string): void {
+    this.#run('DELETE FROM refs WHERE repo_id = ? AND kind = ? AND name = ?', repoId, kind, name);
+  }
+
+  getCommit(repoId: number, sha: string): Commit | undefined {
+    const row = this.#get('SELECT * FROM commits WHERE repo_id = ? AND sha = ?', repoId, sha);
+    return row === undefined ? undefined : toCommit(row);
+  }
+
+  findCommits(repoId: number, prefix: string): Commit[] {
+    return this.#all(
+      "SELECT * FROM commits WHERE repo_id = ? AND sha >= ? AND sha < ? || 'g' LIMIT 2",
+      repoId,
+      prefix,
+      prefix,
+    ).map(toCommit);
+  }
+
+  commitFiles(repoId: number, sha: string): TreeFile[] {
+    return this.#all(
+      'SELECT * FROM commit_files WHERE repo_id = ? AND commit_sha = ? ORDER BY path',
+      repoId,
+      sha,
+    ).map(toFile);
+  }
+
+  #insertCommit(commit: Commit, files: readonly TreeFile[]): void {
+    this.#run(
+      'INSERT INTO commits (sha, repo_id, parent, title, description, author, created_at, tree_sha, card_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      commit.sha,
+      commit.repoId,
+      commit.parent,
+      commit.title,
+      commit.description,
+      commit.author,
+      commit.createdAt,
+      commit.treeSha,
+      commit.cardData === null ? null : JSON.stringify(commit.cardData),
+    );
+    const insert = this.#db.prepare(
+      'INSERT INTO commit_files (repo_id, commit_sha, path, size, sha256, content_sha1, lfs, last_commit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const file of files) {
+      insert.run(
+        commit.repoId,
+        commit.sha,
+        file.path,
+        file.size,
+        file.sha256,
+        file.contentSha1,
+        file.lfs ? 1 : 0,
+        file.lastCommit,
+      );
+    }
+  }
+
+  writeCommit(repoId: number, write: CommitWrite): void {
+    this.#transaction(() => {
+      const head = this.getRef(repoId, 'branch', write.branch);
+      if ((head?.commit ?? null) !== write.expectedHead) {
+        throw new ModelhubError(
+          'CONFLICT',
+          `The branch ${write.branch} moved while the commit was prepared (it is now at ${head?.commit ?? 'nothing'}).`,
+          { hint: 'Fetch the new head and commit again.', details: { branch: write.branch } },
+        );
+      }
+      if (this.getCommit(repoId, write.commit.sha) === undefined) {
+        this.#insertCommit(write.commit, write.files);
+      }
+      this.setRef(repoId, { kind: 'branch', name: write.branch, commit: write.commit.sha });
+      this.#run('UPDATE repos SET last_modified = ? WHERE id = ?', write.commit.createdAt, repoId);
+      if (write.branch === 'main') {
+        this.#run(
+          'UPDATE repos SET library_name = ?, pipeline_tag = ?, tags = ? WHERE id = ?',
+          write.discovery.libraryName,
+          write.discovery.pipelineTag,
+          JSON.stringify(write.discovery.tags),
+          repoId,
+        );
+      }
+    });
+  }
+
+  referencedBlobs(): Set<string> {
+    return new Set(this.#all('SELECT DISTINCT sha256 FROM commit_files').map((r) => str(r, 'sha256')));
+  }
+
+  setAlias(alias: Alias): void {
+    this.#run(
+      'INSERT INTO aliases (name, repo_type, repo, revision) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET repo_type = excluded.repo_type, repo = excluded.repo, revision = excluded.revision',
+      alias.name,
+      alias.repoType,
+      alias.repo,
+      alias.revision,
+    );
+  }
+
+  getAlias(name: string): Alias | undefined {
+    const row = this.#get('SELECT * FROM aliases WHERE name = ?', name);
+    if (row === undefined) {
+      return undefined;
+    }
+    const type = str(row, 'repo_type');
+    return {
+      name: str(row, 'name'),
+      repoType: type === 'dataset' || type === 'space' ? type : 'model',
+      repo: str(row, 'repo'),
+      revision: strOrNull(row, 'revision'),
+    };
+  }
+
+  setting(key: string, create: () => string): string {
+    return this.#transaction(() => {
+      const row = this.#get('SELECT value FROM settings WHERE key = ?', key);
+      if (row !== undefined) {
+        return str(row, 'value');
+      }
+      const value = create();
+      this.#run('INSERT INTO settings (key, value) VALUES (?, ?)', key, value);
+      return value;
+    });
+  }
+
+  close(): void {
+    if (this.#db.isOpen) {
+      this.#db.close();
+    }
+  }
+}

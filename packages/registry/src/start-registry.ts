@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+
+import { createRegistryApp } from './http/registry-app.ts';
+import { openRegistry } from './open-registry.ts';
+import type { Registry } from './service/registry.ts';
+import type { RegistryOptions } from './service/registry-options.ts';
+
+/** Where and how to run a registry server. */
+export interface StartRegistryOptions {
+  readonly dataDir: string;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** 0 picks a free port. @default 8080 */
+  readonly port?: number;
+  readonly publicUrl?: string;
+  readonly logger?: boolean;
+  readonly registry?: Partial<RegistryOptions>;
+}
+
+/** A running registry server. */
+export interface RunningRegistry {
+  readonly url: string;
+  readonly registry: Registry;
+  readonly app: FastifyInstance;
+  /** Stops accepting connections, finishes in-flight requests, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Opens the registry in `dataDir` and serves it over HTTP until `close()`. */
+export async function startRegistry(options: StartRegistryOptions): Promise<RunningRegistry> {
+  const registry = openRegistry(options.dataDir, options.registry);
+  const app = createRegistryApp(registry, {
+    ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  const host = options.host ?? '127.0.0.1';
+  try {
+    await app.listen({ host, port: options.port ?? 8080 });
+  } catch (error) {
+    registry.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8080);
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  let closed: Promise<void> | undefined;
+  return {
+    url: options.publicUrl ?? `http://${shownHost}:${port}`,
+    registry,
+    app,
+    close: () => {
+      closed ??= (async () => {
+        await app.close();
+        registry.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, mkdirSync, rmSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+import { ModelhubError } from '@modelhub/core';
+
+import type { BlobExpectation, BlobStore, StoredBlob } from './blob-store.ts';
+
+const sha256Pattern = /^[0-9a-f]{64}$/;
+const uploadIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
+
+function tooLarge(maxSize: number): ModelhubError {
+  return new ModelhubError('PAYLOAD_TOO_LARGE', `The upload is larger than ${maxSize} bytes.`, {
+    details: { maxSize },
+  });
+}
+
+/**
+ * Blobs on a local disk: `blobs/<aa>/<bb>/<sha256>`. Writes go to `tmp/` and are renamed into
+ * place only after their hash and size check out, so a crash or a refused upload leaves at most
+ * a temp file, which the next start removes.
+ */
+export class FsBlobStore implements BlobStore {
+  readonly #root: string;
+
+  constructor(root: string) {
+    this.#root = root;
+    // Anything in tmp/ belongs to a write that never finished (crash, kill): it was never visible.
+    rmSync(join(root, 'tmp'), { recursive: true, force: true });
+    mkdirSync(join(root, 'tmp'), { recursive: true });
+    mkdirSync(join(root, 'blobs'), { recursive: true });
+    mkdirSync(join(root, 'parts'), { recursive: true });
+  }
+
+  /** The path of a blob on disk (for this implementation only). */
+  pathOf(sha256: string): string {
+    if (!sha256Pattern.test(sha256)) {
+      throw new ModelhubError('INVALID_ARGUMENT', `${JSON.stringify(sha256)} is not a sha256.`);
+    }
+    return join(this.#root, 'blobs', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  async stat(sha256: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.pathOf(sha256))).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  read(sha256: string, range?: { start: number; end: number }): Readable {
+    return createReadStream(this.pathOf(sha256), {
+      highWaterMark: 1 << 20,
+      ...(range === undefined ? {} : { start: range.start, end: range.end }),
+    });
+  }
+
+  #tempPath(): string {
+    return join(this.#root, 'tmp', randomBytes(12).toString('hex'));
+  }
+
+  /** Streams `source` into `file`, hashing it; throws if it grows past `maxSize`. */
+  async #spool(
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    file: string,
+    maxSize: number,
+  ): Promise<{ sha256: string; size: number }> {
+    const hash = createHash('sha256');
+    const handle = await open(file, 'w');
+    let size = 0;
+    try {
+      for await (const chunk of source) {
+        size += chunk.byteLength;
+        if (size > maxSize) {
+          throw tooLarge(maxSize);
+        }
+        hash.update(chunk);
+        await handle.write(chunk);
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return { sha256: hash.digest('hex'), size };
+  }
+
+  async #place(
+    temp: string,
+    actual: { sha256: string; size: number },
+    expected: BlobExpectation,
+  ): Promise<StoredBlob> {
+    if (expected.size !== undefined && actual.size !== expected.size) {
+      throw new ModelhubError(
+        'INTEGRITY_MISMATCH',
+        `The upload has ${actual.size} bytes, but ${expected.size} were announced.`,
+        { details: { expected: expected.size, actual: actual.size } },
+      );
+    }
+    if (expected.sha256 !== undefined && actual.sha256 !== expected.sha256) {
+      throw new ModelhubError(
+        'INTEGRITY_MISMATCH',
+        `The upload's sha256 is ${actual.sha256}, but ${expected.sha256} was announced.`,
+        { details: { expected: expected.sha256, actual: actual.sha256 } },
+      );
+    }
+    const target = this.pathOf(actual.sha256);
+    await mkdir(join(target, '..'), { recursive: true });
+    await rename(temp, target);
+    return actual;
+  }
+
+  async write(
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    expected: BlobExpectation,
+  ): Promise<StoredBlob> {
+    const temp = this.#tempPath();
+    try {
+      const actual = await this.#spool(source, temp, expected.maxSize);
+      return await this.#place(temp, actual, expected);
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  #partDir(uploadId: string): string {
+    if (!uploadIdPattern.test(uploadId)) {
+      throw new ModelhubError('INVALID_ARGUMENT', 'Malformed multipart upload id.');
+    }
+    return join(this.#root, 'parts', uploadId);
+  }
+
+  async writePart(
+    uploadId: string,
+    partNumber: number,
+    source: AsyncIterable<Uint8Array>,
+    maxSize: number,
+  ): Promise<string> {
+    const dir = this.#partDir(uploadId);
+    await mkdir(dir, { recursive: true });
+    const temp = this.#tempPath();
+    try {
+      const { sha256 } = await this.#spool(source, temp, maxSize);
+      await rename(temp, join(dir, String(partNumber)));
+      return `"${sha256}"`;
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  async completeParts(
+    uploadId: string,
+    parts: readonly { partNumber: number; etag: string }[],
+    expected: BlobExpectation,
+  ): Promise<StoredBlob> {
+    const dir = this.#partDir(uploadId);
+    const ordered = [...parts].sort((a, b) => a.partNumber - b.partNumber);
+    const files = ordered.map((p) => join(dir, String(p.partNumber)));
+    async function* joined(): AsyncGenerator<Uint8Array> {
+      for (const file of files) {
+        try {
+          yield* createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+        } catch (error) {
+          throw new ModelhubError('INVALID_INPUT', `A part of the multipart upload is missing.`, {
+            cause: error,
+            hint: 'Upload every part before completing the upload.',
+          });
+        }
+      }
+    }
+    const result = await this.write(joined(), expected);
+    await rm(dir, { recursive: true, force: true });
+    return result;
+  }
+
+  async sweep(keep: ReadonlySet<string>): Promise<number> {
+    let removed = 0;
+    const base = join(this.#root, 'blobs');
+    for (const a of await readdir(base)) {
+      for (const b of await readdir(join(base, a))) {
+        for (const name of await readdir(join(base, a, b))) {
+          if (!keep.has(name)) {
+            await unlink(join(base, a, b, name));
+            removed += 1;
+          }
+        }
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,204 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import {
+  commit,
+  createRepo,
+  deleteRepo,
+  downloadFile,
+  downloadFileToCacheDir,
+  listFiles,
+  listModels,
+  modelInfo,
+  snapshotDownload,
+  uploadFiles,
+  whoAmI,
+  type ListFileEntry,
+} from '@huggingface/hub';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { gitBlobSha1, sha256 } from '@modelhub/core';
+
+import { startRegistry, type RunningRegistry } from '../src/index.ts';
+
+const card = `---
+library_name: onnx
+pipeline_tag: image-classification
+license: apache-2.0
+tags:
+  - vision
+  - tiny
+base_model: modelhub/backbone
+---
+# A tiny model
+`;
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) {
+    out.push(item);
+  }
+  return out;
+}
+
+describe('the official @huggingface/hub client against the registry', () => {
+  let server: RunningRegistry;
+  let dir: string;
+  let alice: string;
+  let bob: string;
+  let hubUrl: string;
+  const weights = Buffer.alloc(300_000);
+  for (let i = 0; i < weights.length; i++) {
+    weights[i] = (i * 31) % 251;
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'modelhub-official-'));
+    server = await startRegistry({
+      dataDir: join(dir, 'data'),
+      port: 0,
+      registry: { multipartThreshold: 200_000, multipartChunkSize: 64 * 1024 },
+    });
+    hubUrl = server.url;
+    alice = server.registry.createToken('alice', 'write');
+    bob = server.registry.createToken('bob', 'write');
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('whoAmI names the token owner', async () => {
+    const me = await whoAmI({ hubUrl, accessToken: alice });
+    expect(me.name).toBe('alice');
+    expect(me.type).toBe('user');
+  });
+
+  it('creates a repo, commits inline + LFS (multipart) files, and reads them back', async () => {
+    const repo = { type: 'model' as const, name: 'alice/tiny' };
+    const created = await createRepo({ hubUrl, accessToken: alice, repo });
+    expect(created.repoUrl).toBe(`${hubUrl}/alice/tiny`);
+
+    const result = await uploadFiles({
+      hubUrl,
+      accessToken: alice,
+      repo,
+      useXet: false,
+      files: [
+        { path: 'README.md', content: new Blob([card]) },
+        { path: 'config.json', content: new Blob(['{"a":1}']) },
+        { path: 'weights/model.onnx', content: new Blob([weights]) },
+        { path: 'small.bin', content: new Blob([Buffer.from('tiny binary\0')]) },
+      ],
+    });
+    expect(result?.commit.oid).toMatch(/^[0-9a-f]{40}$/);
+
+    const files = await collect(listFiles({ hubUrl, accessToken: alice, repo, recursive: true }));
+    const byPath = new Map<string, ListFileEntry>(files.map((f) => [f.path, f]));
+    expect([...byPath.keys()].sort()).toEqual(
+      ['.gitattributes', 'README.md', 'config.json', 'small.bin', 'weights', 'weights/model.onnx'].sort(),
+    );
+    expect(byPath.get('weights')?.type).toBe('directory');
+    expect(byPath.get('config.json')?.oid).toBe(gitBlobSha1(Buffer.from('{"a":1}')));
+    expect(byPath.get('weights/model.onnx')?.lfs?.oid).toBe(sha256(weights));
+    expect(byPath.get('weights/model.onnx')?.size).toBe(weights.length);
+
+    const info = await modelInfo({
+      hubUrl,
+      accessToken: alice,
+      name: 'alice/tiny',
+      additionalFields: ['sha', 'filePaths', 'cardData', 'library_name', 'tags'],
+    });
+    expect(info.sha).toBe(result?.commit.oid);
+    expect(info.library_name).toBe('onnx');
+    expect(info.tags).toEqual(expect.arrayContaining(['vision', 'onnx', 'base_model:modelhub/backbone']));
+    expect(info.cardData).toMatchObject({ license: 'apache-2.0', pipeline_tag: 'image-classification' });
+    expect([...info.filePaths].sort()).toEqual(
+      ['.gitattributes', 'README.md', 'config.json', 'small.bin', 'weights/model.onnx'].sort(),
+    );
+
+    const blob = await downloadFile({ hubUrl, accessToken: alice, repo, path: 'weights/model.onnx' });
+    expect(Buffer.from(await (blob as Blob).arrayBuffer()).equals(weights)).toBe(true);
+    const missing = await downloadFile({ hubUrl, accessToken: alice, repo, path: 'nope.txt' });
+    expect(missing).toBeNull();
+
+    const cacheDir = join(dir, 'cache');
+    const cached = await downloadFileToCacheDir({
+      hubUrl,
+      accessToken: alice,
+      repo,
+      path: 'config.json',
+      cacheDir,
+    });
+    expect(await readFile(cached, 'utf8')).toBe('{"a":1}');
+
+    const snapshot = await snapshotDownload({ hubUrl, accessToken: alice, repo, cacheDir });
+    expect(snapshot).toContain(result?.commit.oid);
+    expect((await readFile(join(snapshot, 'weights/model.onnx'))).equals(weights)).toBe(true);
+    expect((await readdir(snapshot)).sort()).toEqual([
+      '.gitattributes',
+      'README.md',
+      'config.json',
+      'small.bin',
+      'weights',
+    ]);
+  });
+
+  it('keeps private repos invisible to others, in listings too', async () => {
+    const repo = { type: 'model' as const, name: 'alice/secret' };
+    await createRepo({ hubUrl, accessToken: alice, repo, private: true });
+    await expect(modelInfo({ hubUrl, accessToken: bob, name: 'alice/secret' })).rejects.toMatchObject({
+      statusCode: 404,
+    });
+    await expect(modelInfo({ hubUrl, name: 'alice/secret' })).rejects.toMatchObject({ statusCode: 401 });
+    const seenByBob = await collect(listModels({ hubUrl, accessToken: bob, search: { owner: 'alice' } }));
+    expect(seenByBob.map((m) => m.name)).not.toContain('alice/secret');
+    const seenByAlice = await collect(listModels({ hubUrl, accessToken: alice, search: { owner: 'alice' } }));
+    expect(seenByAlice.map((m) => m.name)).toContain('alice/secret');
+    await expect(
+      commit({
+        hubUrl,
+        accessToken: bob,
+        repo: { type: 'model', name: 'alice/tiny' },
+        title: 'vandalism',
+        operations: [{ operation: 'addOrUpdate', path: 'x.txt', content: new Blob(['x']) }],
+        useXet: false,
+      }),
+    ).rejects.toMatchObject({ statusCode: 403 });
+  });
+
+  it('lists models by tag, with Link pagination', async () => {
+    for (const name of ['head-a', 'head-b', 'head-c']) {
+      const repo = { type: 'model' as const, name: `bob/${name}` };
+      await createRepo({ hubUrl, accessToken: bob, repo });
+      await uploadFiles({
+        hubUrl,
+        accessToken: bob,
+        repo,
+        useXet: false,
+        files: [{ path: 'README.md', content: new Blob([card.replace('tiny', name)]) }],
+      });
+    }
+    const heads = await collect(
+      listModels({ hubUrl, search: { tags: ['base_model:modelhub/backbone'], owner: 'bob' }, limit: 10 }),
+    );
+    expect(heads.map((m) => m.name).sort()).toEqual(['bob/head-a', 'bob/head-b', 'bob/head-c']);
+    const res = await fetch(`${hubUrl}/api/models?author=bob&limit=2`);
+    const link = res.headers.get('link') ?? '';
+    expect(link).toMatch(/^<http:\/\/127\.0\.0\.1:\d+\/api\/models\?.*cursor=.*>; rel="next"$/);
+    const page1 = (await res.json()) as { id: string }[];
+    const page2 = (await (await fetch(/<([^>]+)>/.exec(link)?.[1] ?? '')).json()) as { id: string }[];
+    expect([...page1, ...page2].map((m) => m.id).sort()).toEqual(['bob/head-a', 'bob/head-b', 'bob/head-c']);
+  });
+
+  it('deletes a repo', async () => {
+    const repo = { type: 'model' as const, name: 'bob/doomed' };
+    await createRepo({ hubUrl, accessToken: bob, repo });
+    await deleteRepo({ hubUrl, accessToken: bob, repo });
+    await expect(modelInfo({ hubUrl, accessToken: bob, name: 'bob/doomed' })).rejects.toMatchObject({
+      statusCode: 404,
+    });
+  });
+});
