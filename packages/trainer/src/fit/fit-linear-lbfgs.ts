@@ -9,6 +9,39 @@ export interface LbfgsOptions extends CommonFitOptions {
   readonly memory?: number;
 }
 
+/** `Σ a[ao+j]·b[bo+j]` for j < n, unrolled by four (the fit's hot loop). */
+function dotAt(a: Float64Array, ao: number, b: Float64Array, bo: number, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    s0 += (a[ao + j] as number) * (b[bo + j] as number);
+    s1 += (a[ao + j + 1] as number) * (b[bo + j + 1] as number);
+    s2 += (a[ao + j + 2] as number) * (b[bo + j + 2] as number);
+    s3 += (a[ao + j + 3] as number) * (b[bo + j + 3] as number);
+  }
+  for (; j < n; j++) {
+    s0 += (a[ao + j] as number) * (b[bo + j] as number);
+  }
+  return s0 + s1 + (s2 + s3);
+}
+
+/** `y[yo+j] += alpha·x[xo+j]` for j < n, unrolled by four. */
+function axpyAt(y: Float64Array, yo: number, alpha: number, x: Float64Array, xo: number, n: number): void {
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    y[yo + j] = (y[yo + j] as number) + alpha * (x[xo + j] as number);
+    y[yo + j + 1] = (y[yo + j + 1] as number) + alpha * (x[xo + j + 1] as number);
+    y[yo + j + 2] = (y[yo + j + 2] as number) + alpha * (x[xo + j + 2] as number);
+    y[yo + j + 3] = (y[yo + j + 3] as number) + alpha * (x[xo + j + 3] as number);
+  }
+  for (; j < n; j++) {
+    y[yo + j] = (y[yo + j] as number) + alpha * (x[xo + j] as number);
+  }
+}
+
 /**
  * Softmax regression's loss and gradient over θ = [W (C×D) | b (C)], written into `grad`.
  * Buffers come from the caller, so an L-BFGS iteration allocates nothing.
@@ -30,11 +63,7 @@ function makeObjective(
       const xo = i * dim;
       let max = -Infinity;
       for (let k = 0; k < c; k++) {
-        const wo = k * dim;
-        let s = theta[biasOff + k] as number;
-        for (let j = 0; j < dim; j++) {
-          s += (theta[wo + j] as number) * (x[xo + j] as number);
-        }
+        const s = (theta[biasOff + k] as number) + dotAt(theta, k * dim, x, xo, dim);
         z[k] = s;
         if (s > max) {
           max = s;
@@ -51,10 +80,7 @@ function makeObjective(
       for (let k = 0; k < c; k++) {
         const coef = wi * (Math.exp((z[k] as number) - logSum) - (k === yi ? 1 : 0));
         grad[biasOff + k] = (grad[biasOff + k] as number) + coef;
-        const wo = k * dim;
-        for (let j = 0; j < dim; j++) {
-          grad[wo + j] = (grad[wo + j] as number) + coef * (x[xo + j] as number);
-        }
+        axpyAt(grad, k * dim, coef, x, xo, dim);
       }
     }
     for (let p = 0; p < biasOff; p++) {
