@@ -4,6 +4,9 @@ import { Command, CommanderError } from 'commander';
 
 import { ExitCode } from '@modelhub/core';
 
+import { registerAlias } from './commands/alias.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerToken } from './commands/token.ts';
 import { processIo, reportError, type Io } from './output/error-boundary.ts';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -25,7 +28,7 @@ export interface GlobalOptions {
 export type CommandRegistrar = (program: Command, io: Io) => void;
 
 // One line per command module; keep this list in the order `hub --help` should show them.
-const commands: readonly CommandRegistrar[] = [];
+const commands: readonly CommandRegistrar[] = [registerServe, registerToken, registerAlias];
 
 /** Builds the `hub` command tree. */
 export function buildProgram(io: Io): Command {

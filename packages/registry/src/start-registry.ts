@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 
 import { createRegistryApp } from './http/registry-app.ts';
 import { openRegistry } from './open-registry.ts';
+import { seedRegistry } from './seed/seed-registry.ts';
 import type { Registry } from './service/registry.ts';
 import type { RegistryOptions } from './service/registry-options.ts';
 
@@ -15,6 +16,8 @@ export interface StartRegistryOptions {
   readonly publicUrl?: string;
   readonly logger?: boolean;
   readonly registry?: Partial<RegistryOptions>;
+  /** Import this seed folder (see seedRegistry) before accepting connections. */
+  readonly seedDir?: string;
 }
 
 /** A running registry server. */
@@ -35,6 +38,10 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
   });
   const host = options.host ?? '127.0.0.1';
   try {
+    await registry.blobs.recover();
+    if (options.seedDir !== undefined) {
+      await seedRegistry(registry, options.seedDir);
+    }
     await app.listen({ host, port: options.port ?? 8080 });
   } catch (error) {
     registry.close();

@@ -40,7 +40,7 @@ export function createRegistryApp(registry: Registry, options: RegistryAppOption
     logger: options.logger === true,
     exposeHeadRoutes: false,
     bodyLimit: registry.options.maxJsonBodySize,
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
   });
   const ctx: RouteContext = { registry, publicUrl: options.publicUrl };
 

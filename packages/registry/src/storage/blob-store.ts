@@ -42,6 +42,11 @@ export interface BlobStore {
     parts: readonly { partNumber: number; etag: string }[],
     expected: BlobExpectation,
   ): Promise<StoredBlob>;
+  /**
+   * Discards what unfinished writes of a previous run left behind. Call it when the server
+   * starts, never while another process may be writing to the same store.
+   */
+  recover(): Promise<void>;
   /** Removes blobs not in `keep` (garbage collection after repo deletion). */
   sweep(keep: ReadonlySet<string>): Promise<number>;
 }

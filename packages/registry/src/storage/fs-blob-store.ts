@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -27,11 +27,15 @@ export class FsBlobStore implements BlobStore {
 
   constructor(root: string) {
     this.#root = root;
-    // Anything in tmp/ belongs to a write that never finished (crash, kill): it was never visible.
-    rmSync(join(root, 'tmp'), { recursive: true, force: true });
     mkdirSync(join(root, 'tmp'), { recursive: true });
     mkdirSync(join(root, 'blobs'), { recursive: true });
     mkdirSync(join(root, 'parts'), { recursive: true });
+  }
+
+  async recover(): Promise<void> {
+    // Anything in tmp/ belongs to a write that never finished (crash, kill): it was never visible.
+    await rm(join(this.#root, 'tmp'), { recursive: true, force: true });
+    await mkdir(join(this.#root, 'tmp'), { recursive: true });
   }
 
   /** The path of a blob on disk (for this implementation only). */

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { seedRegistry, startRegistry, type RegistryOptions } from '@modelhub/registry';
+import { startRegistry, type RegistryOptions } from '@modelhub/registry';
 
 import { ensureFixtures } from '../fixtures/ensure-fixtures.ts';
 
@@ -32,21 +32,14 @@ export interface TestRegistry {
 export async function startTestRegistry(options: TestRegistryOptions = {}): Promise<TestRegistry> {
   const owned = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'modelhub-registry-')));
+  const seedDir = options.seed === true ? (await ensureFixtures()).seedDir : undefined;
   const running = await startRegistry({
     dataDir,
     host: '127.0.0.1',
     port: 0,
     ...(options.registry === undefined ? {} : { registry: options.registry }),
+    ...(seedDir === undefined ? {} : { seedDir }),
   });
-  try {
-    if (options.seed === true) {
-      const fx = await ensureFixtures();
-      await seedRegistry(running.registry, fx.seedDir);
-    }
-  } catch (error) {
-    await running.close();
-    throw error;
-  }
   const adminToken = running.registry.createToken('admin', 'write', {
     admin: true,
     displayName: 'test admin',

@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+
+import { ModelhubError } from '@modelhub/core';
+import { startRegistry } from '@modelhub/registry';
+
+import type { Io } from '../output/error-boundary.ts';
+import type { CommandRegistrar, GlobalOptions } from '../program.ts';
+
+/** Options of `hub serve`. */
+export interface ServeOptions {
+  readonly data: string;
+  readonly host: string;
+  readonly port: number;
+  readonly seed?: string;
+  readonly publicUrl?: string;
+  readonly json?: boolean;
+}
+
+/** Something that resolves when the process is asked to stop (SIGINT/SIGTERM by default). */
+export type StopSignal = Promise<string>;
+
+function processStopSignal(): StopSignal {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/**
+ * Runs a registry whose state lives in `options.data` until `stop` resolves, then closes it
+ * cleanly (in-flight requests finish, the database is closed).
+ */
+export async function runServe(
+  options: ServeOptions,
+  io: Io,
+  stop: StopSignal = processStopSignal(),
+): Promise<void> {
+  const running = await startRegistry({
+    dataDir: options.data,
+    host: options.host,
+    port: options.port,
+    ...(options.seed === undefined ? {} : { seedDir: options.seed }),
+    ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+  });
+  io.stdout(
+    options.json === true ? `${JSON.stringify({ url: running.url })}\n` : `listening on ${running.url}\n`,
+  );
+  const signal = await stop;
+  io.stderr(`${signal}: shutting down\n`);
+  await running.close();
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ModelhubError('INVALID_ARGUMENT', `${JSON.stringify(value)} is not a TCP port.`, {
+      hint: 'Use a number from 0 to 65535 (0 picks a free port).',
+    });
+  }
+  return port;
+}
+
+/** `hub serve`: a self-hosted registry that speaks the Hugging Face Hub protocol. */
+export const registerServe: CommandRegistrar = (program: Command, io: Io) => {
+  program
+    .command('serve')
+    .description('run a model registry that speaks the Hugging Face Hub protocol')
+    .option('--data <dir>', 'folder holding the registry state (SQLite metadata + blobs)', 'modelhub-data')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8080)
+    .option('--seed <dir>', 'import a seed folder (seed.json + one folder per repo) before serving')
+    .option('--public-url <url>', 'URL clients use to reach this server (for links and upload URLs)')
+    .action(
+      async (options: { data: string; host: string; port: number; seed?: string; publicUrl?: string }) => {
+        const globals = program.opts<GlobalOptions>();
+        await runServe({ ...options, ...(globals.json === true ? { json: true } : {}) }, io);
+      },
+    );
+};

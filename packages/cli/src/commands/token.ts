@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+
+import { openRegistry } from '@modelhub/registry';
+
+import type { Io } from '../output/error-boundary.ts';
+import type { CommandRegistrar, GlobalOptions } from '../program.ts';
+
+/** Options of `hub token create`. */
+export interface TokenCreateOptions {
+  readonly data: string;
+  readonly user: string;
+  readonly write: boolean;
+  readonly name?: string;
+}
+
+/** Creates an access token for a user of the registry in `data` (creating the user) and returns it. */
+export function runTokenCreate(options: TokenCreateOptions): string {
+  const registry = openRegistry(options.data);
+  try {
+    return registry.createToken(options.user, options.write ? 'write' : 'read', {
+      ...(options.name === undefined ? {} : { displayName: options.name }),
+    });
+  } finally {
+    registry.close();
+  }
+}
+
+/** `hub token create`: prints a new `hf_…` token, and nothing else, on stdout. */
+export const registerToken: CommandRegistrar = (program: Command, io: Io) => {
+  const token = program.command('token').description('manage access tokens of a registry you serve');
+  token
+    .command('create')
+    .description('create an access token (printed once; only its hash is stored)')
+    .requiredOption('--data <dir>', 'folder holding the registry state')
+    .requiredOption('--user <name>', 'the user the token acts as (created if needed)')
+    .option('--write', 'allow writes to the user’s namespaces (default: read only)', false)
+    .option('--name <name>', 'a display name for the token')
+    .action((options: { data: string; user: string; write: boolean; name?: string }) => {
+      const secret = runTokenCreate(options);
+      const json = program.opts<GlobalOptions>().json === true;
+      io.stdout(
+        json
+          ? `${JSON.stringify({ token: secret, user: options.user, role: options.write ? 'write' : 'read' })}\n`
+          : `${secret}\n`,
+      );
+    });
+};
