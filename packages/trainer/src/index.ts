@@ -49,3 +49,6 @@ export {
 export type { HeadClassifier, HeadPrediction } from './predict/head-classifier.ts';
 export { evaluateHead } from './predict/evaluate-head.ts';
 export type { HeadEvaluation } from './predict/evaluate-head.ts';
+export { parseFineTune, assertFineTunable } from './fine-tune/fine-tune-spec.ts';
+export type { FineTuneSpec } from './fine-tune/fine-tune-spec.ts';
+export { formatEpoch } from './fit/format-epoch.ts';
