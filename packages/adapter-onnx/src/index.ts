@@ -1,6 +1,19 @@
 /**
  * @packageDocumentation
- * A pulled ONNX model as a frozen feature extractor (onnxruntime-node)
- * Nothing is exported yet: this package is built by its own issue.
+ * A pulled ONNX model as a frozen feature extractor (onnxruntime-node): the tap is found by
+ * walking back from the outputs to the classifier, exposed as an extra graph output (cached),
+ * pooled to a vector, and fed by `@modelhub/vision` preprocessing with decode/inference overlap.
  */
-export {};
+export {
+  onnxAdapter,
+  detect,
+  inspect,
+  loadFeatureExtractor,
+  predictOriginal,
+} from './adapter/onnx-adapter.ts';
+export { OnnxFeatureExtractor, DEFAULT_BATCH_SIZE } from './extractor/onnx-feature-extractor.ts';
+export { findModelFile, listOnnxFiles } from './model-dir/find-model-file.ts';
+export { planPooling, poolBatch } from './pooling/pool-features.ts';
+export type { PoolPlan } from './pooling/pool-features.ts';
+export { ctcGreedyDecode } from './predict/ctc-decode.ts';
+export { createSession } from './session/create-session.ts';

@@ -11,3 +11,5 @@ export { readUmdExport } from './fixtures/umd-literal.ts';
 export type { LiteralValue } from './fixtures/umd-literal.ts';
 export { startTestRegistry } from './registry/start-test-registry.ts';
 export type { TestRegistry, TestRegistryOptions } from './registry/start-test-registry.ts';
+export { featureExtractorConformance } from './conformance/feature-extractor-suite.ts';
+export type { FeatureExtractorConformanceOptions, ItLike } from './conformance/feature-extractor-suite.ts';

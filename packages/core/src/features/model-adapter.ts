@@ -1,3 +1,4 @@
+import type { ModelhubError } from '../errors/modelhub-error.ts';
 import type { FeatureExtractor, ImageInput } from './feature-extractor.ts';
 import type { FeatureTap } from '../manifest/head-manifest.ts';
 import type { PreprocessSpec } from '../preprocess/preprocess-spec.ts';
@@ -50,6 +51,8 @@ export interface AdapterOptions {
 export interface OriginalPrediction {
   readonly input: string;
   readonly top: ReadonlyArray<{ readonly label: string; readonly index: number; readonly score: number }>;
+  /** Set (and `top` empty) when this input could not be read; the other inputs are still predicted. */
+  readonly error?: ModelhubError;
 }
 
 /**

@@ -1,0 +1,318 @@
+import { Tensor } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
+
+import { ModelhubError, isModelhubError } from '@modelhub/core';
+import type {
+  AdapterOptions,
+  FeatureCandidate,
+  FeatureTap,
+  ImageInput,
+  ModelAdapter,
+  ModelInspection,
+  OriginalPrediction,
+  PreprocessSpec,
+} from '@modelhub/core';
+import { chooseFeatureTap, findFeatureTaps, writeTappedModel } from '@modelhub/onnx';
+import type { TapCandidate } from '@modelhub/onnx';
+import { decodeBatch } from '@modelhub/vision';
+
+import { DEFAULT_BATCH_SIZE, OnnxFeatureExtractor } from '../extractor/onnx-feature-extractor.ts';
+import { listOnnxFiles } from '../model-dir/find-model-file.ts';
+import { imageInput, loadOnnx, probeDims, resolveSpec, tensorInfo } from '../model-dir/load-onnx.ts';
+import type { LoadedOnnx } from '../model-dir/load-onnx.ts';
+import { planPooling } from '../pooling/pool-features.ts';
+import type { PoolPlan } from '../pooling/pool-features.ts';
+import { ctcGreedyDecode } from '../predict/ctc-decode.ts';
+import { readClassLabels, readCtcAlphabet } from '../predict/labels.ts';
+import { softmax, topK } from '../predict/top-k.ts';
+import { createSession } from '../session/create-session.ts';
+
+/** True when the folder holds an ONNX graph (at its root or in `onnx/`). */
+export async function detect(modelDir: string): Promise<boolean> {
+  return (await listOnnxFiles(modelDir)).length > 0;
+}
+
+/** Runs a session once on a zero image and returns the dims of the requested outputs. */
+async function probe(
+  session: InferenceSession,
+  inputName: string,
+  spec: PreprocessSpec,
+  fetch: readonly string[],
+): Promise<Map<string, number[]>> {
+  const dims = [1, ...probeDims(spec)];
+  const size = dims.reduce((a, b) => a * b, 1);
+  const out = await session.run({ [inputName]: new Tensor('float32', new Float32Array(size), dims) }, [
+    ...fetch,
+  ]);
+  return new Map(fetch.map((name) => [name, [...(out[name]?.dims ?? [])]]));
+}
+
+function tapOf(candidate: TapCandidate, plan: PoolPlan): FeatureTap {
+  return { tensor: candidate.tensor, runtime: 'onnx', pooling: plan.pooling, dim: plan.dim };
+}
+
+/**
+ * Loads a model folder as a frozen feature extractor: finds (or takes `options.layer`) the tap,
+ * writes the graph with the tap as an extra output (cached in `options.workDir`), opens one
+ * session, and decides pooling from one probe run.
+ */
+export async function loadFeatureExtractor(
+  modelDir: string,
+  options: AdapterOptions,
+): Promise<OnnxFeatureExtractor & { readonly warnings: readonly string[] }> {
+  const loaded = await loadOnnx(modelDir);
+  const input = imageInput(loaded);
+  const { spec, warnings } = await resolveSpec(loaded, input, options.preprocess);
+  const candidate = chooseFeatureTap(loaded.model, { layer: options.layer, source: loaded.modelPath });
+  const tapped = await writeTappedModel(
+    loaded.modelPath,
+    loaded.model,
+    loaded.bytes,
+    [candidate.tensor],
+    options.workDir,
+  );
+  const session = await createSession(tapped.path, loaded.modelPath);
+  try {
+    const dims = (await probe(session, input.name, spec, [candidate.tensor])).get(candidate.tensor) ?? [];
+    const plan = planPooling(dims, candidate.dim, options.pooling, candidate.tensor);
+    if (candidate.dim > 0 && plan.pooling !== 'flatten' && plan.dim !== candidate.dim) {
+      warnings.push(
+        `the tap ${candidate.tensor} pools to ${plan.dim} values but the classifier weight implies ${candidate.dim}`,
+      );
+    }
+    const extractor = new OnnxFeatureExtractor({
+      modelId: options.modelId,
+      session,
+      inputName: input.name,
+      tap: tapOf(candidate, plan),
+      plan,
+      preprocess: spec,
+      batchSize: Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE)),
+      modelPath: tapped.path,
+    });
+    return Object.assign(extractor, { warnings: [...warnings] });
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+}
+
+function asCandidate(c: TapCandidate, plan: PoolPlan | undefined): FeatureCandidate {
+  return {
+    tensor: c.tensor,
+    dim: plan?.dim ?? c.dim,
+    pooling: plan?.pooling ?? (c.rank === undefined || c.rank <= 2 ? 'none' : c.rank === 3 ? 'mean' : 'avg'),
+    reason: c.reason,
+  };
+}
+
+function messageOf(error: unknown): string {
+  if (isModelhubError(error)) {
+    return error.hint === undefined ? error.message : `${error.message} ${error.hint}`;
+  }
+  return String(error);
+}
+
+/** Inputs, outputs, candidate taps (with pooled dims from a probe run) and resolved preprocessing. */
+export async function inspect(modelDir: string, options: AdapterOptions): Promise<ModelInspection> {
+  const loaded = await loadOnnx(modelDir);
+  const warnings: string[] = [];
+  const found = findFeatureTaps(loaded.model);
+  let chosen: TapCandidate | undefined;
+  try {
+    chosen = chooseFeatureTap(loaded.model, { layer: options.layer, source: loaded.modelPath });
+  } catch (error) {
+    warnings.push(messageOf(error));
+  }
+  const all =
+    chosen === undefined || found.some((c) => c.tensor === chosen.tensor) ? found : [...found, chosen];
+  let spec: PreprocessSpec | null = null;
+  const plans = new Map<string, PoolPlan>();
+  try {
+    const input = imageInput(loaded);
+    const resolved = await resolveSpec(loaded, input, options.preprocess);
+    spec = resolved.spec;
+    warnings.push(...resolved.warnings);
+    if (all.length > 0) {
+      await probePlans(loaded, input.name, spec, all, options, plans);
+    }
+  } catch (error) {
+    warnings.push(messageOf(error));
+  }
+  const candidates = all.map((c) => asCandidate(c, plans.get(c.tensor)));
+  return {
+    format: 'onnx',
+    inputs: loaded.inputs.map(tensorInfo),
+    outputs: loaded.outputs.map(tensorInfo),
+    candidates,
+    chosen: chosen === undefined ? undefined : candidates.find((c) => c.tensor === chosen.tensor),
+    preprocess: spec,
+    warnings,
+  };
+}
+
+async function probePlans(
+  loaded: LoadedOnnx,
+  inputName: string,
+  spec: PreprocessSpec,
+  candidates: readonly TapCandidate[],
+  options: AdapterOptions,
+  plans: Map<string, PoolPlan>,
+): Promise<void> {
+  const tensors = candidates.map((c) => c.tensor);
+  const tapped = await writeTappedModel(
+    loaded.modelPath,
+    loaded.model,
+    loaded.bytes,
+    tensors,
+    options.workDir,
+  );
+  const session = await createSession(tapped.path, loaded.modelPath);
+  try {
+    const dims = await probe(session, inputName, spec, tensors);
+    for (const c of candidates) {
+      plans.set(c.tensor, planPooling(dims.get(c.tensor) ?? [], c.dim, options.pooling, c.tensor));
+    }
+  } finally {
+    await session.release();
+  }
+}
+
+/** How the scores of the chosen output are read. */
+interface OutputReader {
+  readonly name: string;
+  readonly read: (
+    data: Float32Array,
+    dims: readonly number[],
+    row: number,
+    k: number,
+  ) => OriginalPrediction['top'];
+}
+
+async function outputReader(
+  loaded: LoadedOnnx,
+  probeDimsOf: (name: string) => Promise<number[]>,
+): Promise<OutputReader> {
+  let name = loaded.outputs[0]?.name ?? '';
+  try {
+    name = chooseFeatureTap(loaded.model).output;
+  } catch {
+    // no classifier found: the first output is the best guess
+  }
+  const producer = loaded.model.graph.nodes.find((n) => n.outputs.includes(name));
+  const isProbability = producer?.opType === 'Softmax' || producer?.opType === 'Sigmoid';
+  const dims = await probeDimsOf(name);
+  const classes = dims.at(-1) ?? 0;
+  if (dims.length === 3) {
+    const alphabet = await readCtcAlphabet(loaded.modelDir, classes);
+    if (alphabet !== undefined) {
+      return {
+        name,
+        read: (data, d, row) => {
+          const steps = d[1] ?? 0;
+          const per = steps * classes;
+          const { text, score } = ctcGreedyDecode(
+            data.subarray(row * per, (row + 1) * per),
+            steps,
+            classes,
+            alphabet,
+          );
+          return [{ label: text, index: -1, score }];
+        },
+      };
+    }
+  }
+  const labels = await readClassLabels(loaded.modelDir, loaded.model, classes);
+  return {
+    name,
+    read: (data, d, row, k) => {
+      const per = d.slice(1).reduce((a, b) => a * b, 1);
+      let scores = data.subarray(row * per, (row + 1) * per);
+      if (d.length === 3) {
+        // per-step scores without an alphabet: average over steps
+        const steps = d[1] ?? 1;
+        const mean = new Float32Array(classes);
+        for (let t = 0; t < steps; t++) {
+          for (let c = 0; c < classes; c++) {
+            mean[c] = (mean[c] ?? 0) + (scores[t * classes + c] ?? 0) / steps;
+          }
+        }
+        scores = mean;
+      }
+      const probs = isProbability ? scores : softmax(scores);
+      return topK(probs, k).map((index) => ({
+        label: labels?.[index] ?? String(index),
+        index,
+        score: probs[index] ?? 0,
+      }));
+    },
+  };
+}
+
+/**
+ * Runs the unedited model with its original head on images (our preprocessing) and returns the
+ * top-k classes per input (softmax applied when the graph ends in logits). A text recogniser with a
+ * `*keys*.txt` alphabet is CTC-decoded instead, giving the text as the single label.
+ */
+export async function predictOriginal(
+  modelDir: string,
+  inputs: readonly ImageInput[],
+  options: AdapterOptions & { readonly topK: number },
+): Promise<OriginalPrediction[]> {
+  const loaded = await loadOnnx(modelDir);
+  const input = imageInput(loaded);
+  const { spec } = await resolveSpec(loaded, input, options.preprocess);
+  const session = await createSession(loaded.modelPath, loaded.modelPath);
+  try {
+    const reader = await outputReader(
+      loaded,
+      async (name) => (await probe(session, input.name, spec, [name])).get(name) ?? [],
+    );
+    const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
+    const results: OriginalPrediction[] = [];
+    for (let start = 0; start < inputs.length; start += batchSize) {
+      const batch = inputs.slice(start, start + batchSize);
+      const decoded = await decodeBatch(batch, spec);
+      const byIndex = new Map<number, OriginalPrediction>();
+      for (const f of decoded.failures) {
+        byIndex.set(f.index, { input: f.input, top: [], error: f.error });
+      }
+      for (let i = 0; i < batch.length; i++) {
+        const img = decoded.images[i];
+        if (img === undefined) {
+          continue;
+        }
+        const out = await session.run({ [input.name]: new Tensor('float32', img.data, [1, ...img.dims]) }, [
+          reader.name,
+        ]);
+        const t = out[reader.name];
+        if (t === undefined) {
+          throw new ModelhubError('INTERNAL', `onnxruntime returned no "${reader.name}" tensor.`);
+        }
+        const item = batch[i] as ImageInput;
+        byIndex.set(i, {
+          input: typeof item === 'string' ? item : `<${item.byteLength} bytes>`,
+          top: reader.read(t.data as Float32Array, t.dims, 0, options.topK),
+        });
+      }
+      for (let i = 0; i < batch.length; i++) {
+        const r = byIndex.get(i);
+        if (r !== undefined) {
+          results.push(r);
+        }
+      }
+    }
+    return results;
+  } finally {
+    await session.release();
+  }
+}
+
+/** The ONNX backend of the `ModelAdapter` contract. */
+export const onnxAdapter: ModelAdapter = {
+  format: 'onnx',
+  detect,
+  inspect,
+  loadFeatureExtractor,
+  predictOriginal,
+};

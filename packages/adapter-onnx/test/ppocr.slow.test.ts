@@ -1,0 +1,205 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { isModelhubError } from '@modelhub/core';
+import { ensureFixtures, featureExtractorConformance } from '@modelhub/testing';
+import type { FixtureSet } from '@modelhub/testing';
+import { decodeImage } from '@modelhub/vision';
+
+import { onnxAdapter } from '../src/index.ts';
+import { renderText, writeWords } from './render-text.ts';
+
+const work = await mkdtemp(join(tmpdir(), 'modelhub-adapter-onnx-'));
+const fx: FixtureSet = await ensureFixtures();
+const recDir = fx.models['ppocr-rec'].dir;
+const clsDir = fx.models['ppocr-cls'].dir;
+const words = await writeWords(join(work, 'words'), ['hello', 'model', 'river', 'Tuesday']);
+const options = (modelId: string): { modelId: string; workDir: string } => ({
+  modelId,
+  workDir: join(work, 'cache'),
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('ONNX adapter conformance: PaddleOCR rec', () => {
+  featureExtractorConformance(
+    it,
+    () => onnxAdapter.loadFeatureExtractor(recDir, options('modelhub/ppocr-rec')),
+    {
+      images: words,
+      dim: 120,
+      tensor: 'transpose_51.tmp_0',
+      afterAll,
+    },
+  );
+});
+
+describe('ONNX adapter conformance: PaddleOCR cls', () => {
+  featureExtractorConformance(
+    it,
+    () => onnxAdapter.loadFeatureExtractor(clsDir, options('modelhub/ppocr-cls')),
+    {
+      images: words,
+      dim: 200,
+      tensor: 'reshape2_0.tmp_0',
+      afterAll,
+    },
+  );
+});
+
+describe('PaddleOCR rec through the ONNX adapter', () => {
+  it('finds transpose_51.tmp_0 [N,T,120] and mean-pools it over time to 120-d', async () => {
+    const extractor = await onnxAdapter.loadFeatureExtractor(recDir, { ...options('rec'), batchSize: 3 });
+    try {
+      expect(extractor.tap).toEqual({
+        tensor: 'transpose_51.tmp_0',
+        runtime: 'onnx',
+        pooling: 'mean',
+        dim: 120,
+      });
+      expect(extractor.preprocess.source).toBe('preset:ppocr-rec');
+      // reference: the raw tap of the edited model, averaged over time by hand
+      const session = await InferenceSession.create(
+        (extractor as unknown as { modelPath: string }).modelPath,
+      );
+      const img = await decodeImage(words[0] ?? '', extractor.preprocess);
+      const out = await session.run({ x: new Tensor('float32', img.data, [1, ...img.dims]) }, [
+        'transpose_51.tmp_0',
+      ]);
+      await session.release();
+      const tap = out['transpose_51.tmp_0'];
+      expect(tap?.dims).toEqual([1, 40, 120]);
+      const raw = tap?.data as Float32Array;
+      const mean = Array.from({ length: 120 }, (_, k) => {
+        let s = 0;
+        for (let t = 0; t < 40; t++) {
+          s += raw[t * 120 + k] ?? 0;
+        }
+        return s / 40;
+      });
+      const [v] = (await extractor.embed([words[0] ?? ''])).vectors;
+      expect(v?.length).toBe(120);
+      mean.forEach((m, k) => expect(Math.abs((v?.[k] ?? NaN) - m)).toBeLessThan(1e-5));
+    } finally {
+      await extractor.dispose();
+    }
+  });
+
+  it('keeps the original output of the edited model identical to the unedited model', async () => {
+    const extractor = await onnxAdapter.loadFeatureExtractor(recDir, options('rec'));
+    const editedPath = (extractor as unknown as { modelPath: string }).modelPath;
+    const spec = extractor.preprocess;
+    await extractor.dispose();
+    const img = await decodeImage(words[1] ?? '', spec);
+    const feeds = { x: new Tensor('float32', img.data, [1, ...img.dims]) };
+    const original = await InferenceSession.create(join(recDir, 'model.onnx'));
+    const edited = await InferenceSession.create(editedPath);
+    try {
+      expect(edited.outputNames).toEqual(['softmax_11.tmp_0', 'transpose_51.tmp_0']);
+      const a = (await original.run(feeds))['softmax_11.tmp_0']?.data as Float32Array;
+      const b = (await edited.run(feeds, ['softmax_11.tmp_0']))['softmax_11.tmp_0']?.data as Float32Array;
+      expect(b.length).toBe(a.length);
+      let worst = 0;
+      a.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - (b[i] ?? NaN)))));
+      expect(worst).toBeLessThan(1e-6);
+    } finally {
+      await original.release();
+      await edited.release();
+    }
+  });
+
+  it('reads rendered words back with the original head (CTC greedy decode over ppocr_keys_v1.txt)', async () => {
+    const predictions = await onnxAdapter.predictOriginal(recDir, words, { ...options('rec'), topK: 1 });
+    expect(predictions.map((p) => p.top[0]?.label.trim())).toEqual(['hello', 'model', 'river', 'Tuesday']);
+  });
+});
+
+describe('PaddleOCR cls through the ONNX adapter', () => {
+  let upright: string;
+  let flipped: string;
+  beforeAll(async () => {
+    upright = join(work, 'upright.png');
+    flipped = join(work, 'flipped.png');
+    await writeFile(upright, await renderText('upright text'));
+    await writeFile(flipped, await renderText('upright text', { rotate180: true }));
+  });
+
+  it('says 0° for upright text and 180° for upside-down text', async () => {
+    const p = await onnxAdapter.predictOriginal(clsDir, [upright, flipped, ...words], {
+      ...options('cls'),
+      topK: 2,
+    });
+    expect(p.map((x) => x.top[0]?.index)).toEqual([0, 1, 0, 0, 0, 0]);
+    expect(p[0]?.top[0]?.score).toBeGreaterThan(0.9);
+    expect(p[0]?.top.map((t) => t.score).reduce((s, x) => s + x, 0)).toBeCloseTo(1, 5);
+  });
+
+  it('honours --layer: a rank-4 tensor is average-pooled over space', async () => {
+    const extractor = await onnxAdapter.loadFeatureExtractor(clsDir, {
+      ...options('cls'),
+      layer: 'p2o.GlobalAveragePool.19',
+    });
+    try {
+      expect(extractor.tap.pooling).toBe('avg');
+      expect(extractor.tap.tensor).toBe('p2o.GlobalAveragePool.19');
+      const r = await extractor.embed([upright]);
+      expect(r.vectors[0]?.length).toBe(extractor.dim);
+    } finally {
+      await extractor.dispose();
+    }
+  });
+
+  it('inspects inputs, outputs, the 200-d candidate and the resolved preprocessing', async () => {
+    const ins = await onnxAdapter.inspect(clsDir, options('cls'));
+    expect(ins.inputs.map((i) => i.name)).toEqual(['x']);
+    expect(ins.outputs.map((o) => o.name)).toEqual(['softmax_0.tmp_0']);
+    expect(ins.chosen).toMatchObject({ tensor: 'reshape2_0.tmp_0', dim: 200, pooling: 'none' });
+    expect(ins.preprocess?.resize).toMatchObject({ mode: 'fit_height', height: 48, width: 192 });
+  });
+});
+
+describe('ONNX adapter errors', () => {
+  it('refuses a detector without a classifier, suggesting --layer', async () => {
+    const err = await onnxAdapter.loadFeatureExtractor(fx.models['ppocr-det'].dir, options('det')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isModelhubError(err) && err.code).toBe('UNSUPPORTED_MODEL');
+    expect(isModelhubError(err) && err.hint).toMatch(/--layer NAME/);
+  });
+
+  it('refuses a non-image model and still inspects it', async () => {
+    const dir = fx.models['silero-vad'].dir;
+    await expect(onnxAdapter.loadFeatureExtractor(dir, options('vad'))).rejects.toThrow(
+      /does not take one float image tensor/,
+    );
+    const ins = await onnxAdapter.inspect(dir, options('vad'));
+    expect(ins.inputs.map((i) => i.name)).toEqual(['input', 'sr', 'h', 'c']);
+    expect(ins.preprocess).toBeNull();
+    expect(ins.candidates).toEqual([]);
+  });
+
+  it('detects ONNX folders only', async () => {
+    expect(await onnxAdapter.detect(recDir)).toBe(true);
+    expect(await onnxAdapter.detect(fx.models['mobilenet-v2'].dir)).toBe(false);
+  });
+
+  it('reads a truncated model file as a clear error', async () => {
+    const dir = join(work, 'broken');
+    const bytes = await readFile(join(clsDir, 'model.onnx'));
+    await rm(dir, { recursive: true, force: true });
+    await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
+    await writeFile(join(dir, 'model.onnx'), bytes.subarray(0, 1000));
+    const err = await onnxAdapter.inspect(dir, options('broken')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isModelhubError(err) && err.code).toBe('UNSUPPORTED_MODEL');
+  });
+});
