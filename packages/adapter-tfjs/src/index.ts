@@ -1,6 +1,11 @@
 /**
  * @packageDocumentation
- * A pulled TF.js model as a frozen feature extractor (wasm backend)
- * Nothing is exported yet: this package is built by its own issue.
+ * A pulled TF.js model (layers or graph) as a frozen feature extractor on the wasm backend, with
+ * one worker thread per core; plus layers-model loading and splitting for partial fine-tuning.
  */
-export {};
+export { tfjsAdapter } from './adapter/tfjs-adapter.ts';
+export { loadTfjsFeatureExtractor } from './adapter/tfjs-feature-extractor.ts';
+export type { TfjsExtractorOptions, TfjsFeatureExtractor } from './adapter/tfjs-feature-extractor.ts';
+export { loadLayersModelFromDir, splitLayersModel } from './model/split-layers-model.ts';
+export type { SplitLayersModel } from './model/split-layers-model.ts';
+export { dirIOHandler } from './model/model-files.ts';

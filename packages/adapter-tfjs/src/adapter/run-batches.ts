@@ -1,0 +1,97 @@
+import { ModelhubError } from '@modelhub/core';
+import type { EmbedFailure, ImageInput, PreprocessSpec } from '@modelhub/core';
+import { decodeBatch, describeInput } from '@modelhub/vision';
+
+import type { WorkerPool } from '../runtime/worker-pool.ts';
+
+/** Output rows in input order (`undefined` where the input failed) and the failures. */
+export interface BatchRunResult {
+  readonly rows: Array<Float32Array | undefined>;
+  readonly failures: EmbedFailure[];
+}
+
+/** Settings of {@link runBatches}. */
+export interface BatchRunOptions {
+  readonly batchSize: number;
+  /** The model input without the batch axis; -1 for free dims. */
+  readonly inputDims: readonly number[];
+  /** Images decoded at once per batch. */
+  readonly decodeConcurrency: number;
+}
+
+function fits(dims: readonly number[], expected: readonly number[]): boolean {
+  return (
+    dims.length === expected.length && dims.every((d, i) => (expected[i] ?? -1) < 0 || d === expected[i])
+  );
+}
+
+/**
+ * Decodes and runs inputs in batches. Up to `pool.size + 1` batches are in flight, so the next
+ * batch is decoded (on sharp's threads) while the workers run the current ones; memory stays
+ * bounded by that many decoded batches however many inputs there are.
+ */
+export async function runBatches(
+  inputs: readonly ImageInput[],
+  spec: PreprocessSpec,
+  pool: WorkerPool,
+  options: BatchRunOptions,
+): Promise<BatchRunResult> {
+  const rows = new Array<Float32Array | undefined>(inputs.length).fill(undefined);
+  const failures: EmbedFailure[] = [];
+  const starts: number[] = [];
+  for (let i = 0; i < inputs.length; i += options.batchSize) {
+    starts.push(i);
+  }
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < starts.length) {
+      const start = starts[next++] ?? 0;
+      const slice = inputs.slice(start, start + options.batchSize);
+      const decoded = await decodeBatch(slice, spec, { concurrency: options.decodeConcurrency });
+      for (const f of decoded.failures) {
+        failures.push({ ...f, index: f.index + start });
+      }
+      // Group by dims so a spec with free sizes still batches equal-sized images together.
+      const groups = new Map<string, number[]>();
+      decoded.images.forEach((img, i) => {
+        if (img === undefined) {
+          return;
+        }
+        if (!fits(img.dims, options.inputDims)) {
+          const input = describeInput(slice[i] as ImageInput);
+          failures.push({
+            index: start + i,
+            input,
+            error: new ModelhubError(
+              'INVALID_INPUT',
+              `Image ${input} is [${img.dims.join(', ')}] after preprocessing, but the model takes [${options.inputDims.join(', ')}]`,
+              { hint: 'Resize the image, or fix the preprocessing in modelhub.json.', details: { input } },
+            ),
+          });
+          return;
+        }
+        const key = img.dims.join('x');
+        groups.set(key, [...(groups.get(key) ?? []), i]);
+      });
+      for (const members of groups.values()) {
+        const first = decoded.images[members[0] ?? 0];
+        if (first === undefined) {
+          continue;
+        }
+        const size = first.data.length;
+        const batch = new Float32Array(size * members.length);
+        members.forEach((m, j) => {
+          batch.set(decoded.images[m]?.data ?? new Float32Array(size), j * size);
+        });
+        const out = await pool.run(batch, [members.length, ...first.dims]);
+        const width = out.shape[1] ?? out.data.length / members.length;
+        members.forEach((m, j) => {
+          rows[start + m] = out.data.slice(j * width, (j + 1) * width);
+        });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(starts.length, pool.size + 1) }, lane));
+  failures.sort((a, b) => a.index - b.index);
+  return { rows, failures };
+}

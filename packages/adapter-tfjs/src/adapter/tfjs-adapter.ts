@@ -1,0 +1,133 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import type {
+  AdapterOptions,
+  FeatureCandidate,
+  FeatureExtractor,
+  ImageInput,
+  ModelAdapter,
+  ModelInspection,
+  OriginalPrediction,
+} from '@modelhub/core';
+import { describeInput } from '@modelhub/vision';
+
+import { openModel } from './open-model.ts';
+import { runBatches } from './run-batches.ts';
+import { loadTfjsFeatureExtractor, startPool, warmupShape } from './tfjs-feature-extractor.ts';
+import type { TfjsExtractorOptions } from './tfjs-feature-extractor.ts';
+
+async function detect(modelDir: string): Promise<boolean> {
+  try {
+    const json = JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8')) as unknown;
+    return typeof json === 'object' && json !== null && 'modelTopology' in json && 'weightsManifest' in json;
+  } catch {
+    return false;
+  }
+}
+
+function poolingFor(shape: number[] | null): FeatureCandidate['pooling'] {
+  if (shape === null || shape.length <= 2) {
+    return 'none';
+  }
+  return shape.length === 4 ? 'avg' : 'mean';
+}
+
+function vectorDim(shape: number[] | null): number {
+  if (shape === null) {
+    return 0;
+  }
+  // Pooled rank-4 (NHWC) keeps channels; rank-3 mean keeps the last axis; rank 2 is the vector.
+  return shape.length >= 3 ? (shape[shape.length - 1] ?? 0) : (shape[1] ?? 0);
+}
+
+async function inspect(modelDir: string, options: AdapterOptions): Promise<ModelInspection> {
+  const opened = await openModel(modelDir, options);
+  const { topology } = opened;
+  const names = [
+    opened.tap,
+    ...[topology.defaultTap, ...topology.otherCandidates].filter(
+      (n): n is string => n !== undefined && n !== opened.tap,
+    ),
+  ];
+  const warm = warmupShape(opened);
+  // Output shapes need the model: one worker loads it and reports them.
+  const pool = await startPool(modelDir, opened, null, { workers: 1 });
+  let shapes: Array<number[] | null>;
+  try {
+    shapes = warm === null ? names.map(() => null) : await pool.describe(names, warm);
+  } finally {
+    await pool.close();
+  }
+  const candidates: FeatureCandidate[] = names.map((tensor, i) => {
+    const shape = shapes[i] ?? null;
+    const pooling =
+      options.pooling !== undefined && shape !== null && shape.length > 2
+        ? options.pooling
+        : poolingFor(shape);
+    const reason =
+      tensor === topology.defaultTap
+        ? topology.kind === 'layers'
+          ? 'input of the first Dense layer of the classifier head'
+          : 'input of the first MatMul of the classifier head'
+        : tensor === options.layer
+          ? 'named with --layer'
+          : 'pooling/flatten layer near the output';
+    return { tensor, dim: vectorDim(shape), pooling, reason };
+  });
+  const output = { name: topology.outputName, shape: [-1, topology.outputSize ?? -1], dtype: 'float32' };
+  return {
+    format: topology.kind === 'layers' ? 'tfjs-layers' : 'tfjs-graph',
+    inputs: [{ name: topology.inputName, shape: topology.inputShape, dtype: 'float32' }],
+    outputs: [output],
+    candidates,
+    chosen: candidates[0],
+    preprocess: opened.preprocess,
+    warnings: opened.warnings,
+  };
+}
+
+async function predictOriginal(
+  modelDir: string,
+  inputs: readonly ImageInput[],
+  options: AdapterOptions & { readonly topK: number; readonly workers?: number },
+): Promise<OriginalPrediction[]> {
+  const opened = await openModel(modelDir, {
+    ...(options.preprocess === undefined ? {} : { preprocess: options.preprocess }),
+  });
+  const pool = await startPool(modelDir, opened, null, { workers: options.workers ?? 1 });
+  try {
+    const { rows, failures } = await runBatches(inputs, opened.preprocess, pool, {
+      batchSize: options.batchSize ?? 16,
+      inputDims: opened.topology.inputShape.slice(1),
+      decodeConcurrency: 4,
+    });
+    const firstFailure = failures[0];
+    if (firstFailure !== undefined) {
+      throw firstFailure.error;
+    }
+    return rows.map((row, i) => {
+      const scores = Array.from(row ?? []);
+      const top = scores
+        .map((score, index) => ({ label: opened.labels?.[index] ?? String(index), index, score }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, Math.max(1, options.topK));
+      return { input: describeInput(inputs[i] as ImageInput), top };
+    });
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * The TF.js adapter: layers and graph models from a local folder (`model.json` + weight shards),
+ * run on the wasm backend in worker threads. No tfjs-node, no native binaries.
+ */
+export const tfjsAdapter: ModelAdapter = {
+  format: 'tfjs',
+  detect,
+  inspect,
+  loadFeatureExtractor: (modelDir: string, options: TfjsExtractorOptions): Promise<FeatureExtractor> =>
+    loadTfjsFeatureExtractor(modelDir, options),
+  predictOriginal,
+};

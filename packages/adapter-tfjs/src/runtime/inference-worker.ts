@@ -1,0 +1,158 @@
+// Worker thread entry: one single-threaded wasm backend per worker (tfjs-backend-wasm's own
+// multi-threading does not work in Node), one loaded model, requests answered in order.
+// Worker-safe: no @modelhub imports (see model-files.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+
+import { dirIOHandler } from '../model/model-files.ts';
+import type { Pooling, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.ts';
+
+const init = workerData as WorkerInit;
+const port = parentPort;
+
+function post(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}
+
+/** Turns the tap's output into [n, dim] according to the pooling rule. */
+function pool(y: tf.Tensor, pooling: Pooling | undefined): { out: tf.Tensor; used: Pooling } {
+  const rank = y.rank;
+  const used: Pooling = pooling ?? (rank === 4 ? 'avg' : rank === 3 ? 'mean' : 'none');
+  if (rank <= 2) {
+    return { out: rank === 1 ? y.expandDims(1) : y, used: rank === 2 ? 'none' : used };
+  }
+  switch (used) {
+    case 'avg':
+      return { out: rank === 4 ? y.mean([1, 2]) : y.mean(1), used };
+    case 'mean':
+      return {
+        out: y.mean(Array.from({ length: rank - 2 }, (_, i) => i + 1)).reshape([y.shape[0] ?? 1, -1]),
+        used,
+      };
+    case 'cls':
+      return { out: y.gather([0], 1).reshape([y.shape[0] ?? 1, -1]), used };
+    case 'flatten':
+    case 'none':
+      return { out: y.reshape([y.shape[0] ?? 1, -1]), used };
+  }
+}
+
+async function main(): Promise<void> {
+  setWasmPaths(init.wasmDir);
+  if (!(await tf.setBackend('wasm'))) {
+    throw new Error('the tfjs wasm backend failed to initialise');
+  }
+  await tf.ready();
+  let run: (x: tf.Tensor) => tf.Tensor;
+  let describe: (names: string[], inputShape: number[]) => Array<number[] | null>;
+  let dispose: () => void;
+  if (init.kind === 'layers') {
+    const model = await tf.loadLayersModel(dirIOHandler(init.modelDir));
+    const names = new Set(model.layers.map((l) => l.name));
+    if (init.tap !== null && !names.has(init.tap)) {
+      throw Object.assign(new Error(`the model has no layer "${init.tap}"`), { code: 'INVALID_ARGUMENT' });
+    }
+    const cut =
+      init.tap === null
+        ? model
+        : tf.model({ inputs: model.inputs, outputs: model.getLayer(init.tap).output });
+    run = (x) => cut.predict(x) as tf.Tensor;
+    describe = (list) =>
+      list.map((name) => {
+        if (!names.has(name)) {
+          return null;
+        }
+        const shape = model.getLayer(name).outputShape;
+        return Array.isArray(shape[0]) ? null : (shape as Array<number | null>).map((d) => d ?? -1);
+      });
+    dispose = () => {
+      model.dispose();
+    };
+  } else {
+    const model = await tf.loadGraphModel(dirIOHandler(init.modelDir));
+    const output = init.tap;
+    run = (x) =>
+      output === null ? (model.predict(x) as tf.Tensor) : (model.execute(x, output) as tf.Tensor);
+    describe = (list, inputShape) => {
+      const shapes: Array<number[] | null> = [];
+      for (const name of list) {
+        try {
+          const y = tf.tidy(() => model.execute(tf.zeros(inputShape), name) as tf.Tensor);
+          shapes.push(y.shape);
+          y.dispose();
+        } catch {
+          shapes.push(null);
+        }
+      }
+      return shapes;
+    };
+    dispose = () => {
+      model.dispose();
+    };
+  }
+  const infer = async (
+    data: Float32Array,
+    shape: number[],
+  ): Promise<{ data: Float32Array; shape: number[]; rank: number; used: Pooling }> => {
+    const { out, rank, used } = tf.tidy(() => {
+      const y = run(tf.tensor(data, shape, 'float32'));
+      const pooled = init.tap === null ? { out: y, used: 'none' as Pooling } : pool(y, init.pooling);
+      return { out: pooled.out, rank: y.rank, used: pooled.used };
+    });
+    try {
+      // Copy: the backend's array may view wasm memory, which must not be transferred away.
+      const values = new Float32Array((await out.data()) as Float32Array);
+      return { data: values, shape: out.shape, rank, used };
+    } finally {
+      out.dispose();
+    }
+  };
+  let dim: number | null = null;
+  let rank: number | null = null;
+  let pooling: Pooling | null = null;
+  if (init.warmupShape !== null) {
+    const size = init.warmupShape.reduce((a, b) => a * b, 1);
+    const warm = await infer(new Float32Array(size), init.warmupShape);
+    dim = warm.shape[1] ?? null;
+    rank = warm.rank;
+    pooling = warm.used;
+  }
+  port?.on('message', (request: WorkerRequest) => {
+    void (async () => {
+      try {
+        if (request.type === 'run') {
+          const result = await infer(request.data, request.shape);
+          post({ type: 'run', id: request.id, data: result.data, shape: result.shape }, [
+            result.data.buffer as ArrayBuffer,
+          ]);
+        } else if (request.type === 'memory') {
+          const { numTensors, numBytes } = tf.memory();
+          post({ type: 'memory', id: request.id, numTensors, numBytes });
+        } else {
+          post({ type: 'describe', id: request.id, shapes: describe(request.names, request.inputShape) });
+        }
+      } catch (error) {
+        post({
+          type: 'error',
+          id: request.id,
+          message: error instanceof Error ? error.message : String(error),
+          code: null,
+        });
+      }
+    })();
+  });
+  port?.once('close', dispose);
+  post({ type: 'ready', dim, rank, pooling });
+}
+
+main().catch((error: unknown) => {
+  const code = (error as { code?: unknown }).code;
+  post({
+    type: 'error',
+    id: null,
+    message: error instanceof Error ? error.message : String(error),
+    code: typeof code === 'string' ? code : null,
+  });
+});

@@ -1,0 +1,220 @@
+import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+import { ModelhubError } from '@modelhub/core';
+import type { ErrorCode } from '@modelhub/core';
+
+import type { Pooling, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.ts';
+
+/** What every worker reported after loading the model and running the warm-up input. */
+export interface WorkerReady {
+  readonly dim: number | null;
+  readonly rank: number | null;
+  readonly pooling: Pooling | null;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  pending: { resolve: (r: WorkerResponse) => void; reject: (e: Error) => void } | undefined;
+}
+
+/** Where tfjs-backend-wasm's `.wasm` files are, as a folder path ending with a separator. */
+export function wasmDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + sep;
+}
+
+// Sources run directly under Node's type stripping (and vitest); the build emits `.js`.
+const workerUrl = new URL(
+  import.meta.url.endsWith('.ts') ? './inference-worker.ts' : './inference-worker.js',
+  import.meta.url,
+);
+
+const knownCodes = new Set<string>([
+  'INVALID_ARGUMENT',
+  'UNSUPPORTED_MODEL',
+  'INVALID_MANIFEST',
+  'ENTRY_NOT_FOUND',
+]);
+
+function workerError(modelDir: string, message: string, code: string | null): ModelhubError {
+  const known = code !== null && knownCodes.has(code) ? (code as ErrorCode) : 'BACKEND_UNAVAILABLE';
+  return new ModelhubError(known, `TF.js model in ${modelDir}: ${message}`, {
+    hint:
+      known === 'BACKEND_UNAVAILABLE'
+        ? 'Check that @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm are installed and the model files are complete.'
+        : 'Check the model folder and the --layer name (see `hub inspect`).',
+    details: { modelDir },
+  });
+}
+
+/**
+ * A fixed set of worker threads, each with its own single-threaded wasm backend and its own copy
+ * of the model. Requests go to whichever worker is idle; callers queue when all are busy.
+ */
+export class WorkerPool {
+  readonly size: number;
+  readonly ready: WorkerReady;
+  private readonly slots: Slot[];
+  private readonly waiting: Array<(slot: Slot) => void> = [];
+  private readonly idle: Slot[];
+  private readonly modelDir: string;
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(modelDir: string, slots: Slot[], ready: WorkerReady) {
+    this.modelDir = modelDir;
+    this.slots = slots;
+    this.idle = [...slots];
+    this.size = slots.length;
+    this.ready = ready;
+  }
+
+  /** Starts `count` workers and waits until each has loaded the model (and warmed up). */
+  static async start(count: number, init: Omit<WorkerInit, 'wasmDir'>): Promise<WorkerPool> {
+    const data: WorkerInit = { ...init, wasmDir: wasmDir() };
+    const slots: Slot[] = [];
+    const readies: Array<Promise<WorkerReady>> = [];
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(workerUrl, { workerData: data });
+      const slot: Slot = { worker, pending: undefined };
+      slots.push(slot);
+      readies.push(
+        new Promise<WorkerReady>((resolve, reject) => {
+          const onMessage = (message: WorkerResponse): void => {
+            if (message.type === 'ready') {
+              worker.off('error', onError);
+              worker.off('message', onMessage);
+              resolve(message);
+            } else if (message.type === 'error') {
+              reject(workerError(init.modelDir, message.message, message.code));
+            }
+          };
+          const onError = (error: Error): void => {
+            reject(workerError(init.modelDir, error.message, null));
+          };
+          worker.on('message', onMessage);
+          worker.once('error', onError);
+        }),
+      );
+    }
+    let ready: WorkerReady;
+    try {
+      [ready = { dim: null, rank: null, pooling: null }] = await Promise.all(readies);
+    } catch (error) {
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+      throw error;
+    }
+    const pool = new WorkerPool(init.modelDir, slots, ready);
+    for (const slot of slots) {
+      pool.listen(slot);
+    }
+    return pool;
+  }
+
+  private listen(slot: Slot): void {
+    slot.worker.on('message', (message: WorkerResponse) => {
+      const pending = slot.pending;
+      slot.pending = undefined;
+      if (pending === undefined) {
+        return;
+      }
+      if (message.type === 'error') {
+        pending.reject(workerError(this.modelDir, message.message, message.code));
+      } else {
+        pending.resolve(message);
+      }
+      this.release(slot);
+    });
+    slot.worker.on('error', (error: Error) => {
+      const pending = slot.pending;
+      slot.pending = undefined;
+      pending?.reject(workerError(this.modelDir, `worker crashed: ${error.message}`, null));
+    });
+  }
+
+  private release(slot: Slot): void {
+    const next = this.waiting.shift();
+    if (next === undefined) {
+      this.idle.push(slot);
+    } else {
+      next(slot);
+    }
+  }
+
+  private acquire(): Promise<Slot> {
+    const slot = this.idle.pop();
+    return slot === undefined ? new Promise((resolve) => this.waiting.push(resolve)) : Promise.resolve(slot);
+  }
+
+  private async request(
+    make: (id: number) => WorkerRequest,
+    transfer: ArrayBuffer[],
+  ): Promise<WorkerResponse> {
+    if (this.closed) {
+      throw new ModelhubError('INTERNAL', 'The TF.js feature extractor has been disposed');
+    }
+    const slot = await this.acquire();
+    return new Promise<WorkerResponse>((resolve, reject) => {
+      slot.pending = { resolve, reject };
+      slot.worker.postMessage(make(this.nextId++), transfer);
+    });
+  }
+
+  /** Runs one batch `[n, ...]`; returns the (pooled) output `[n, dim]`. `data` is transferred. */
+  async run(data: Float32Array, shape: number[]): Promise<{ data: Float32Array; shape: number[] }> {
+    const response = await this.request(
+      (id) => ({ type: 'run', id, data, shape }),
+      [data.buffer as ArrayBuffer],
+    );
+    if (response.type !== 'run') {
+      throw new ModelhubError('INTERNAL', `unexpected worker response ${response.type}`);
+    }
+    return { data: response.data, shape: response.shape };
+  }
+
+  /** Output shapes of named layers / nodes (null where unknown). */
+  async describe(names: string[], inputShape: number[]): Promise<Array<number[] | null>> {
+    const response = await this.request((id) => ({ type: 'describe', id, names, inputShape }), []);
+    if (response.type !== 'describe') {
+      throw new ModelhubError('INTERNAL', `unexpected worker response ${response.type}`);
+    }
+    return response.shapes;
+  }
+
+  /** Live tensors and bytes in each worker's tf engine (waits until every worker is idle). */
+  async memory(): Promise<Array<{ numTensors: number; numBytes: number }>> {
+    const slots: Slot[] = [];
+    for (let i = 0; i < this.size; i++) {
+      slots.push(await this.acquire());
+    }
+    return Promise.all(
+      slots.map(
+        (slot) =>
+          new Promise<{ numTensors: number; numBytes: number }>((resolve, reject) => {
+            slot.pending = {
+              resolve: (r) => {
+                resolve(
+                  r.type === 'memory'
+                    ? { numTensors: r.numTensors, numBytes: r.numBytes }
+                    : { numTensors: -1, numBytes: -1 },
+                );
+              },
+              reject,
+            };
+            slot.worker.postMessage({ type: 'memory', id: this.nextId++ } satisfies WorkerRequest);
+          }),
+      ),
+    );
+  }
+
+  /** Terminates every worker. */
+  async close(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,45 @@
+// Messages between the main thread and an inference worker. Worker-safe (types only).
+
+/** How a tap of rank > 2 becomes a vector (mirrors FeatureTap['pooling']). */
+export type Pooling = 'none' | 'avg' | 'mean' | 'cls' | 'flatten';
+
+/** `workerData` of an inference worker. */
+export interface WorkerInit {
+  readonly modelDir: string;
+  readonly kind: 'layers' | 'graph';
+  /** Layer (layers model) or node (graph model) to read; null = the model's own output. */
+  readonly tap: string | null;
+  /** Pooling for a tap of rank > 2; undefined = avg for rank 4, mean for rank 3. */
+  readonly pooling: Pooling | undefined;
+  /** A full input shape (with batch 1) to warm up with and report the output size; null = skip. */
+  readonly warmupShape: number[] | null;
+  /** Absolute folder holding the tfjs-backend-wasm `.wasm` files, ending with a separator. */
+  readonly wasmDir: string;
+}
+
+export type WorkerRequest =
+  | { readonly type: 'run'; readonly id: number; readonly data: Float32Array; readonly shape: number[] }
+  | {
+      readonly type: 'describe';
+      readonly id: number;
+      readonly names: string[];
+      readonly inputShape: number[];
+    }
+  | { readonly type: 'memory'; readonly id: number };
+
+export type WorkerResponse =
+  | {
+      readonly type: 'ready';
+      readonly dim: number | null;
+      readonly rank: number | null;
+      readonly pooling: Pooling | null;
+    }
+  | { readonly type: 'run'; readonly id: number; readonly data: Float32Array; readonly shape: number[] }
+  | { readonly type: 'describe'; readonly id: number; readonly shapes: Array<number[] | null> }
+  | { readonly type: 'memory'; readonly id: number; readonly numTensors: number; readonly numBytes: number }
+  | {
+      readonly type: 'error';
+      readonly id: number | null;
+      readonly message: string;
+      readonly code: string | null;
+    };
