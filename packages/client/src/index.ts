@@ -1,6 +1,38 @@
 /**
  * @packageDocumentation
- * Resolve, download, cache and verify models from a Hugging Face Hub-compatible registry
- * Nothing is exported yet: this package is built by its own issue.
+ * Resolve, download, cache and verify models from a Hugging Face Hub-compatible registry.
+ * `pull(ref, options)` is the entry point; the rest manages the cache (ls, rm, gc, verify),
+ * offline bundles, search/info and tokens.
  */
-export {};
+export { pull } from './pull/pull.ts';
+export type { PullOptions, PullResult, PullTuning, PlannedFile } from './pull/pull-types.ts';
+export type { PullEvent, FileProgress } from './progress/progress-tracker.ts';
+export {
+  DEFAULT_ENDPOINT,
+  resolveClientConfig,
+  cacheRootFor,
+  huggingFaceCacheRoot,
+  modelhubCacheBase,
+  endpointFolder,
+  normalizeEndpoint,
+} from './config/client-config.ts';
+export type { ClientOptions, ClientConfig } from './config/client-config.ts';
+export { search, info, whoami } from './api/model-queries.ts';
+export type { SearchOptions, SearchHit, ModelDetails } from './api/model-queries.ts';
+export { scanCache } from './cache/scan-cache.ts';
+export type { CachedRepo, CachedSnapshot } from './cache/scan-cache.ts';
+export { gcCache } from './cache/gc-cache.ts';
+export type { GcOptions, GcReport } from './cache/gc-cache.ts';
+export { parseSize, formatBytes } from './cache/parse-size.ts';
+export { repoFolderName } from './cache/repo-cache.ts';
+export { verifyCache, removeModel } from './verify/verify-cache.ts';
+export type { VerifyOptions, VerifyReport, VerifyProblem } from './verify/verify-cache.ts';
+export { createBundle, importBundle } from './bundle/bundle.ts';
+export type { BundleResult, BundleManifest } from './bundle/bundle.ts';
+export { readLockfile } from './lockfile/lockfile.ts';
+export type { Lockfile, LockedModel } from './lockfile/lockfile.ts';
+export { readStoredToken, saveToken } from './auth/token-store.ts';
+export { isVariant, variantSuffixes } from './select/select-files.ts';
+export type { Variant } from './select/select-files.ts';
+export type { RequestObserver } from './http/hub-http.ts';
+export type { WriteFault } from './transfer/download-blob.ts';

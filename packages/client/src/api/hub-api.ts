@@ -1,0 +1,171 @@
+import { z } from 'zod';
+
+import type { HubHttp } from '../http/hub-http.ts';
+
+/** Encodes a revision for a URL path segment (`refs/pr/1` → `refs%2Fpr%2F1`). */
+export function encodeRevision(revision: string): string {
+  return encodeURIComponent(revision);
+}
+
+/** Encodes a repository file path, keeping `/`. */
+export function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+const SiblingSchema = z.object({ rfilename: z.string() }).loose();
+
+export const ModelInfoSchema = z
+  .object({
+    id: z.string(),
+    sha: z
+      .string()
+      .regex(/^[0-9a-f]{40}$/)
+      .optional(),
+    lastModified: z.string().optional(),
+    private: z.boolean().optional(),
+    gated: z.union([z.boolean(), z.string()]).optional(),
+    downloads: z.number().optional(),
+    likes: z.number().optional(),
+    tags: z.array(z.string()).optional(),
+    pipeline_tag: z.string().nullish(),
+    library_name: z.string().nullish(),
+    author: z.string().nullish(),
+    siblings: z.array(SiblingSchema).optional(),
+    cardData: z.record(z.string(), z.unknown()).nullish(),
+  })
+  .loose();
+export type ModelInfo = z.infer<typeof ModelInfoSchema>;
+
+export const TreeEntrySchema = z
+  .object({
+    type: z.string(),
+    path: z.string(),
+    oid: z.string().optional(),
+    size: z.number().int().nonnegative().optional(),
+    lfs: z
+      .object({ oid: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() })
+      .loose()
+      .nullish(),
+  })
+  .loose();
+export type TreeEntry = z.infer<typeof TreeEntrySchema>;
+
+export const AliasSchema = z.object({
+  alias: z.string(),
+  repo: z.string(),
+  revision: z.string().nullish(),
+});
+export type AliasRecord = z.infer<typeof AliasSchema>;
+
+export const WhoamiSchema = z
+  .object({
+    name: z.string(),
+    type: z.string().optional(),
+    orgs: z.array(z.object({ name: z.string() }).loose()).optional(),
+  })
+  .loose();
+
+/** `GET /api/models/{repo}/revision/{rev}`: resolves a revision to its commit. */
+export async function fetchModelInfo(
+  http: HubHttp,
+  repo: string,
+  revision: string | undefined,
+  signal?: AbortSignal,
+): Promise<ModelInfo> {
+  const path =
+    revision === undefined
+      ? `/api/models/${repo}`
+      : `/api/models/${repo}/revision/${encodeRevision(revision)}`;
+  const { data } = await http.getJson(
+    path,
+    ModelInfoSchema,
+    { repo, revision, endpoint: http.endpoint },
+    signal,
+  );
+  return data;
+}
+
+/** `GET /api/models/{repo}/tree/{commit}?recursive=true`, all pages, files only. */
+export async function fetchTree(
+  http: HubHttp,
+  repo: string,
+  commit: string,
+  signal?: AbortSignal,
+): Promise<TreeEntry[]> {
+  const entries: TreeEntry[] = [];
+  for await (const page of http.paginate(
+    `/api/models/${repo}/tree/${encodeRevision(commit)}?recursive=true&expand=false`,
+    z.array(TreeEntrySchema),
+    { repo, revision: commit, endpoint: http.endpoint },
+    signal,
+  )) {
+    entries.push(...page.filter((e) => e.type === 'file'));
+  }
+  return entries;
+}
+
+/** `GET /api/aliases/{name}` (a modelhub extension); undefined when the registry has no such alias. */
+export async function fetchAlias(
+  http: HubHttp,
+  alias: string,
+  signal?: AbortSignal,
+): Promise<AliasRecord | undefined> {
+  const res = await http.sendWithRetry(
+    {
+      method: 'GET',
+      url: http.url(`/api/aliases/${encodeURIComponent(alias)}`),
+      headers: { accept: 'application/json' },
+      signal,
+    },
+    { alias, endpoint: http.endpoint },
+    [404],
+  );
+  if (res.status === 404) {
+    // Registries without the extension answer a plain 404 too: both mean "no alias here".
+    await res.body.dump();
+    return undefined;
+  }
+  const parsed = AliasSchema.safeParse(await res.body.json());
+  return parsed.success ? parsed.data : undefined;
+}
+
+export interface SearchQuery {
+  readonly search?: string | undefined;
+  readonly library?: string | undefined;
+  readonly limit?: number | undefined;
+}
+
+/** `GET /api/models?search=…` sorted by downloads (one page). */
+export async function searchModels(
+  http: HubHttp,
+  query: SearchQuery,
+  signal?: AbortSignal,
+): Promise<ModelInfo[]> {
+  const params = new URLSearchParams();
+  if (query.search !== undefined) {
+    params.set('search', query.search);
+  }
+  if (query.library !== undefined) {
+    params.append('filter', query.library);
+  }
+  params.set('sort', 'downloads');
+  params.set('direction', '-1');
+  params.set('limit', String(query.limit ?? 20));
+  params.set('full', 'true');
+  const { data } = await http.getJson(
+    `/api/models?${params.toString()}`,
+    z.array(ModelInfoSchema),
+    { endpoint: http.endpoint },
+    signal,
+  );
+  return data;
+}
+
+/** `GET /api/whoami-v2`: who the token belongs to. */
+export async function fetchWhoami(
+  http: HubHttp,
+  signal?: AbortSignal,
+): Promise<z.infer<typeof WhoamiSchema>> {
+  const { data } = await http.getJson('/api/whoami-v2', WhoamiSchema, { endpoint: http.endpoint }, signal);
+  return data;
+}

@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import * as tar from 'tar';
+import { z } from 'zod';
+
+import { FileEntrySchema, ModelhubError, blobIdOf, hashFile, parseModelRef } from '@modelhub/core';
+
+import { cacheRootFor, resolveClientConfig, type ClientOptions } from '../config/client-config.ts';
+import { RepoCache, repoFolderName } from '../cache/repo-cache.ts';
+import { MetadataCache } from '../metadata/metadata-cache.ts';
+import { pull } from '../pull/pull.ts';
+
+const MANIFEST = 'modelhub-bundle.json';
+
+const BundleManifestSchema = z.object({
+  bundleVersion: z.literal(1),
+  endpoint: z.string(),
+  createdAt: z.string(),
+  models: z.array(
+    z.object({
+      ref: z.string(),
+      repo: z.string(),
+      revision: z.string().optional(),
+      commit: z.string().regex(/^[0-9a-f]{40}$/),
+      files: z.array(FileEntrySchema),
+    }),
+  ),
+});
+export type BundleManifest = z.infer<typeof BundleManifestSchema>;
+
+export interface BundleResult {
+  readonly file: string;
+  readonly endpoint: string;
+  readonly models: readonly { repo: string; commit: string; files: number; bytes: number }[];
+}
+
+/**
+ * Writes cached models into one tar file for an air-gapped machine: a `modelhub-bundle.json`
+ * manifest (endpoint, repo, commit, every file's size and hash) followed by the cache entries
+ * (blobs, snapshot links, trees, refs). Models must be in the cache already (it reads offline).
+ */
+export async function createBundle(
+  models: readonly string[],
+  out: string,
+  options: ClientOptions = {},
+): Promise<BundleResult> {
+  const config = resolveClientConfig(options);
+  const manifest: BundleManifest = {
+    bundleVersion: 1,
+    endpoint: config.endpoint,
+    createdAt: new Date().toISOString(),
+    models: [],
+  };
+  const entries: string[] = [];
+  for (const ref of models) {
+    const result = await pull(ref, { ...options, offline: true });
+    manifest.models.push({
+      ref,
+      repo: result.repo,
+      ...(result.revision === undefined ? {} : { revision: result.revision }),
+      commit: result.commit,
+      files: result.files,
+    });
+    const folder = repoFolderName(result.repo);
+    for (const file of result.files) {
+      entries.push(`${folder}/blobs/${blobIdOf(file)}`);
+    }
+  }
+  const staging = await mkdtemp(join(tmpdir(), 'modelhub-bundle-'));
+  try {
+    await writeFile(join(staging, MANIFEST), JSON.stringify(manifest, null, 2));
+    await tar.c({ file: out, cwd: staging, portable: true }, [MANIFEST]);
+    await tar.r({ file: out, cwd: config.cacheRoot, portable: true }, [...new Set(entries)]);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return {
+    file: out,
+    endpoint: config.endpoint,
+    models: manifest.models.map((m) => ({
+      repo: m.repo,
+      commit: m.commit,
+      files: m.files.length,
+      bytes: m.files.reduce((n, f) => n + f.size, 0),
+    })),
+  };
+}
+
+const ENTRY =
+  /^(modelhub-bundle\.json|models--[A-Za-z0-9_.-]+--[A-Za-z0-9_.-]+\/blobs\/[0-9a-f]{40}(?:[0-9a-f]{24})?)$/;
+
+/**
+ * Imports a bundle into the cache of the endpoint it came from (or `options.endpoint`): every blob
+ * is re-hashed against the manifest before it is moved into `blobs/`; then snapshots are linked,
+ * trees written and refs set. Entries other than the manifest and blobs are refused.
+ */
+export async function importBundle(file: string, options: ClientOptions = {}): Promise<BundleResult> {
+  const env = options.env ?? process.env;
+  const probe = resolveClientConfig(options);
+  const work = join(probe.cacheRoot, '..', `.modelhub-import-${randomBytes(4).toString('hex')}`);
+  await mkdir(work, { recursive: true });
+  try {
+    const refused: string[] = [];
+    await tar.x({
+      file,
+      cwd: work,
+      filter: (path, entry) => {
+        const ok = ENTRY.test(path) && ('type' in entry ? entry.type === 'File' : true);
+        if (!ok) {
+          refused.push(path);
+        }
+        return ok;
+      },
+    });
+    let manifest: BundleManifest;
+    try {
+      manifest = BundleManifestSchema.parse(JSON.parse(await readFile(join(work, MANIFEST), 'utf8')));
+    } catch (cause) {
+      throw new ModelhubError(
+        'INVALID_MANIFEST',
+        `${file} is not a modelhub bundle (no valid ${MANIFEST}).`,
+        { cause },
+      );
+    }
+    const endpoint = options.endpoint ?? manifest.endpoint;
+    const root = cacheRootFor(resolveClientConfig({ ...options, endpoint }).endpoint, options.cacheDir, env);
+    const out: BundleResult['models'][number][] = [];
+    for (const model of manifest.models) {
+      const cache = new RepoCache(root, model.repo);
+      await mkdir(cache.blobsDir, { recursive: true });
+      for (const entry of model.files) {
+        const id = blobIdOf(entry);
+        if (
+          await stat(cache.blobPath(id)).then(
+            (s) => s.size === entry.size,
+            () => false,
+          )
+        ) {
+          continue;
+        }
+        const source = join(work, repoFolderName(model.repo), 'blobs', id);
+        let hashes;
+        try {
+          hashes = await hashFile(source);
+        } catch (cause) {
+          throw new ModelhubError('INTEGRITY_MISMATCH', `The bundle lacks ${model.repo}/${entry.path}.`, {
+            details: { repo: model.repo, path: entry.path },
+            cause,
+          });
+        }
+        const actual = entry.lfs ? hashes.sha256 : hashes.gitSha1;
+        if (actual !== id || hashes.size !== entry.size) {
+          throw new ModelhubError(
+            'INTEGRITY_MISMATCH',
+            `${model.repo}/${entry.path} in the bundle does not match its hash.`,
+            {
+              hint: 'The bundle is damaged; create it again.',
+              details: { repo: model.repo, path: entry.path, expected: id, actual },
+            },
+          );
+        }
+        await rename(source, cache.blobPath(id)).catch(async (error: unknown) => {
+          if ((error as { code?: string }).code !== 'EXDEV') {
+            throw error;
+          }
+          await copyFile(source, cache.blobPath(id));
+        });
+      }
+      for (const entry of model.files) {
+        await cache.linkSnapshot(model.commit, entry.path, blobIdOf(entry));
+      }
+      if ((await cache.readTree(model.commit)) === undefined) {
+        await cache.writeTree(model.commit, model.files);
+      }
+      if (model.revision !== undefined) {
+        await cache.writeRef(model.revision, model.commit);
+      }
+      const ref = parseModelRef(model.ref);
+      if (ref.kind === 'alias') {
+        // So that `hub pull --offline ALIAS` works on the machine the bundle was carried to.
+        const meta = new MetadataCache(root);
+        try {
+          await meta.set(`alias:${endpoint}:${ref.alias}`, {
+            repo: model.repo,
+            revision: model.revision,
+            via: 'alias',
+          });
+        } finally {
+          await meta.close();
+        }
+      }
+      out.push({
+        repo: model.repo,
+        commit: model.commit,
+        files: model.files.length,
+        bytes: model.files.reduce((n, f) => n + f.size, 0),
+      });
+    }
+    return { file, endpoint, models: out };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

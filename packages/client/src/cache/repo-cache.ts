@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readFile, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+
+import { z } from 'zod';
+
+import { assertSafeRepoPath, blobIdOf, type FileEntry } from '@modelhub/core';
+
+/** `ns/name` → `models--ns--name`, the Hugging Face cache folder name. */
+export function repoFolderName(repo: string): string {
+  return `models--${repo.split('/').join('--')}`;
+}
+
+/** `models--ns--name` → `ns/name`, or undefined for other folders. */
+export function repoFromFolderName(folder: string): string | undefined {
+  const match = /^models--([^-].*?)--(.+)$/.exec(folder);
+  return match === null ? undefined : `${match[1]}/${match[2]}`;
+}
+
+/** The `trees/<commit>.json` document of huggingface_hub ≥ 1.22, which we share. */
+const TreeFileSchema = z.object({
+  format_version: z.literal(1),
+  files: z.record(
+    z.string(),
+    z
+      .object({
+        size: z.number().int().nonnegative(),
+        blob_id: z.string(),
+        lfs_sha256: z.string().nullish(),
+        lfs_size: z.number().nullish(),
+      })
+      .loose(),
+  ),
+});
+
+async function atomicWrite(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, content);
+  await rename(temp, path);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One repository's folder in the cache, in the Hugging Face layout:
+ * `blobs/<id>`, `snapshots/<commit>/<path>` (relative symlinks), `refs/<rev>`, `trees/<commit>.json`,
+ * `.no_exist/<commit>/<path>`; our locks live in `<root>/.locks/models--ns--name/`.
+ */
+export class RepoCache {
+  readonly root: string;
+  readonly repo: string;
+  readonly dir: string;
+
+  constructor(root: string, repo: string) {
+    this.root = root;
+    this.repo = repo;
+    this.dir = join(root, repoFolderName(repo));
+  }
+
+  get blobsDir(): string {
+    return join(this.dir, 'blobs');
+  }
+
+  get locksDir(): string {
+    return join(this.root, '.locks', repoFolderName(this.repo));
+  }
+
+  blobPath(id: string): string {
+    return join(this.blobsDir, id);
+  }
+
+  lockPath(id: string): string {
+    return join(this.locksDir, `${id}.modelhub.lock`);
+  }
+
+  snapshotDir(commit: string): string {
+    return join(this.dir, 'snapshots', commit);
+  }
+
+  snapshotPath(commit: string, path: string): string {
+    return join(this.snapshotDir(commit), assertSafeRepoPath(path));
+  }
+
+  async hasBlob(id: string): Promise<boolean> {
+    return exists(this.blobPath(id));
+  }
+
+  /** The commit a revision pointed to when last resolved, from `refs/<rev>`. */
+  async readRef(revision: string): Promise<string | undefined> {
+    try {
+      const text = (await readFile(join(this.dir, 'refs', assertSafeRepoPath(revision)), 'utf8')).trim();
+      return /^[0-9a-f]{40}$/.test(text) ? text : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes `refs/<rev>` (40 hex, no newline). Written last, after the snapshot is complete. */
+  async writeRef(revision: string, commit: string): Promise<void> {
+    const path = join(this.dir, 'refs', assertSafeRepoPath(revision));
+    if ((await this.readRef(revision)) !== commit) {
+      await atomicWrite(path, commit);
+    }
+  }
+
+  /** The cached file list of a commit, from `trees/<commit>.json`. */
+  async readTree(commit: string): Promise<FileEntry[] | undefined> {
+    let text: string;
+    try {
+      text = await readFile(join(this.dir, 'trees', `${commit}.json`), 'utf8');
+    } catch {
+      return undefined;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    const parsed = TreeFileSchema.safeParse(json);
+    if (!parsed.success) {
+      return undefined;
+    }
+    return Object.entries(parsed.data.files).map(([path, f]) => {
+      const lfs = typeof f.lfs_sha256 === 'string' && /^[0-9a-f]{64}$/.test(f.lfs_sha256);
+      return {
+        path,
+        size: f.size,
+        lfs,
+        ...(lfs && typeof f.lfs_sha256 === 'string' ? { sha256: f.lfs_sha256 } : {}),
+        ...(/^[0-9a-f]{40}$/.test(f.blob_id) ? { gitOid: f.blob_id } : {}),
+      };
+    });
+  }
+
+  /** Writes `trees/<commit>.json` in huggingface_hub's format (a commit's tree never changes). */
+  async writeTree(commit: string, files: readonly FileEntry[]): Promise<void> {
+    const doc = {
+      format_version: 1,
+      files: Object.fromEntries(
+        files.map((f) => [
+          f.path,
+          {
+            size: f.size,
+            blob_id: f.gitOid ?? blobIdOf(f),
+            ...(f.lfs && f.sha256 !== undefined ? { lfs_sha256: f.sha256, lfs_size: f.size } : {}),
+          },
+        ]),
+      ),
+    };
+    await atomicWrite(join(this.dir, 'trees', `${commit}.json`), JSON.stringify(doc));
+  }
+
+  /** Records "this path does not exist at this commit" (`.no_exist/<commit>/<path>`). */
+  async markNoExist(commit: string, path: string): Promise<void> {
+    const file = join(this.dir, '.no_exist', commit, assertSafeRepoPath(path));
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, '');
+  }
+
+  async isMarkedNoExist(commit: string, path: string): Promise<boolean> {
+    return exists(join(this.dir, '.no_exist', commit, assertSafeRepoPath(path)));
+  }
+
+  /**
+   * Makes `snapshots/<commit>/<path>` a relative symlink to `blobs/<id>`, atomically (a temp link
+   * renamed over the old one), so concurrent pulls never see a half-made link.
+   */
+  async linkSnapshot(commit: string, path: string, id: string): Promise<void> {
+    const link = this.snapshotPath(commit, path);
+    const target = relative(dirname(link), this.blobPath(id));
+    try {
+      if ((await readlink(link)) === target) {
+        return;
+      }
+    } catch {
+      // Missing, or a plain file: replace it.
+    }
+    await mkdir(dirname(link), { recursive: true });
+    const temp = `${link}.${randomBytes(4).toString('hex')}.tmp`;
+    await symlink(target, temp);
+    await rename(temp, link);
+  }
+
+  /** True when the snapshot entry exists and points to the blob `id`. */
+  async isLinked(commit: string, path: string, id: string): Promise<boolean> {
+    const link = this.snapshotPath(commit, path);
+    try {
+      return (await readlink(link)) === relative(dirname(link), this.blobPath(id));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Marks the snapshot as used now (`hub ls` and `hub gc` read it as the last use). */
+  async touch(commit: string): Promise<void> {
+    const now = new Date();
+    try {
+      await utimes(this.snapshotDir(commit), now, now);
+    } catch {
+      // Nothing to touch.
+    }
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+    await rm(this.locksDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,270 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+
+import { ModelhubError } from '@modelhub/core';
+
+import { errorFromResponse, networkError } from './http-errors.ts';
+import {
+  backoffDelay,
+  defaultRetryPolicy,
+  delay,
+  isRetryableNetworkError,
+  isRetryableStatus,
+  parseRetryAfter,
+  type RetryPolicy,
+} from './retry-policy.ts';
+
+/** One request as the client sends it (before redirects). */
+export interface HttpRequest {
+  readonly method: 'GET' | 'HEAD' | 'POST';
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** A response whose body the caller must consume or dump. */
+export interface HttpResponse {
+  readonly status: number;
+  /** Lower-cased header names; repeated headers joined with ", ". */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Dispatcher.ResponseData['body'];
+  /** The URL that answered, after redirects. */
+  readonly url: string;
+}
+
+/** Called once per HTTP request that leaves the process (tests and benchmarks count them). */
+export type RequestObserver = (info: { method: string; url: string }) => void;
+
+export interface HubHttpOptions {
+  readonly endpoint: string;
+  readonly token?: string | undefined;
+  readonly retry?: Partial<RetryPolicy> | undefined;
+  /** Connections per origin (default 16). */
+  readonly connections?: number | undefined;
+  /** Time to wait for response headers (default 30 s). */
+  readonly headersTimeoutMs?: number | undefined;
+  readonly onRequest?: RequestObserver | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+const MAX_REDIRECTS = 5;
+
+function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/**
+ * The client's HTTP transport: one keep-alive undici Agent, the token sent only to the registry's
+ * own origin (never across a redirect to another host), manual redirects, and retries with
+ * exponential backoff, full jitter and `Retry-After` for metadata calls.
+ */
+export class HubHttp {
+  readonly endpoint: string;
+  readonly retry: RetryPolicy;
+  readonly #origin: string;
+  readonly #token: string | undefined;
+  readonly #agent: Agent;
+  readonly #onRequest: RequestObserver | undefined;
+  readonly #userAgent: string;
+  readonly #headersTimeoutMs: number;
+
+  constructor(options: HubHttpOptions) {
+    this.endpoint = options.endpoint;
+    this.#origin = new URL(options.endpoint).origin;
+    this.#token = options.token;
+    this.retry = { ...defaultRetryPolicy, ...options.retry };
+    this.#headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
+    this.#agent = new Agent({
+      connections: options.connections ?? 16,
+      keepAliveTimeout: 30_000,
+      headersTimeout: this.#headersTimeoutMs,
+      // The stall watchdog in the downloader decides when a body has stopped; this is a backstop.
+      bodyTimeout: 120_000,
+    });
+    this.#onRequest = options.onRequest;
+    this.#userAgent = options.userAgent ?? 'modelhub-client/0.1';
+  }
+
+  get hasToken(): boolean {
+    return this.#token !== undefined;
+  }
+
+  /** An absolute URL on the registry from a path such as `/api/models/a/b`. */
+  url(path: string): string {
+    return `${this.endpoint}${path}`;
+  }
+
+  /**
+   * Sends one request and follows redirects itself (`Authorization` goes only to the registry's
+   * origin). Transport failures become coded errors; any HTTP status is returned as is.
+   */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    let url = req.url;
+    for (let hop = 0; ; hop += 1) {
+      const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...req.headers };
+      if (this.#token !== undefined && new URL(url).origin === this.#origin) {
+        headers['authorization'] = `Bearer ${this.#token}`;
+      }
+      this.#onRequest?.({ method: req.method, url });
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, {
+          method: req.method,
+          headers,
+          body: req.body ?? null,
+          dispatcher: this.#agent,
+          ...(req.signal === undefined ? {} : { signal: req.signal }),
+        });
+      } catch (cause) {
+        if (req.signal?.aborted === true) {
+          throw req.signal.reason instanceof Error ? req.signal.reason : cause;
+        }
+        throw networkError(cause, url);
+      }
+      const location = res.headers['location'];
+      if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
+        await res.body.dump();
+        if (hop >= MAX_REDIRECTS) {
+          throw new ModelhubError('HTTP_ERROR', `Too many redirects, last from ${url}.`, {
+            details: { url },
+          });
+        }
+        url = new URL(location, url).toString();
+        continue;
+      }
+      return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, url };
+    }
+  }
+
+  /**
+   * Sends a request, retrying transport errors, 408/429/5xx (honouring `Retry-After`), and returns
+   * the first response that is not retryable. Non-2xx responses become coded errors unless the
+   * status is listed in `accept`.
+   */
+  async sendWithRetry(
+    req: HttpRequest,
+    context: Readonly<Record<string, unknown>> = {},
+    accept: readonly number[] = [],
+  ): Promise<HttpResponse> {
+    for (let attempt = 0; ; attempt += 1) {
+      let res: HttpResponse;
+      try {
+        res = await this.send(req);
+      } catch (error) {
+        if (attempt < this.retry.retries && isRetryableNetworkError(error) && req.signal?.aborted !== true) {
+          await delay(backoffDelay(this.retry, attempt, undefined), req.signal);
+          continue;
+        }
+        throw error;
+      }
+      if ((res.status >= 200 && res.status < 300) || accept.includes(res.status)) {
+        return res;
+      }
+      if (isRetryableStatus(res.status) && attempt < this.retry.retries) {
+        await res.body.dump();
+        await delay(
+          backoffDelay(this.retry, attempt, parseRetryAfter(res.headers['retry-after'])),
+          req.signal,
+        );
+        continue;
+      }
+      const text = await readSmallBody(res);
+      throw errorFromResponse(res.status, res.headers, text, {
+        ...context,
+        url: res.url,
+        authenticated: this.hasToken,
+      });
+    }
+  }
+
+  /** GETs JSON, validates it with `schema`, retrying as `sendWithRetry` does. */
+  async getJson<T>(
+    path: string,
+    schema: z.ZodType<T>,
+    context: Readonly<Record<string, unknown>> = {},
+    signal?: AbortSignal,
+  ): Promise<{ data: T; headers: Readonly<Record<string, string | undefined>> }> {
+    const url = path.startsWith('http') ? path : this.url(path);
+    const res = await this.sendWithRetry(
+      { method: 'GET', url, headers: { accept: 'application/json' }, signal },
+      context,
+    );
+    let json: unknown;
+    try {
+      json = await res.body.json();
+    } catch (cause) {
+      throw new ModelhubError('HTTP_ERROR', `The registry sent invalid JSON for ${url}.`, {
+        details: { url },
+        cause,
+      });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new ModelhubError('HTTP_ERROR', `The registry sent an unexpected document for ${url}.`, {
+        hint: 'Check that --endpoint points at a Hugging Face Hub-compatible registry.',
+        details: {
+          url,
+          issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+        },
+      });
+    }
+    return { data: parsed.data, headers: res.headers };
+  }
+
+  /** Follows `Link: <url>; rel="next"` pagination, yielding each page's validated items. */
+  async *paginate<T>(
+    path: string,
+    schema: z.ZodType<T[]>,
+    context: Readonly<Record<string, unknown>> = {},
+    signal?: AbortSignal,
+  ): AsyncGenerator<T[], void> {
+    let next: string | undefined = path;
+    while (next !== undefined) {
+      const page: { data: T[]; headers: Readonly<Record<string, string | undefined>> } = await this.getJson(
+        next,
+        schema,
+        context,
+        signal,
+      );
+      yield page.data;
+      next = nextLink(page.headers['link']);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+}
+
+/** The `rel="next"` target of a `Link` header. */
+export function nextLink(link: string | undefined): string | undefined {
+  if (link === undefined) {
+    return undefined;
+  }
+  for (const match of link.matchAll(/<([^>]+)>\s*;\s*rel="?([^";,]+)"?/g)) {
+    if (match[2] === 'next' && match[1] !== undefined) {
+      return match[1];
+    }
+  }
+  return undefined;
+}
+
+/** Reads at most 64 KiB of an error body as text. */
+export async function readSmallBody(res: HttpResponse): Promise<string> {
+  let text = '';
+  try {
+    for await (const chunk of res.body) {
+      if (text.length < 65_536) {
+        text += (chunk as Buffer).toString('utf8');
+      }
+    }
+  } catch {
+    // A broken error body still leaves us the status and headers.
+  }
+  return text.slice(0, 65_536);
+}

@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+
+import { Keyv } from 'keyv';
+
+import { SqliteKeyvStore } from './sqlite-store.ts';
+
+/** A cached value with the time it was learned, so offline mode can use it past its freshness. */
+interface Stamped<T> {
+  readonly value: T;
+  readonly at: number;
+}
+
+/** How long resolved metadata stays fresh (milliseconds). */
+export interface MetadataTtls {
+  readonly alias: number;
+  readonly revision: number;
+  readonly search: number;
+}
+
+export const defaultTtls: MetadataTtls = { alias: 60 * 60_000, revision: 60_000, search: 10 * 60_000 };
+
+/**
+ * Registry metadata cached in Keyv over a persistent SQLite store in the cache root
+ * (`.modelhub-metadata.sqlite`): alias → repo, revision → commit, search results. Aliases and
+ * revisions are kept beyond their freshness (entries expire after 30 days) so that offline mode
+ * can still use the last answer; search results expire with their TTL.
+ */
+export class MetadataCache {
+  readonly #keyv: Keyv;
+  readonly #store: SqliteKeyvStore;
+  readonly ttls: MetadataTtls;
+
+  constructor(cacheRoot: string, ttls: Partial<MetadataTtls> = {}) {
+    this.#store = new SqliteKeyvStore(join(cacheRoot, '.modelhub-metadata.sqlite'));
+    this.#keyv = new Keyv({ store: this.#store, namespace: 'modelhub' });
+    this.#keyv.on('error', () => undefined);
+    this.ttls = { ...defaultTtls, ...ttls };
+  }
+
+  /** A value younger than `maxAgeMs` (or of any age when `maxAgeMs` is Infinity). */
+  async get<T>(key: string, maxAgeMs: number): Promise<T | undefined> {
+    const stamped = (await this.#keyv.get<Stamped<T>>(key)) ?? undefined;
+    if (stamped === undefined || Date.now() - stamped.at > maxAgeMs) {
+      return undefined;
+    }
+    return stamped.value;
+  }
+
+  async set<T>(key: string, value: T, ttlMs = 30 * 24 * 60 * 60_000): Promise<void> {
+    await this.#keyv.set<Stamped<T>>(key, { value, at: Date.now() }, ttlMs);
+  }
+
+  async close(): Promise<void> {
+    await this.#store.disconnect();
+  }
+}

@@ -1,0 +1,560 @@
+import { lstat, mkdir, readFile, readlink, readdir, stat, statfs, unlink } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+
+import {
+  ModelhubError,
+  assertSafeRepoPath,
+  blobIdOf,
+  isCommitSha,
+  isModelhubError,
+  parseModelRef,
+  repoId,
+  type FileEntry,
+} from '@modelhub/core';
+
+import { encodePath, encodeRevision, fetchModelInfo, fetchTree, type TreeEntry } from '../api/hub-api.ts';
+import { readStoredToken } from '../auth/token-store.ts';
+import { cacheRootFor, resolveClientConfig, type ClientConfig } from '../config/client-config.ts';
+import { acquireLock } from '../cache/file-lock.ts';
+import { RepoCache } from '../cache/repo-cache.ts';
+import { HubHttp } from '../http/hub-http.ts';
+import { findLocked, readLockfile, writeLockedModel, type LockedModel } from '../lockfile/lockfile.ts';
+import { MetadataCache } from '../metadata/metadata-cache.ts';
+import { ProgressTracker } from '../progress/progress-tracker.ts';
+import { resolveAlias, withRepoSuggestion } from '../resolve/resolve-model.ts';
+import { didYouMean } from '../resolve/suggest.ts';
+import { globMatcher, selectFiles } from '../select/select-files.ts';
+import { downloadBlob, partialPaths, type BlobSpec } from '../transfer/download-blob.ts';
+import { Limiter } from '../transfer/limiter.ts';
+import type { PlannedFile, PullOptions, PullResult } from './pull-types.ts';
+
+/** Tree entries (files) as domain file entries; refuses unsafe paths. */
+export function treeToFiles(entries: readonly TreeEntry[]): FileEntry[] {
+  return entries.map((e) => {
+    const path = assertSafeRepoPath(e.path);
+    if (e.lfs !== undefined && e.lfs !== null) {
+      return {
+        path,
+        size: e.lfs.size,
+        sha256: e.lfs.oid,
+        lfs: true,
+        ...(e.oid !== undefined && /^[0-9a-f]{40}$/.test(e.oid) ? { gitOid: e.oid } : {}),
+      };
+    }
+    if (e.oid === undefined || !/^[0-9a-f]{40}$/.test(e.oid)) {
+      throw new ModelhubError(
+        'HTTP_ERROR',
+        `The registry listed ${path} without a git oid, so it cannot be verified.`,
+        {
+          details: { path },
+        },
+      );
+    }
+    return { path, size: e.size ?? 0, gitOid: e.oid, lfs: false };
+  });
+}
+
+/** The hash a file is verified against. */
+export function blobSpecOf(file: FileEntry): BlobSpec {
+  return { id: blobIdOf(file), size: file.size, algo: file.lfs ? 'sha256' : 'git-sha1' };
+}
+
+/** A file's resolve URL at a commit. */
+export function resolveUrl(endpoint: string, repo: string, commit: string, path: string): string {
+  return `${endpoint}/${repo}/resolve/${encodeRevision(commit)}/${encodePath(path)}`;
+}
+
+async function freeBytes(dir: string): Promise<number | undefined> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const s = await statfs(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A blob in the cache with the expected size (a cheap check; `hub verify` re-hashes). */
+async function blobPresent(cache: RepoCache, file: FileEntry): Promise<boolean> {
+  try {
+    const s = await stat(cache.blobPath(blobIdOf(file)));
+    if (s.size === file.size) {
+      return true;
+    }
+    await unlink(cache.blobPath(blobIdOf(file))).catch(() => undefined);
+    return false;
+  } catch {
+    return false;
+  }
+}
+
+/** The files of a snapshot folder, from its symlinks (offline fallback when no trees/<commit>.json). */
+async function filesFromSnapshot(cache: RepoCache, commit: string): Promise<FileEntry[] | undefined> {
+  const root = cache.snapshotDir(commit);
+  const out: FileEntry[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        await walk(full);
+      } else if (entry.isSymbolicLink()) {
+        const id = basename(await readlink(full));
+        const size = (await stat(full).catch(() => undefined))?.size ?? 0;
+        const path = relative(root, full).split('\\').join('/');
+        out.push(
+          /^[0-9a-f]{64}$/.test(id)
+            ? { path, size, sha256: id, lfs: true }
+            : { path, size, gitOid: id, lfs: false },
+        );
+      }
+    }
+  };
+  try {
+    await walk(root);
+  } catch {
+    return undefined;
+  }
+  return out;
+}
+
+interface Session {
+  readonly config: ClientConfig;
+  readonly options: PullOptions;
+  readonly http: HubHttp | undefined;
+  readonly tracker: ProgressTracker;
+  readonly connections: Limiter;
+}
+
+/**
+ * Downloads (or finds in the cache) a model and returns its snapshot folder. Resolves aliases and
+ * revisions, lists the commit's files (cached in `trees/<commit>.json`), selects what a runtime
+ * needs, downloads what is missing in parallel with verification, links the snapshot and writes
+ * the ref last. A warm pull of a cached commit makes at most one request (zero for a commit sha
+ * or with `frozen`); `offline` makes none.
+ */
+export async function pull(ref: string, options: PullOptions = {}): Promise<PullResult> {
+  const parsed = parseModelRef(ref);
+  const env = options.env ?? process.env;
+  const config = resolveClientConfig(
+    { ...options, endpoint: (parsed.kind === 'repo' ? parsed.endpoint : undefined) ?? options.endpoint },
+    (endpoint) => readStoredToken(endpoint, env),
+  );
+  const http = config.offline
+    ? undefined
+    : new HubHttp({
+        endpoint: config.endpoint,
+        token: config.token,
+        retry: options.tuning?.retry,
+        connections: options.tuning?.maxConnections,
+        onRequest: options.onRequest,
+      });
+  const session: Session = {
+    config,
+    options,
+    http,
+    tracker: new ProgressTracker(options.onProgress),
+    connections: new Limiter(options.tuning?.maxConnections ?? 16),
+  };
+  try {
+    if (options.frozen === true) {
+      return await pullFrozen(ref, parsed.kind === 'repo' ? repoId(parsed) : undefined, session);
+    }
+    return await pullResolved(ref, parsed, session);
+  } finally {
+    await http?.close();
+  }
+}
+
+async function pullFrozen(ref: string, repo: string | undefined, session: Session): Promise<PullResult> {
+  const { options, config } = session;
+  if (options.lockfile === undefined) {
+    throw new ModelhubError('INVALID_ARGUMENT', '--frozen needs a lockfile (--lock FILE).', {
+      hint: 'Pass --lock modelhub.lock.',
+    });
+  }
+  const lock = await readLockfile(options.lockfile, true);
+  const locked = findLocked(lock, ref.trim(), repo, config.endpoint);
+  if (locked === undefined) {
+    throw new ModelhubError('LOCKFILE_DRIFT', `${ref} is not in the lockfile ${options.lockfile}.`, {
+      hint: 'Run hub pull MODEL --lock FILE without --frozen to add it.',
+      details: { ref, lockfile: options.lockfile, locked: Object.keys(lock.models) },
+    });
+  }
+  if (locked.endpoint !== config.endpoint) {
+    throw new ModelhubError(
+      'LOCKFILE_DRIFT',
+      `The lockfile pins ${ref} to ${locked.endpoint}, not ${config.endpoint}.`,
+      {
+        hint: 'Use the lockfile endpoint, or re-lock without --frozen.',
+        details: { locked: locked.endpoint, endpoint: config.endpoint },
+      },
+    );
+  }
+  const cache = new RepoCache(cacheRootFor(locked.endpoint, options.cacheDir, config.env), locked.repo);
+  session.tracker.event({
+    type: 'resolved',
+    endpoint: locked.endpoint,
+    repo: locked.repo,
+    revision: locked.revision,
+    commit: locked.commit,
+    via: 'lockfile',
+  });
+  return installFiles(
+    session,
+    cache,
+    locked.repo,
+    locked.revision,
+    locked.commit,
+    locked.files,
+    'lockfile',
+    false,
+  );
+}
+
+async function pullResolved(
+  ref: string,
+  parsed: ReturnType<typeof parseModelRef>,
+  session: Session,
+): Promise<PullResult> {
+  const { config, options, http } = session;
+  const signal = options.signal;
+  const meta = new MetadataCache(config.cacheRoot, options.tuning?.metadataTtls);
+  try {
+    let repo: string;
+    let via: PullResult['via'] = 'name';
+    let revision = parsed.revision ?? options.revision;
+    if (parsed.kind === 'alias') {
+      const resolved = await resolveAlias(parsed.alias, config.endpoint, http, meta, signal);
+      repo = resolved.repo;
+      via = resolved.via;
+      revision ??= resolved.revision;
+    } else {
+      repo = repoId(parsed);
+    }
+    revision ??= 'main';
+    const cache = new RepoCache(config.cacheRoot, repo);
+    const commit = await resolveCommit(session, meta, cache, repo, revision);
+    session.tracker.event({ type: 'resolved', endpoint: config.endpoint, repo, revision, commit, via });
+    let files = await cache.readTree(commit);
+    if (files === undefined) {
+      if (http === undefined) {
+        files = await filesFromSnapshot(cache, commit);
+        if (files === undefined) {
+          throw notInCache(`the file list of ${repo}@${commit}`, config.endpoint);
+        }
+      } else {
+        files = treeToFiles(await fetchTree(http, repo, commit, signal));
+        await cache.writeTree(commit, files);
+      }
+    }
+    const all = files;
+    await checkLiteralIncludes(cache, commit, all, options.include);
+    const selected = await selectFiles(all, options, async (path) => {
+      const file = all.find((f) => f.path === path);
+      if (file === undefined) {
+        throw new ModelhubError('ENTRY_NOT_FOUND', `${path} is not in ${repo}@${commit}.`);
+      }
+      await installFiles(session, cache, repo, undefined, commit, [file], via, false);
+      return readFile(cache.snapshotPath(commit, path), 'utf8');
+    });
+    if (selected.length === 0) {
+      throw new ModelhubError('ENTRY_NOT_FOUND', `No file of ${repo}@${commit} matches the selection.`, {
+        hint: `The repository has: ${all
+          .slice(0, 10)
+          .map((f) => f.path)
+          .join(', ')}${all.length > 10 ? ', …' : ''}.`,
+        details: { include: options.include, exclude: options.exclude },
+      });
+    }
+    const result = await installFiles(
+      session,
+      cache,
+      repo,
+      revision,
+      commit,
+      selected,
+      via,
+      options.dryRun === true,
+    );
+    if (options.dryRun !== true && options.lockfile !== undefined) {
+      const locked: LockedModel = {
+        endpoint: config.endpoint,
+        repo,
+        ...(isCommitSha(revision) ? {} : { revision }),
+        commit,
+        files: selected,
+      };
+      await writeLockedModel(options.lockfile, ref.trim(), locked);
+    }
+    return result;
+  } finally {
+    await meta.close();
+  }
+}
+
+async function resolveCommit(
+  session: Session,
+  meta: MetadataCache,
+  cache: RepoCache,
+  repo: string,
+  revision: string,
+): Promise<string> {
+  if (isCommitSha(revision)) {
+    return revision;
+  }
+  const { http, config, options } = session;
+  const key = `revision:${config.endpoint}:${repo}:${revision}`;
+  if (http === undefined) {
+    const commit = (await cache.readRef(revision)) ?? (await meta.get<string>(key, Infinity));
+    if (commit === undefined) {
+      throw notInCache(`${repo}@${revision}`, config.endpoint);
+    }
+    return commit;
+  }
+  const fresh = await meta.get<string>(key, meta.ttls.revision);
+  if (fresh !== undefined && (await cache.readTree(fresh)) !== undefined) {
+    return fresh;
+  }
+  let info;
+  try {
+    info = await fetchModelInfo(http, repo, revision, options.signal);
+  } catch (error) {
+    if (isModelhubError(error) && error.code === 'REVISION_NOT_FOUND') {
+      throw await withRevisionSuggestion(error, http, repo, revision);
+    }
+    throw await withRepoSuggestion(error, repo, http, options.signal);
+  }
+  if (info.sha === undefined) {
+    throw new ModelhubError('HTTP_ERROR', `The registry did not say which commit ${repo}@${revision} is.`, {
+      hint: 'The registry must return "sha" from /api/models/{repo}/revision/{rev}.',
+    });
+  }
+  await meta.set(key, info.sha);
+  return info.sha;
+}
+
+async function withRevisionSuggestion(
+  error: ModelhubError,
+  http: HubHttp,
+  repo: string,
+  revision: string,
+): Promise<ModelhubError> {
+  try {
+    const res = await http.send({
+      method: 'GET',
+      url: http.url(`/api/models/${repo}/refs`),
+      headers: { accept: 'application/json' },
+    });
+    if (res.status !== 200) {
+      await res.body.dump();
+      return error;
+    }
+    const json = (await res.body.json()) as { branches?: { name?: unknown }[]; tags?: { name?: unknown }[] };
+    const names = [...(json.branches ?? []), ...(json.tags ?? [])]
+      .map((b) => b.name)
+      .filter((n): n is string => typeof n === 'string');
+    const hint =
+      didYouMean(revision, names) ??
+      (names.length > 0 ? `Known refs: ${names.slice(0, 10).join(', ')}.` : undefined);
+    return hint === undefined
+      ? error
+      : new ModelhubError(error.code, `The revision ${revision} of ${repo} does not exist.`, {
+          hint,
+          details: error.details,
+        });
+  } catch {
+    return error;
+  }
+}
+
+function notInCache(what: string, endpoint: string, missing?: readonly string[]): ModelhubError {
+  return new ModelhubError(
+    'NOT_IN_CACHE',
+    `Offline, and ${what} is not in the cache${missing === undefined || missing.length === 0 ? '' : `: missing ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`}.`,
+    {
+      hint: 'Pull it once online (or import a bundle with hub bundle import), then retry offline.',
+      details: { endpoint, ...(missing === undefined ? {} : { missing }) },
+    },
+  );
+}
+
+/** A literal `--include` path (no glob characters) that the commit lacks is an error with a suggestion. */
+async function checkLiteralIncludes(
+  cache: RepoCache,
+  commit: string,
+  files: readonly FileEntry[],
+  include: readonly string[] | undefined,
+): Promise<void> {
+  for (const pattern of include ?? []) {
+    if (/[*?[\]{}!]/.test(pattern) || files.some((f) => f.path === pattern) || globMatcher([pattern])('')) {
+      continue;
+    }
+    if (files.some((f) => globMatcher([pattern])(f.path))) {
+      continue;
+    }
+    await cache.markNoExist(commit, pattern).catch(() => undefined);
+    throw new ModelhubError('ENTRY_NOT_FOUND', `${pattern} does not exist in ${cache.repo}@${commit}.`, {
+      hint:
+        didYouMean(
+          pattern,
+          files.map((f) => f.path),
+        ) ?? 'List the files with hub info MODEL.',
+      details: { repo: cache.repo, commit, path: pattern },
+    });
+  }
+}
+
+/**
+ * Makes `files` present and linked in `snapshots/<commit>/`: missing blobs are downloaded (one
+ * process per blob, under its lock), verified and renamed into `blobs/`; then the ref is written.
+ */
+async function installFiles(
+  session: Session,
+  cache: RepoCache,
+  repo: string,
+  revision: string | undefined,
+  commit: string,
+  files: readonly FileEntry[],
+  via: PullResult['via'],
+  dryRun: boolean,
+): Promise<PullResult> {
+  const { config, options, tracker, http } = session;
+  const planned: PlannedFile[] = [];
+  for (const file of files) {
+    planned.push({ ...file, cached: await blobPresent(cache, file) });
+  }
+  const totalBytes = planned.reduce((n, f) => n + f.size, 0);
+  const cachedBytes = planned.filter((f) => f.cached).reduce((n, f) => n + f.size, 0);
+  const plan = {
+    files: planned,
+    totalBytes,
+    cachedBytes,
+    downloadBytes: totalBytes - cachedBytes,
+    freeBytes: dryRun ? await freeBytes(cache.root) : undefined,
+  };
+  const result = (downloadedBytes: number): PullResult => ({
+    endpoint: config.endpoint,
+    repo,
+    revision: revision !== undefined && !isCommitSha(revision) ? revision : undefined,
+    commit,
+    dir: cache.snapshotDir(commit),
+    files: files.map((f) => ({ ...f })),
+    via,
+    dryRun,
+    plan,
+    downloadedBytes,
+  });
+  if (dryRun) {
+    return result(0);
+  }
+  tracker.event({
+    type: 'plan',
+    files: planned.length,
+    totalBytes,
+    cachedBytes,
+    downloadBytes: plan.downloadBytes,
+  });
+  const missing = planned.filter((f) => !f.cached);
+  if (missing.length > 0 && http === undefined) {
+    throw notInCache(
+      `${repo}@${commit}`,
+      config.endpoint,
+      missing.map((f) => f.path),
+    );
+  }
+  tracker.setTotal(plan.downloadBytes);
+  let downloaded = 0;
+  const filesLimiter = new Limiter(options.tuning?.concurrentFiles ?? 8);
+  const outcomes = await Promise.allSettled(
+    planned.map((file) =>
+      filesLimiter.run(async () => {
+        if (!file.cached && http !== undefined) {
+          downloaded += await ensureBlob(session, http, cache, commit, file);
+        }
+        await cache.linkSnapshot(commit, file.path, blobIdOf(file));
+        tracker.event({ type: 'file', path: file.path, size: file.size, cached: file.cached });
+      }),
+    ),
+  );
+  tracker.flush();
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failure !== undefined) {
+    throw failure.reason;
+  }
+  if (revision !== undefined && !isCommitSha(revision)) {
+    await cache.writeRef(revision, commit);
+  }
+  await cache.touch(commit);
+  return result(downloaded);
+}
+
+/** Downloads one blob unless another process already did; returns the bytes transferred. */
+async function ensureBlob(
+  session: Session,
+  http: HubHttp,
+  cache: RepoCache,
+  commit: string,
+  file: FileEntry,
+): Promise<number> {
+  const { options, tracker } = session;
+  const spec = blobSpecOf(file);
+  await mkdir(cache.blobsDir, { recursive: true });
+  const lock = await acquireLock(cache.lockPath(spec.id), {
+    staleMs: options.tuning?.lockStaleMs ?? 30_000,
+    signal: options.signal,
+    onWait: (holder) =>
+      tracker.event({
+        type: 'wait-lock',
+        path: file.path,
+        holder: holder === undefined ? undefined : { pid: holder.pid, host: holder.host },
+      }),
+  });
+  let transferred = 0;
+  tracker.start(file.path, file.size);
+  try {
+    if (await blobPresent(cache, file)) {
+      tracker.add(file.path, file.size);
+      return 0;
+    }
+    const url = resolveUrl(http.endpoint, cache.repo, commit, file.path);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await downloadBlob({
+          http,
+          url,
+          spec,
+          target: cache.blobPath(spec.id),
+          limiter: session.connections,
+          tuning: options.tuning,
+          signal: options.signal,
+          context: { repo: cache.repo, revision: commit, path: file.path, endpoint: http.endpoint },
+          onBytes: (n) => {
+            transferred += n;
+            tracker.add(file.path, n);
+          },
+        });
+        return transferred;
+      } catch (error) {
+        // One fresh retry after a hash mismatch: a flaky proxy or a bad resumed partial.
+        if (attempt === 0 && isModelhubError(error) && error.code === 'INTEGRITY_MISMATCH') {
+          tracker.event({ type: 'retry', path: file.path, reason: 'integrity mismatch; downloading again' });
+          continue;
+        }
+        throw error;
+      }
+    }
+  } finally {
+    tracker.finish(file.path);
+    await lock.release();
+  }
+}
+
+/** True if a partial download of this file exists (for `hub ls`/`gc`). */
+export async function hasPartial(cache: RepoCache, file: FileEntry): Promise<boolean> {
+  try {
+    await lstat(partialPaths(cache.blobPath(blobIdOf(file))).partial);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,374 @@
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+import { ModelhubError, isModelhubError } from '@modelhub/core';
+
+import { errorFromResponse, networkError } from '../http/http-errors.ts';
+import { readSmallBody, type HubHttp } from '../http/hub-http.ts';
+import {
+  backoffDelay,
+  delay,
+  isRetryableNetworkError,
+  isRetryableStatus,
+  parseRetryAfter,
+} from '../http/retry-policy.ts';
+import type { Limiter } from './limiter.ts';
+import { loadPartialState, missingRanges, removePartial, savePartialState } from './partial-state.ts';
+import { SequentialHasher, type Segment } from './sequential-hasher.ts';
+
+/** The blob to fetch: its cache name (= expected hash), size and hash algorithm. */
+export interface BlobSpec {
+  readonly id: string;
+  readonly size: number;
+  readonly algo: 'sha256' | 'git-sha1';
+}
+
+/**
+ * A test hook in the file writer: called before each write with the file offset and length; it may
+ * throw (e.g. an ENOSPC error) to simulate a failing disk. Production code never sets it.
+ */
+export type WriteFault = (offset: number, length: number) => void;
+
+export interface TransferTuning {
+  /** Bytes per ranged request when a file is split (default 16 MiB). */
+  readonly chunkSize?: number | undefined;
+  /** Files at least this large are fetched in parallel ranges (default 32 MiB). */
+  readonly parallelThreshold?: number | undefined;
+  /** Parallel ranged requests per file (default 4). */
+  readonly connectionsPerFile?: number | undefined;
+  /** A request that delivers no byte for this long is aborted and retried (default 30 s). */
+  readonly stallMs?: number | undefined;
+  readonly writeFault?: WriteFault | undefined;
+}
+
+export interface DownloadBlobOptions {
+  readonly http: HubHttp;
+  readonly url: string;
+  readonly spec: BlobSpec;
+  /** Where the verified blob ends up; the partial file and its state live next to it. */
+  readonly target: string;
+  readonly limiter: Limiter;
+  readonly tuning?: TransferTuning | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** Called with each number of bytes written, and once with the bytes resumed from a partial file. */
+  readonly onBytes?: ((bytes: number) => void) | undefined;
+  readonly context?: Readonly<Record<string, unknown>> | undefined;
+}
+
+export interface DownloadBlobResult {
+  /** Bytes reused from an earlier, interrupted download. */
+  readonly resumedBytes: number;
+}
+
+class RetryableStatus extends Error {
+  readonly status: number;
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, retryAfterMs: number | undefined) {
+    super(`HTTP ${status}`);
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+class Stalled extends Error {
+  readonly code = 'UND_ERR_BODY_TIMEOUT';
+  constructor() {
+    super('no bytes received for too long');
+  }
+}
+
+const WRITE_BATCH = 1 << 20;
+
+/** The partial file and its sidecar for a target blob path. */
+export function partialPaths(target: string): { partial: string; state: string } {
+  return { partial: `${target}.partial`, state: `${target}.partial.json` };
+}
+
+/**
+ * Downloads one blob into `<target>.partial` with parallel ranged requests (several per file for
+ * large files), retries (backoff, jitter, Retry-After), a stall watchdog, and resume state in
+ * `<target>.partial.json` that survives crashes and is reused by the next run or process. The
+ * content is hashed while it is written; only a file whose size and hash match `spec` is renamed
+ * to `target`. A mismatch deletes the bytes and throws INTEGRITY_MISMATCH. The caller holds the
+ * blob's lock.
+ */
+export async function downloadBlob(options: DownloadBlobOptions): Promise<DownloadBlobResult> {
+  const { spec, target } = options;
+  const tuning = options.tuning ?? {};
+  const paths = partialPaths(target);
+  await mkdir(dirname(target), { recursive: true });
+  const state = await loadPartialState(paths.state, paths.partial, spec);
+  if (state === undefined) {
+    await removePartial(paths.partial, paths.state);
+  }
+  const done = state?.done ?? [];
+  const resumedBytes = done.reduce((n, [s, e]) => n + (e - s), 0);
+  if (resumedBytes > 0) {
+    options.onBytes?.(resumedBytes);
+  }
+  const file = await open(paths.partial, state === undefined ? 'w+' : 'r+');
+  let ok = false;
+  const segments: Segment[] = done.map(([start, end]) => ({ start, end, written: end - start }));
+  const chunkSize = Math.max(1 << 16, tuning.chunkSize ?? 16 << 20);
+  const parallel = spec.size >= (tuning.parallelThreshold ?? 32 << 20);
+  const todo: Segment[] = [];
+  for (const [start, end] of missingRanges(spec.size, done)) {
+    const step = parallel ? chunkSize : end - start;
+    for (let at = start; at < end; at += step) {
+      todo.push({ start: at, end: Math.min(end, at + step), written: 0 });
+    }
+  }
+  segments.push(...todo);
+  const saveState = async (): Promise<void> => {
+    await savePartialState(paths.state, {
+      version: 1,
+      id: spec.id,
+      size: spec.size,
+      algo: spec.algo,
+      done: segments
+        .filter((s) => s.written > 0)
+        .map((s): [number, number] => [s.start, s.start + s.written]),
+    });
+  };
+  const saver = setInterval(() => {
+    void saveState().catch(() => undefined);
+  }, 1000);
+  saver.unref();
+  try {
+    if (state === undefined) {
+      await file.truncate(spec.size);
+    }
+    const hasher = new SequentialHasher(spec.algo, spec.size, file, segments);
+    const workers = parallel ? Math.max(1, tuning.connectionsPerFile ?? 4) : 1;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let segment = todo[next++]; segment !== undefined; segment = todo[next++]) {
+        await fetchSegment(options, file, segment, hasher);
+      }
+    };
+    const results = await Promise.allSettled(Array.from({ length: Math.min(workers, todo.length) }, worker));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) {
+      throw failed.reason;
+    }
+    const digest = await hasher.digest();
+    if (digest !== spec.id) {
+      throw new ModelhubError(
+        'INTEGRITY_MISMATCH',
+        `Downloaded bytes do not match the published ${spec.algo} of ${describeFile(options)}.`,
+        {
+          hint: 'The registry, a proxy or the disk corrupted the data; the bytes were deleted. Retry the pull.',
+          details: { ...options.context, expected: spec.id, actual: digest, algo: spec.algo, resumedBytes },
+        },
+      );
+    }
+    await file.close();
+    await rename(paths.partial, target);
+    await unlink(paths.state).catch(() => undefined);
+    ok = true;
+    return { resumedBytes };
+  } catch (error) {
+    const diskFull = (error as { code?: string }).code === 'ENOSPC';
+    const mismatch = isModelhubError(error) && error.code === 'INTEGRITY_MISMATCH';
+    if (diskFull || mismatch) {
+      await file.close().catch(() => undefined);
+      await removePartial(paths.partial, paths.state);
+    } else {
+      await saveState().catch(() => undefined);
+    }
+    if (diskFull) {
+      throw new ModelhubError('DISK_FULL', `The disk is full while writing ${describeFile(options)}.`, {
+        hint: 'Free some space (hub gc --max-size SIZE) or point --cache-dir at a bigger disk.',
+        details: { ...options.context, target },
+        cause: error,
+      });
+    }
+    throw error;
+  } finally {
+    clearInterval(saver);
+    if (!ok) {
+      await file.close().catch(() => undefined);
+    }
+  }
+}
+
+function describeFile(options: DownloadBlobOptions): string {
+  const path = options.context?.['path'];
+  return typeof path === 'string' ? path : options.spec.id;
+}
+
+/** Fetches one segment to completion, retrying and resuming from the last written byte. */
+async function fetchSegment(
+  options: DownloadBlobOptions,
+  file: FileHandle,
+  segment: Segment,
+  hasher: SequentialHasher,
+): Promise<void> {
+  const policy = options.http.retry;
+  let attempt = 0;
+  while (segment.written < segment.end - segment.start) {
+    const before = segment.written;
+    try {
+      await options.limiter.run(() => fetchOnce(options, file, segment, hasher));
+      if (segment.written === before) {
+        throw Object.assign(new Error('empty response body'), { code: 'UND_ERR_SOCKET' });
+      }
+    } catch (error) {
+      if (options.signal?.aborted === true) {
+        throw options.signal.reason instanceof Error ? options.signal.reason : error;
+      }
+      const retryable =
+        error instanceof RetryableStatus || error instanceof Stalled || isRetryableNetworkError(error);
+      if (segment.written > before) {
+        attempt = 0; // Progress was made: the failure budget starts again.
+      }
+      if (!retryable || attempt >= policy.retries) {
+        if (error instanceof RetryableStatus) {
+          throw errorFromResponse(error.status, {}, '', { ...options.context, url: options.url });
+        }
+        if (error instanceof Stalled) {
+          throw new ModelhubError('NETWORK_TIMEOUT', `The download of ${describeFile(options)} stalled.`, {
+            hint: 'The connection stopped delivering data; retry, and the download resumes where it stopped.',
+            details: { ...options.context, url: options.url },
+          });
+        }
+        if (isModelhubError(error) || (error as { code?: string }).code === 'ENOSPC') {
+          throw error;
+        }
+        throw isRetryableNetworkError(error) ? networkError(error, options.url) : error;
+      }
+      const wait = backoffDelay(
+        policy,
+        attempt,
+        error instanceof RetryableStatus ? error.retryAfterMs : undefined,
+      );
+      attempt += 1;
+      await delay(wait, options.signal);
+    }
+  }
+}
+
+/** One ranged GET for the rest of a segment; writes what arrives, in order, at its offsets. */
+async function fetchOnce(
+  options: DownloadBlobOptions,
+  file: FileHandle,
+  segment: Segment,
+  hasher: SequentialHasher,
+): Promise<void> {
+  const from = segment.start + segment.written;
+  const last = segment.end - 1;
+  const controller = new AbortController();
+  const stallMs = options.tuning?.stallMs ?? 30_000;
+  let lastData = Date.now();
+  let stalled = false;
+  const watchdog = setInterval(
+    () => {
+      if (Date.now() - lastData > stallMs) {
+        stalled = true;
+        controller.abort(new Stalled());
+      }
+    },
+    Math.max(10, Math.floor(stallMs / 4)),
+  );
+  const onAbort = (): void => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const res = await options.http.send({
+      method: 'GET',
+      url: options.url,
+      headers: { range: `bytes=${from}-${last}`, 'accept-encoding': 'identity' },
+      signal: controller.signal,
+    });
+    if (res.status !== 200 && res.status !== 206) {
+      if (isRetryableStatus(res.status)) {
+        await res.body.dump().catch(() => undefined);
+        throw new RetryableStatus(res.status, parseRetryAfter(res.headers['retry-after']));
+      }
+      throw errorFromResponse(res.status, res.headers, await readSmallBody(res), {
+        ...options.context,
+        url: options.url,
+        authenticated: options.http.hasToken,
+      });
+    }
+    // A 200 to a ranged request carries the whole file: skip to where this segment starts.
+    let skip = res.status === 200 ? from : 0;
+    if (res.status === 206) {
+      const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers['content-range'] ?? '');
+      if (match === null || Number(match[1]) !== from) {
+        await res.body.dump().catch(() => undefined);
+        throw Object.assign(new Error(`unexpected Content-Range ${res.headers['content-range'] ?? ''}`), {
+          code: 'UND_ERR_SOCKET',
+        });
+      }
+    }
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (pendingBytes === 0) {
+        return;
+      }
+      const offset = segment.start + segment.written;
+      options.tuning?.writeFault?.(offset, pendingBytes);
+      const buffers = pending;
+      const length = pendingBytes;
+      pending = [];
+      pendingBytes = 0;
+      let written = 0;
+      while (written < length) {
+        const { bytesWritten } = await file.writev(
+          written === 0 ? buffers : [Buffer.concat(buffers).subarray(written)],
+          offset + written,
+        );
+        written += bytesWritten;
+      }
+      segment.written += length;
+      hasher.written(offset, buffers);
+      options.onBytes?.(length);
+    };
+    const remaining = (): number => segment.end - segment.start - segment.written - pendingBytes;
+    try {
+      await consume();
+    } catch (error) {
+      // Keep what arrived before the failure: the retry resumes after it.
+      await flush();
+      throw error;
+    }
+    await flush();
+    if (remaining() === 0) {
+      res.body.destroy();
+    }
+    async function consume(): Promise<void> {
+      for await (const raw of res.body) {
+        lastData = Date.now();
+        let chunk = raw as Buffer;
+        if (skip > 0) {
+          const dropped = Math.min(skip, chunk.byteLength);
+          skip -= dropped;
+          chunk = chunk.subarray(dropped);
+        }
+        const room = remaining();
+        if (chunk.byteLength > room) {
+          chunk = chunk.subarray(0, room);
+        }
+        if (chunk.byteLength > 0) {
+          pending.push(chunk);
+          pendingBytes += chunk.byteLength;
+        }
+        if (pendingBytes >= WRITE_BATCH) {
+          await flush();
+        }
+        if (remaining() === 0) {
+          break;
+        }
+      }
+    }
+  } catch (error) {
+    if (stalled) {
+      throw new Stalled();
+    }
+    throw error;
+  } finally {
+    clearInterval(watchdog);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}

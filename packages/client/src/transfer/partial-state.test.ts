@@ -1,0 +1,62 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { loadPartialState, missingRanges, normalizeRanges, savePartialState } from './partial-state.ts';
+
+describe('partial download state', () => {
+  const dir = mkdtemp(join(tmpdir(), 'modelhub-partial-'));
+  afterAll(async () => rm(await dir, { recursive: true, force: true }));
+
+  it('merges ranges and finds the gaps', () => {
+    expect(
+      normalizeRanges([
+        [5, 10],
+        [0, 3],
+        [3, 4],
+        [9, 12],
+        [7, 7],
+      ]),
+    ).toEqual([
+      [0, 4],
+      [5, 12],
+    ]);
+    expect(
+      missingRanges(20, [
+        [0, 4],
+        [5, 12],
+      ]),
+    ).toEqual([
+      [4, 5],
+      [12, 20],
+    ]);
+    expect(missingRanges(10, [])).toEqual([[0, 10]]);
+    expect(missingRanges(10, [[0, 10]])).toEqual([]);
+  });
+
+  it('reloads a state only for the same blob and a partial file of the right length', async () => {
+    const partial = join(await dir, 'x.partial');
+    const state = join(await dir, 'x.partial.json');
+    await writeFile(partial, Buffer.alloc(100));
+    await savePartialState(state, {
+      version: 1,
+      id: 'a'.repeat(64),
+      size: 100,
+      algo: 'sha256',
+      done: [
+        [0, 10],
+        [5, 20],
+      ],
+    });
+    const expected = { id: 'a'.repeat(64), size: 100, algo: 'sha256' as const };
+    expect((await loadPartialState(state, partial, expected))?.done).toEqual([[0, 20]]);
+    expect(await loadPartialState(state, partial, { ...expected, id: 'b'.repeat(64) })).toBeUndefined();
+    expect(await loadPartialState(state, partial, { ...expected, size: 101 })).toBeUndefined();
+    await writeFile(partial, Buffer.alloc(99));
+    expect(await loadPartialState(state, partial, expected)).toBeUndefined();
+    await writeFile(state, '{not json');
+    expect(await loadPartialState(state, partial, expected)).toBeUndefined();
+  });
+});

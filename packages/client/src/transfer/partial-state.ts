@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+
+import { z } from 'zod';
+
+/** The sidecar of a partial download: which byte ranges of `<id>.partial` are already written. */
+const PartialStateSchema = z.object({
+  version: z.literal(1),
+  id: z.string(),
+  size: z.number().int().nonnegative(),
+  algo: z.enum(['sha256', 'git-sha1']),
+  done: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])),
+});
+export type PartialState = z.infer<typeof PartialStateSchema>;
+
+/** Merges and sorts `[start, end)` ranges, dropping empty ones. */
+export function normalizeRanges(ranges: readonly (readonly [number, number])[]): [number, number][] {
+  const sorted = ranges.filter(([s, e]) => e > s).map(([s, e]): [number, number] => [s, e]);
+  sorted.sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const range of sorted) {
+    const last = out.at(-1);
+    if (last !== undefined && range[0] <= last[1]) {
+      last[1] = Math.max(last[1], range[1]);
+    } else {
+      out.push(range);
+    }
+  }
+  return out;
+}
+
+/** The ranges of `[0, size)` not covered by `done`. */
+export function missingRanges(
+  size: number,
+  done: readonly (readonly [number, number])[],
+): [number, number][] {
+  const out: [number, number][] = [];
+  let at = 0;
+  for (const [s, e] of normalizeRanges(done)) {
+    if (s > at) {
+      out.push([at, Math.min(s, size)]);
+    }
+    at = Math.max(at, e);
+  }
+  if (at < size) {
+    out.push([at, size]);
+  }
+  return out.filter(([s, e]) => e > s);
+}
+
+/**
+ * Loads a partial download's state if it belongs to the same blob (id, size, algorithm) and the
+ * partial file still has the expected length; anything else is discarded by the caller. The bytes
+ * themselves are validated by the full hash at the end, which covers every resumed byte.
+ */
+export async function loadPartialState(
+  statePath: string,
+  partialPath: string,
+  expect: { id: string; size: number; algo: 'sha256' | 'git-sha1' },
+): Promise<PartialState | undefined> {
+  let state: PartialState;
+  try {
+    const parsed = PartialStateSchema.safeParse(JSON.parse(await readFile(statePath, 'utf8')));
+    if (!parsed.success) {
+      return undefined;
+    }
+    state = parsed.data;
+  } catch {
+    return undefined;
+  }
+  if (state.id !== expect.id || state.size !== expect.size || state.algo !== expect.algo) {
+    return undefined;
+  }
+  try {
+    if ((await stat(partialPath)).size !== expect.size) {
+      return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  if (state.done.some(([s, e]) => e > state.size || s > e)) {
+    return undefined;
+  }
+  return { ...state, done: normalizeRanges(state.done) };
+}
+
+export async function savePartialState(statePath: string, state: PartialState): Promise<void> {
+  const temp = `${statePath}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, JSON.stringify(state));
+  await rename(temp, statePath);
+}
+
+export async function removePartial(partialPath: string, statePath: string): Promise<void> {
+  await unlink(statePath).catch(() => undefined);
+  await unlink(partialPath).catch(() => undefined);
+}
