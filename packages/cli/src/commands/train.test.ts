@@ -1,0 +1,159 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { isModelhubError, type FeatureTap } from '@modelhub/core';
+import { ensureFixtures } from '@modelhub/testing';
+import { rawPixelExtractor, readHeadArtifact, scanDataset, subsetPerClass } from '@modelhub/trainer';
+
+import type { Io } from '../output/error-boundary.ts';
+import { runEval } from './eval.ts';
+import { runTrain, type TrainOptions, type TrainerDeps } from './train.ts';
+
+function capture(): Io & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout: (s: string) => {
+      io.out += s;
+    },
+    stderr: (s: string) => {
+      io.err += s;
+    },
+  };
+  return io;
+}
+
+const pin = {
+  endpoint: 'http://127.0.0.1:9/',
+  repo: 'test/pixels',
+  commit: '0123456789abcdef0123456789abcdef01234567',
+  files: [
+    {
+      path: 'weights.bin',
+      size: 3,
+      sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    },
+  ],
+};
+
+/** The raw-pixel extractor stands in for a pulled backbone: real decoding, no registry needed. */
+function deps(work: string, format: FeatureTap['runtime'] = 'pixels', files = pin.files): TrainerDeps {
+  return {
+    featureCachePath: join(work, 'cache', 'features.sqlite'),
+    createdBy: 'hub train (test)',
+    openBackbone: () =>
+      Promise.resolve({ extractor: rawPixelExtractor(28), base: { ...pin, files }, format }),
+  };
+}
+
+let work: string;
+let trainCsv: string;
+let testCsv: string;
+
+async function manifest(name: string, root: string, perClass: number): Promise<string> {
+  const ds = subsetPerClass(await scanDataset(root), perClass, 3);
+  const file = join(work, name);
+  await writeFile(file, `path,label\n${ds.items.map((i) => `${i.path},${i.label}`).join('\n')}\n`);
+  return file;
+}
+
+beforeAll(async () => {
+  const fx = await ensureFixtures();
+  work = await mkdtemp(join(tmpdir(), 'cli-train-'));
+  trainCsv = await manifest('train.csv', fx.digits.train, 10);
+  testCsv = await manifest('test.csv', fx.digits.test, 20);
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const options = (out: string, extra: Partial<TrainOptions> = {}): TrainOptions => ({
+  base: 'pixels',
+  data: trainCsv,
+  out,
+  head: 'linear',
+  hidden: 32,
+  fineTune: 'none',
+  seed: 42,
+  valFraction: 0.2,
+  classWeight: 'none',
+  skipBad: false,
+  force: false,
+  json: false,
+  quiet: false,
+  progress: true,
+  ...extra,
+});
+
+describe('hub train / hub eval', () => {
+  it('trains, prints metrics and progress, writes the head, and reuses cached features', async () => {
+    const io = capture();
+    const out = join(work, 'head');
+    const report = await runTrain(options(out), deps(work), io);
+    expect(report.dataset).toMatchObject({ train: 80, validation: 20 });
+    expect(report.embedding).toEqual({ fromCache: 0, embedded: 100 });
+    expect(io.out).toMatch(/validation: 20 examples, accuracy [0-9.]+%/);
+    expect(io.out).toMatch(/majority-class baseline/);
+    expect(io.out).toMatch(/confusion matrix \(rows: true, columns: predicted\)/);
+    expect(io.err).toMatch(/epoch\s+1\/500\s+loss [0-9.]+\s+val_loss/);
+    const artifact = await readHeadArtifact(out);
+    expect(artifact.manifest.training).toMatchObject({ seed: 42, split: { seed: 42, validation: 20 } });
+    expect(await readFile(join(out, 'confusion-matrix.svg'), 'utf8')).toMatch(/^<svg/);
+
+    // Same data, other hyper-parameters: nothing is embedded again; a busy --out needs --force.
+    await expect(runTrain(options(out, { head: 'mlp' }), deps(work), capture())).rejects.toThrow(/not empty/);
+    const json = capture();
+    const again = await runTrain(options(out, { head: 'mlp', force: true, json: true }), deps(work), json);
+    expect(again.embedding).toEqual({ fromCache: 100, embedded: 0 });
+    expect(JSON.parse(json.out)).toMatchObject({ out, training: { head: 'mlp', hidden: [32] } });
+    expect(json.err).toBe('');
+  });
+
+  it('evaluates a head on held-out data, as text and JSON, and saves the confusion picture', async () => {
+    const out = join(work, 'head-eval');
+    await runTrain(options(out, { quiet: true }), deps(work), capture());
+    const io = capture();
+    const svg = join(work, 'confusion.svg');
+    const report = await runEval(
+      { head: out, data: testCsv, confusionSvg: svg, skipBad: false, json: true, quiet: false },
+      deps(work),
+      io,
+    );
+    expect(report.metrics.count).toBe(200);
+    expect(JSON.parse(io.out)).toMatchObject({ base: { repo: 'test/pixels' }, metrics: { count: 200 } });
+    expect(report.metrics.accuracy).toBeGreaterThan(report.metrics.majorityBaseline.accuracy);
+    expect(await readFile(svg, 'utf8')).toMatch(/^<svg/);
+    const text = capture();
+    await runEval({ head: out, data: testCsv, skipBad: false, json: false, quiet: false }, deps(work), text);
+    expect(text.out).toMatch(/per|precision/);
+  });
+
+  it('refuses a base model whose files changed since training', async () => {
+    const out = join(work, 'head-pinned');
+    await runTrain(options(out, { quiet: true }), deps(work), capture());
+    const changed = [{ ...pin.files[0], path: 'weights.bin', size: 3, sha256: 'f'.repeat(64) }];
+    const error = await runEval(
+      { head: out, data: testCsv, skipBad: false, json: false, quiet: true },
+      deps(work, 'pixels', changed),
+      capture(),
+    ).catch((e: unknown) => e);
+    expect(isModelhubError(error) && error.code).toBe('INTEGRITY_MISMATCH');
+  });
+
+  it('explains why --fine-tune cannot train an ONNX backbone and suggests Option 1', async () => {
+    const error = await runTrain(
+      options(join(work, 'ft'), { fineTune: 'last:2' }),
+      deps(work, 'onnx'),
+      capture(),
+    ).catch((e: unknown) => e);
+    expect(isModelhubError(error) && error.code).toBe('UNSUPPORTED_MODEL');
+    expect(String((error as Error).message)).toMatch(/no training API/);
+    expect(isModelhubError(error) ? error.hint : '').toMatch(/Option 1/);
+    await expect(
+      runTrain(options(join(work, 'ft2'), { fineTune: 'some' }), deps(work), capture()),
+    ).rejects.toThrow(/none, last:N/);
+  });
+});

@@ -1,0 +1,335 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { Option, type Command } from 'commander';
+
+import { ModelhubError, type FeatureExtractor, type FeatureTap, type PreprocessSpec } from '@modelhub/core';
+import {
+  FeatureCache,
+  assertFineTunable,
+  formatEpoch,
+  formatMetrics,
+  headFiles,
+  parseFineTune,
+  scanDataset,
+  trainOnDataset,
+  writeHeadArtifact,
+  type BaseModelPin,
+  type ClassificationMetrics,
+  type EpochRecord,
+} from '@modelhub/trainer';
+
+import type { Io } from '../output/error-boundary.ts';
+import type { CommandRegistrar, GlobalOptions } from '../program.ts';
+
+/** A pulled backbone, loaded as a frozen feature extractor and pinned by commit and file hashes. */
+export interface Backbone {
+  readonly extractor: FeatureExtractor;
+  readonly base: BaseModelPin;
+  readonly format: FeatureTap['runtime'];
+}
+
+/** How to pull and load a backbone (the CLI composes the client and the adapters). */
+export interface BackboneOptions {
+  /** Tap this tensor / layer instead of the one found automatically. */
+  readonly layer?: string;
+  /** Use this preprocessing instead of the one resolved from the model's files (heads pin theirs). */
+  readonly preprocess?: PreprocessSpec;
+}
+
+/** What `hub train` and `hub eval` need from the outside world; injected so tests stay real but small. */
+export interface TrainerDeps {
+  openBackbone(model: string, options: BackboneOptions): Promise<Backbone>;
+  /** SQLite file of the feature cache. */
+  readonly featureCachePath: string;
+  /** Written into `modelhub.json` as `createdBy`. */
+  readonly createdBy: string;
+}
+
+/** Options of `hub train`. */
+export interface TrainOptions {
+  readonly base: string;
+  readonly data: string;
+  readonly out: string;
+  readonly head: 'linear' | 'mlp';
+  readonly hidden: number;
+  readonly fineTune: string;
+  readonly epochs?: number;
+  readonly seed: number;
+  readonly valFraction: number;
+  readonly l2?: number;
+  readonly lr?: number;
+  readonly classWeight: 'none' | 'balanced';
+  readonly layer?: string;
+  readonly skipBad: boolean;
+  readonly force: boolean;
+  readonly json: boolean;
+  readonly quiet: boolean;
+  /** Print per-epoch and embedding progress on stderr (on a TTY by default). */
+  readonly progress: boolean;
+}
+
+/** The `--json` document of `hub train`. */
+export interface TrainReport {
+  readonly out: string;
+  readonly files: readonly string[];
+  readonly base: { readonly repo: string; readonly commit: string; readonly endpoint: string };
+  readonly feature: FeatureTap;
+  readonly labels: readonly string[];
+  readonly dataset: {
+    readonly manifestSha256: string;
+    readonly perClass: Readonly<Record<string, number>>;
+    readonly train: number;
+    readonly validation: number;
+    readonly skipped: readonly string[];
+  };
+  readonly embedding: { readonly fromCache: number; readonly embedded: number };
+  readonly training: Readonly<Record<string, unknown>>;
+  readonly metrics: {
+    readonly validation: ClassificationMetrics;
+    readonly train: { readonly accuracy: number };
+  };
+  readonly fitMs: number;
+}
+
+async function assertWritableOut(out: string, force: boolean): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(out);
+  } catch {
+    return;
+  }
+  if (entries.length > 0 && !force) {
+    throw new ModelhubError('CONFLICT', `${out} exists and is not empty`, {
+      hint: 'Choose another --out folder, or pass --force to overwrite the head in it.',
+      details: { out },
+    });
+  }
+}
+
+/**
+ * `hub train`: scan the dataset, pull and load the backbone, embed through the feature cache,
+ * fit the head (Option 1) with a stratified split, and write the head artifact.
+ */
+export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io): Promise<TrainReport> {
+  const fineTune = parseFineTune(options.fineTune);
+  await assertWritableOut(options.out, options.force);
+  const dataset = await scanDataset(options.data, { skipBad: options.skipBad });
+  const backbone = await deps.openBackbone(
+    options.base,
+    options.layer === undefined ? {} : { layer: options.layer },
+  );
+  const cache = new FeatureCache(deps.featureCachePath);
+  try {
+    assertFineTunable(backbone.format, fineTune, backbone.extractor.modelId);
+    const progress = (line: string): void => {
+      if (options.progress && !options.json && !options.quiet) {
+        io.stderr(`${line}\n`);
+      }
+    };
+    progress(
+      `${dataset.items.length} images, ${dataset.labels.length} labels; features from ${backbone.extractor.modelId} (${backbone.extractor.tap.tensor}, ${backbone.extractor.dim}-d)`,
+    );
+    let lastShown = -1;
+    const run = await trainOnDataset(dataset, backbone.extractor, {
+      seed: options.seed,
+      head: options.head,
+      hidden: [options.hidden],
+      validationFraction: options.valFraction,
+      classWeighting: options.classWeight,
+      cache,
+      skipBad: options.skipBad,
+      ...(options.epochs === undefined ? {} : { maxEpochs: options.epochs }),
+      ...(options.l2 === undefined ? {} : { l2: options.l2 }),
+      ...(options.lr === undefined ? {} : { learningRate: options.lr }),
+      onEmbedProgress: (p) => {
+        const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
+        if (pct >= lastShown + 10 || p.done === p.total) {
+          lastShown = pct;
+          progress(`embedding ${p.done}/${p.total} (${p.fromCache} cached)`);
+        }
+      },
+      onEpoch: (record: EpochRecord) => {
+        progress(formatEpoch(record, options.epochs ?? (options.head === 'linear' ? 500 : 200)));
+      },
+    });
+    const training = {
+      fineTune: 'none',
+      split: {
+        strategy: 'stratified',
+        validationFraction: run.split.validationFraction,
+        seed: run.split.seed,
+        train: run.split.train.length,
+        validation: run.split.validation.length,
+      },
+      trainer: { name: '@modelhub/trainer', version: '0.1.0' },
+      runtime: { node: process.version },
+    };
+    await writeHeadArtifact({
+      outDir: options.out,
+      head: run.head,
+      labels: run.labels,
+      base: backbone.base,
+      feature: backbone.extractor.tap,
+      preprocessing: backbone.extractor.preprocess,
+      dataset: { manifestSha256: run.manifestSha256, perClass: run.perClass },
+      training,
+      validation: run.validation,
+      extraMetrics: {
+        train: { accuracy: run.train.accuracy, macroF1: run.train.macroF1, count: run.train.count },
+      },
+      createdBy: deps.createdBy,
+    });
+    const report: TrainReport = {
+      out: options.out,
+      files: Object.values(headFiles),
+      base: { repo: backbone.base.repo, commit: backbone.base.commit, endpoint: backbone.base.endpoint },
+      feature: backbone.extractor.tap,
+      labels: run.labels,
+      dataset: {
+        manifestSha256: run.manifestSha256,
+        perClass: run.perClass,
+        train: run.split.train.length,
+        validation: run.split.validation.length,
+        skipped: [...dataset.skipped.map((s) => s.path), ...run.embedding.skipped.map((s) => s.path)],
+      },
+      embedding: { fromCache: run.embedding.fromCache, embedded: run.embedding.embedded },
+      training: { ...run.head.recipe, ...training },
+      metrics: { validation: run.validation, train: { accuracy: run.train.accuracy } },
+      fitMs: Math.round(run.head.fitMs * 100) / 100,
+    };
+    if (options.json) {
+      io.stdout(`${JSON.stringify(report)}\n`);
+    } else if (!options.quiet) {
+      const skipped = report.dataset.skipped.length;
+      io.stdout(
+        `trained a ${run.head.type} head on ${run.split.train.length} images (${run.split.validation.length} held out for validation, seed ${run.split.seed})` +
+          `; ${run.embedding.embedded} embedded, ${run.embedding.fromCache} from cache${skipped > 0 ? `, ${skipped} skipped` : ''}` +
+          `; fit in ${report.fitMs.toFixed(0)} ms, stopped at epoch ${run.head.history.length} (${run.head.stopReason}, best ${run.head.bestEpoch})\n`,
+      );
+      io.stdout(formatMetrics(run.validation, 'validation'));
+      io.stdout(`wrote ${options.out}: ${Object.values(headFiles).join(', ')}\n`);
+    } else {
+      io.stdout(`${options.out}\n`);
+    }
+    return report;
+  } finally {
+    cache.close();
+    await backbone.extractor.dispose();
+  }
+}
+
+function positiveInt(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new ModelhubError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${value}`);
+    }
+    return n;
+  };
+}
+
+function nonNegativeInt(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
+      throw new ModelhubError(
+        'INVALID_ARGUMENT',
+        `${name} must be an integer from 0 to 2^32-1, got ${value}`,
+      );
+    }
+    return n;
+  };
+}
+
+function positiveNumber(name: string, max = Infinity): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(Number.isFinite(n) && n >= 0 && n < max)) {
+      throw new ModelhubError('INVALID_ARGUMENT', `${name} must be a number in [0, ${max}), got ${value}`);
+    }
+    return n;
+  };
+}
+
+interface TrainFlags {
+  base: string;
+  data: string;
+  out: string;
+  head: 'linear' | 'mlp';
+  hidden: number;
+  fineTune: string;
+  epochs?: number;
+  seed: number;
+  valFraction: number;
+  l2?: number;
+  lr?: number;
+  classWeight: 'none' | 'balanced';
+  layer?: string;
+  skipBad?: boolean;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** Builds the `hub train` registrar around a way to obtain its dependencies. */
+export function trainCommand(deps: (globals: GlobalOptions) => TrainerDeps): CommandRegistrar {
+  return (program: Command, io: Io) => {
+    program
+      .command('train')
+      .description('fit a new output head on your labelled images over a pretrained backbone (Option 1)')
+      .requiredOption('--base <model>', 'backbone to pull and cut, e.g. ppocr-rec or org/name@rev')
+      .requiredOption('--data <dir>', 'class folders root/<label>/*.png|jpg|webp, or a .csv/.jsonl manifest')
+      .requiredOption('--out <dir>', 'folder to write the head to (head.onnx, modelhub.json, README.md)')
+      .addOption(
+        new Option('--head <type>', 'softmax regression or a small MLP')
+          .choices(['linear', 'mlp'])
+          .default('linear'),
+      )
+      .option('--hidden <n>', 'hidden units of the MLP head', positiveInt('--hidden'), 128)
+      .option('--fine-tune <mode>', 'none | last:N | all (Option 2; TF.js layers backbones only)', 'none')
+      .option('--epochs <n>', 'maximum epochs (Adam) or iterations (L-BFGS)', positiveInt('--epochs'))
+      .option(
+        '--seed <n>',
+        'seed of the split, the initial weights and the batch order',
+        nonNegativeInt('--seed'),
+        42,
+      )
+      .option(
+        '--val-fraction <f>',
+        'share of each class held out for validation',
+        positiveNumber('--val-fraction', 1),
+        0.2,
+      )
+      .option('--l2 <x>', 'L2 penalty (default 1/n for linear, 1e-4 for mlp)', positiveNumber('--l2'))
+      .option('--lr <x>', 'Adam learning rate (mlp)', positiveNumber('--lr'))
+      .addOption(
+        new Option('--class-weight <w>', 'weight classes by inverse frequency')
+          .choices(['none', 'balanced'])
+          .default('none'),
+      )
+      .option('--layer <name>', 'tap this tensor / layer instead of the one found automatically')
+      .option('--skip-bad', 'leave unreadable images out instead of failing')
+      .option('--force', 'overwrite a non-empty --out folder')
+      .option('--json', 'print one JSON document on stdout')
+      .action(async (flags: TrainFlags) => {
+        const globals = program.opts<GlobalOptions>();
+        await runTrain(
+          {
+            ...flags,
+            skipBad: flags.skipBad === true,
+            force: flags.force === true,
+            json: flags.json === true || globals.json === true,
+            quiet: globals.quiet === true,
+            progress: process.stderr.isTTY,
+          },
+          deps(globals),
+          io,
+        );
+      });
+  };
+}
+
+/** Default feature-cache file under a cache root. */
+export function featureCacheFile(cacheRoot: string): string {
+  return join(cacheRoot, 'features', 'features.sqlite');
+}
