@@ -5,6 +5,19 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from '@modelhub/core';
 
 import { registerAlias } from './commands/alias.ts';
+import { registerBundle } from './commands/bundle.ts';
+import { registerGc } from './commands/gc.ts';
+import { registerInfo } from './commands/info.ts';
+import { registerLogin } from './commands/login.ts';
+import { registerLs } from './commands/ls.ts';
+import { registerPull } from './commands/pull.ts';
+import { registerPush } from './commands/push.ts';
+import { registerRm } from './commands/rm.ts';
+import { registerSearch } from './commands/search.ts';
+import { registerVerify } from './commands/verify.ts';
+import { registerEmbed } from './commands/embed.ts';
+import { registerInspect } from './commands/inspect.ts';
+import { registerPredict } from './commands/predict.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
 import { processIo, reportError, type Io } from './output/error-boundary.ts';
@@ -28,7 +41,24 @@ export interface GlobalOptions {
 export type CommandRegistrar = (program: Command, io: Io) => void;
 
 // One line per command module; keep this list in the order `hub --help` should show them.
-const commands: readonly CommandRegistrar[] = [registerServe, registerToken, registerAlias];
+const commands: readonly CommandRegistrar[] = [
+  registerServe,
+  registerToken,
+  registerAlias,
+  registerSearch,
+  registerInfo,
+  registerPull,
+  registerPush,
+  registerLs,
+  registerRm,
+  registerVerify,
+  registerGc,
+  registerBundle,
+  registerLogin,
+  registerInspect,
+  registerEmbed,
+  registerPredict,
+];
 
 /** Builds the `hub` command tree. */
 export function buildProgram(io: Io): Command {

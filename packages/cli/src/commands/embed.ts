@@ -1,0 +1,162 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+
+import type { Command } from 'commander';
+
+import { ModelhubError } from '@modelhub/core';
+import type { FeatureTap, PreprocessSpec } from '@modelhub/core';
+
+import { expandInputs } from '../adapters/input-files.ts';
+import { adapterFor } from '../adapters/load-adapter.ts';
+import { NpyWriter } from '../adapters/npy-writer.ts';
+import { resolveModel } from '../adapters/resolve-model.ts';
+import type { Io } from '../output/error-boundary.ts';
+import type { CommandRegistrar, GlobalOptions } from '../program.ts';
+
+export interface EmbedCommandOptions {
+  readonly out: string;
+  readonly layer?: string;
+  readonly pooling?: FeatureTap['pooling'];
+  readonly batchSize?: number;
+}
+
+/**
+ * `FILE.index.json` next to the `.npy`: row `i` of the array is the features of `inputs[i]`;
+ * inputs that could not be read are listed in `failures` and have no row.
+ */
+export interface EmbeddingIndex {
+  readonly format: 'modelhub-embeddings';
+  readonly formatVersion: 1;
+  readonly model: string;
+  readonly tap: FeatureTap;
+  readonly preprocessing: PreprocessSpec;
+  readonly dtype: 'float32';
+  readonly shape: readonly [number, number];
+  readonly inputs: readonly string[];
+  readonly failures: ReadonlyArray<{
+    readonly input: string;
+    readonly code: string;
+    readonly message: string;
+  }>;
+  readonly createdAt: string;
+}
+
+/** Inputs handed to the extractor per call: bounds memory while keeping its batches pipelined. */
+const CHUNK = 256;
+
+/** Runs `hub embed` and returns the index it wrote. */
+export async function runEmbed(
+  model: string,
+  files: readonly string[],
+  options: EmbedCommandOptions,
+  global: GlobalOptions,
+  onProgress: (done: number, total: number) => void = () => undefined,
+): Promise<EmbeddingIndex & { readonly out: string; readonly indexPath: string }> {
+  const inputs = await expandInputs(files);
+  if (inputs.length === 0) {
+    throw new ModelhubError('INVALID_ARGUMENT', 'No input images: the given folders hold no image files.', {
+      hint: 'Pass image files or folders of PNG/JPEG/WebP images.',
+    });
+  }
+  const resolved = await resolveModel(model, global);
+  const adapter = await adapterFor(resolved.dir);
+  const extractor = await adapter.loadFeatureExtractor(resolved.dir, {
+    modelId: resolved.modelId,
+    workDir: resolved.workDir,
+    ...(options.layer === undefined ? {} : { layer: options.layer }),
+    ...(options.pooling === undefined ? {} : { pooling: options.pooling }),
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+  });
+  const out = resolve(options.out);
+  const tmp = `${out}.partial`;
+  const embedded: string[] = [];
+  const failures: Array<{ input: string; code: string; message: string }> = [];
+  try {
+    const npy = await NpyWriter.create(tmp, extractor.dim);
+    try {
+      for (let start = 0; start < inputs.length; start += CHUNK) {
+        const chunk = inputs.slice(start, start + CHUNK);
+        const result = await extractor.embed(chunk);
+        const rows: Float32Array[] = [];
+        result.vectors.forEach((v, i) => {
+          if (v !== undefined) {
+            rows.push(v);
+            embedded.push(chunk[i] ?? '');
+          }
+        });
+        for (const f of result.failures) {
+          failures.push({ input: f.input, code: f.error.code, message: f.error.message });
+        }
+        await npy.write(rows);
+        onProgress(Math.min(start + CHUNK, inputs.length), inputs.length);
+      }
+    } finally {
+      await npy.close();
+    }
+  } finally {
+    await extractor.dispose();
+  }
+  if (embedded.length === 0) {
+    throw new ModelhubError(
+      'INVALID_INPUT',
+      `None of the ${inputs.length} inputs could be read (first: ${failures[0]?.message ?? '?'}).`,
+      {
+        hint: 'Check the files are images the model can take.',
+        details: { failures },
+      },
+    );
+  }
+  await rename(tmp, out);
+  const index: EmbeddingIndex = {
+    format: 'modelhub-embeddings',
+    formatVersion: 1,
+    model: resolved.modelId,
+    tap: extractor.tap,
+    preprocessing: extractor.preprocess,
+    dtype: 'float32',
+    shape: [embedded.length, extractor.dim],
+    inputs: embedded,
+    failures,
+    createdAt: new Date().toISOString(),
+  };
+  const indexPath = `${out}.index.json`;
+  await writeFile(indexPath, `${JSON.stringify(index, null, 2)}\n`);
+  return { ...index, out, indexPath };
+}
+
+/** `hub embed MODEL FILE… --out FILE`: features as a float32 [N,D] .npy plus FILE.index.json. */
+export const registerEmbed: CommandRegistrar = (program: Command, io: Io) => {
+  program
+    .command('embed')
+    .description('write feature vectors of images as a float32 [N,D] .npy file (+ FILE.index.json)')
+    .argument('<model>', 'model folder, or registry reference (namespace/name[@revision], alias)')
+    .argument('<files...>', 'image files or folders of images')
+    .requiredOption('--out <file>', 'the .npy file to write; the index goes to FILE.index.json')
+    .option('--layer <name>', 'tensor / layer to tap instead of the one found automatically')
+    .option('--pooling <mode>', 'how a tap of rank > 2 becomes a vector: avg, mean, cls, flatten')
+    .option('--batch-size <n>', 'images per inference call', (v) => Number.parseInt(v, 10))
+    .action(async (model: string, files: string[], options: EmbedCommandOptions) => {
+      const global = program.opts<GlobalOptions>();
+      const chatty = global.json !== true && global.quiet !== true;
+      const result = await runEmbed(model, files, options, global, (done, total) => {
+        if (chatty) {
+          io.stderr(`embedded ${done}/${total}\n`);
+        }
+      });
+      if (global.json === true) {
+        io.stdout(
+          `${JSON.stringify({ out: result.out, index: result.indexPath, shape: result.shape, tap: result.tap, model: result.model, failures: result.failures })}\n`,
+        );
+        return;
+      }
+      for (const f of result.failures) {
+        io.stderr(`skipped ${f.input}: ${f.message}\n`);
+      }
+      if (global.quiet !== true) {
+        io.stdout(
+          `wrote ${result.out} (${result.shape[0]}×${result.shape[1]} float32, tap ${result.tap.tensor} ${result.tap.pooling}) and ${result.indexPath}` +
+            `${result.failures.length > 0 ? `; ${result.failures.length} input(s) skipped` : ''}\n`,
+        );
+      }
+    });
+};

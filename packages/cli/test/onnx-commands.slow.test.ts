@@ -1,0 +1,113 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { ensureFixtures } from '@modelhub/testing';
+
+import { parseNpy } from '../src/adapters/npy-writer.ts';
+import type { Io } from '../src/output/error-boundary.ts';
+import { runCli } from '../src/program.ts';
+
+function capture(): Io & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout: (s: string) => {
+      io.out += s;
+    },
+    stderr: (s: string) => {
+      io.err += s;
+    },
+  };
+  return io;
+}
+
+const work = await mkdtemp(join(tmpdir(), 'modelhub-cli-onnx-'));
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+const fx = await ensureFixtures();
+const rec = fx.models['ppocr-rec'].dir;
+const cls = fx.models['ppocr-cls'].dir;
+
+async function word(text: string): Promise<string> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${30 * text.length + 20}" height="48"><rect width="100%" height="100%" fill="white"/><text x="10" y="35" font-family="DejaVu Sans, sans-serif" font-size="29" fill="black">${text}</text></svg>`;
+  const path = join(work, `${text}.png`);
+  await writeFile(path, await sharp(Buffer.from(svg)).png().toBuffer());
+  return path;
+}
+
+const global = ['--cache-dir', join(work, 'cache')];
+
+describe('hub inspect / embed / predict on ONNX models', () => {
+  it('inspect --json lists inputs, outputs, the chosen 200-d tap and preprocessing', async () => {
+    const io = capture();
+    expect(await runCli([...global, '--json', 'inspect', cls], io)).toBe(0);
+    const doc = JSON.parse(io.out) as Record<string, unknown>;
+    expect(doc['format']).toBe('onnx');
+    expect(doc['chosen']).toMatchObject({ tensor: 'reshape2_0.tmp_0', dim: 200, pooling: 'none' });
+    expect(doc['inputs']).toMatchObject([{ name: 'x', dtype: 'float32' }]);
+    expect((doc['preprocess'] as { source: string }).source).toBe('preset:ppocr-cls');
+  });
+
+  it('inspect prints a readable summary marking the chosen tap', async () => {
+    const io = capture();
+    expect(await runCli([...global, 'inspect', rec], io)).toBe(0);
+    expect(io.out).toMatch(/\*transpose_51\.tmp_0 {2}120-d, pooling mean/);
+    expect(io.out).toMatch(/preprocessing {2}preset:ppocr-rec: bgr, resize fit_height 48×320 \(padded\)/);
+  });
+
+  it('embed writes a float32 [N,120] .npy and an index listing inputs, failures, tap and model', async () => {
+    const files = [await word('hello'), await word('world'), join(work, 'missing.png'), await word('again')];
+    const out = join(work, 'rec.npy');
+    const io = capture();
+    expect(
+      await runCli([...global, '--quiet', 'embed', rec, ...files, '--out', out, '--batch-size', '2'], io),
+    ).toBe(0);
+    const { shape, data } = parseNpy(new Uint8Array(await readFile(out)));
+    expect(shape).toEqual([3, 120]);
+    expect(data.every(Number.isFinite)).toBe(true);
+    const index = JSON.parse(await readFile(`${out}.index.json`, 'utf8')) as Record<string, unknown>;
+    expect(index).toMatchObject({
+      format: 'modelhub-embeddings',
+      model: rec,
+      shape: [3, 120],
+      tap: { tensor: 'transpose_51.tmp_0', pooling: 'mean', dim: 120, runtime: 'onnx' },
+      inputs: [files[0], files[1], files[3]],
+    });
+    expect(index['failures']).toMatchObject([{ input: files[2], code: 'INVALID_INPUT' }]);
+    expect(io.err).toMatch(/skipped .*missing\.png/);
+  });
+
+  it('predict --json gives the original head’s top-k (cls: 0° first for upright text)', async () => {
+    const io = capture();
+    expect(await runCli([...global, '--json', 'predict', cls, await word('upright'), '--top', '2'], io)).toBe(
+      0,
+    );
+    const doc = JSON.parse(io.out) as {
+      predictions: Array<{ top: Array<{ index: number; score: number }> }>;
+    };
+    expect(doc.predictions[0]?.top.map((t) => t.index)).toEqual([0, 1]);
+  });
+
+  it('predict reads text with a recogniser', async () => {
+    const io = capture();
+    expect(await runCli([...global, 'predict', rec, await word('modelhub')], io)).toBe(0);
+    expect(io.out).toMatch(/modelhub\.png: "modelhub" /);
+  });
+
+  it('fails with exit 1 and a hint for a model without a classifier', async () => {
+    const io = capture();
+    expect(
+      await runCli(
+        [...global, 'embed', fx.models['ppocr-det'].dir, await word('x'), '--out', join(work, 'd.npy')],
+        io,
+      ),
+    ).toBe(1);
+    expect(io.err).toMatch(/error \[UNSUPPORTED_MODEL\].*no classifier layer/);
+    expect(io.err).toMatch(/hint: .*--layer NAME/);
+  });
+});
