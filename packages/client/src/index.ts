@@ -36,3 +36,5 @@ export { isVariant, variantSuffixes } from './select/select-files.ts';
 export type { Variant } from './select/select-files.ts';
 export type { RequestObserver } from './http/hub-http.ts';
 export type { WriteFault } from './transfer/download-blob.ts';
+export { pushFolder } from './push/push-folder.ts';
+export type { PushOptions, PushResult } from './push/push-folder.ts';

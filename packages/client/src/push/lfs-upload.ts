@@ -17,7 +17,10 @@ export const BatchObjectSchema = z.object({
   error: z.object({ code: z.number(), message: z.string() }).optional(),
 });
 
-export const BatchResponseSchema = z.object({ transfer: z.string().optional(), objects: z.array(BatchObjectSchema) });
+export const BatchResponseSchema = z.object({
+  transfer: z.string().optional(),
+  objects: z.array(BatchObjectSchema),
+});
 
 export type BatchObject = z.infer<typeof BatchObjectSchema>;
 
@@ -37,10 +40,14 @@ async function put(
   });
   const text = await res.body.text();
   if (res.statusCode < 200 || res.statusCode >= 300) {
-    throw new ModelhubError('HTTP_ERROR', `Uploading ${file.path} failed: the storage answered ${res.statusCode}.`, {
-      hint: 'Retry the push; files already uploaded are skipped.',
-      details: { path: file.path, status: res.statusCode, body: text.slice(0, 300) },
-    });
+    throw new ModelhubError(
+      'HTTP_ERROR',
+      `Uploading ${file.path} failed: the storage answered ${res.statusCode}.`,
+      {
+        hint: 'Retry the push; files already uploaded are skipped.',
+        details: { path: file.path, status: res.statusCode, body: text.slice(0, 300) },
+      },
+    );
   }
   const etag = res.headers['etag'];
   return Array.isArray(etag) ? etag[0] : etag;
@@ -69,7 +76,10 @@ export async function uploadLfsObject(
       .filter(([key]) => /^[0-9]+$/.test(key))
       .sort(([a], [b]) => Number(a) - Number(b));
     if (partUrls.length !== Math.ceil(file.size / chunkSize)) {
-      throw new ModelhubError('HTTP_ERROR', `The registry offered ${partUrls.length} parts for ${file.path}; expected ${Math.ceil(file.size / chunkSize)}.`);
+      throw new ModelhubError(
+        'HTTP_ERROR',
+        `The registry offered ${partUrls.length} parts for ${file.path}; expected ${Math.ceil(file.size / chunkSize)}.`,
+      );
     }
     const parts: { partNumber: number; etag: string }[] = [];
     for (const [key, url] of partUrls) {
@@ -91,9 +101,13 @@ export async function uploadLfsObject(
     });
     const text = await done.body.text();
     if (done.statusCode < 200 || done.statusCode >= 300) {
-      throw new ModelhubError('HTTP_ERROR', `Completing the upload of ${file.path} failed (${done.statusCode}).`, {
-        details: { path: file.path, body: text.slice(0, 300) },
-      });
+      throw new ModelhubError(
+        'HTTP_ERROR',
+        `Completing the upload of ${file.path} failed (${done.statusCode}).`,
+        {
+          details: { path: file.path, body: text.slice(0, 300) },
+        },
+      );
     }
   }
 }
