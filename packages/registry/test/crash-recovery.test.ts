@@ -100,9 +100,7 @@ describe('a server killed mid-upload', () => {
           controller.enqueue(big.subarray(0, 1024 * 1024));
         },
       });
-      const upload = fetch(href, { method: 'PUT', body, duplex: 'half' }).catch(
-        (error: unknown) => error,
-      );
+      const upload = fetch(href, { method: 'PUT', body, duplex: 'half' }).catch((error: unknown) => error);
       const tmp = join(data, 'storage', 'tmp');
       await until(async () => {
         const names = await readdir(tmp);
