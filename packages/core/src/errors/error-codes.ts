@@ -42,6 +42,8 @@ export const errorCodes = {
   NETWORK_TIMEOUT: ExitCode.network,
   HTTP_ERROR: ExitCode.network,
   OFFLINE: ExitCode.network,
+  /** The user stopped the command (SIGINT); partial work is kept for the next run. */
+  INTERRUPTED: ExitCode.usage,
   INTERNAL: ExitCode.usage,
 } as const satisfies Record<string, ExitCode>;
 

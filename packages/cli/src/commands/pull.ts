@@ -1,0 +1,140 @@
+import { Option, type Command } from 'commander';
+
+import {
+  formatBytes,
+  isVariant,
+  pull,
+  variantSuffixes,
+  type PullEvent,
+  type PullResult,
+} from '@modelhub/client';
+import { ModelhubError } from '@modelhub/core';
+
+import { clientOptionsFrom } from '../context/client-context.ts';
+import type { Io } from '../output/error-boundary.ts';
+import { createProgressBar, type ProgressStream } from '../output/progress-bar.ts';
+import type { CommandRegistrar, GlobalOptions } from '../program.ts';
+
+interface PullFlags {
+  include?: string[];
+  exclude?: string[];
+  variant?: string;
+  revision?: string;
+  dryRun?: boolean;
+  lock?: string;
+  frozen?: boolean;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function shortSha(commit: string): string {
+  return commit.slice(0, 12);
+}
+
+/** The text `hub pull` prints for a finished (or planned) pull. */
+export function describePull(result: PullResult): string {
+  const lines: string[] = [];
+  const rev = result.revision === undefined ? '' : `@${result.revision}`;
+  const via = result.via === 'name' ? '' : ` (via ${result.via})`;
+  lines.push(`${result.repo}${rev} commit ${result.commit}${via}`);
+  if (result.dryRun) {
+    for (const f of result.plan.files) {
+      lines.push(`  ${f.cached ? 'cached' : 'fetch '}  ${formatBytes(f.size).padStart(9)}  ${f.path}`);
+    }
+    lines.push(
+      `${result.plan.files.length} files, ${formatBytes(result.plan.totalBytes)}; cached ${formatBytes(result.plan.cachedBytes)}, to download ${formatBytes(result.plan.downloadBytes)}` +
+        (result.plan.freeBytes === undefined ? '' : `; free disk ${formatBytes(result.plan.freeBytes)}`),
+    );
+    return `${lines.join('\n')}\n`;
+  }
+  lines.push(
+    `${result.files.length} files, ${formatBytes(result.plan.totalBytes)} (downloaded ${formatBytes(result.downloadedBytes)}) -> ${result.dir}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `hub pull MODEL[@REV]`: resolves the name, downloads and verifies the files into the cache, and
+ * prints what it chose. One byte-weighted bar on a terminal, nothing on a pipe; SIGINT stops the
+ * transfer, keeping partial files so the next run resumes them.
+ */
+export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
+  return (program: Command, io: Io) => {
+    program
+      .command('pull')
+      .description('download a model (ns/name[@rev], a URL, or a short alias) into the cache, verified')
+      .argument('<model>', 'ns/name, ns/name@branch|tag|sha, a registry URL, or an alias such as resnet')
+      .option('--include <glob>', 'only files matching the glob (repeatable)', collect)
+      .option('--exclude <glob>', 'skip files matching the glob (repeatable)', collect)
+      .addOption(
+        new Option('--variant <name>', 'quantised ONNX variant (Transformers.js suffixes)').choices(
+          Object.keys(variantSuffixes),
+        ),
+      )
+      .option('--revision <rev>', 'branch, tag or commit when MODEL names none')
+      .option('--dry-run', 'show files, bytes, what is cached and free disk; download nothing')
+      .option('--lock <file>', 'write (or with --frozen, read) a lockfile')
+      .option('--frozen', 'install exactly what the lockfile pins; fail on any drift')
+      .action(async (model: string, flags: PullFlags) => {
+        const globals = program.opts<GlobalOptions>();
+        if (flags.frozen === true && flags.lock === undefined) {
+          throw new ModelhubError('INVALID_ARGUMENT', '--frozen needs --lock FILE.', {
+            hint: 'hub pull MODEL --lock modelhub.lock --frozen',
+          });
+        }
+        const bar = createProgressBar(
+          globals.json === true || globals.quiet === true ? ({} as ProgressStream) : stderr,
+        );
+        const controller = new AbortController();
+        const onSigint = (): void =>
+          controller.abort(
+            new ModelhubError(
+              'INTERRUPTED',
+              'Interrupted; the partial download is kept and resumes on the next pull.',
+            ),
+          );
+        process.once('SIGINT', onSigint);
+        const announce = (event: PullEvent): void => {
+          if (
+            event.type === 'resolved' &&
+            globals.json !== true &&
+            globals.quiet !== true &&
+            event.via !== 'name'
+          ) {
+            bar.done();
+            io.stderr(`${model} -> ${event.repo}@${shortSha(event.commit)} (${event.via})\n`);
+          }
+          bar.onEvent(event);
+        };
+        try {
+          const result = await pull(model, {
+            ...clientOptionsFrom(globals),
+            include: flags.include,
+            exclude: flags.exclude,
+            variant: flags.variant !== undefined && isVariant(flags.variant) ? flags.variant : undefined,
+            revision: flags.revision,
+            dryRun: flags.dryRun === true,
+            lockfile: flags.lock,
+            frozen: flags.frozen === true,
+            signal: controller.signal,
+            onProgress: announce,
+          });
+          bar.done();
+          if (globals.json === true) {
+            io.stdout(`${JSON.stringify(result)}\n`);
+          } else if (globals.quiet === true) {
+            io.stdout(`${result.dir}\n`);
+          } else {
+            io.stdout(describePull(result));
+          }
+        } finally {
+          bar.done();
+          process.removeListener('SIGINT', onSigint);
+        }
+      });
+  };
+}
+
+export const registerPull: CommandRegistrar = registerPullWith(process.stderr);

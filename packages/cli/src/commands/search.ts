@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+
+import { search } from '@modelhub/client';
+
+import { clientOptionsFrom } from '../context/client-context.ts';
+import type { Io } from '../output/error-boundary.ts';
+import type { CommandRegistrar, GlobalOptions } from '../program.ts';
+
+/** `hub search QUERY [--library onnx|tfjs] [--limit N]`. */
+export const registerSearch: CommandRegistrar = (program: Command, io: Io) => {
+  program
+    .command('search')
+    .description('find models on the registry, most downloaded first')
+    .argument('<query>', 'text to look for in model names')
+    .option('--library <name>', 'only models of this library (onnx, tfjs, …)')
+    .option('--limit <n>', 'at most N results', (v) => Number.parseInt(v, 10), 20)
+    .action(async (query: string, flags: { library?: string; limit: number }) => {
+      const globals = program.opts<GlobalOptions>();
+      const hits = await search(query, {
+        ...clientOptionsFrom(globals),
+        library: flags.library,
+        limit: flags.limit,
+      });
+      if (globals.json === true) {
+        io.stdout(`${JSON.stringify({ query, results: hits })}\n`);
+        return;
+      }
+      if (hits.length === 0) {
+        io.stderr(`no model matches "${query}"\n`);
+        return;
+      }
+      const width = Math.max(...hits.map((h) => h.id.length));
+      for (const hit of hits) {
+        io.stdout(
+          `${hit.id.padEnd(width)}  ${(hit.library ?? '-').padEnd(8)}  ${(hit.pipelineTag ?? '-').padEnd(22)}  ${String(hit.downloads).padStart(8)} downloads\n`,
+        );
+      }
+    });
+};
