@@ -98,6 +98,7 @@ function sendBytes(
     reply.header('content-range', `bytes */${size}`);
     return reply
       .code(416)
+      .type('application/json')
       .send({ error: `Range ${request.headers.range ?? ''} is not satisfiable for ${size} bytes` });
   }
   const start = range?.start ?? 0;
