@@ -47,7 +47,10 @@ export async function lfsBatch(
     throw new Error(`batch failed: ${res.status} ${await res.text()}`);
   }
   return (await res.json()) as {
-    objects: { oid: string; actions?: { upload: { href: string; header?: Record<string, string> } } }[];
+    objects: {
+      oid: string;
+      actions?: { upload: { href: string; header?: Record<string, string> }; verify?: { href: string } };
+    }[];
   };
 }
 

@@ -236,8 +236,8 @@ describe('Hub protocol details (hub-protocol.md §1–§9, §13)', () => {
     const batch = await lfsBatch(url, repo, token, [{ oid: sha256(data), size: data.byteLength }]);
     const actions = (batch.objects[0] as { actions: { upload: { href: string }; verify: { href: string } } })
       .actions;
-    await fetch(actions.upload.href, { method: 'PUT', body: data });
-    const verify = await fetch(actions.verify.href, {
+    await fetch(actions?.upload.href ?? '', { method: 'PUT', body: data });
+    const verify = await fetch(actions?.verify?.href ?? '', {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ oid: sha256(data), size: data.byteLength }),
