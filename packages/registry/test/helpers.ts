@@ -20,6 +20,13 @@ export function postCommit(
   });
 }
 
+/** One object of an LFS batch answer. */
+export interface BatchObject {
+  oid: string;
+  actions?: { upload: { href: string; header?: Record<string, string> }; verify?: { href: string } };
+  error?: { code: number; message: string };
+}
+
 /** Asks the LFS batch endpoint for upload actions. */
 export async function lfsBatch(
   url: string,
@@ -27,7 +34,7 @@ export async function lfsBatch(
   token: string,
   objects: readonly { oid: string; size: number }[],
 ): Promise<{
-  objects: { oid: string; actions?: { upload: { href: string; header?: Record<string, string> } } }[];
+  objects: BatchObject[];
 }> {
   const res = await fetch(`${url}/${repo}.git/info/lfs/objects/batch`, {
     method: 'POST',
@@ -46,10 +53,7 @@ export async function lfsBatch(
   if (!res.ok) {
     throw new Error(`batch failed: ${res.status} ${await res.text()}`);
   }
-  return (await res.json()) as {
-    objects: {
-      oid: string;
-      actions?: { upload: { href: string; header?: Record<string, string> }; verify?: { href: string } };
+  return (await res.json()) as { objects: BatchObject[] };
     }[];
   };
 }

@@ -234,8 +234,7 @@ describe('Hub protocol details (hub-protocol.md §1–§9, §13)', () => {
     expect(await res.json()).toEqual({ errors: [], warnings: [] });
     const data = Buffer.from('verify me');
     const batch = await lfsBatch(url, repo, token, [{ oid: sha256(data), size: data.byteLength }]);
-    const actions = (batch.objects[0] as { actions: { upload: { href: string }; verify: { href: string } } })
-      .actions;
+    const actions = batch.objects[0]?.actions;
     await fetch(actions?.upload.href ?? '', { method: 'PUT', body: data });
     const verify = await fetch(actions?.verify?.href ?? '', {
       method: 'POST',
