@@ -54,8 +54,6 @@ export async function lfsBatch(
     throw new Error(`batch failed: ${res.status} ${await res.text()}`);
   }
   return (await res.json()) as { objects: BatchObject[] };
-    }[];
-  };
 }
 
 /** The head commit sha of a repo's main branch. */
