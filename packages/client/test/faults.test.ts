@@ -1,0 +1,300 @@
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { lstat, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { sha256 } from '@modelhub/core';
+import { ensureFixtures, startTestRegistry, type TestRegistry } from '@modelhub/testing';
+
+import { pull, type PullOptions } from '../src/index.ts';
+import { bytesServed, startFaultProxy, type FaultAction, type FaultProxy } from './helpers/fault-proxy.ts';
+import { publish } from './helpers/publish.ts';
+
+let registry: TestRegistry;
+let scratch: string;
+let original: Buffer;
+const proxies: FaultProxy[] = [];
+
+beforeAll(async () => {
+  registry = await startTestRegistry({ seed: true });
+  scratch = await mkdtemp(join(tmpdir(), 'modelhub-client-faults-'));
+  const fx = await ensureFixtures();
+  original = await readFile(join(fx.models['ppocr-rec'].dir, 'model.onnx'));
+});
+
+afterAll(async () => {
+  await Promise.all(proxies.map((p) => p.close()));
+  await registry.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** A small deterministic PRNG, so "random" cut offsets are the same on every run. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function proxy(
+  plan: (req: { method: string; url: string; index: number }) => FaultAction,
+): Promise<FaultProxy> {
+  const p = await startFaultProxy(registry.url, plan);
+  proxies.push(p);
+  return p;
+}
+
+let n = 0;
+async function freshCache(): Promise<string> {
+  n += 1;
+  return mkdtemp(join(scratch, `cache-${n}-`));
+}
+
+const fast = {
+  parallelThreshold: 1 << 20,
+  chunkSize: 1 << 20,
+  connectionsPerFile: 4,
+  stallMs: 400,
+  retry: { retries: 8, baseDelayMs: 2, maxDelayMs: 20 },
+};
+
+function options(endpoint: string, cacheDir: string, extra: PullOptions = {}): PullOptions {
+  return { endpoint, cacheDir, env: {}, include: ['model.onnx'], tuning: fast, ...extra };
+}
+
+const isModel = (url: string): boolean => url.includes('/resolve/') && url.includes('model.onnx');
+
+async function expectVerified(dir: string): Promise<void> {
+  expect(sha256(await readFile(join(dir, 'model.onnx')))).toBe(sha256(original));
+}
+
+/** Everything under blobs/ (no partial left behind, no unverified blob). */
+async function blobNames(cacheDir: string, endpoint: string): Promise<string[]> {
+  const root = join(
+    cacheDir,
+    new URL(endpoint).host.replace(':', '_'),
+    'models--modelhub--ppocr-rec',
+    'blobs',
+  );
+  return readdir(root).catch(() => []);
+}
+
+describe('faults between the client and the real registry', () => {
+  it('downloads a large file in parallel byte ranges over reused connections', async () => {
+    const p = await proxy(() => ({ kind: 'pass' }));
+    const result = await pull('modelhub/ppocr-rec', options(p.url, await freshCache()));
+    await expectVerified(result.dir);
+    const ranges = p.requests.filter((r) => isModel(r.url)).map((r) => r.range);
+    expect(ranges.length).toBeGreaterThanOrEqual(Math.ceil(original.length / (1 << 20)));
+    expect(new Set(ranges).size).toBe(ranges.length);
+  });
+
+  it('survives connections cut at random offsets', async () => {
+    const rand = random(42);
+    let cuts = 0;
+    const p = await proxy(({ url }) => {
+      if (isModel(url) && cuts < 6) {
+        cuts += 1;
+        return { kind: 'cut', afterBytes: Math.floor(rand() * (1 << 20)) };
+      }
+      return { kind: 'pass' };
+    });
+    const result = await pull('modelhub/ppocr-rec', options(p.url, await freshCache()));
+    await expectVerified(result.dir);
+    expect(cuts).toBe(6);
+  });
+
+  it('survives truncated bodies', async () => {
+    let left = 4;
+    const p = await proxy(({ url }) =>
+      isModel(url) && left-- > 0 ? { kind: 'truncate', afterBytes: 1000 } : { kind: 'pass' },
+    );
+    const result = await pull('modelhub/ppocr-rec', options(p.url, await freshCache()));
+    await expectVerified(result.dir);
+  });
+
+  it('rides out a storm of 500s and 429s (honouring Retry-After)', async () => {
+    let i = 0;
+    const p = await proxy(() => {
+      i += 1;
+      if (i <= 3) {
+        return { kind: 'status', status: 503 };
+      }
+      if (i <= 6) {
+        return { kind: 'status', status: 429, headers: { 'retry-after': '0' } };
+      }
+      return i % 3 === 0 ? { kind: 'status', status: 500 } : { kind: 'pass' };
+    });
+    const result = await pull('modelhub/ppocr-rec', options(p.url, await freshCache()));
+    await expectVerified(result.dir);
+    expect(p.requests.filter((r) => r.action === 'status').length).toBeGreaterThan(6);
+  });
+
+  it('gives up on a registry that keeps failing with a network-class error (exit 5)', async () => {
+    const p = await proxy(() => ({ kind: 'status', status: 500 }));
+    const error = await pull(
+      'modelhub/ppocr-rec',
+      options(p.url, await freshCache(), { tuning: { ...fast, retry: { retries: 2, baseDelayMs: 1 } } }),
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'HTTP_ERROR', exitCode: 5 });
+  });
+
+  it('restarts a stalled transfer', async () => {
+    let left = 2;
+    const p = await proxy(({ url }) =>
+      isModel(url) && left-- > 0 ? { kind: 'stall', afterBytes: 5000 } : { kind: 'pass' },
+    );
+    const result = await pull('modelhub/ppocr-rec', options(p.url, await freshCache()));
+    await expectVerified(result.dir);
+  });
+
+  it('re-downloads after a corrupted byte, and keeps nothing unverified', async () => {
+    let left = 1;
+    const p = await proxy(({ url }) =>
+      isModel(url) && left-- > 0 ? { kind: 'corrupt', atByte: 12345 } : { kind: 'pass' },
+    );
+    const events: string[] = [];
+    const result = await pull(
+      'modelhub/ppocr-rec',
+      options(p.url, await freshCache(), {
+        onProgress: (e) => (e.type === 'retry' ? events.push(e.reason) : 0),
+      }),
+    );
+    await expectVerified(result.dir);
+    expect(events.join()).toMatch(/integrity/);
+  });
+
+  it('fails with INTEGRITY_MISMATCH (exit 3) when the bytes stay corrupt, leaving no blob, partial or link', async () => {
+    const p = await proxy(({ url }) => (isModel(url) ? { kind: 'corrupt', atByte: 7 } : { kind: 'pass' }));
+    const cacheDir = await freshCache();
+    const error = await pull('modelhub/ppocr-rec', options(p.url, cacheDir)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INTEGRITY_MISMATCH', exitCode: 3 });
+    expect(await blobNames(cacheDir, p.url)).toEqual([]);
+    const snap = join(
+      cacheDir,
+      new URL(p.url).host.replace(':', '_'),
+      'models--modelhub--ppocr-rec',
+      'snapshots',
+    );
+    const commits = await readdir(snap).catch(() => []);
+    for (const c of commits) {
+      await expect(lstat(join(snap, c, 'model.onnx'))).rejects.toThrow();
+    }
+  });
+
+  it('fails with DISK_FULL on ENOSPC (fault hook in the file writer) and removes the partial file', async () => {
+    const cacheDir = await freshCache();
+    let written = 0;
+    const error = await pull(
+      'modelhub/ppocr-rec',
+      options(registry.url, cacheDir, {
+        tuning: {
+          ...fast,
+          writeFault: (_offset, length) => {
+            written += length;
+            if (written > 3 << 20) {
+              throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+            }
+          },
+        },
+      }),
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'DISK_FULL' });
+    expect(await blobNames(cacheDir, registry.url)).toEqual([]);
+  });
+
+  it('resumes an interrupted download from its partial file instead of starting over', async () => {
+    const p = await proxy(() => ({ kind: 'pass' }));
+    const cacheDir = await freshCache();
+    const controller = new AbortController();
+    p.onBytes('model.onnx', 4 << 20, () => controller.abort(new Error('stopped by the test')));
+    await expect(
+      pull('modelhub/ppocr-rec', options(p.url, cacheDir, { signal: controller.signal })),
+    ).rejects.toThrow('stopped by the test');
+    const blobs = await blobNames(cacheDir, p.url);
+    expect(blobs.some((b) => b.endsWith('.partial'))).toBe(true);
+    expect(blobs.some((b) => b.endsWith('.partial.json'))).toBe(true);
+    const root = join(
+      cacheDir,
+      new URL(p.url).host.replace(':', '_'),
+      'models--modelhub--ppocr-rec',
+      'blobs',
+    );
+    const stateFile = blobs.find((b) => b.endsWith('.partial.json')) ?? '';
+    const state = JSON.parse(await readFile(join(root, stateFile), 'utf8')) as { done: [number, number][] };
+    const kept = state.done.reduce((sum, [s, e]) => sum + (e - s), 0);
+    expect(kept).toBeGreaterThan(0);
+    const before = bytesServed(p, 'model.onnx');
+    const result = await pull('modelhub/ppocr-rec', options(p.url, cacheDir));
+    await expectVerified(result.dir);
+    const second = bytesServed(p, 'model.onnx') - before;
+    expect(second).toBeLessThanOrEqual(original.length - kept);
+    expect(await blobNames(cacheDir, p.url)).toEqual([sha256(original)]);
+  });
+
+  it('does not send the token when a download redirects to another host', async () => {
+    const alice = await registry.createToken('alice', true);
+    await publish(registry.url, alice, 'alice/redirected', { 'data.txt': 'hello redirect' });
+    const seen: { host: string; auth: string | undefined }[] = [];
+    const forward = (path: string, headers: IncomingHttpHeaders, res: ServerResponse): void => {
+      const target = new URL(registry.url);
+      const up = httpRequest(
+        { hostname: target.hostname, port: target.port, path, headers: { ...headers, host: target.host } },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      up.end();
+    };
+    // "storage" answers on localhost (another origin), the "registry" on 127.0.0.1 redirects resolves there.
+    const storage = createServer((req, res) => {
+      seen.push({ host: req.headers.host ?? '', auth: req.headers.authorization });
+      forward(req.url ?? '/', { ...req.headers, authorization: `Bearer ${alice}` }, res);
+    });
+    await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
+    const storagePort = (storage.address() as AddressInfo).port;
+    const front = createServer((req, res) => {
+      seen.push({ host: req.headers.host ?? '', auth: req.headers.authorization });
+      if ((req.url ?? '').includes('/resolve/')) {
+        res.writeHead(302, { location: `http://localhost:${storagePort}${req.url ?? '/'}` });
+        res.end();
+        return;
+      }
+      forward(req.url ?? '/', req.headers, res);
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    try {
+      const result = await pull('alice/redirected', {
+        endpoint: frontUrl,
+        cacheDir: await freshCache(),
+        env: {},
+        token: alice,
+      });
+      expect(await readFile(join(result.dir, 'data.txt'), 'utf8')).toBe('hello redirect');
+      const atStorage = seen.filter((s) => s.host.startsWith('localhost'));
+      expect(atStorage.length).toBeGreaterThan(0);
+      expect(atStorage.every((s) => s.auth === undefined)).toBe(true);
+      expect(
+        seen.filter((s) => s.host.startsWith('127.0.0.1')).every((s) => s.auth === `Bearer ${alice}`),
+      ).toBe(true);
+    } finally {
+      storage.closeAllConnections();
+      front.closeAllConnections();
+      await new Promise((resolve) => storage.close(resolve));
+      await new Promise((resolve) => front.close(resolve));
+    }
+  });
+});
