@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import {
   commit,
+  createBranch,
   createRepo,
   deleteRepo,
   downloadFile,
@@ -191,6 +192,55 @@ describe('the official @huggingface/hub client against the registry', () => {
     const page1 = (await res.json()) as { id: string }[];
     const page2 = (await (await fetch(/<([^>]+)>/.exec(link)?.[1] ?? '')).json()) as { id: string }[];
     expect([...page1, ...page2].map((m) => m.id).sort()).toEqual(['bob/head-a', 'bob/head-b', 'bob/head-c']);
+  });
+
+  it('reads branches (with slashes), tags and full commit shas', async () => {
+    const repo = { type: 'model' as const, name: 'alice/revs' };
+    await createRepo({ hubUrl, accessToken: alice, repo });
+    const first = await uploadFiles({
+      hubUrl,
+      accessToken: alice,
+      repo,
+      useXet: false,
+      files: [{ path: 'a.txt', content: new Blob(['v1']) }],
+    });
+    const v1 = first?.commit.oid ?? '';
+    const tag = await fetch(`${hubUrl}/api/models/alice/revs/tag/main`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tag: 'v1.0' }),
+    });
+    expect(tag.status).toBe(200);
+    await createBranch({ hubUrl, accessToken: alice, repo, branch: 'feature/x' });
+    await uploadFiles({
+      hubUrl,
+      accessToken: alice,
+      repo,
+      branch: 'feature/x',
+      useXet: false,
+      files: [{ path: 'a.txt', content: new Blob(['v2']) }],
+    });
+    const text = async (revision: string): Promise<string | null> => {
+      const blob = await downloadFile({ hubUrl, accessToken: alice, repo, path: 'a.txt', revision });
+      return blob === null ? null : blob.text();
+    };
+    expect(await text('main')).toBe('v1');
+    expect(await text('v1.0')).toBe('v1');
+    expect(await text(v1)).toBe('v1');
+    expect(await text('feature/x')).toBe('v2');
+    const branchInfo = await modelInfo({
+      hubUrl,
+      accessToken: alice,
+      name: 'alice/revs',
+      revision: 'feature/x',
+      additionalFields: ['sha'],
+    });
+    expect(branchInfo.sha).not.toBe(v1);
+    const tree = await collect(
+      listFiles({ hubUrl, accessToken: alice, repo, revision: 'feature/x', expand: true }),
+    );
+    expect(tree.find((f) => f.path === 'a.txt')?.lastCommit?.id).toBe(branchInfo.sha);
+    await expect(text('no-such-branch')).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it('deletes a repo', async () => {

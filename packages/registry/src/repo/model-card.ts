@@ -127,7 +127,7 @@ function parseBlock(lines: readonly Line[], start: number, indent: number): { va
  */
 export function parseCardData(readme: string): Record<string, unknown> | null {
   const text = readme.replace(/^\uFEFF/, '');
-  const match = /^---\r?\n([\s\S]*?)\r?\n---\s*(?:\r?\n|$)/.exec(text);
+  const match = /^---\r?\n(?:([\s\S]*?)\r?\n)?---[ \t]*(?:\r?\n|$)/.exec(text);
   if (match === null) {
     return null;
   }

@@ -1,0 +1,64 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { openRegistry } from '../open-registry.ts';
+import type { Registry } from '../service/registry.ts';
+import { seedRegistry } from './seed-registry.ts';
+
+describe('seedRegistry', () => {
+  let dir: string;
+  let registry: Registry;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'modelhub-seed-'));
+    const seed = join(dir, 'seed');
+    await mkdir(join(seed, 'tiny', 'shards'), { recursive: true });
+    await writeFile(
+      join(seed, 'seed.json'),
+      JSON.stringify({ models: [{ repo: 'modelhub/tiny', dir: 'tiny', aliases: ['tiny', 't'] }] }),
+    );
+    await writeFile(
+      join(seed, 'tiny', 'README.md'),
+      '---\nlibrary_name: tfjs\ntags: [vision]\n---\n# tiny\n',
+    );
+    await writeFile(join(seed, 'tiny', 'model.json'), '{"format":"layers-model"}');
+    await writeFile(join(seed, 'tiny', 'shards', 'group1-shard1of1.bin'), Buffer.from([0, 1, 2, 3, 4]));
+    registry = openRegistry(join(dir, 'data'));
+  });
+
+  afterEach(async () => {
+    registry.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('imports each folder as one public commit, binaries as LFS, plus aliases and card fields', async () => {
+    const report = await seedRegistry(registry, join(dir, 'seed'));
+    expect(report.repos).toEqual([
+      { repo: 'modelhub/tiny', commit: expect.stringMatching(/^[0-9a-f]{40}$/) as string, changed: true },
+    ]);
+    const repo = registry.readableRepo({ kind: 'anonymous' }, 'model', 'modelhub', 'tiny');
+    expect(repo.private).toBe(false);
+    expect(repo.discovery).toEqual({ libraryName: 'tfjs', pipelineTag: null, tags: ['vision', 'tfjs'] });
+    const files = registry.files(registry.resolveRevision(repo, 'main'));
+    expect(files.map((f) => [f.path, f.lfs])).toEqual([
+      ['.gitattributes', false],
+      ['README.md', false],
+      ['model.json', false],
+      ['shards/group1-shard1of1.bin', true],
+    ]);
+    expect(registry.getAlias({ kind: 'anonymous' }, 't').repo).toBe('modelhub/tiny');
+  });
+
+  it('makes no new commit when nothing changed, and one when a file did', async () => {
+    const first = await seedRegistry(registry, join(dir, 'seed'));
+    const again = await seedRegistry(registry, join(dir, 'seed'));
+    expect(again.repos[0]).toEqual({ ...first.repos[0], changed: false });
+    await writeFile(join(dir, 'seed', 'tiny', 'model.json'), '{"format":"graph-model"}');
+    const changed = await seedRegistry(registry, join(dir, 'seed'));
+    expect(changed.repos[0]?.changed).toBe(true);
+    expect(changed.repos[0]?.commit).not.toBe(first.repos[0]?.commit);
+  });
+});
