@@ -136,6 +136,7 @@ describe('PaddleOCR cls through the ONNX adapter', () => {
       topK: 2,
     });
     expect(p.map((x) => x.top[0]?.index)).toEqual([0, 1, 0, 0, 0, 0]);
+    expect(p.map((x) => x.top[0]?.label)).toEqual(['0', '180', '0', '0', '0', '0']);
     expect(p[0]?.top[0]?.score).toBeGreaterThan(0.9);
     expect(p[0]?.top.map((t) => t.score).reduce((s, x) => s + x, 0)).toBeCloseTo(1, 5);
   });

@@ -99,6 +99,12 @@ describe('hub inspect / embed / predict on ONNX models', () => {
     expect(io.out).toMatch(/modelhub\.png: "modelhub" /);
   });
 
+  it('predict fails with exit 1 when no input is readable', async () => {
+    const io = capture();
+    expect(await runCli([...global, 'predict', cls, join(work, 'nope.png')], io)).toBe(1);
+    expect(io.err).toMatch(/error \[INVALID_INPUT\].*nope\.png/);
+  });
+
   it('fails with exit 1 and a hint for a model without a classifier', async () => {
     const io = capture();
     expect(

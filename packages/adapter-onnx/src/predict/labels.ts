@@ -6,7 +6,12 @@ import { z } from 'zod';
 import type { OnnxModel } from '@modelhub/onnx';
 
 const LabelsJson = z.array(z.string());
-const ModelhubJson = z.object({ labels: LabelsJson.optional() }).loose();
+const ModelhubJson = z.object({ labels: LabelsJson.optional(), family: z.string().optional() }).loose();
+
+/** Class names of known model families whose files do not list them (PaddleOCR `label_list`). */
+const familyLabels: Readonly<Record<string, readonly string[]>> = {
+  'ppocr-cls': ['0', '180'],
+};
 const HfConfig = z.object({ id2label: z.record(z.string(), z.string()).optional() }).loose();
 
 async function readJson(path: string): Promise<unknown> {
@@ -19,7 +24,8 @@ async function readJson(path: string): Promise<unknown> {
 
 /**
  * Class names of a classifier with `classes` outputs, from (in order) `modelhub.json` `labels`,
- * `config.json` `id2label`, or the ONNX `labels` metadata entry; undefined when none matches.
+ * `config.json` `id2label`, the ONNX `labels` metadata entry, or the `modelhub.json` family's
+ * known labels; undefined when none matches.
  */
 export async function readClassLabels(
   modelDir: string,
@@ -48,7 +54,8 @@ export async function readClassLabels(
       // not JSON: ignore
     }
   }
-  return undefined;
+  const known = own.success && own.data.family !== undefined ? familyLabels[own.data.family] : undefined;
+  return known?.length === classes ? [...known] : undefined;
 }
 
 /**

@@ -31,6 +31,18 @@ export async function runPredict(
     workDir: resolved.workDir,
     topK: options.top ?? 5,
   });
+  const failed = predictions.filter((p) => p.error !== undefined);
+  if (failed.length === predictions.length) {
+    const first = failed[0]?.error;
+    throw new ModelhubError(
+      'INVALID_INPUT',
+      `None of the ${inputs.length} inputs could be read (first: ${first?.message ?? '?'}).`,
+      {
+        hint: 'Check the files are images the model can take.',
+        details: { failures: failed.map((p) => p.input) },
+      },
+    );
+  }
   return { model: resolved.modelId, predictions };
 }
 
