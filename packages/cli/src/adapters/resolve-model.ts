@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { pull, modelhubCacheBase } from '@modelhub/client';
 import { ModelhubError } from '@modelhub/core';
 
+import { clientOptionsFrom } from '../context/client-context.ts';
 import type { GlobalOptions } from '../program.ts';
 
 /** A model folder on disk, and how to name it in outputs and heads. */
@@ -25,11 +26,10 @@ async function isDirectory(path: string): Promise<boolean> {
 
 /**
  * MODEL as the model commands take it: an existing local folder, else a registry reference that
- * is pulled (or served from the cache) with the global options.
- * TODO(cli): switch to the shared CLI context module once packages/cli/src/context lands.
+ * is pulled (or served from the cache) with the global options (via the CLI context).
  */
 export async function resolveModel(model: string, global: GlobalOptions): Promise<ResolvedModel> {
-  const workDir = join(global.cacheDir ?? modelhubCacheBase(process.env), 'derived');
+  const workDir = join(global.cacheDir ?? modelhubCacheBase(process.env), 'derived'); // as open-backbone's derivedDir
   if (await isDirectory(model)) {
     const dir = resolve(model);
     return { dir, modelId: dir, workDir };
@@ -39,11 +39,6 @@ export async function resolveModel(model: string, global: GlobalOptions): Promis
       hint: 'Pass a model folder, or a registry reference such as namespace/name.',
     });
   }
-  const pulled = await pull(model, {
-    endpoint: global.endpoint,
-    token: global.token,
-    cacheDir: global.cacheDir,
-    offline: global.offline,
-  });
+  const pulled = await pull(model, clientOptionsFrom(global));
   return { dir: pulled.dir, modelId: `${pulled.repo}@${pulled.commit}`, workDir };
 }
