@@ -68,7 +68,7 @@ export async function writeLockedModel(path: string, key: string, model: LockedM
 
 function sortFiles(files: readonly FileEntry[]): FileEntry[] {
   return [...files]
-    .sort((a, b) => a.path.localeCompare(b.path))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map((f) => ({
       path: f.path,
       size: f.size,

@@ -104,7 +104,9 @@ export async function selectFiles(
   } else {
     chosen = await defaultSelection(files, options.variant, readModelJson);
   }
-  return chosen.filter((f) => !exclude(f.path)).sort((a, b) => a.path.localeCompare(b.path));
+  return chosen
+    .filter((f) => !exclude(f.path))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 async function defaultSelection(

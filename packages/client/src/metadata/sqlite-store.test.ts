@@ -1,0 +1,40 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Keyv } from 'keyv';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { MetadataCache } from './metadata-cache.ts';
+import { SqliteKeyvStore } from './sqlite-store.ts';
+
+describe('SqliteKeyvStore under Keyv', () => {
+  const dir = mkdtemp(join(tmpdir(), 'modelhub-keyv-'));
+  afterAll(async () => rm(await dir, { recursive: true, force: true }));
+
+  it('persists values across instances and expires them after their TTL', async () => {
+    const path = join(await dir, 'meta.sqlite');
+    const first = new SqliteKeyvStore(path);
+    const keyv = new Keyv({ store: first });
+    await keyv.set('forever', { a: 1 });
+    await keyv.set('brief', 'x', 1);
+    await first.disconnect();
+    const second = new SqliteKeyvStore(path);
+    const again = new Keyv({ store: second });
+    expect(await again.get('forever')).toEqual({ a: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await again.get('brief')).toBeUndefined();
+    expect(await again.delete('forever')).toBe(true);
+    expect(await again.get('forever')).toBeUndefined();
+    await second.disconnect();
+  });
+
+  it('serves stale metadata only when asked for any age (offline)', async () => {
+    const cache = new MetadataCache(await dir);
+    await cache.set('alias:x', { repo: 'a/b' });
+    expect(await cache.get('alias:x', 60_000)).toEqual({ repo: 'a/b' });
+    expect(await cache.get('alias:x', -1)).toBeUndefined();
+    expect(await cache.get('alias:x', Infinity)).toEqual({ repo: 'a/b' });
+    await cache.close();
+  });
+});
