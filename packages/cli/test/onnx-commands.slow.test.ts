@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { ensureFixtures } from '@modelhub/testing';
+import { ensureFixtures, startTestRegistry } from '@modelhub/testing';
 
 import { parseNpy } from '../src/adapters/npy-writer.ts';
 import type { Io } from '../src/output/error-boundary.ts';
@@ -103,6 +103,20 @@ describe('hub inspect / embed / predict on ONNX models', () => {
     const io = capture();
     expect(await runCli([...global, 'predict', cls, join(work, 'nope.png')], io)).toBe(1);
     expect(io.err).toMatch(/error \[INVALID_INPUT\].*nope\.png/);
+  });
+
+  it('pulls a registry reference and names the model repo@commit', async () => {
+    const registry = await startTestRegistry({ seed: true });
+    try {
+      const io = capture();
+      const args = ['--endpoint', registry.url, '--cache-dir', join(work, 'pulled'), '--json'];
+      expect(await runCli([...args, 'inspect', 'modelhub/ppocr-cls'], io)).toBe(0);
+      const doc = JSON.parse(io.out) as { model: string; chosen: { tensor: string } };
+      expect(doc.model).toMatch(/^modelhub\/ppocr-cls@[0-9a-f]{40}$/);
+      expect(doc.chosen.tensor).toBe('reshape2_0.tmp_0');
+    } finally {
+      await registry.close();
+    }
   });
 
   it('fails with exit 1 and a hint for a model without a classifier', async () => {
