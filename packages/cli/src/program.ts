@@ -12,6 +12,9 @@ import { registerLogin } from './commands/login.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerPull } from './commands/pull.ts';
 import { registerPush } from './commands/push.ts';
+import { trainCommand } from './commands/train.ts';
+import { evalCommand } from './commands/eval.ts';
+import { trainerDeps } from './library/trainer-deps.ts';
 import { registerRm } from './commands/rm.ts';
 import { registerSearch } from './commands/search.ts';
 import { registerVerify } from './commands/verify.ts';
@@ -58,6 +61,8 @@ const commands: readonly CommandRegistrar[] = [
   registerInspect,
   registerEmbed,
   registerPredict,
+  trainCommand(trainerDeps),
+  evalCommand(trainerDeps),
 ];
 
 /** Builds the `hub` command tree. */

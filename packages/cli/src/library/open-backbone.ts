@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
+
+import { modelhubCacheBase, pull, type ClientOptions, type PullOptions } from '@modelhub/client';
+import {
+  ModelhubError,
+  hashFile,
+  type FeatureExtractor,
+  type FeatureTap,
+  type PreprocessSpec,
+} from '@modelhub/core';
+
+import { adapterFor, type AdapterModules, adapterModules } from '../adapters/load-adapter.ts';
+
+/** Where a backbone's weights came from, pinned by commit and by the sha256 of every file. */
+export interface BackbonePin {
+  readonly endpoint: string;
+  readonly repo: string;
+  readonly commit: string;
+  readonly files: ReadonlyArray<{ readonly path: string; readonly size: number; readonly sha256: string }>;
+}
+
+/** A backbone loaded as a frozen feature extractor. */
+export interface OpenedBackbone {
+  readonly extractor: FeatureExtractor;
+  readonly base: BackbonePin;
+  readonly format: FeatureTap['runtime'];
+  readonly dir: string;
+}
+
+export interface OpenBackboneOptions extends ClientOptions {
+  /** Tap this tensor / layer instead of the one found automatically. */
+  readonly layer?: string | undefined;
+  /** Pooling of the tapped tensor (heads pin theirs). */
+  readonly pooling?: FeatureTap['pooling'] | undefined;
+  /** Preprocessing to use instead of the one resolved from the model's files (heads pin theirs). */
+  readonly preprocess?: PreprocessSpec | undefined;
+  readonly lockfile?: string | undefined;
+  readonly frozen?: boolean | undefined;
+  readonly onProgress?: PullOptions['onProgress'];
+  /** The adapter modules to import from (tests inject a broken one). */
+  readonly adapters?: AdapterModules | undefined;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() || e.isSymbolicLink())
+    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
+    .filter((p) => !p.startsWith('.'))
+    .sort();
+}
+
+/** sha256 of every file of a model folder (symlinks into the blob store are followed). */
+export async function pinFiles(dir: string, paths: readonly string[]): Promise<BackbonePin['files']> {
+  const out: { path: string; size: number; sha256: string }[] = [];
+  for (const path of [...paths].sort()) {
+    const { size, sha256 } = await hashFile(join(dir, path));
+    out.push({ path, size, sha256 });
+  }
+  return out;
+}
+
+/** The folder where edited graphs and other derived artifacts are cached. */
+export function derivedDir(options: ClientOptions): string {
+  const env = options.env ?? process.env;
+  return join(options.cacheDir ?? modelhubCacheBase(env), 'derived');
+}
+
+/**
+ * Pulls a model (or takes a local folder), loads it through the adapter its files call for, and
+ * pins it: registry endpoint, repo, commit and the sha256 of every file. A local folder is pinned
+ * by content (`file://` endpoint, a commit id hashed from its file list).
+ */
+export async function openBackbone(
+  model: string,
+  options: OpenBackboneOptions = {},
+): Promise<OpenedBackbone> {
+  if (await isDirectory(model)) {
+    const dir = resolve(model);
+    const paths = await listFiles(dir);
+    const files = await pinFiles(dir, paths);
+    const commit = createHash('sha1')
+      .update(files.map((f) => `${f.path}\t${f.sha256}`).join('\n'))
+      .digest('hex');
+    const name =
+      basename(dir)
+        .replace(/[^A-Za-z0-9_.-]/g, '-')
+        .replace(/^[-.]+|[-.]+$/g, '') || 'model';
+    const base = { endpoint: `file://${dir}`, repo: `local/${name}`, commit, files };
+    return load(dir, base, options);
+  }
+  if (model.startsWith('.') || model.startsWith('/')) {
+    throw new ModelhubError('INVALID_ARGUMENT', `${model} is not a folder.`, {
+      hint: 'Pass a model folder, or a registry reference such as namespace/name.',
+    });
+  }
+  const pulled = await pull(model, {
+    ...options,
+    ...(options.lockfile === undefined ? {} : { lockfile: options.lockfile }),
+    ...(options.frozen === undefined ? {} : { frozen: options.frozen }),
+  });
+  const files = await pinFiles(
+    pulled.dir,
+    pulled.files.map((f) => f.path),
+  );
+  return load(
+    pulled.dir,
+    { endpoint: pulled.endpoint, repo: pulled.repo, commit: pulled.commit, files },
+    options,
+  );
+}
+
+async function load(dir: string, base: BackbonePin, options: OpenBackboneOptions): Promise<OpenedBackbone> {
+  const adapter = await adapterFor(dir, options.adapters ?? adapterModules);
+  const extractor = await adapter.loadFeatureExtractor(dir, {
+    modelId: `${base.repo}@${base.commit}`,
+    workDir: derivedDir(options),
+    ...(options.layer === undefined ? {} : { layer: options.layer }),
+    ...(options.pooling === undefined ? {} : { pooling: options.pooling }),
+    ...(options.preprocess === undefined ? {} : { preprocess: options.preprocess }),
+  });
+  return { extractor, base, format: extractor.tap.runtime, dir };
+}

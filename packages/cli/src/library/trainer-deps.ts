@@ -1,0 +1,23 @@
+import { createRequire } from 'node:module';
+
+import { modelhubCacheBase } from '@modelhub/client';
+
+import { featureCacheFile, type TrainerDeps } from '../commands/train.ts';
+import { clientOptionsFrom } from '../context/client-context.ts';
+import type { GlobalOptions } from '../program.ts';
+import { openBackbone } from './open-backbone.ts';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/**
+ * What `hub train` and `hub eval` run on: backbones pulled with the global options and loaded by
+ * the adapter their files call for, and a feature cache beside the model cache.
+ */
+export function trainerDeps(globals: GlobalOptions): TrainerDeps {
+  const options = clientOptionsFrom(globals);
+  return {
+    openBackbone: (model, backbone) => openBackbone(model, { ...options, ...backbone }),
+    featureCachePath: featureCacheFile(options.cacheDir ?? modelhubCacheBase(options.env ?? process.env)),
+    createdBy: `modelhub ${pkg.version}`,
+  };
+}
