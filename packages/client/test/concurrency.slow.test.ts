@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { sha256 } from '@modelhub/core';
+import { ensureFixtures, startTestRegistry, type TestRegistry } from '@modelhub/testing';
+
+import { bytesServed, startFaultProxy, type FaultProxy } from './helpers/fault-proxy.ts';
+
+const root = resolve(import.meta.dirname, '..', '..', '..');
+const hubMain = join(root, 'packages', 'cli', 'src', 'main.ts');
+
+let registry: TestRegistry;
+let scratch: string;
+let original: Buffer;
+const proxies: FaultProxy[] = [];
+
+beforeAll(async () => {
+  registry = await startTestRegistry({ seed: true });
+  scratch = await mkdtemp(join(tmpdir(), 'modelhub-client-procs-'));
+  const fx = await ensureFixtures();
+  original = await readFile(join(fx.models['ppocr-rec'].dir, 'model.onnx'));
+});
+
+afterAll(async () => {
+  await Promise.all(proxies.map((p) => p.close()));
+  await registry.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `hub ARGS` as a real child process; `onSpawn` gets the child (to signal it). */
+function hub(args: readonly string[], onSpawn?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--conditions=@modelhub/source', hubMain, ...args], {
+      cwd: root,
+      env: { PATH: process.env['PATH'] ?? '', HOME: scratch },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+    onSpawn?.(child);
+  });
+}
+
+describe('hub pull across processes', () => {
+  it('8 concurrent pulls of the same model download each blob once and all succeed', async () => {
+    const proxy = await startFaultProxy(registry.url, () => ({ kind: 'pass' }));
+    proxies.push(proxy);
+    const cacheDir = await mkdtemp(join(scratch, 'shared-'));
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        hub(['--endpoint', proxy.url, '--cache-dir', cacheDir, '--json', 'pull', 'modelhub/ppocr-rec']),
+      ),
+    );
+    for (const run of runs) {
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+    }
+    const results = runs.map((r) => JSON.parse(r.stdout) as { commit: string; dir: string });
+    expect(new Set(results.map((r) => r.commit)).size).toBe(1);
+    expect(bytesServed(proxy, 'model.onnx')).toBe(original.length);
+    expect(sha256(await readFile(join(results[0]?.dir ?? '', 'model.onnx')))).toBe(sha256(original));
+  });
+
+  it('SIGINT mid-pull keeps the partial file, and the next pull resumes it', async () => {
+    let stalled = false;
+    const proxy = await startFaultProxy(registry.url, ({ url }) => {
+      if (!stalled && url.includes('/resolve/') && url.includes('model.onnx')) {
+        stalled = true;
+        return { kind: 'stall', afterBytes: 6 << 20 };
+      }
+      return { kind: 'pass' };
+    });
+    proxies.push(proxy);
+    const cacheDir = await mkdtemp(join(scratch, 'interrupted-'));
+    const args = ['--endpoint', proxy.url, '--cache-dir', cacheDir, 'pull', 'modelhub/ppocr-rec'];
+    const first = await hub(args, (child) => {
+      proxy.onBytes('model.onnx', 6 << 20, () => child.kill('SIGINT'));
+    });
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/INTERRUPTED/);
+    const blobs = join(
+      cacheDir,
+      new URL(proxy.url).host.replace(':', '_'),
+      'models--modelhub--ppocr-rec',
+      'blobs',
+    );
+    const names = await readdir(blobs);
+    expect(names.some((n) => n.endsWith('.partial'))).toBe(true);
+    const state = JSON.parse(
+      await readFile(join(blobs, names.find((n) => n.endsWith('.partial.json')) ?? ''), 'utf8'),
+    ) as {
+      done: [number, number][];
+    };
+    const kept = state.done.reduce((sum, [s, e]) => sum + (e - s), 0);
+    expect(kept).toBeGreaterThan(0);
+
+    const before = bytesServed(proxy, 'model.onnx');
+    const second = await hub(args);
+    expect(second.code).toBe(0);
+    expect(bytesServed(proxy, 'model.onnx') - before).toBe(original.length - kept);
+    expect(await readdir(blobs)).toContain(sha256(original));
+    expect((await readdir(blobs)).filter((n) => n.includes('.partial'))).toEqual([]);
+  });
+});
