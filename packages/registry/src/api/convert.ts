@@ -1,7 +1,7 @@
 import { lfsPointer } from '@modelhub/core';
 
 import type { AccessToken, Account, Alias, Commit, Repo, TreeFile } from '../domain/types.ts';
-import { gitOidOf, gitTreeShas } from '../repo/git-objects.ts';
+import { gitTreeShas } from '../repo/git-objects.ts';
 import type {
   ApiAlias,
   ApiLastCommit,
@@ -31,7 +31,7 @@ export function toApiFileEntry(file: TreeFile, lastCommit?: Commit): ApiTreeEntr
   return {
     type: 'file',
     path: file.path,
-    oid: gitOidOf(file),
+    oid: file.gitOid,
     size: file.size,
     ...(file.lfs ? { lfs: { oid: file.sha256, size: file.size, pointerSize: pointerSize(file) } } : {}),
     ...(lastCommit === undefined ? {} : { lastCommit: toApiLastCommit(lastCommit) }),
@@ -53,7 +53,7 @@ export function toApiTree(
   if (dir !== '' && below.length === 0) {
     return undefined;
   }
-  const trees = gitTreeShas(files.map((f) => ({ path: f.path, oid: gitOidOf(f) })));
+  const trees = gitTreeShas(files.map((f) => ({ path: f.path, oid: f.gitOid })));
   const dirs = new Set<string>();
   const entries: ApiTreeEntry[] = [];
   for (const file of below) {
@@ -82,7 +82,7 @@ function toApiSibling(file: TreeFile, blobs: boolean): ApiSibling {
   return {
     rfilename: file.path,
     size: file.size,
-    blobId: gitOidOf(file),
+    blobId: file.gitOid,
     ...(file.lfs ? { lfs: { sha256: file.sha256, size: file.size, pointerSize: pointerSize(file) } } : {}),
   };
 }

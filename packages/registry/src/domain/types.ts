@@ -47,8 +47,8 @@ export interface TreeFile {
   readonly size: number;
   /** sha256 of the content: the blob-store key, and the LFS oid. */
   readonly sha256: string;
-  /** git blob sha1 of the content. */
-  readonly contentSha1: string;
+  /** The git oid: blob sha1 of the content (regular) or of the LFS pointer text (LFS). */
+  readonly gitOid: string;
   readonly lfs: boolean;
   /** The commit that last changed this path. */
   readonly lastCommit: string;

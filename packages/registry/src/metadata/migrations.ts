@@ -58,7 +58,7 @@ export const migrations: readonly string[] = [
     path TEXT NOT NULL,
     size INTEGER NOT NULL,
     sha256 TEXT NOT NULL,
-    content_sha1 TEXT NOT NULL,
+    git_oid TEXT NOT NULL,
     lfs INTEGER NOT NULL,
     last_commit TEXT NOT NULL,
     PRIMARY KEY (repo_id, commit_sha, path),

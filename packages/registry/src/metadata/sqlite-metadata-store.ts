@@ -115,7 +115,7 @@ function toFile(row: Row): TreeFile {
     path: str(row, 'path'),
     size: num(row, 'size'),
     sha256: str(row, 'sha256'),
-    contentSha1: str(row, 'content_sha1'),
+    gitOid: str(row, 'git_oid'),
     lfs: num(row, 'lfs') === 1,
     lastCommit: str(row, 'last_commit'),
   };
@@ -405,7 +405,7 @@ export class SqliteMetadataStore implements MetadataStore {
       commit.cardData === null ? null : JSON.stringify(commit.cardData),
     );
     const insert = this.#db.prepare(
-      'INSERT INTO commit_files (repo_id, commit_sha, path, size, sha256, content_sha1, lfs, last_commit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO commit_files (repo_id, commit_sha, path, size, sha256, git_oid, lfs, last_commit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     for (const file of files) {
       insert.run(
@@ -414,7 +414,7 @@ export class SqliteMetadataStore implements MetadataStore {
         file.path,
         file.size,
         file.sha256,
-        file.contentSha1,
+        file.gitOid,
         file.lfs ? 1 : 0,
         file.lastCommit,
       );
@@ -428,7 +428,7 @@ export class SqliteMetadataStore implements MetadataStore {
         throw new ModelhubError(
           'CONFLICT',
           `The branch ${write.branch} moved while the commit was prepared (it is now at ${head?.commit ?? 'nothing'}).`,
-          { hint: 'Fetch the new head and commit again.', details: { branch: write.branch } },
+          { hint: 'Fetch the new head and commit again.', details: { branch: write.branch, raced: true } },
         );
       }
       if (this.getCommit(repoId, write.commit.sha) === undefined) {

@@ -3,8 +3,11 @@ import { createHash } from 'node:crypto';
 import { gitBlobSha1, lfsPointer } from '@modelhub/core';
 
 /** The git oid of a file as the Hub reports it: the blob sha1, or the sha1 of its LFS pointer. */
-export function gitOidOf(file: { lfs: boolean; sha256: string; size: number; contentSha1: string }): string {
-  return file.lfs ? gitBlobSha1(Buffer.from(lfsPointer(file.sha256, file.size))) : file.contentSha1;
+export function gitOidOf(file: { lfs: boolean; sha256: string; size: number; content?: Uint8Array }): string {
+  if (file.lfs || file.content === undefined) {
+    return gitBlobSha1(Buffer.from(lfsPointer(file.sha256, file.size)));
+  }
+  return gitBlobSha1(file.content);
 }
 
 function gitObject(kind: string, body: Buffer): string {

@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 
-import {
-  ModelhubError,
-  assertSafeRepoPath,
-  createGitBlobHash,
-  gitBlobSha1,
-  isCommitSha,
-} from '@modelhub/core';
+import { ModelhubError, assertSafeRepoPath, gitBlobSha1, isCommitSha, isModelhubError } from '@modelhub/core';
 
 import { generateAccessToken, hashAccessToken } from '../auth/access-token.ts';
 import { UrlSigner } from '../auth/url-signer.ts';
@@ -227,7 +221,7 @@ export class Registry {
       path: '.gitattributes',
       size: stored.size,
       sha256: stored.sha256,
-      contentSha1: gitBlobSha1(attributes),
+      gitOid: gitBlobSha1(attributes),
       lfs: false,
     };
     return this.metadata.createRepo({ type, namespace, name, private: isPrivate }, (repoId) =>
@@ -326,7 +320,7 @@ export class Registry {
         path: f.path,
         uploadMode: shouldUseLfs(f.path, f.size, f.sample, this.options.lfsThreshold) ? 'lfs' : 'regular',
         shouldIgnore: false,
-        oid: remote === undefined ? null : remote.lfs ? remote.sha256 : remote.contentSha1,
+        oid: remote === undefined ? null : remote.lfs ? remote.sha256 : remote.gitOid,
       };
     });
   }
@@ -458,7 +452,7 @@ export class Registry {
     cardData: Record<string, unknown> | null,
     previous: ReadonlyMap<string, TreeFile> = new Map(),
   ): { commit: Commit; files: TreeFile[] } {
-    const trees = gitTreeShas(files.map((f) => ({ path: f.path, oid: gitOidOf(f) })));
+    const trees = gitTreeShas(files.map((f) => ({ path: f.path, oid: f.gitOid })));
     const createdAt = new Date().toISOString();
     const base = {
       treeSha: trees.get('') ?? '',
@@ -498,6 +492,50 @@ export class Registry {
     header: CommitHeader,
     operations: readonly CommitOperation[],
   ): Promise<Commit> {
+    // Without a parentCommit the caller asked for "on top of whatever the head is": when another
+    // commit lands while this one is prepared, rebuild it on the new head instead of failing.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#serialised(repo.id, () =>
+          this.#commitOnce(author, repo, branch, header, operations),
+        );
+      } catch (error) {
+        const raced = isModelhubError(error) && error.code === 'CONFLICT' && error.details['raced'] === true;
+        if (!raced || header.parentCommit !== undefined || attempt >= 5) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  // Commits to one repo run one at a time in this process; the head check in writeCommit (and the
+  // retry above) covers writers in other processes.
+  readonly #repoQueues = new Map<number, Promise<unknown>>();
+
+  async #serialised<T>(repoId: number, work: () => Promise<T>): Promise<T> {
+    const previous = this.#repoQueues.get(repoId) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#repoQueues.set(repoId, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#repoQueues.get(repoId) === settled) {
+        this.#repoQueues.delete(repoId);
+      }
+    }
+  }
+
+  async #commitOnce(
+    author: string,
+    repo: Repo,
+    branch: string,
+    header: CommitHeader,
+    operations: readonly CommitOperation[],
+  ): Promise<Commit> {
     const headRef = this.metadata.getRef(repo.id, 'branch', branch);
     if (headRef === undefined) {
       throw new ModelhubError('REVISION_NOT_FOUND', `Invalid rev id: ${branch}`, {
@@ -529,7 +567,7 @@ export class Registry {
             path,
             size: stored.size,
             sha256: stored.sha256,
-            contentSha1: gitBlobSha1(op.content),
+            gitOid: gitBlobSha1(op.content),
             lfs: false,
           });
           changed.add(path);
@@ -550,10 +588,13 @@ export class Registry {
               },
             );
           }
-          const old = previous.get(path);
-          const contentSha1 =
-            old?.sha256 === op.sha256 ? old.contentSha1 : await this.#contentSha1(op.sha256, size);
-          next.set(path, { path, size, sha256: op.sha256, contentSha1, lfs: true });
+          next.set(path, {
+            path,
+            size,
+            sha256: op.sha256,
+            gitOid: gitOidOf({ lfs: true, sha256: op.sha256, size }),
+            lfs: true,
+          });
           changed.add(path);
           break;
         }
@@ -609,14 +650,6 @@ export class Registry {
       discovery: discoveryOf(cardData),
     });
     return built.commit;
-  }
-
-  async #contentSha1(sha256: string, size: number): Promise<string> {
-    const hash = createGitBlobHash(size);
-    for await (const chunk of this.blobs.read(sha256)) {
-      hash.update(chunk as Buffer);
-    }
-    return hash.digest('hex');
   }
 
   async #cardOf(readme: Omit<TreeFile, 'lastCommit'> | undefined): Promise<Record<string, unknown> | null> {

@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ModelhubError, lfsPointer } from '@modelhub/core';
 
 import type { Commit, Repo, RepoType, TreeFile } from '../../domain/types.ts';
-import { gitOidOf } from '../../repo/git-objects.ts';
 import { splitRevisionPath } from '../../repo/revision-path.ts';
 import { actorOf, repoKinds, segmentsAfter, type RouteContext } from '../request-context.ts';
 
@@ -72,7 +71,7 @@ function sendBytes(
   // /raw/ of an LFS file is the git blob itself: the pointer text.
   const pointer = raw && file.lfs ? Buffer.from(lfsPointer(file.sha256, file.size)) : undefined;
   const size = pointer?.byteLength ?? file.size;
-  const etag = pointer !== undefined ? gitOidOf(file) : file.lfs ? file.sha256 : file.contentSha1;
+  const etag = pointer !== undefined ? file.gitOid : file.lfs ? file.sha256 : file.gitOid;
   reply.header('x-repo-commit', commit.sha);
   reply.header('etag', `"${etag}"`);
   if (file.lfs && pointer === undefined) {
