@@ -102,17 +102,18 @@ async function predictOriginal(
       inputDims: opened.topology.inputShape.slice(1),
       decodeConcurrency: 4,
     });
-    const firstFailure = failures[0];
-    if (firstFailure !== undefined) {
-      throw firstFailure.error;
-    }
+    const errors = new Map(failures.map((f) => [f.index, f.error]));
     return rows.map((row, i) => {
-      const scores = Array.from(row ?? []);
-      const top = scores
+      const input = describeInput(inputs[i] as ImageInput);
+      const error = errors.get(i);
+      if (error !== undefined) {
+        return { input, top: [], error };
+      }
+      const top = Array.from(row ?? [])
         .map((score, index) => ({ label: opened.labels?.[index] ?? String(index), index, score }))
         .sort((a, b) => b.score - a.score)
         .slice(0, Math.max(1, options.topK));
-      return { input: describeInput(inputs[i] as ImageInput), top };
+      return { input, top };
     });
   } finally {
     await pool.close();
