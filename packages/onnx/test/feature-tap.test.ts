@@ -132,6 +132,49 @@ describe('findFeatureTaps', () => {
     expect(Array.from(out['h'] ?? [])).toEqual([1, 0, 3, 0.5, 0, 2, 0, 4]);
   });
 
+  it('finds the float input of a statically quantised classifier (QuantizeLinear → QLinearMatMul → DequantizeLinear)', () => {
+    const u8 = (v: number): { name: string; dims: number[]; dataType: number; values: Uint8Array } => ({
+      name: '',
+      dims: [],
+      dataType: DataType.uint8,
+      values: new Uint8Array([v]),
+    });
+    const scalar = (
+      name: string,
+      v: number,
+    ): { name: string; dims: number[]; dataType: number; values: Float32Array } => ({
+      name,
+      dims: [],
+      dataType: F,
+      values: new Float32Array([v]),
+    });
+    const bytes = classifierModel(
+      [
+        { opType: 'QuantizeLinear', inputs: ['h', 'hs', 'hz'], outputs: ['hq'] },
+        {
+          opType: 'QLinearMatMul',
+          inputs: ['hq', 'hs', 'hz', 'wq', 'ws', 'wz', 'ys', 'yz'],
+          outputs: ['yq'],
+        },
+        { opType: 'DequantizeLinear', inputs: ['yq', 'ys', 'yz'], outputs: ['logits'] },
+      ],
+      {
+        initializers: [
+          scalar('hs', 0.05),
+          { ...u8(128), name: 'hz' },
+          { name: 'wq', dims: [4, 3], dataType: DataType.uint8, values: new Uint8Array(12).fill(130) },
+          scalar('ws', 0.02),
+          { ...u8(128), name: 'wz' },
+          scalar('ys', 0.1),
+          { ...u8(128), name: 'yz' },
+        ],
+      },
+    );
+    expect(findFeatureTaps(readOnnxModel(bytes))).toMatchObject([
+      { tensor: 'h', dim: 4, classes: 3, op: 'QLinearMatMul' },
+    ]);
+  });
+
   it('refuses a graph with two classifiers and lists both; --layer or a "logits" output disambiguates', () => {
     const twoHeads: ModelSpec = {
       nodes: [
