@@ -186,6 +186,16 @@ describe('the official @huggingface/hub client against the registry', () => {
       listModels({ hubUrl, search: { tags: ['base_model:modelhub/backbone'], owner: 'bob' }, limit: 10 }),
     );
     expect(heads.map((m) => m.name).sort()).toEqual(['bob/head-a', 'bob/head-b', 'bob/head-c']);
+    const found = await collect(listModels({ hubUrl, search: { query: 'head-b' } }));
+    expect(found.map((m) => m.name)).toEqual(['bob/head-b']);
+    const sorted = (await (await fetch(`${hubUrl}/api/models?author=bob&sort=lastModified`)).json()) as {
+      id: string;
+    }[];
+    expect(sorted[0]?.id).toBe('bob/head-c');
+    const byId = (await (await fetch(`${hubUrl}/api/models?author=bob&sort=id&direction=1`)).json()) as {
+      id: string;
+    }[];
+    expect(byId.map((m) => m.id)).toEqual(['bob/head-a', 'bob/head-b', 'bob/head-c']);
     const res = await fetch(`${hubUrl}/api/models?author=bob&limit=2`);
     const link = res.headers.get('link') ?? '';
     expect(link).toMatch(/^<http:\/\/127\.0\.0\.1:\d+\/api\/models\?.*cursor=.*>; rel="next"$/);

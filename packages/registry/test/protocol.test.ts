@@ -276,4 +276,28 @@ describe('Hub protocol details (hub-protocol.md §1–§9, §13)', () => {
     ).downloads;
     expect(after).toBe(before + 1);
   });
+
+  it('refuses create_pr commits instead of committing to the branch, and lists refs', async () => {
+    const before = await headOf(url, repo);
+    const pr = await fetch(`${url}/api/models/${repo}/commit/main?create_pr=1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+      body: '{"key":"header","value":{"summary":"pr"}}\n{"key":"file","value":{"path":"p.txt","content":"eA=="}}',
+    });
+    expect(pr.status).toBe(400);
+    expect(await headOf(url, repo)).toBe(before);
+    const refs = (await (await fetch(`${url}/api/models/${repo}/refs`)).json()) as {
+      branches: { name: string; targetCommit: string }[];
+    };
+    expect(refs.branches).toEqual([{ name: 'main', ref: 'refs/heads/main', targetCommit: before }]);
+  });
+
+  it('exposes the headers browsers need and answers preflights', async () => {
+    const res = await fetch(`${url}/${repo}/resolve/main/config.json`);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-expose-headers')).toContain('X-Repo-Commit');
+    const preflight = await fetch(`${url}/${repo}/resolve/main/config.json`, { method: 'OPTIONS' });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Range');
+  });
 });

@@ -16,6 +16,19 @@ export interface RegistryAppOptions {
   readonly logger?: boolean;
 }
 
+const exposedHeaders = [
+  'X-Repo-Commit',
+  'X-Request-Id',
+  'X-Error-Code',
+  'X-Error-Message',
+  'X-Linked-Size',
+  'X-Linked-Etag',
+  'ETag',
+  'Link',
+  'Accept-Ranges',
+  'Content-Range',
+].join(', ');
+
 function formBody(text: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [key, value] of new URLSearchParams(text)) {
@@ -69,6 +82,21 @@ export function createRegistryApp(registry: Registry, options: RegistryAppOption
       done(null, formBody(String(body)));
     },
   );
+
+  // Browsers may call the registry from other origins (hub-protocol.md §3.3): expose what clients read.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    void reply.header('access-control-allow-origin', '*');
+    void reply.header('access-control-expose-headers', exposedHeaders);
+    done(null, payload);
+  });
+  app.options('*', (_request, reply) => {
+    void reply
+      .code(204)
+      .header('access-control-allow-methods', 'GET, HEAD, POST, PUT, DELETE')
+      .header('access-control-allow-headers', 'Authorization, Range, Content-Type')
+      .header('access-control-max-age', '86400')
+      .send();
+  });
 
   app.setErrorHandler((error, request, reply) => {
     const http = toHttpError(error);

@@ -164,6 +164,18 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
       }),
     );
 
+    app.get(
+      `${repoPath}/refs`,
+      sync((request) => {
+        const refs = registry.metadata.listRefs(readable(request).id);
+        const shape = (kind: 'branch' | 'tag', prefix: string): unknown[] =>
+          refs
+            .filter((r) => r.kind === kind)
+            .map((r) => ({ name: r.name, ref: `${prefix}${r.name}`, targetCommit: r.commit }));
+        return { branches: shape('branch', 'refs/heads/'), tags: shape('tag', 'refs/tags/'), converts: [] };
+      }),
+    );
+
     const treeHandler = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const repo = readable(request);
       const { revision, path } = splitRevisionPath(segmentsAfter(request, 4, 'tree'), (ref) =>

@@ -14,7 +14,19 @@ import type { ApiCommitResponse, ApiLfsBatchObject } from '../../api/api-types.t
 import type { Repo } from '../../domain/types.ts';
 import type { CommitOperation } from '../../service/commit-operation.ts';
 import type { LfsObjectPlan } from '../../service/registry.ts';
-import { actorOf, baseUrlOf, repoKinds, segmentsAfter, sync, type RouteContext } from '../request-context.ts';
+import {
+  actorOf,
+  baseUrlOf,
+  queryOne,
+  repoKinds,
+  segmentsAfter,
+  sync,
+  type RouteContext,
+} from '../request-context.ts';
+
+function truthy(value: string | undefined): boolean {
+  return value === 'true' || value === '1';
+}
 
 function toApiLfsObject(plan: LfsObjectPlan, base: string, ttl: number): ApiLfsBatchObject {
   switch (plan.state) {
@@ -162,6 +174,13 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
           .join('/');
         if (typeof request.body !== 'string') {
           throw new ModelhubError('INVALID_INPUT', 'The commit body must be NDJSON (application/x-ndjson).');
+        }
+        if (truthy(queryOne(request, 'create_pr'))) {
+          // Committing to the branch instead would surprise a client that asked for a review.
+          throw new ModelhubError(
+            'INVALID_ARGUMENT',
+            'This registry has no pull requests; commit to a branch instead.',
+          );
         }
         const { header, operations } = parseCommitBody(request.body);
         const commit = await registry.commit(actorOf(ctx, request), repo, branch, header, operations);
