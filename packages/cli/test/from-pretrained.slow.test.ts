@@ -1,0 +1,247 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createBundle, importBundle, pull, pushFolder } from '@modelhub/client';
+import { isModelhubError, type HeadManifest } from '@modelhub/core';
+import { ensureFixtures, startTestRegistry, type FixtureSet, type TestRegistry } from '@modelhub/testing';
+
+import { fromPretrained, type Pretrained } from '../src/index.ts';
+import type { Io } from '../src/output/error-boundary.ts';
+import { runCli } from '../src/program.ts';
+
+const run = promisify(execFile);
+const repoRoot = resolve(import.meta.dirname, '../../..');
+
+const silent: Io = { stdout: () => undefined, stderr: () => undefined };
+
+let fx: FixtureSet;
+let registryA: TestRegistry;
+let closedA = false;
+let work: string;
+let token: string;
+/** Ten held-out test digits per class: file and true label. */
+let probes: { file: string; label: string }[];
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    return isModelhubError(error) ? `${error.code}: ${error.message}` : `not coded: ${String(error)}`;
+  }
+  return undefined;
+}
+
+async function correct(model: Pretrained): Promise<number> {
+  if (model.kind !== 'classifier') {
+    throw new Error('expected a classifier');
+  }
+  const predictions = await model.predict(probes.map((p) => p.file));
+  return predictions.filter((p, i) => p.top[0]?.label === probes[i]?.label).length;
+}
+
+beforeAll(async () => {
+  fx = await ensureFixtures();
+  registryA = await startTestRegistry({ seed: true });
+  work = await mkdtemp(join(tmpdir(), 'modelhub-from-pretrained-'));
+  token = await registryA.createToken('alice', true);
+  // Five training digits per class, as a class-folder dataset.
+  const data = join(work, 'data');
+  for (const label of fx.digits.labels) {
+    await mkdir(join(data, label), { recursive: true });
+    for (const file of (await readdir(join(fx.digits.train, label))).slice(0, 5)) {
+      await cp(join(fx.digits.train, label, file), join(data, label, file));
+    }
+  }
+  probes = [];
+  for (const label of fx.digits.labels) {
+    for (const file of (await readdir(join(fx.digits.test, label))).slice(0, 10)) {
+      probes.push({ file: join(fx.digits.test, label, file), label });
+    }
+  }
+  const head = join(work, 'head');
+  const global = ['--endpoint', registryA.url, '--cache-dir', join(work, 'cache-train'), '--quiet'];
+  expect(
+    await runCli([...global, 'train', '--base', 'ppocr-rec', '--data', data, '--out', head], silent),
+  ).toBe(0);
+  expect(await runCli([...global, '--token', token, 'push', head, 'alice/digits-head'], silent)).toBe(0);
+});
+
+afterAll(async () => {
+  if (!closedA) {
+    await registryA.close();
+  }
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('fromPretrained', () => {
+  it('loads a pushed head from an empty cache: head, then its pinned base, then predicts', async () => {
+    const cache = join(work, 'cache-fresh');
+    const model = await fromPretrained('alice/digits-head', {
+      endpoint: registryA.url,
+      cacheDir: cache,
+      env: {},
+    });
+    try {
+      expect(model.kind).toBe('classifier');
+      if (model.kind === 'classifier') {
+        expect(model.base.repo).toBe('modelhub/ppocr-rec');
+        expect(model.labels).toEqual(fx.digits.labels);
+        expect(await correct(model)).toBeGreaterThanOrEqual(80);
+        const embedded = await model.embed([probes[0]?.file ?? '']);
+        expect(embedded.vectors[0]?.length).toBe(model.manifest.feature.dim);
+      }
+    } finally {
+      await model.dispose();
+    }
+    // The same cache serves it again offline, with no registry at all.
+    const offline = await fromPretrained('alice/digits-head', {
+      endpoint: registryA.url,
+      cacheDir: cache,
+      offline: true,
+      env: {},
+    });
+    expect(await correct(offline)).toBeGreaterThanOrEqual(80);
+    await offline.dispose();
+  });
+
+  it('says what is missing when offline with an empty cache', async () => {
+    const message = await codeOf(
+      fromPretrained('alice/digits-head', {
+        endpoint: registryA.url,
+        cacheDir: join(work, 'empty'),
+        offline: true,
+        env: {},
+      }),
+    );
+    expect(message).toMatch(/^NOT_IN_CACHE: .*alice\/digits-head/);
+  });
+
+  it('returns a feature extractor for a backbone', async () => {
+    const model = await fromPretrained('ppocr-rec', {
+      endpoint: registryA.url,
+      cacheDir: join(work, 'cache-bb'),
+      env: {},
+    });
+    try {
+      expect(model.kind).toBe('backbone');
+      const result = await model.embed([probes[3]?.file ?? '']);
+      expect(result.vectors[0]?.length).toBe(model.kind === 'backbone' ? model.dim : -1);
+      expect(model.kind === 'backbone' && model.pin.files.some((f) => f.path === 'model.onnx')).toBe(true);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('refuses a head whose base model files do not match its pin, naming the file', async () => {
+    const cache = join(work, 'cache-tamper');
+    const first = await fromPretrained('alice/digits-head', {
+      endpoint: registryA.url,
+      cacheDir: cache,
+      env: {},
+    });
+    const headDir = first.kind === 'classifier' ? first.head.dir : '';
+    await first.dispose();
+    const copy = join(work, 'tampered-head');
+    await cp(headDir, copy, { recursive: true, dereference: true });
+    const manifest = JSON.parse(await readFile(join(copy, 'modelhub.json'), 'utf8')) as HeadManifest;
+    const files = manifest.base.files.map((f) =>
+      f.path === 'model.onnx' ? { ...f, sha256: '0'.repeat(64) } : f,
+    );
+    await writeFile(
+      join(copy, 'modelhub.json'),
+      JSON.stringify({ ...manifest, base: { ...manifest.base, files } }),
+    );
+    await pushFolder(copy, 'alice/tampered-head', { endpoint: registryA.url, token, env: {} });
+    const message = await codeOf(
+      fromPretrained('alice/tampered-head', { endpoint: registryA.url, cacheDir: cache, env: {} }),
+    );
+    expect(message).toMatch(/^INTEGRITY_MISMATCH: .*model\.onnx/);
+  });
+
+  it('imports as a user would: from the built @modelhub/cli package, in a plain Node process', async () => {
+    // Incremental: a no-op when `npm test` has just built.
+    await run(
+      process.execPath,
+      [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
+      {
+        cwd: repoRoot,
+      },
+    );
+    const script = join(repoRoot, 'node_modules', '.modelhub-import-check.mjs');
+    await writeFile(
+      script,
+      [
+        "import { fromPretrained } from '@modelhub/cli';",
+        'const [endpoint, cacheDir, ...files] = process.argv.slice(2);',
+        "const model = await fromPretrained('alice/digits-head', { endpoint, cacheDir, env: {} });",
+        'const out = await model.predict(files, { topK: 1 });',
+        'await model.dispose();',
+        'console.log(JSON.stringify(out.map((p) => p.top[0].label)));',
+      ].join('\n'),
+    );
+    try {
+      const { stdout } = await run(
+        process.execPath,
+        [script, registryA.url, join(work, 'cache-built'), ...probes.map((p) => p.file)],
+        {
+          cwd: tmpdir(),
+        },
+      );
+      const labels = JSON.parse(stdout) as string[];
+      expect(labels.filter((l, i) => l === probes[i]?.label).length).toBeGreaterThanOrEqual(80);
+    } finally {
+      await rm(script, { force: true });
+    }
+  });
+
+  it('loads from a second registry after mirroring by bundle, with the first one gone', async () => {
+    const cacheA = join(work, 'cache-mirror-src');
+    const source = await fromPretrained('alice/digits-head', {
+      endpoint: registryA.url,
+      cacheDir: cacheA,
+      env: {},
+    });
+    const base = source.kind === 'classifier' ? source.base : undefined;
+    const expected = await correct(source);
+    await source.dispose();
+    const tarFile = join(work, 'mirror.tar');
+    await createBundle(['alice/digits-head', `${base?.repo ?? ''}@${base?.commit ?? ''}`], tarFile, {
+      endpoint: registryA.url,
+      cacheDir: cacheA,
+      env: {},
+    });
+    await registryA.close();
+    closedA = true;
+
+    const registryB = await startTestRegistry();
+    try {
+      const tokenB = await registryB.createToken('alice', true);
+      const cacheB = join(work, 'cache-mirror-dst');
+      const imported = await importBundle(tarFile, { endpoint: registryB.url, cacheDir: cacheB, env: {} });
+      const head = imported.models.find((m) => m.repo === 'alice/digits-head');
+      expect(head).toBeDefined();
+      const local = await pull(`alice/digits-head@${head?.commit ?? ''}`, {
+        endpoint: registryB.url,
+        cacheDir: cacheB,
+        offline: true,
+        env: {},
+      });
+      // Publish the head on the second registry; its base stays pinned by commit and hashes.
+      await pushFolder(local.dir, 'alice/digits-head', { endpoint: registryB.url, token: tokenB, env: {} });
+      const mirrored = await fromPretrained('alice/digits-head', {
+        endpoint: registryB.url,
+        cacheDir: cacheB,
+        env: {},
+      });
+      expect(await correct(mirrored)).toBe(expected);
+      await mirrored.dispose();
+    } finally {
+      await registryB.close();
+    }
+  });
+});
