@@ -12,47 +12,63 @@ export interface Segment {
 
 /**
  * Hashes a file that is being written out of order by parallel ranged requests, in one sequential
- * pass and while the download runs. Bytes arriving exactly at the hash cursor are hashed from
- * memory; bytes written ahead of it are read back (from the page cache) once the gap before them
- * is filled. Every byte of the final file, including bytes resumed from an earlier run, is hashed.
+ * pass and while the download runs. Bytes arriving exactly at the hash cursor are hashed at once;
+ * bytes arriving ahead of it are held in memory (up to `maxHeldBytes`) until the gap before them is
+ * filled, so a parallel download is normally hashed without reading anything back. Bytes that were
+ * not held (over the memory cap, or resumed from an earlier run) are read back from the file.
+ * Every byte of the final file, including resumed bytes, is hashed.
  */
 export class SequentialHasher {
   readonly #hash: Hash;
   readonly #file: FileHandle;
   readonly #size: number;
   readonly #segments: Segment[];
+  readonly #maxHeld: number;
+  readonly #held = new Map<number, readonly Buffer[]>();
+  #heldBytes = 0;
   #cursor = 0;
   #index = 0;
   #tail: Promise<void> = Promise.resolve();
   #failure: unknown;
+  #readBuffer: Buffer | undefined;
 
-  constructor(algo: 'sha256' | 'git-sha1', size: number, file: FileHandle, segments: Segment[]) {
+  constructor(
+    algo: 'sha256' | 'git-sha1',
+    size: number,
+    file: FileHandle,
+    segments: Segment[],
+    maxHeldBytes = 64 << 20,
+  ) {
     this.#hash = algo === 'sha256' ? createHash('sha256') : createGitBlobHash(size);
     this.#size = size;
     this.#file = file;
     this.#segments = [...segments].sort((a, b) => a.start - b.start);
+    this.#maxHeld = maxHeldBytes;
   }
 
   get hashedBytes(): number {
     return this.#cursor;
   }
 
-  /** Reports bytes just written at `offset` (they are hashed from memory if they are next). */
+  /** Bytes read back from the file so far (0 when everything was hashed from memory). */
+  readBackBytes = 0;
+
+  /** Reports bytes just written at `offset` (call after the write completed). */
   written(offset: number, buffers: readonly Buffer[]): void {
-    this.#enqueue(async () => {
-      if (offset === this.#cursor) {
-        for (const buffer of buffers) {
-          this.#hash.update(buffer);
-          this.#cursor += buffer.byteLength;
-        }
-      }
-      await this.#catchUp();
-    });
+    const length = buffers.reduce((n, b) => n + b.byteLength, 0);
+    if (offset > this.#cursor && this.#heldBytes + length <= this.#maxHeld) {
+      this.#held.set(offset, buffers);
+      this.#heldBytes += length;
+    } else if (offset === this.#cursor) {
+      this.#held.set(offset, buffers);
+      this.#heldBytes += length;
+    }
+    this.#enqueue(() => this.#advance());
   }
 
   /** Waits for the hash to reach the end of the file and returns its hex digest. */
   async digest(): Promise<string> {
-    this.#enqueue(() => this.#catchUp());
+    this.#enqueue(() => this.#advance());
     await this.#tail;
     if (this.#failure !== undefined) {
       throw this.#failure instanceof Error
@@ -95,18 +111,50 @@ export class SequentialHasher {
     return at;
   }
 
-  async #catchUp(): Promise<void> {
-    const chunk = Buffer.allocUnsafe(1 << 20);
-    for (let frontier = this.#frontier(); this.#cursor < frontier; frontier = this.#frontier()) {
-      while (this.#cursor < frontier) {
-        const want = Math.min(chunk.byteLength, frontier - this.#cursor);
-        const { bytesRead } = await this.#file.read(chunk, 0, want, this.#cursor);
+  #dropStale(): void {
+    for (const [offset, buffers] of this.#held) {
+      if (offset < this.#cursor) {
+        this.#held.delete(offset);
+        this.#heldBytes -= buffers.reduce((n, b) => n + b.byteLength, 0);
+      }
+    }
+  }
+
+  async #advance(): Promise<void> {
+    for (;;) {
+      const held = this.#held.get(this.#cursor);
+      if (held !== undefined) {
+        this.#held.delete(this.#cursor);
+        for (const buffer of held) {
+          this.#hash.update(buffer);
+          this.#cursor += buffer.byteLength;
+          this.#heldBytes -= buffer.byteLength;
+        }
+        continue;
+      }
+      const frontier = this.#frontier();
+      if (this.#cursor >= frontier) {
+        return;
+      }
+      // Read back only up to the next bytes we still hold in memory.
+      let stop = frontier;
+      for (const offset of this.#held.keys()) {
+        if (offset > this.#cursor && offset < stop) {
+          stop = offset;
+        }
+      }
+      this.#readBuffer ??= Buffer.allocUnsafe(1 << 20);
+      while (this.#cursor < stop) {
+        const want = Math.min(this.#readBuffer.byteLength, stop - this.#cursor);
+        const { bytesRead } = await this.#file.read(this.#readBuffer, 0, want, this.#cursor);
         if (bytesRead <= 0) {
           throw new Error(`short read at ${this.#cursor}`);
         }
-        this.#hash.update(chunk.subarray(0, bytesRead));
+        this.#hash.update(this.#readBuffer.subarray(0, bytesRead));
         this.#cursor += bytesRead;
+        this.readBackBytes += bytesRead;
       }
+      this.#dropStale();
     }
   }
 }
