@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 import type { Command } from 'commander';
 
@@ -45,8 +46,13 @@ export async function runEval(options: EvalOptions, deps: TrainerDeps, io: Io): 
   const artifact = await readHeadArtifact(options.head);
   const { base, feature, preprocessing } = artifact.manifest;
   const dataset = await scanDataset(options.data, { skipBad: options.skipBad });
-  const backbone = await deps.openBackbone(`${base.repo}@${base.commit}`, {
+  // The pinned base: the same registry and commit, or the same local folder.
+  const model = base.endpoint.startsWith('file:')
+    ? fileURLToPath(base.endpoint)
+    : `${base.endpoint.replace(/\/+$/, '')}/${base.repo}@${base.commit}`;
+  const backbone = await deps.openBackbone(model, {
     layer: feature.tensor,
+    pooling: feature.pooling,
     preprocess: preprocessing,
   });
   const cache = new FeatureCache(deps.featureCachePath);

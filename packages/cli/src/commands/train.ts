@@ -33,6 +33,8 @@ export interface Backbone {
 export interface BackboneOptions {
   /** Tap this tensor / layer instead of the one found automatically. */
   readonly layer?: string;
+  /** Pool the tapped tensor this way (heads pin theirs). */
+  readonly pooling?: FeatureTap['pooling'];
   /** Use this preprocessing instead of the one resolved from the model's files (heads pin theirs). */
   readonly preprocess?: PreprocessSpec;
 }

@@ -23,6 +23,12 @@ function valMetrics(manifest: HeadManifest): { accuracy?: number; macroF1?: numb
   return out;
 }
 
+/** Where the base model can be seen: its registry page, or the local folder it was read from. */
+function baseLink(manifest: HeadManifest): string {
+  const endpoint = manifest.base.endpoint.replace(/\/+$/, '');
+  return endpoint.startsWith('file:') ? endpoint : `${endpoint}/${manifest.base.repo}`;
+}
+
 /**
  * The head's `README.md`: a Hugging Face model card whose YAML front matter names the base model,
  * the library, tags and the validation metrics (also as a `model-index`), then a human summary.
@@ -77,7 +83,7 @@ export function renderModelCard(manifest: HeadManifest, name: string): string {
     `# ${name}`,
     '',
     `A ${manifest.head.type === 'linear' ? 'softmax-regression' : `MLP (${manifest.head.hidden.join('→')} ReLU)`} head over the frozen features of ` +
-      `[${manifest.base.repo}](${manifest.base.endpoint.replace(/\/$/, '')}/${manifest.base.repo}) at commit \`${manifest.base.commit}\`, ` +
+      `[${manifest.base.repo}](${baseLink(manifest)}) at commit \`${manifest.base.commit}\`, ` +
       `tapped at \`${manifest.feature.tensor}\` (${manifest.feature.pooling} pooling, ${manifest.feature.dim}-d).`,
     '',
     `- validation accuracy: **${pct(m.accuracy)}**, macro-F1 ${m.macroF1?.toFixed(3) ?? 'n/a'}, majority-class baseline ${pct(m.baseline)}`,
