@@ -41,7 +41,9 @@ export function splitLayersModel(model: tf.LayersModel, cutLayer: string): Split
     });
   }
   const cut = model.getLayer(cutLayer);
-  const cutOutput = cut.output;
+  // Node 0 is the layer's call in the original model; splitting adds more calls (nodes) to the
+  // later layers, so `layer.output` would be ambiguous on a second split.
+  const cutOutput = cut.getOutputAt(0);
   if (Array.isArray(cutOutput)) {
     throw new ModelhubError(
       'INVALID_ARGUMENT',

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     const cut =
       init.tap === null
         ? model
-        : tf.model({ inputs: model.inputs, outputs: model.getLayer(init.tap).output });
+        : tf.model({ inputs: model.inputs, outputs: model.getLayer(init.tap).getOutputAt(0) });
     run = (x) => cut.predict(x) as tf.Tensor;
     describe = (list) =>
       list.map((name) => {
