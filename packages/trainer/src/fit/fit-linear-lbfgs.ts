@@ -69,16 +69,19 @@ function makeObjective(
           max = s;
         }
       }
+      const yi = y[i] as number;
+      const zy = z[yi] as number;
       let sum = 0;
       for (let k = 0; k < c; k++) {
-        sum += Math.exp((z[k] as number) - max);
+        const e = Math.exp((z[k] as number) - max);
+        z[k] = e;
+        sum += e;
       }
-      const logSum = max + Math.log(sum);
       const wi = sw[i] as number;
-      const yi = y[i] as number;
-      loss += wi * (logSum - (z[yi] as number));
+      loss += wi * (max + Math.log(sum) - zy);
+      const inv = 1 / sum;
       for (let k = 0; k < c; k++) {
-        const coef = wi * (Math.exp((z[k] as number) - logSum) - (k === yi ? 1 : 0));
+        const coef = wi * ((z[k] as number) * inv - (k === yi ? 1 : 0));
         grad[biasOff + k] = (grad[biasOff + k] as number) + coef;
         axpyAt(grad, k * dim, coef, x, xo, dim);
       }
