@@ -74,10 +74,9 @@ try {
 
   const registry = await startRegistry({ dataDir: join(work, 'data'), host: '127.0.0.1', port: 0 });
   const repo = await registry.registry.createRepoAs('bench', 'model', 'bench', 'big', false);
-  await registry.registry.blobs.write(createReadStream(file, { highWaterMark: 1 << 20 }), {
+  await registry.registry.storeObject(repo, createReadStream(file, { highWaterMark: 1 << 20 }), {
     sha256: hashes.sha256,
     size,
-    maxSize: size,
   });
   await registry.registry.commitAs('bench', repo, 'main', { summary: 'big file', description: '' }, [
     { kind: 'lfsFile', path: 'big.bin', sha256: hashes.sha256, size },

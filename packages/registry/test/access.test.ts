@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { createRepo, listModels, modelInfo, uploadFiles } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { sha256 } from '@modelhub/core';
+
 import { startRegistry, type RunningRegistry } from '../src/index.ts';
-import { postCommit } from './helpers.ts';
+import { lfsBatch, postCommit } from './helpers.ts';
 
 describe('accounts, scopes and namespaces', () => {
   let server: RunningRegistry;
@@ -114,5 +116,33 @@ describe('accounts, scopes and namespaces', () => {
       'f4.txt',
       'f5.txt',
     ]);
+  });
+
+  it("does not let a known sha256 pull another repo's private LFS object", async () => {
+    const secret = Buffer.from('private weights, do not share');
+    await createRepo({
+      hubUrl,
+      accessToken: owner,
+      repo: { type: 'model', name: 'olga/vault' },
+      private: true,
+    });
+    await uploadFiles({
+      hubUrl,
+      accessToken: owner,
+      repo: { type: 'model', name: 'olga/vault' },
+      useXet: false,
+      files: [{ path: 'secret.bin', content: new Blob([secret]) }],
+    });
+    await createRepo({ hubUrl, accessToken: outsider, repo: { type: 'model', name: 'otto/heist' } });
+    const oid = sha256(secret);
+    const batch = await lfsBatch(hubUrl, 'otto/heist', outsider, [{ oid, size: secret.byteLength }]);
+    expect(batch.objects[0]?.actions?.upload.href).toBeDefined();
+    const steal = await postCommit(hubUrl, 'otto/heist', outsider, [
+      { key: 'header', value: { summary: 'heist' } },
+      { key: 'lfsFile', value: { path: 'loot.bin', algo: 'sha256', oid, size: secret.byteLength } },
+    ]);
+    expect(steal.status).toBe(400);
+    const loot = await fetch(`${hubUrl}/otto/heist/resolve/main/loot.bin`);
+    expect(loot.headers.get('x-error-code')).toBe('EntryNotFound');
   });
 });

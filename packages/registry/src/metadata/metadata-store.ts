@@ -59,6 +59,9 @@ export interface MetadataStore {
   commitFiles(repoId: number, sha: string): TreeFile[];
   /** Writes a commit and moves the branch, all or nothing. */
   writeCommit(repoId: number, write: CommitWrite): void;
+  /** Records that `repoId` may reference the LFS object `sha256` (it was uploaded there). */
+  linkObject(repoId: number, sha256: string): void;
+  hasObject(repoId: number, sha256: string): boolean;
   /** Every blob (sha256) that some commit still references. */
   referencedBlobs(): Set<string>;
 

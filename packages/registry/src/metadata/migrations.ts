@@ -83,4 +83,14 @@ export const migrations: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // LFS objects a repo may reference: uploaded to it (proof of possession) or already in its
+  // history. Without it, knowing a sha256 would be enough to pull a private file into your repo.
+  `
+  CREATE TABLE repo_objects (
+    repo_id INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (repo_id, sha256)
+  );
+  INSERT OR IGNORE INTO repo_objects (repo_id, sha256) SELECT repo_id, sha256 FROM commit_files;
+  `,
 ];

@@ -434,6 +434,9 @@ export class SqliteMetadataStore implements MetadataStore {
       if (this.getCommit(repoId, write.commit.sha) === undefined) {
         this.#insertCommit(write.commit, write.files);
       }
+      for (const file of write.files) {
+        this.linkObject(repoId, file.sha256);
+      }
       this.setRef(repoId, { kind: 'branch', name: write.branch, commit: write.commit.sha });
       this.#run('UPDATE repos SET last_modified = ? WHERE id = ?', write.commit.createdAt, repoId);
       if (write.branch === 'main') {
@@ -446,6 +449,17 @@ export class SqliteMetadataStore implements MetadataStore {
         );
       }
     });
+  }
+
+  linkObject(repoId: number, sha256: string): void {
+    this.#run('INSERT OR IGNORE INTO repo_objects (repo_id, sha256) VALUES (?, ?)', repoId, sha256);
+  }
+
+  hasObject(repoId: number, sha256: string): boolean {
+    return (
+      this.#get('SELECT 1 AS found FROM repo_objects WHERE repo_id = ? AND sha256 = ?', repoId, sha256) !==
+      undefined
+    );
   }
 
   referencedBlobs(): Set<string> {

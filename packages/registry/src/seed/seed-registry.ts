@@ -81,10 +81,9 @@ export async function seedRegistry(registry: Registry, seedDir: string): Promise
       }
       changed = true;
       if (lfs) {
-        await registry.blobs.write(createReadStream(file, { highWaterMark: 1 << 20 }), {
+        await registry.storeObject(repo, createReadStream(file, { highWaterMark: 1 << 20 }), {
           sha256: hashes.sha256,
           size: hashes.size,
-          maxSize: hashes.size,
         });
         operations.push({ kind: 'lfsFile', path, sha256: hashes.sha256, size: hashes.size });
       } else {

@@ -353,7 +353,8 @@ export class Registry {
         continue;
       }
       const stored = await this.blobs.stat(oid);
-      if (stored === size) {
+      // Skipping the upload is only safe when this repo already proved it holds the bytes.
+      if (stored === size && this.metadata.hasObject(repo.id, oid)) {
         plans.push({ oid, size, state: 'present' });
         continue;
       }
@@ -401,6 +402,17 @@ export class Registry {
   async receiveUpload(token: string, body: AsyncIterable<Uint8Array>): Promise<void> {
     const claims = this.#claims(token);
     await this.blobs.write(body, { sha256: claims.oid, size: claims.size, maxSize: claims.size });
+    this.metadata.linkObject(claims.repoId, claims.oid);
+  }
+
+  /** Stores an LFS object for a repo from a trusted source (seeding, tools), without a signed URL. */
+  async storeObject(
+    repo: Repo,
+    body: AsyncIterable<Uint8Array>,
+    expected: { sha256: string; size: number },
+  ): Promise<void> {
+    await this.blobs.write(body, { ...expected, maxSize: expected.size });
+    this.metadata.linkObject(repo.id, expected.sha256);
   }
 
   /** Receives one part of a multipart upload; returns its ETag. */
@@ -426,6 +438,7 @@ export class Registry {
       size: claims.size,
       maxSize: claims.size,
     });
+    this.metadata.linkObject(claims.repoId, claims.oid);
   }
 
   /** Confirms an uploaded object is stored with the announced size (Python's verify step). */
@@ -577,7 +590,9 @@ export class Registry {
           if (!sha256Pattern.test(op.sha256)) {
             throw new ModelhubError('INVALID_INPUT', `The LFS oid of ${path} is not a sha256.`);
           }
-          const size = await this.blobs.stat(op.sha256);
+          const size = this.metadata.hasObject(repo.id, op.sha256)
+            ? await this.blobs.stat(op.sha256)
+            : undefined;
           if (size === undefined || (op.size !== undefined && op.size !== size)) {
             throw new ModelhubError(
               'INVALID_INPUT',
