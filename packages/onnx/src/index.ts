@@ -29,3 +29,5 @@ export { writeTappedModel, externalDataFiles, readModelFile } from './edit/tappe
 export type { TappedModel } from './edit/tapped-model.ts';
 export { findFeatureTaps, chooseFeatureTap, suggestLayers } from './tap/find-feature-taps.ts';
 export type { TapCandidate } from './tap/find-feature-taps.ts';
+export { fuseBackboneAndHead } from './fuse/fuse-head.ts';
+export type { FuseOptions, FusePooling } from './fuse/fuse-head.ts';

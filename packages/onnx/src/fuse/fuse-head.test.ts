@@ -1,0 +1,112 @@
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+
+import { buildHeadModel } from '../head/build-head-model.ts';
+import { buildOnnxModel } from '../model/build-model.ts';
+import { DataType } from '../model/fields.ts';
+import { readOnnxModel } from '../model/onnx-model.ts';
+import { fuseBackboneAndHead } from './fuse-head.ts';
+
+const seq = (n: number, scale: number, shift = 0): Float32Array =>
+  Float32Array.from({ length: n }, (_, i) => Math.sin(i * scale + shift));
+
+/** A tiny conv-net-like backbone: x [N,2,3,3] → Relu → "feat" [N,2,3,3] → GAP → Flatten → Gemm → Softmax. */
+function backbone(opset: number): Uint8Array {
+  return buildOnnxModel({
+    opsets: { '': opset },
+    nodes: [
+      { opType: 'Relu', name: 'act', inputs: ['x'], outputs: ['feat'] },
+      { opType: 'GlobalAveragePool', name: 'gap', inputs: ['feat'], outputs: ['pooled'] },
+      { opType: 'Flatten', name: 'flat', inputs: ['pooled'], outputs: ['flat'], attributes: { axis: 1 } },
+      {
+        opType: 'Gemm',
+        name: 'classifier',
+        inputs: ['flat', 'W', 'b'],
+        outputs: ['logits'],
+        attributes: { transB: 1 },
+      },
+      { opType: 'Softmax', name: 'softmax', inputs: ['logits'], outputs: ['prob'], attributes: { axis: 1 } },
+    ],
+    initializers: [
+      { name: 'W', dims: [4, 2], dataType: DataType.float, values: seq(8, 0.7) },
+      { name: 'b', dims: [4], dataType: DataType.float, values: seq(4, 0.3) },
+    ],
+    inputs: [{ name: 'x', elemType: DataType.float, dims: ['N', 2, 3, 3] }],
+    outputs: [{ name: 'prob', elemType: DataType.float, dims: ['N', 4] }],
+    metadata: { producer_note: 'kept' },
+  });
+}
+
+const head = buildHeadModel({
+  layers: [
+    { weight: seq(6, 1.1), bias: seq(3, 0.2), inDim: 2, outDim: 3, activation: 'relu' },
+    { weight: seq(9, 0.5, 1), bias: seq(3, 0.9), inDim: 3, outDim: 3, activation: 'none' },
+  ],
+  labels: ['a', 'b', 'c'],
+  metadata: {},
+});
+
+async function run(
+  bytes: Uint8Array,
+  feeds: Record<string, ort.Tensor>,
+): Promise<ort.InferenceSession.ReturnType> {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    return await session.run(feeds);
+  } finally {
+    await session.release();
+  }
+}
+
+describe('fuseBackboneAndHead', () => {
+  it.each([13, 18])(
+    'gives the probabilities of head(mean-pooled tap) in one graph (opset %i)',
+    async (opset) => {
+      const x = new ort.Tensor('float32', seq(2 * 2 * 9, 0.37, 0.5), [2, 2, 3, 3]);
+      const fused = fuseBackboneAndHead(backbone(opset), head, {
+        tap: 'feat',
+        pooling: { kind: 'mean', axes: [2, 3] },
+        metadata: { labels: '["a","b","c"]' },
+      });
+      const out = await run(fused, { x });
+      // Reference: the tapped tensor averaged in JS, then the head alone.
+      const feat = Array.from(x.data).map((v) => Math.max(0, v));
+      const pooled = new Float32Array(4);
+      for (let n = 0; n < 2; n++) {
+        for (let c = 0; c < 2; c++) {
+          pooled[n * 2 + c] = feat.slice((n * 2 + c) * 9, (n * 2 + c + 1) * 9).reduce((a, b) => a + b, 0) / 9;
+        }
+      }
+      const reference = await run(head, { features: new ort.Tensor('float32', pooled, [2, 2]) });
+      expect(out['probs']?.dims).toEqual([2, 3]);
+      const got = Array.from(out['probs']?.data as Float32Array);
+      const want = Array.from(reference['probs']?.data as Float32Array);
+      got.forEach((v, i) => expect(v).toBeCloseTo(want[i] ?? Number.NaN, 6));
+      expect(Array.from(out['logits']?.data as Float32Array)).toHaveLength(6);
+    },
+  );
+
+  it('drops the old classifier, keeps unknown metadata, and adds the new one', () => {
+    const fused = readOnnxModel(
+      fuseBackboneAndHead(backbone(13), head, {
+        tap: 'feat',
+        pooling: { kind: 'mean', axes: [2, 3] },
+        metadata: { labels: '[]' },
+      }),
+    );
+    const ops = fused.graph.nodes.map((n) => n.name);
+    expect(ops).not.toContain('classifier');
+    expect(ops).not.toContain('gap');
+    expect(ops).toContain('act');
+    expect([...fused.graph.initializers.keys()]).not.toContain('W');
+    expect(fused.graph.outputs.map((o) => o.name)).toEqual(['logits', 'probs']);
+    expect(fused.metadata.get('producer_note')).toBe('kept');
+    expect(fused.metadata.get('labels')).toBe('[]');
+  });
+
+  it('refuses a tap the backbone does not have', () => {
+    expect(() =>
+      fuseBackboneAndHead(backbone(13), head, { tap: 'nope', pooling: { kind: 'none' }, metadata: {} }),
+    ).toThrow(/no tensor named "nope"/);
+  });
+});

@@ -1,0 +1,296 @@
+import { ModelhubError } from '@modelhub/core';
+
+import {
+  writeNode,
+  writeTensor,
+  writeValueInfo,
+  type AttributeValue,
+  type NodeSpec,
+  type TensorSpec,
+} from '../model/build-model.ts';
+import {
+  AttributeField,
+  DataType,
+  GraphField,
+  ModelField,
+  NodeField,
+  StringStringEntryField,
+  TensorField,
+  ValueInfoField,
+} from '../model/fields.ts';
+import { readFloatTensor, readOnnxModel, type OnnxAttribute } from '../model/onnx-model.ts';
+import {
+  readFields,
+  readMessages,
+  readString,
+  readStrings,
+  WireWriter,
+  type WireField,
+} from '../wire/wire.ts';
+
+/** How the tapped tensor becomes the head's `[N, D]` features (what the adapter does in JS). */
+export type FusePooling =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'mean'; readonly axes: readonly number[] }
+  | { readonly kind: 'first'; readonly axis: number }
+  | { readonly kind: 'flatten' };
+
+export interface FuseOptions {
+  /** The backbone tensor the head was trained on. */
+  readonly tap: string;
+  readonly pooling: FusePooling;
+  /** Added to (or replacing) the backbone's metadata_props: labels, preprocessing, provenance. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Names of the fused graph's outputs. @default { logits: 'logits', probs: 'probs' } */
+  readonly outputNames?: { readonly logits: string; readonly probs: string };
+}
+
+function attributeValue(a: OnnxAttribute): AttributeValue {
+  if (a.int !== undefined) {
+    return a.int;
+  }
+  if (a.float !== undefined) {
+    return { float: a.float };
+  }
+  if (a.ints.length > 0) {
+    return a.ints;
+  }
+  if (a.string !== undefined) {
+    return a.string;
+  }
+  throw new ModelhubError(
+    'UNSUPPORTED_MODEL',
+    `head attribute ${a.name} has a type the fuser does not copy.`,
+  );
+}
+
+/** Backbone nodes the tap depends on, by walking producers backwards (the classifier falls away). */
+function neededNodes(nodes: readonly WireField[][], tap: string): { keep: boolean[]; needed: Set<string> } {
+  const needed = new Set([tap]);
+  const keep = nodes.map(() => false);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const fields = nodes[i] ?? [];
+    if (readStrings(fields, NodeField.output).some((o) => needed.has(o))) {
+      keep[i] = true;
+      readStrings(fields, NodeField.input).forEach((input) => needed.add(input));
+      // A subgraph (If/Loop) may read outer tensors implicitly: keep everything to stay correct.
+      const hasSubgraph = readMessages(fields, NodeField.attribute).some((a) =>
+        a.some((f) => f.no === AttributeField.g),
+      );
+      if (hasSubgraph) {
+        return {
+          keep: nodes.map(() => true),
+          needed: new Set(nodes.flatMap((n) => readStrings(n, NodeField.input)).concat(tap)),
+        };
+      }
+    }
+  }
+  return { keep, needed };
+}
+
+/**
+ * Fuses a backbone and a head into one ONNX model: the backbone is cut at the tap (nodes that only
+ * fed its old classifier are dropped), the tap is pooled as the adapter pools it, and the head's
+ * Gemm/Relu/Softmax nodes follow. The result takes the backbone's image input and outputs logits
+ * and probabilities, so plain onnxruntime reproduces modelhub's predictions. Backbone fields this
+ * package does not know are copied byte for byte.
+ */
+export function fuseBackboneAndHead(
+  backbone: Uint8Array,
+  head: Uint8Array,
+  options: FuseOptions,
+): Uint8Array {
+  const model = readOnnxModel(backbone, 'backbone');
+  const headModel = readOnnxModel(head, 'head.onnx');
+  if ([...model.graph.initializers.values()].some((t) => t.external)) {
+    throw new ModelhubError(
+      'UNSUPPORTED_MODEL',
+      'The backbone keeps its weights in external data files; fusing those is not supported.',
+      {
+        hint: 'Use the head with its backbone through fromPretrained(), or re-export the backbone as a single .onnx file.',
+      },
+    );
+  }
+  const graphFields = model.fields
+    .filter((f) => f.no === ModelField.graph && f.type === 2)
+    .flatMap((f) => readFields(f.bytes));
+  const nodeFields = graphFields.filter((f) => f.no === GraphField.node).map((f) => readFields(f.bytes));
+  const produced = new Set(nodeFields.flatMap((n) => readStrings(n, NodeField.output)));
+  model.graph.inputs.forEach((i) => produced.add(i.name));
+  if (!produced.has(options.tap)) {
+    throw new ModelhubError('INVALID_ARGUMENT', `The backbone has no tensor named "${options.tap}".`, {
+      hint: 'The head was trained on another backbone; check modelhub.json base and feature.tensor.',
+    });
+  }
+  const { keep, needed } = neededNodes(nodeFields, options.tap);
+  const opset = model.opsets.get('') ?? model.opsets.get('ai.onnx') ?? 13;
+  // Names in use in the cut graph (the old classifier's tensors are free again).
+  const taken = new Set(model.graph.inputs.map((i) => i.name));
+  nodeFields.forEach((fields, i) => {
+    if (keep[i] === true) {
+      readStrings(fields, NodeField.input).forEach((n) => taken.add(n));
+      readStrings(fields, NodeField.output).forEach((n) => taken.add(n));
+    }
+  });
+  const unique = (name: string): string => {
+    let candidate = name;
+    for (let i = 1; taken.has(candidate); i++) {
+      candidate = `${name}_${i}`;
+    }
+    taken.add(candidate);
+    return candidate;
+  };
+
+  // Pooling: the same reduction the adapter applies in JS.
+  const extraNodes: NodeSpec[] = [];
+  const extraTensors: TensorSpec[] = [];
+  let features = options.tap;
+  const pooling = options.pooling;
+  if (pooling.kind === 'mean') {
+    features = unique('modelhub/features');
+    if (opset >= 18) {
+      const axes = unique('modelhub/pool_axes');
+      extraTensors.push({
+        name: axes,
+        dims: [pooling.axes.length],
+        dataType: DataType.int64,
+        values: BigInt64Array.from(pooling.axes.map(BigInt)),
+      });
+      extraNodes.push({
+        opType: 'ReduceMean',
+        name: 'modelhub/pool',
+        inputs: [options.tap, axes],
+        outputs: [features],
+        attributes: { keepdims: 0 },
+      });
+    } else {
+      extraNodes.push({
+        opType: 'ReduceMean',
+        name: 'modelhub/pool',
+        inputs: [options.tap],
+        outputs: [features],
+        attributes: { axes: pooling.axes, keepdims: 0 },
+      });
+    }
+  } else if (pooling.kind === 'first') {
+    features = unique('modelhub/features');
+    const index = unique('modelhub/first_index');
+    extraTensors.push({ name: index, dims: [], dataType: DataType.int64, values: BigInt64Array.from([0n]) });
+    extraNodes.push({
+      opType: 'Gather',
+      name: 'modelhub/pool',
+      inputs: [options.tap, index],
+      outputs: [features],
+      attributes: { axis: pooling.axis },
+    });
+  } else if (pooling.kind === 'flatten') {
+    features = unique('modelhub/features');
+    extraNodes.push({
+      opType: 'Flatten',
+      name: 'modelhub/pool',
+      inputs: [options.tap],
+      outputs: [features],
+      attributes: { axis: 1 },
+    });
+  }
+
+  // The head, renamed into its own namespace; its input becomes the pooled features.
+  const headInput = headModel.graph.inputs[0]?.name ?? 'features';
+  const wanted = options.outputNames ?? { logits: 'logits', probs: 'probs' };
+  const headOutputs = headModel.graph.outputs.map((o) => o.name);
+  const rename = new Map<string, string>([[headInput, features]]);
+  for (const name of headOutputs) {
+    rename.set(
+      name,
+      unique(name === 'probs' ? wanted.probs : name === 'logits' ? wanted.logits : `head/${name}`),
+    );
+  }
+  const renamed = (name: string): string => {
+    let out = rename.get(name);
+    if (out === undefined) {
+      out = unique(`head/${name}`);
+      rename.set(name, out);
+    }
+    return out;
+  };
+  for (const [name, header] of headModel.graph.initializers) {
+    const values = readFloatTensor(header);
+    if (values === undefined) {
+      throw new ModelhubError('INVALID_MANIFEST', `head.onnx initializer ${name} is not a float tensor.`);
+    }
+    extraTensors.push({ name: renamed(name), dims: header.dims, dataType: DataType.float, values });
+  }
+  for (const node of headModel.graph.nodes) {
+    const attributes: Record<string, AttributeValue> = {};
+    node.attributes.forEach((a, key) => {
+      attributes[key] = attributeValue(a);
+    });
+    extraNodes.push({
+      opType: node.opType,
+      name: `head/${node.name || node.outputs[0] || node.opType}`,
+      domain: node.domain,
+      inputs: node.inputs.map(renamed),
+      outputs: node.outputs.map(renamed),
+      attributes,
+    });
+  }
+
+  // The new graph: kept backbone fields in their order, minus its outputs and dead parts.
+  const graph = new WireWriter();
+  let nodeIndex = 0;
+  for (const field of graphFields) {
+    if (field.no === GraphField.node) {
+      if (keep[nodeIndex++] === true) {
+        graph.raw(field);
+      }
+    } else if (field.no === GraphField.initializer || field.no === GraphField.valueInfo) {
+      const name =
+        readString(
+          readFields(field.bytes),
+          field.no === GraphField.initializer ? TensorField.name : ValueInfoField.name,
+        ) ?? '';
+      if (needed.has(name)) {
+        graph.raw(field);
+      }
+    } else if (field.no !== GraphField.output) {
+      graph.raw(field);
+    }
+  }
+  extraNodes.forEach((n) => graph.message(GraphField.node, (w) => writeNode(w, n)));
+  extraTensors.forEach((t) => graph.message(GraphField.initializer, (w) => writeTensor(w, t)));
+  const classes = headModel.graph.outputs[0]?.dims?.[1];
+  for (const name of [wanted.logits, wanted.probs]) {
+    const out = rename.get(name === wanted.probs ? 'probs' : 'logits') ?? name;
+    graph.message(GraphField.output, (w) =>
+      writeValueInfo(w, {
+        name: out,
+        elemType: DataType.float,
+        dims: ['N', typeof classes === 'number' ? classes : 'C'],
+      }),
+    );
+  }
+
+  const out = new WireWriter();
+  let wroteGraph = false;
+  for (const field of model.fields) {
+    if (field.no === ModelField.graph && field.type === 2) {
+      if (!wroteGraph) {
+        out.bytes(ModelField.graph, graph.finish());
+        wroteGraph = true;
+      }
+    } else if (field.no === ModelField.metadataProps) {
+      const key = readString(readFields(field.bytes), StringStringEntryField.key) ?? '';
+      if (!(key in options.metadata)) {
+        out.raw(field);
+      }
+    } else {
+      out.raw(field);
+    }
+  }
+  for (const [key, value] of Object.entries(options.metadata)) {
+    out.message(ModelField.metadataProps, (e) =>
+      e.string(StringStringEntryField.key, key).string(StringStringEntryField.value, value),
+    );
+  }
+  return out.finish();
+}
