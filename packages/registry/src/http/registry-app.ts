@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import Fastify, { type FastifyInstance } from 'fastify';
 
 import type { Registry } from '../service/registry.ts';
@@ -52,6 +54,7 @@ export function createRegistryApp(registry: Registry, options: RegistryAppOption
   const app = Fastify({
     logger: options.logger === true,
     exposeHeadRoutes: false,
+    genReqId: () => randomUUID(),
     bodyLimit: registry.options.maxJsonBodySize,
     routerOptions: { maxParamLength: 2048 },
   });
@@ -84,7 +87,8 @@ export function createRegistryApp(registry: Registry, options: RegistryAppOption
   );
 
   // Browsers may call the registry from other origins (hub-protocol.md §3.3): expose what clients read.
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
+    void reply.header('x-request-id', request.id);
     void reply.header('access-control-allow-origin', '*');
     void reply.header('access-control-expose-headers', exposedHeaders);
     done(null, payload);

@@ -57,6 +57,8 @@ export interface MetadataStore {
   /** Commits whose sha starts with `prefix` (for short revisions). */
   findCommits(repoId: number, prefix: string): Commit[];
   commitFiles(repoId: number, sha: string): TreeFile[];
+  /** One file of a commit, by path. */
+  commitFile(repoId: number, sha: string, path: string): TreeFile | undefined;
   /** Writes a commit and moves the branch, all or nothing. */
   writeCommit(repoId: number, write: CommitWrite): void;
   /** Records that `repoId` may reference the LFS object `sha256` (it was uploaded there). */

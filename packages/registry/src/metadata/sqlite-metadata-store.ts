@@ -391,6 +391,16 @@ export class SqliteMetadataStore implements MetadataStore {
     ).map(toFile);
   }
 
+  commitFile(repoId: number, sha: string, path: string): TreeFile | undefined {
+    const row = this.#get(
+      'SELECT * FROM commit_files WHERE repo_id = ? AND commit_sha = ? AND path = ?',
+      repoId,
+      sha,
+      path,
+    );
+    return row === undefined ? undefined : toFile(row);
+  }
+
   #insertCommit(commit: Commit, files: readonly TreeFile[]): void {
     this.#run(
       'INSERT INTO commits (sha, repo_id, parent, title, description, author, created_at, tree_sha, card_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',

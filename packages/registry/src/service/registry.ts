@@ -286,7 +286,7 @@ export class Registry {
   /** One file of a commit, else ENTRY_NOT_FOUND carrying the commit sha. */
   file(commit: Commit, path: string): TreeFile {
     assertSafeRepoPath(path);
-    const found = this.files(commit).find((f) => f.path === path);
+    const found = this.metadata.commitFile(commit.repoId, commit.sha, path);
     if (found === undefined) {
       throw new ModelhubError('ENTRY_NOT_FOUND', `Entry not found: ${path}`, {
         details: { path, commit: commit.sha },

@@ -33,7 +33,7 @@ export interface BlobStore {
   writePart(
     uploadId: string,
     partNumber: number,
-    source: AsyncIterable<Uint8Array>,
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     maxSize: number,
   ): Promise<string>;
   /** Joins the parts, in order, into a blob that must match the expectation; parts are then dropped. */

@@ -138,7 +138,7 @@ export class FsBlobStore implements BlobStore {
   async writePart(
     uploadId: string,
     partNumber: number,
-    source: AsyncIterable<Uint8Array>,
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     maxSize: number,
   ): Promise<string> {
     const dir = this.#partDir(uploadId);

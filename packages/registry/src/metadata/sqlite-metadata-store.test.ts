@@ -1,0 +1,86 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { migrations } from './migrations.ts';
+import { SqliteMetadataStore } from './sqlite-metadata-store.ts';
+
+describe('SqliteMetadataStore', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'modelhub-meta-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('migrates once, runs in WAL mode, and keeps data across reopenings', () => {
+    const file = join(dir, 'm.sqlite');
+    const store = new SqliteMetadataStore(file);
+    store.ensureAccount('ann', 'user');
+    store.addOrgMember('club', 'ann');
+    const secret = store.setting('secret', () => 'first');
+    store.close();
+    const again = new SqliteMetadataStore(file);
+    expect(again.getAccount('ann')?.type).toBe('user');
+    expect(again.getAccount('club')?.type).toBe('org');
+    expect(again.orgsOf('ann')).toEqual(['club']);
+    expect(again.setting('secret', () => 'second')).toBe(secret);
+    again.close();
+    const raw = new DatabaseSync(file);
+    const version = raw.prepare('PRAGMA user_version').get() as { user_version: number };
+    const mode = raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string };
+    raw.close();
+    expect(version.user_version).toBe(migrations.length);
+    expect(mode.journal_mode).toBe('wal');
+  });
+
+  it('rolls a failed commit write back entirely', () => {
+    const store = new SqliteMetadataStore(join(dir, 'm.sqlite'));
+    try {
+      const commit = (sha: string, parent: string | null) => ({
+        sha,
+        repoId: 0,
+        parent,
+        title: 't',
+        description: '',
+        author: 'a',
+        createdAt: new Date().toISOString(),
+        treeSha: 'f'.repeat(40),
+        cardData: null,
+      });
+      const repo = store.createRepo(
+        { type: 'model', namespace: 'a', name: 'r', private: false },
+        (repoId) => ({
+          commit: { ...commit('1'.repeat(40), null), repoId },
+          files: [],
+        }),
+      );
+      const file = {
+        path: 'x',
+        size: 1,
+        sha256: 'a'.repeat(64),
+        gitOid: 'b'.repeat(40),
+        lfs: false,
+        lastCommit: '2'.repeat(40),
+      };
+      expect(() =>
+        store.writeCommit(repo.id, {
+          commit: { ...commit('2'.repeat(40), '1'.repeat(40)), repoId: repo.id },
+          files: [file],
+          branch: 'main',
+          expectedHead: '9'.repeat(40),
+          discovery: { libraryName: 'onnx', pipelineTag: null, tags: ['onnx'] },
+        }),
+      ).toThrow(/moved/);
+      expect(store.getCommit(repo.id, '2'.repeat(40))).toBeUndefined();
+      expect(store.getRef(repo.id, 'branch', 'main')?.commit).toBe('1'.repeat(40));
+      expect(store.getRepo('model', 'a', 'r')?.discovery.libraryName).toBeNull();
+    } finally {
+      store.close();
+    }
+  });
+});
