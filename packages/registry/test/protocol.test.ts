@@ -300,4 +300,21 @@ describe('Hub protocol details (hub-protocol.md §1–§9, §13)', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-headers')).toContain('Range');
   });
+
+  it('adds .gitattributes rules for LFS files no rule covers', async () => {
+    const data = Buffer.from([0, 1, 2, 3]);
+    const oid = sha256(data);
+    const batch = await lfsBatch(url, repo, token, [{ oid, size: data.byteLength }]);
+    await fetch(batch.objects[0]?.actions?.upload.href ?? '', { method: 'PUT', body: data });
+    const res = await postCommit(url, repo, token, [
+      { key: 'header', value: { summary: 'odd extension' } },
+      { key: 'lfsFile', value: { path: 'data/raw blob.dat', algo: 'sha256', oid, size: data.byteLength } },
+    ]);
+    expect(res.status).toBe(200);
+    const attributes = await (await fetch(`${url}/${repo}/resolve/main/.gitattributes`)).text();
+    expect(attributes.endsWith('data/raw[[:space:]]blob.dat filter=lfs diff=lfs merge=lfs -text\n')).toBe(
+      true,
+    );
+    expect(attributes).toContain('*.onnx filter=lfs');
+  });
 });

@@ -8,6 +8,7 @@ import { UrlSigner } from '../auth/url-signer.ts';
 import type { Actor, Alias, Commit, Repo, RepoQuery, RepoType, TreeFile } from '../domain/types.ts';
 import type { MetadataStore } from '../metadata/metadata-store.ts';
 import { gitCommitSha, gitOidOf, gitTreeShas } from '../repo/git-objects.ts';
+import { withLfsRules } from '../repo/git-attributes.ts';
 import { defaultGitAttributes, shouldUseLfs } from '../repo/lfs-policy.ts';
 import { discoveryOf, parseCardData } from '../repo/model-card.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
@@ -638,6 +639,7 @@ export class Registry {
         }
       }
     }
+    await this.#trackLfsPaths(next, changed);
     const files = [...next.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     for (const file of files) {
       if (next.has(file.path.replace(/\/[^/]*$/, '')) && file.path.includes('/')) {
@@ -665,6 +667,31 @@ export class Registry {
       discovery: discoveryOf(cardData),
     });
     return built.commit;
+  }
+
+  /** Adds `.gitattributes` rules for changed LFS paths that no rule covers yet (as the Hub does). */
+  async #trackLfsPaths(next: Map<string, Omit<TreeFile, 'lastCommit'>>, changed: Set<string>): Promise<void> {
+    const lfsPaths = [...changed].filter((path) => next.get(path)?.lfs === true);
+    const current = next.get('.gitattributes');
+    if (lfsPaths.length === 0 || current?.lfs === true || (current?.size ?? 0) > maxCardSize) {
+      return;
+    }
+    const text =
+      current === undefined ? '' : (await buffer(this.blobs.read(current.sha256))).toString('utf8');
+    const updated = withLfsRules(text, lfsPaths);
+    if (updated === text) {
+      return;
+    }
+    const bytes = Buffer.from(updated);
+    const stored = await this.blobs.write([bytes], { maxSize: bytes.byteLength });
+    next.set('.gitattributes', {
+      path: '.gitattributes',
+      size: stored.size,
+      sha256: stored.sha256,
+      gitOid: gitBlobSha1(bytes),
+      lfs: false,
+    });
+    changed.add('.gitattributes');
   }
 
   async #cardOf(readme: Omit<TreeFile, 'lastCommit'> | undefined): Promise<Record<string, unknown> | null> {
