@@ -135,6 +135,16 @@ export const registerEmbed: CommandRegistrar = (program: Command, io: Io) => {
     .option('--layer <name>', 'tensor / layer to tap instead of the one found automatically')
     .option('--pooling <mode>', 'how a tap of rank > 2 becomes a vector: avg, mean, cls, flatten')
     .option('--batch-size <n>', 'images per inference call', (v) => Number.parseInt(v, 10))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Output: FILE is a NumPy .npy (format 1.0, little-endian float32, C order, shape [N, D]);',
+        'numpy.load(FILE) reads it. Row i holds the features of inputs[i] in FILE.index.json, which',
+        'also records the model (repo@commit or folder), the tap {tensor, pooling, dim, runtime}, the',
+        'resolved preprocessing, and the inputs that could not be read (failures, with error codes).',
+      ].join('\n'),
+    )
     .action(async (model: string, files: string[], options: EmbedCommandOptions) => {
       const global = program.opts<GlobalOptions>();
       const chatty = global.json !== true && global.quiet !== true;
