@@ -1,7 +1,9 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { Writable } from 'node:stream';
+
+import { Agent, request, stream, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 
-import { ModelhubError } from '@modelhub/core';
+import { ModelhubError, isModelhubError } from '@modelhub/core';
 
 import { errorFromResponse, networkError } from './http-errors.ts';
 import {
@@ -138,6 +140,79 @@ export class HubHttp {
         continue;
       }
       return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, url };
+    }
+  }
+
+  /**
+   * GETs `url` and pipes a successful body into the Writable that `sink` returns (undici's
+   * `stream()`: no intermediate Readable, the fastest path for large bodies). Redirects are
+   * followed as in `send`; a non-2xx response is returned with its body discarded, so the caller
+   * decides what to do.
+   */
+  async stream(
+    req: Omit<HttpRequest, 'method' | 'body'>,
+    sink: (res: { status: number; headers: Readonly<Record<string, string | undefined>> }) => Writable,
+  ): Promise<{
+    status: number;
+    headers: Readonly<Record<string, string | undefined>>;
+    url: string;
+    body: string;
+  }> {
+    let url = req.url;
+    for (let hop = 0; ; hop += 1) {
+      const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...req.headers };
+      if (this.#token !== undefined && new URL(url).origin === this.#origin) {
+        headers['authorization'] = `Bearer ${this.#token}`;
+      }
+      this.#onRequest?.({ method: 'GET', url });
+      let status = 0;
+      let seen: Record<string, string | undefined> = {};
+      let errorBody = '';
+      try {
+        await stream(
+          url,
+          {
+            method: 'GET',
+            headers,
+            dispatcher: this.#agent,
+            ...(req.signal === undefined ? {} : { signal: req.signal }),
+          },
+          ({ statusCode, headers: raw }) => {
+            status = statusCode;
+            seen = flattenHeaders(raw);
+            if (statusCode >= 200 && statusCode < 300) {
+              return sink({ status: statusCode, headers: seen });
+            }
+            return new Writable({
+              write(chunk: Buffer, _encoding, callback) {
+                if (errorBody.length < 65_536) {
+                  errorBody += chunk.toString('utf8');
+                }
+                callback();
+              },
+            });
+          },
+        );
+      } catch (cause) {
+        if (req.signal?.aborted === true) {
+          throw req.signal.reason instanceof Error ? req.signal.reason : cause;
+        }
+        if (status !== 0 || (cause as { code?: string }).code === 'ENOSPC' || isModelhubError(cause)) {
+          throw cause;
+        }
+        throw networkError(cause, url);
+      }
+      const location = seen['location'];
+      if (status >= 300 && status < 400 && location !== undefined) {
+        if (hop >= MAX_REDIRECTS) {
+          throw new ModelhubError('HTTP_ERROR', `Too many redirects, last from ${url}.`, {
+            details: { url },
+          });
+        }
+        url = new URL(location, url).toString();
+        continue;
+      }
+      return { status, headers: seen, url, body: errorBody };
     }
   }
 

@@ -1,10 +1,12 @@
+import { writeSync } from 'node:fs';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { Writable } from 'node:stream';
 
 import { ModelhubError, isModelhubError } from '@modelhub/core';
 
 import { errorFromResponse, networkError } from '../http/http-errors.ts';
-import { readSmallBody, type HubHttp } from '../http/hub-http.ts';
+import type { HubHttp } from '../http/hub-http.ts';
 import {
   backoffDelay,
   delay,
@@ -76,8 +78,6 @@ class Stalled extends Error {
     super('no bytes received for too long');
   }
 }
-
-const WRITE_BATCH = 1 << 20;
 
 /** The partial file and its sidecar for a target blob path. */
 export function partialPaths(target: string): { partial: string; state: string } {
@@ -257,6 +257,7 @@ async function fetchOnce(
 ): Promise<void> {
   const from = segment.start + segment.written;
   const last = segment.end - 1;
+  const whole = from === 0 && segment.end === options.spec.size;
   const controller = new AbortController();
   const stallMs = options.tuning?.stallMs ?? 30_000;
   let lastData = Date.now();
@@ -272,95 +273,71 @@ async function fetchOnce(
   );
   const onAbort = (): void => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  const remaining = (): number => segment.end - segment.start - segment.written;
   try {
-    const res = await options.http.send({
-      method: 'GET',
-      url: options.url,
-      headers: { range: `bytes=${from}-${last}`, 'accept-encoding': 'identity' },
-      signal: controller.signal,
-    });
+    const res = await options.http.stream(
+      {
+        url: options.url,
+        // A whole-file request needs no Range; any other asks for exactly the missing bytes.
+        headers: whole
+          ? { 'accept-encoding': 'identity' }
+          : { range: `bytes=${from}-${last}`, 'accept-encoding': 'identity' },
+        signal: controller.signal,
+      },
+      ({ status, headers }) => {
+        // A 200 to a ranged request carries the whole file: skip to where this segment starts.
+        let skip = status === 200 ? from : 0;
+        if (status === 206) {
+          const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(headers['content-range'] ?? '');
+          if (match === null || Number(match[1]) !== from) {
+            throw Object.assign(new Error(`unexpected Content-Range ${headers['content-range'] ?? ''}`), {
+              code: 'UND_ERR_SOCKET',
+            });
+          }
+        }
+        return new Writable({
+          highWaterMark: 1 << 20,
+          write(raw: Buffer, _encoding, callback) {
+            lastData = Date.now();
+            try {
+              let chunk = raw;
+              if (skip > 0) {
+                const dropped = Math.min(skip, chunk.byteLength);
+                skip -= dropped;
+                chunk = chunk.subarray(dropped);
+              }
+              const room = remaining();
+              if (chunk.byteLength > room) {
+                chunk = chunk.subarray(0, room);
+              }
+              if (chunk.byteLength > 0) {
+                const offset = segment.start + segment.written;
+                options.tuning?.writeFault?.(offset, chunk.byteLength);
+                let done = 0;
+                while (done < chunk.byteLength) {
+                  done += writeSync(file.fd, chunk, done, chunk.byteLength - done, offset + done);
+                }
+                segment.written += chunk.byteLength;
+                hasher.written(offset, chunk);
+                options.onBytes?.(chunk.byteLength);
+              }
+              callback();
+            } catch (error) {
+              callback(error as Error);
+            }
+          },
+        });
+      },
+    );
     if (res.status !== 200 && res.status !== 206) {
       if (isRetryableStatus(res.status)) {
-        await res.body.dump().catch(() => undefined);
         throw new RetryableStatus(res.status, parseRetryAfter(res.headers['retry-after']));
       }
-      throw errorFromResponse(res.status, res.headers, await readSmallBody(res), {
+      throw errorFromResponse(res.status, res.headers, res.body, {
         ...options.context,
         url: options.url,
         authenticated: options.http.hasToken,
       });
-    }
-    // A 200 to a ranged request carries the whole file: skip to where this segment starts.
-    let skip = res.status === 200 ? from : 0;
-    if (res.status === 206) {
-      const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers['content-range'] ?? '');
-      if (match === null || Number(match[1]) !== from) {
-        await res.body.dump().catch(() => undefined);
-        throw Object.assign(new Error(`unexpected Content-Range ${res.headers['content-range'] ?? ''}`), {
-          code: 'UND_ERR_SOCKET',
-        });
-      }
-    }
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = async (): Promise<void> => {
-      if (pendingBytes === 0) {
-        return;
-      }
-      const offset = segment.start + segment.written;
-      options.tuning?.writeFault?.(offset, pendingBytes);
-      const buffers = pending;
-      const length = pendingBytes;
-      pending = [];
-      pendingBytes = 0;
-      let written = 0;
-      while (written < length) {
-        const { bytesWritten } = await file.writev(
-          written === 0 ? buffers : [Buffer.concat(buffers).subarray(written)],
-          offset + written,
-        );
-        written += bytesWritten;
-      }
-      segment.written += length;
-      hasher.written(offset, buffers);
-      options.onBytes?.(length);
-    };
-    const remaining = (): number => segment.end - segment.start - segment.written - pendingBytes;
-    try {
-      await consume();
-    } catch (error) {
-      // Keep what arrived before the failure: the retry resumes after it.
-      await flush();
-      throw error;
-    }
-    await flush();
-    if (remaining() === 0) {
-      res.body.destroy();
-    }
-    async function consume(): Promise<void> {
-      for await (const raw of res.body) {
-        lastData = Date.now();
-        let chunk = raw as Buffer;
-        if (skip > 0) {
-          const dropped = Math.min(skip, chunk.byteLength);
-          skip -= dropped;
-          chunk = chunk.subarray(dropped);
-        }
-        const room = remaining();
-        if (chunk.byteLength > room) {
-          chunk = chunk.subarray(0, room);
-        }
-        if (chunk.byteLength > 0) {
-          pending.push(chunk);
-          pendingBytes += chunk.byteLength;
-        }
-        if (pendingBytes >= WRITE_BATCH) {
-          await flush();
-        }
-        if (remaining() === 0) {
-          break;
-        }
-      }
     }
   } catch (error) {
     if (stalled) {

@@ -42,7 +42,7 @@ describe('SequentialHasher', () => {
         }
         await file.write(piece, 0, piece.length, at);
         segment.written += piece.length;
-        hasher.written(at, [Buffer.from(piece)]);
+        hasher.written(at, Buffer.from(piece));
       }
     }
     const digestHex = await hasher.digest();
@@ -62,5 +62,13 @@ describe('SequentialHasher', () => {
     const hasher = await run(bytes, 'git-sha1', 0, 5_000);
     expect(hasher.digestHex).toBe(gitBlobSha1(bytes));
     expect(hasher.readBackBytes).toBeGreaterThan(5_000);
+  });
+
+  it('mixes held and read-back bytes when the memory cap is small', async () => {
+    const bytes = randomBytes(200_000);
+    for (const cap of [1024, 3000, 8192, 50_000]) {
+      const hasher = await run(bytes, 'sha256', cap);
+      expect(hasher.digestHex).toBe(sha256(bytes));
+    }
   });
 });

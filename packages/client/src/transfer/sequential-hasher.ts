@@ -26,6 +26,7 @@ export class SequentialHasher {
   readonly #maxHeld: number;
   readonly #held = new Map<number, readonly Buffer[]>();
   #heldBytes = 0;
+  #queued = 0;
   #cursor = 0;
   #index = 0;
   #tail: Promise<void> = Promise.resolve();
@@ -54,14 +55,20 @@ export class SequentialHasher {
   readBackBytes = 0;
 
   /** Reports bytes just written at `offset` (call after the write completed). */
-  written(offset: number, buffers: readonly Buffer[]): void {
-    const length = buffers.reduce((n, b) => n + b.byteLength, 0);
-    if (offset > this.#cursor && this.#heldBytes + length <= this.#maxHeld) {
-      this.#held.set(offset, buffers);
-      this.#heldBytes += length;
-    } else if (offset === this.#cursor) {
-      this.#held.set(offset, buffers);
-      this.#heldBytes += length;
+  written(offset: number, bytes: Buffer): void {
+    if (offset === this.#cursor && this.#queued === 0 && this.#failure === undefined) {
+      // The common case (in-order bytes, nothing waiting): hash now, no task, no copy.
+      this.#hash.update(bytes);
+      this.#cursor += bytes.byteLength;
+      if (this.#held.size === 0) {
+        return;
+      }
+    } else if (
+      offset === this.#cursor ||
+      (offset > this.#cursor && this.#heldBytes + bytes.byteLength <= this.#maxHeld)
+    ) {
+      this.#held.set(offset, [bytes]);
+      this.#heldBytes += bytes.byteLength;
     }
     this.#enqueue(() => this.#advance());
   }
@@ -82,6 +89,7 @@ export class SequentialHasher {
   }
 
   #enqueue(task: () => Promise<void>): void {
+    this.#queued += 1;
     this.#tail = this.#tail.then(async () => {
       if (this.#failure === undefined) {
         try {
@@ -90,14 +98,19 @@ export class SequentialHasher {
           this.#failure = error;
         }
       }
+      this.#queued -= 1;
     });
   }
 
   /** The end of the contiguous written prefix that starts at the cursor. */
   #frontier(): number {
+    // Segments wholly behind the cursor are never looked at again.
+    while ((this.#segments[this.#index]?.end ?? Infinity) <= this.#cursor) {
+      this.#index += 1;
+    }
     let at = this.#cursor;
-    while (this.#index < this.#segments.length) {
-      const segment = this.#segments[this.#index];
+    for (let i = this.#index; i < this.#segments.length; i += 1) {
+      const segment = this.#segments[i];
       if (segment === undefined || segment.start > at) {
         break;
       }
@@ -106,7 +119,6 @@ export class SequentialHasher {
         return Math.max(at, writtenEnd);
       }
       at = Math.max(at, segment.end);
-      this.#index += 1;
     }
     return at;
   }

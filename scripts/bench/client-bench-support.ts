@@ -1,0 +1,74 @@
+// Shared helpers of the client benchmarks: a registry in its own process, seeded from a temp dir.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+
+export interface ServedRegistry {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Writes a seed folder: seed.json plus one folder per repo (each with a README model card). */
+export async function writeSeed(
+  seedDir: string,
+  repos: readonly { repo: string; dir: string; files: Readonly<Record<string, Uint8Array | string>> }[],
+): Promise<void> {
+  await mkdir(seedDir, { recursive: true });
+  for (const r of repos) {
+    const dir = join(seedDir, r.dir);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'README.md'), `---\nlibrary_name: onnx\ntags: [bench]\n---\n# ${r.repo}\n`);
+    for (const [path, content] of Object.entries(r.files)) {
+      await mkdir(join(dir, path, '..'), { recursive: true });
+      await writeFile(join(dir, path), content);
+    }
+  }
+  await writeFile(
+    join(seedDir, 'seed.json'),
+    JSON.stringify({ models: repos.map((r) => ({ repo: r.repo, dir: r.dir, aliases: [] })) }),
+  );
+}
+
+/** Starts `hub serve --seed` as a separate process (so client and server do not share an event loop). */
+export async function serveRegistry(dataDir: string, seedDir: string): Promise<ServedRegistry> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--conditions=@modelhub/source',
+      join(root, 'packages', 'cli', 'src', 'main.ts'),
+      'serve',
+      '--data',
+      dataDir,
+      '--port',
+      '0',
+      '--seed',
+      seedDir,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise<string>((done, fail) => {
+    let text = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      text += d.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(text);
+      if (match?.[1] !== undefined) {
+        done(match[1]);
+      }
+    });
+    child.on('exit', (code) => fail(new Error(`hub serve exited with ${code}`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((done) => {
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export function mbps(bytes: number, ms: number): string {
+  return `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
+}

@@ -1,0 +1,100 @@
+// Benchmark: a 300-file model snapshot from a registry on loopback, `hub`'s pull() vs the official
+// `@huggingface/hub` snapshotDownload (target: ≥ 5× faster), then a warm pull of the cached model
+// (requests counted: ≤ 1, and 0 with a frozen lockfile).
+//   node scripts/bench/client-snapshot.ts       (BENCH_FILES=300, BENCH_RUNS=3)
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { snapshotDownload } from '@huggingface/hub';
+
+import { pull } from '@modelhub/client';
+
+import { serveRegistry, writeSeed } from './client-bench-support.ts';
+
+const fileCount = Number(process.env['BENCH_FILES'] ?? 300);
+const runs = Number(process.env['BENCH_RUNS'] ?? 3);
+const work = await mkdtemp(join(tmpdir(), 'modelhub-bench-snap-'));
+try {
+  // A mix like a real repo: mostly small configs/vocabularies, some larger weight shards (LFS).
+  const files: Record<string, Buffer> = {};
+  let total = 0;
+  for (let i = 0; i < fileCount; i += 1) {
+    const size = i % 20 === 0 ? 2 << 20 : 1024 + ((i * 7919) % 60_000);
+    files[`part-${String(Math.floor(i / 50))}/file-${String(i).padStart(3, '0')}.dat`] = randomBytes(size);
+    total += size;
+  }
+  const seedDir = join(work, 'seed');
+  await writeSeed(seedDir, [{ repo: 'bench/many', dir: 'many', files }]);
+  const server = await serveRegistry(join(work, 'data'), seedDir);
+  try {
+    const official: number[] = [];
+    const ours: number[] = [];
+    for (let i = 0; i < runs; i += 1) {
+      const hfCache = join(work, `hf-${i}`);
+      const t0 = performance.now();
+      const debug = console.debug;
+      console.debug = () => undefined;
+      await snapshotDownload({
+        repo: { type: 'model', name: 'bench/many' },
+        hubUrl: server.url,
+        cacheDir: hfCache,
+      });
+      official.push(performance.now() - t0);
+      console.debug = debug;
+      const cacheDir = join(work, `ours-${i}`);
+      const t1 = performance.now();
+      const result = await pull('bench/many', { endpoint: server.url, cacheDir, env: {} });
+      ours.push(performance.now() - t1);
+      if (result.files.length < fileCount) {
+        throw new Error(`pulled ${result.files.length} files, expected ${fileCount}+`);
+      }
+      if (i < runs - 1) {
+        await rm(cacheDir, { recursive: true, force: true });
+      }
+      await rm(hfCache, { recursive: true, force: true });
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+    console.log(`${fileCount} files, ${(total / 1e6).toFixed(1)} MB`);
+    console.log(
+      `@huggingface/hub snapshotDownload  median ${median(official).toFixed(0)} ms  (runs: ${official.map((t) => t.toFixed(0)).join(', ')})`,
+    );
+    console.log(
+      `hub pull()                        median ${median(ours).toFixed(0)} ms  (runs: ${ours.map((t) => t.toFixed(0)).join(', ')})`,
+    );
+    console.log(`speed-up: ${(median(official) / median(ours)).toFixed(1)}x (target >= 5x)`);
+
+    // Warm pulls of the model cached by the last run.
+    const cacheDir = join(work, `ours-${runs - 1}`);
+    const lockfile = join(work, 'modelhub.lock');
+    await pull('bench/many', { endpoint: server.url, cacheDir, env: {}, lockfile });
+    const count = async (extra: object): Promise<{ requests: number; ms: number }> => {
+      let requests = 0;
+      const t = performance.now();
+      await pull('bench/many', {
+        endpoint: server.url,
+        cacheDir,
+        env: {},
+        onRequest: () => {
+          requests += 1;
+        },
+        tuning: { metadataTtls: { revision: 0 } },
+        ...extra,
+      });
+      return { requests, ms: performance.now() - t };
+    };
+    const warm = await count({});
+    const frozen = await count({ lockfile, frozen: true });
+    console.log(
+      `warm pull (revision re-checked): ${warm.requests} request(s), ${warm.ms.toFixed(0)} ms (target <= 1)`,
+    );
+    console.log(
+      `warm pull --frozen:              ${frozen.requests} request(s), ${frozen.ms.toFixed(0)} ms (target 0)`,
+    );
+  } finally {
+    await server.stop();
+  }
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
