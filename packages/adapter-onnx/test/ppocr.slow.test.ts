@@ -175,6 +175,15 @@ describe('ONNX adapter errors', () => {
     expect(isModelhubError(err) && err.hint).toMatch(/--layer NAME/);
   });
 
+  it('refuses to predict with a detector whose output is a score map', async () => {
+    await expect(
+      onnxAdapter.predictOriginal(fx.models['ppocr-det'].dir, words.slice(0, 1), {
+        ...options('det'),
+        topK: 1,
+      }),
+    ).rejects.toThrow(/not class scores/);
+  });
+
   it('refuses a non-image model and still inspects it', async () => {
     const dir = fx.models['silero-vad'].dir;
     await expect(onnxAdapter.loadFeatureExtractor(dir, options('vad'))).rejects.toThrow(

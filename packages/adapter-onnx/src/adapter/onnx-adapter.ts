@@ -203,6 +203,16 @@ async function outputReader(
   const isProbability = producer?.opType === 'Softmax' || producer?.opType === 'Sigmoid';
   const dims = await probeDimsOf(name);
   const classes = dims.at(-1) ?? 0;
+  if (dims.length !== 2 && dims.length !== 3) {
+    throw new ModelhubError(
+      'UNSUPPORTED_MODEL',
+      `${loaded.modelPath}: output "${name}" has shape [${dims.join(', ')}], not class scores ([N, C] or [N, T, C]).`,
+      {
+        hint: 'predict shows classifier outputs; for other models use `hub embed` with --layer.',
+        details: { output: name, dims },
+      },
+    );
+  }
   if (dims.length === 3) {
     const alphabet = await readCtcAlphabet(loaded.modelDir, classes);
     if (alphabet !== undefined) {
@@ -315,4 +325,7 @@ export const onnxAdapter: ModelAdapter = {
   inspect,
   loadFeatureExtractor,
   predictOriginal,
+  // Imported on use: fusing is rare and must not slow down loading the adapter.
+  fuseHead: async (modelDir, head, options) =>
+    (await import('../fuse/fuse-head.ts')).fuseHead(modelDir, head, options),
 };

@@ -58,6 +58,11 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
     this.modelPath = parts.modelPath;
   }
 
+  /** How the tapped tensor is pooled (rank, channel axis), as decided by the probe run. */
+  get poolPlan(): PoolPlan {
+    return this.parts.plan;
+  }
+
   async embed(inputs: readonly ImageInput[]): Promise<EmbedResult> {
     this.assertOpen();
     const { batchSize } = this.parts;
