@@ -147,6 +147,33 @@ describe('the official @huggingface/hub client against the registry', () => {
     ]);
   });
 
+  it('commits additions and deletions with commit()', async () => {
+    const repo = { type: 'model' as const, name: 'alice/ops' };
+    await createRepo({ hubUrl, accessToken: alice, repo });
+    await commit({
+      hubUrl,
+      accessToken: alice,
+      repo,
+      title: 'two files',
+      useXet: false,
+      operations: [
+        { operation: 'addOrUpdate', path: 'keep.txt', content: new Blob(['keep']) },
+        { operation: 'addOrUpdate', path: 'drop/me.txt', content: new Blob(['drop']) },
+      ],
+    });
+    const second = await commit({
+      hubUrl,
+      accessToken: alice,
+      repo,
+      title: 'drop one',
+      useXet: false,
+      operations: [{ operation: 'delete', path: 'drop/me.txt' }],
+    });
+    expect(second?.commit.url).toBe(`${hubUrl}/alice/ops/commit/${second?.commit.oid ?? ''}`);
+    const paths = (await collect(listFiles({ hubUrl, repo, recursive: true }))).map((f) => f.path);
+    expect(paths.sort()).toEqual(['.gitattributes', 'keep.txt']);
+  });
+
   it('keeps private repos invisible to others, in listings too', async () => {
     const repo = { type: 'model' as const, name: 'alice/secret' };
     await createRepo({ hubUrl, accessToken: alice, repo, private: true });

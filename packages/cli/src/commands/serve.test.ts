@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,13 +27,22 @@ describe('hub serve', () => {
       stop = resolve;
     });
     try {
-      const serving = runServe({ data, host: '127.0.0.1', port: 0 }, io, stopped);
+      const seed = join(data, 'seed');
+      await mkdir(join(seed, 'tiny'), { recursive: true });
+      await writeFile(
+        join(seed, 'seed.json'),
+        JSON.stringify({ models: [{ repo: 'modelhub/tiny', dir: 'tiny', aliases: ['tiny'] }] }),
+      );
+      await writeFile(join(seed, 'tiny', 'README.md'), '---\nlibrary_name: onnx\n---\n# tiny\n');
+      const serving = runServe({ data: join(data, 'state'), host: '127.0.0.1', port: 0, seed }, io, stopped);
       await ready;
       const url = /^listening on (http:\/\/127\.0\.0\.1:\d+)\n$/.exec(out)?.[1] ?? '';
       expect(url).not.toBe('');
       const res = await fetch(`${url}/api/aliases/none`);
       expect(res.status).toBe(404);
       expect(res.headers.get('x-error-code')).toBe('AliasNotFound');
+      const seeded = await fetch(`${url}/api/aliases/tiny`);
+      expect(await seeded.json()).toEqual({ alias: 'tiny', repo: 'modelhub/tiny', revision: null });
       stop('SIGTERM');
       await serving;
       await expect(fetch(`${url}/api/models`)).rejects.toThrow();
