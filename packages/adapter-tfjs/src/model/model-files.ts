@@ -97,6 +97,13 @@ export function dirIOHandler(dir: string): io.IOHandler {
         weightSpecs.push(...group.weights);
       }
       const all = Buffer.concat(shards);
+      const expected = expectedWeightBytes(weightSpecs);
+      if (expected !== undefined && expected !== all.byteLength) {
+        throw new ModelFileError(
+          'INVALID_MANIFEST',
+          `the weight shards in ${dir} hold ${all.byteLength} bytes but model.json describes ${expected}: a shard is truncated or from another model`,
+        );
+      }
       const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
       const artifacts: io.ModelArtifacts = {
         modelTopology: json.modelTopology as object,
@@ -115,4 +122,29 @@ export function dirIOHandler(dir: string): io.IOHandler {
       return artifacts;
     },
   };
+}
+
+const bytesPer: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+  bool: 1,
+  int8: 1,
+  int16: 2,
+};
+
+/** Total bytes the weight specs describe, or undefined when a dtype has no fixed size (strings). */
+function expectedWeightBytes(specs: readonly io.WeightsManifestEntry[]): number | undefined {
+  let total = 0;
+  for (const spec of specs) {
+    const dtype = spec.quantization?.dtype ?? spec.dtype;
+    const size = bytesPer[dtype];
+    if (size === undefined) {
+      return undefined;
+    }
+    total += spec.shape.reduce((a, b) => a * b, 1) * size;
+  }
+  return total;
 }

@@ -57,7 +57,8 @@ export class WorkerPool {
   readonly size: number;
   readonly ready: WorkerReady;
   private readonly slots: Slot[];
-  private readonly waiting: Array<(slot: Slot) => void> = [];
+  private readonly waiting: Array<{ resolve: (slot: Slot) => void; reject: (error: Error) => void }> = [];
+  private failure: ModelhubError | undefined;
   private readonly idle: Slot[];
   private readonly modelDir: string;
   private nextId = 1;
@@ -127,10 +128,26 @@ export class WorkerPool {
       }
       this.release(slot);
     });
-    slot.worker.on('error', (error: Error) => {
+    // A crashed worker (e.g. out of wasm memory) fails the whole pool: pending and queued
+    // requests reject instead of waiting forever for a worker that will not come back.
+    const fail = (reason: string): void => {
+      if (this.closed) {
+        return;
+      }
+      const error = workerError(this.modelDir, reason, null);
+      this.failure ??= error;
       const pending = slot.pending;
       slot.pending = undefined;
-      pending?.reject(workerError(this.modelDir, `worker crashed: ${error.message}`, null));
+      pending?.reject(error);
+      for (const waiter of this.waiting.splice(0)) {
+        waiter.reject(error);
+      }
+    };
+    slot.worker.on('error', (error: Error) => {
+      fail(`worker crashed: ${error.message}`);
+    });
+    slot.worker.on('exit', (code: number) => {
+      fail(`worker exited with code ${code}`);
     });
   }
 
@@ -139,13 +156,18 @@ export class WorkerPool {
     if (next === undefined) {
       this.idle.push(slot);
     } else {
-      next(slot);
+      next.resolve(slot);
     }
   }
 
   private acquire(): Promise<Slot> {
+    if (this.failure !== undefined) {
+      return Promise.reject(this.failure);
+    }
     const slot = this.idle.pop();
-    return slot === undefined ? new Promise((resolve) => this.waiting.push(resolve)) : Promise.resolve(slot);
+    return slot === undefined
+      ? new Promise((resolve, reject) => this.waiting.push({ resolve, reject }))
+      : Promise.resolve(slot);
   }
 
   private async request(
@@ -215,6 +237,10 @@ export class WorkerPool {
       return;
     }
     this.closed = true;
+    const error = new ModelhubError('INTERNAL', 'The TF.js feature extractor has been disposed');
+    for (const waiter of this.waiting.splice(0)) {
+      waiter.reject(error);
+    }
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }
