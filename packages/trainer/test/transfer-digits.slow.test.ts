@@ -5,18 +5,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadFeatureExtractor } from '@modelhub/adapter-onnx';
 import type { FeatureExtractor } from '@modelhub/core';
 import { ensureFixtures } from '@modelhub/testing';
 
+import { readHeadArtifact } from '../src/artifact/read-head-artifact.ts';
+import { writeHeadArtifact } from '../src/artifact/write-head-artifact.ts';
 import { FeatureCache } from '../src/cache/feature-cache.ts';
 import { embedItems } from '../src/cache/embed-items.ts';
 import type { Dataset } from '../src/dataset/dataset.ts';
 import { scanDataset } from '../src/dataset/scan-dataset.ts';
 import { subsetPerClass } from '../src/dataset/subset-per-class.ts';
 import { rawPixelExtractor } from '../src/features/raw-pixel-extractor.ts';
+import { argmaxRows, forwardLayers } from '../src/fit/dense-layer.ts';
 import { trainHead, type LabelledFeatures } from '../src/fit/train-head.ts';
 import { scoreHead, stackFeatures } from '../src/pipeline/train-on-dataset.ts';
 
@@ -99,4 +103,50 @@ describe('transfer learning on the mnist digits (1000 held-out digits)', () => {
       expect(withPixels.mean).toBeLessThan(withRec.mean - 0.15);
     },
   );
+
+  it('head.onnx of a real-feature head reproduces the trainer predictions in onnxruntime', async () => {
+    const labels = test.labels;
+    const subset = subsetPerClass(pool, 10, 1);
+    const train = await features(subset, rec, labels);
+    const testSet = await features(test, rec, labels);
+    const head = trainHead(train, undefined, rec.dim, labels.length, { seed: 1, head: 'mlp', hidden: [64] });
+    const ours = scoreHead(head, testSet, labels);
+    const outDir = join(work, 'rec-head');
+    await writeHeadArtifact({
+      outDir,
+      head,
+      labels,
+      base: {
+        endpoint: 'http://127.0.0.1:9/',
+        repo: 'fixtures/ppocr-rec',
+        commit: '0123456789abcdef0123456789abcdef01234567',
+        files: [{ path: 'model.onnx', size: 1, sha256: 'f'.repeat(64) }],
+      },
+      feature: rec.tap,
+      preprocessing: rec.preprocess,
+      dataset: { manifestSha256: subset.manifestSha256, perClass: subset.perClass },
+      validation: ours,
+      createdBy: 'trainer slow test',
+    });
+    const artifact = await readHeadArtifact(outDir);
+    const session = await ort.InferenceSession.create(join(outDir, artifact.manifest.head.file));
+    try {
+      const out = await session.run({
+        features: new ort.Tensor('float32', testSet.features, [testSet.rows, rec.dim]),
+      });
+      const logits = out['logits']?.data as Float32Array;
+      const probs = out['probs']?.data as Float32Array;
+      const js = forwardLayers(head.layers, testSet.features, testSet.rows);
+      expect(Array.from(argmaxRows(logits, testSet.rows, labels.length))).toEqual(
+        Array.from(argmaxRows(js.logits, testSet.rows, labels.length)),
+      );
+      let worst = 0;
+      for (let i = 0; i < probs.length; i++) {
+        worst = Math.max(worst, Math.abs((probs[i] ?? 0) - (js.probs[i] ?? 0)));
+      }
+      expect(worst).toBeLessThan(1e-5);
+    } finally {
+      await session.release();
+    }
+  });
 });
