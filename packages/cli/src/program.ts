@@ -12,6 +12,7 @@ import { registerLogin } from './commands/login.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerPull } from './commands/pull.ts';
 import { registerPush } from './commands/push.ts';
+import { registerExport } from './commands/export.ts';
 import { trainCommand } from './commands/train.ts';
 import { evalCommand } from './commands/eval.ts';
 import { trainerDeps } from './library/trainer-deps.ts';
@@ -63,6 +64,7 @@ const commands: readonly CommandRegistrar[] = [
   registerPredict,
   trainCommand(trainerDeps),
   evalCommand(trainerDeps),
+  registerExport,
 ];
 
 /** Builds the `hub` command tree. */

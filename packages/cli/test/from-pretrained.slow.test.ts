@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createBundle, importBundle, pull, pushFolder } from '@modelhub/client';
-import { isModelhubError, type HeadManifest } from '@modelhub/core';
+import { isModelhubError, type HeadManifest, type PreprocessSpec } from '@modelhub/core';
+import { readOnnxModel } from '@modelhub/onnx';
+import { decodeImage } from '@modelhub/vision';
 import { ensureFixtures, startTestRegistry, type FixtureSet, type TestRegistry } from '@modelhub/testing';
 
 import { fromPretrained, type Pretrained } from '../src/index.ts';
@@ -243,5 +246,85 @@ describe('fromPretrained', () => {
     } finally {
       await registryB.close();
     }
+  });
+});
+
+describe('hub export', () => {
+  it('fuses backbone and head into one ONNX file that plain onnxruntime runs to the same probabilities', async () => {
+    const cache = join(work, 'cache-export');
+    const out = join(work, 'digits.onnx');
+    const args = [
+      '--endpoint',
+      registryA.url,
+      '--cache-dir',
+      cache,
+      '--quiet',
+      'export',
+      'alice/digits-head',
+      '--out',
+      out,
+    ];
+    expect(await runCli(args, silent)).toBe(0);
+    const fused = readOnnxModel(new Uint8Array(await readFile(out)));
+    expect(fused.graph.outputs.map((o) => o.name)).toEqual(['logits', 'probs']);
+    expect(JSON.parse(fused.metadata.get('labels') ?? '[]')).toEqual(fx.digits.labels);
+    const spec = JSON.parse(fused.metadata.get('modelhub.preprocessing') ?? '{}') as PreprocessSpec;
+
+    const model = await fromPretrained('alice/digits-head', {
+      endpoint: registryA.url,
+      cacheDir: cache,
+      env: {},
+    });
+    const session = await ort.InferenceSession.create(out);
+    try {
+      const sample = probes.filter((_, i) => i % 10 === 0);
+      const expected =
+        model.kind === 'classifier'
+          ? await model.predict(
+              sample.map((p) => p.file),
+              { topK: 10 },
+            )
+          : [];
+      for (const [i, probe] of sample.entries()) {
+        const image = await decodeImage(probe.file, spec);
+        const input = session.inputNames[0] ?? 'x';
+        const result = await session.run({
+          [input]: new ort.Tensor('float32', image.data, [1, ...image.dims]),
+        });
+        const probs = result['probs']?.data as Float32Array;
+        for (const { index, score } of expected[i]?.top ?? []) {
+          expect(probs[index]).toBeCloseTo(score, 4);
+        }
+      }
+    } finally {
+      await session.release();
+      await model.dispose();
+    }
+  });
+
+  it('exports the head alone for a TF.js backbone, and says so', async () => {
+    const data = join(work, 'tiny');
+    for (const label of ['3', '8']) {
+      await mkdir(join(data, label), { recursive: true });
+      for (const file of (await readdir(join(fx.digits.train, label))).slice(0, 3)) {
+        await cp(join(fx.digits.train, label, file), join(data, label, file));
+      }
+    }
+    const head = join(work, 'tfjs-head');
+    const global = ['--endpoint', registryA.url, '--cache-dir', join(work, 'cache-tfjs'), '--quiet'];
+    expect(
+      await runCli(
+        [...global, 'train', '--base', 'mobilenet', '--data', data, '--out', head, '--val-fraction', '0.34'],
+        silent,
+      ),
+    ).toBe(0);
+    let text = '';
+    const io: Io = { stdout: (s) => (text += s), stderr: () => undefined };
+    expect(await runCli([...global, 'export', head, '--out', join(work, 'tfjs-head.onnx')], io)).toBe(0);
+    expect(text).toMatch(/the head only, features in/);
+    expect(text).toMatch(/tfjs-layers model, which cannot be turned into ONNX here/);
+    const session = await ort.InferenceSession.create(join(work, 'tfjs-head.onnx'));
+    expect(session.inputNames).toEqual(['features']);
+    await session.release();
   });
 });

@@ -40,4 +40,5 @@ export type {
   FeatureCandidate,
   TensorInfo,
   OriginalPrediction,
+  FuseHeadOptions,
 } from './features/model-adapter.ts';

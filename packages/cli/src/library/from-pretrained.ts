@@ -3,9 +3,6 @@ import { join } from 'node:path';
 
 import { pull, type ClientOptions, type PullEvent } from '@modelhub/client';
 import {
-  ModelhubError,
-  hashFile,
-  isModelhubError,
   type EmbedResult,
   type FeatureExtractor,
   type HeadManifest,
@@ -14,6 +11,7 @@ import {
 } from '@modelhub/core';
 import { loadHeadClassifier, type HeadPrediction } from '@modelhub/trainer';
 
+import { isHeadFolder, pullBase, verifyBase } from './head-base.ts';
 import { openBackbone, type BackbonePin } from './open-backbone.ts';
 
 /** Options of {@link fromPretrained}. Registry, token, cache and offline mode default as for `hub`. */
@@ -50,77 +48,6 @@ export interface PretrainedClassifier {
 }
 
 export type Pretrained = PretrainedBackbone | PretrainedClassifier;
-
-interface ModelhubJson {
-  readonly format?: unknown;
-}
-
-async function isHeadFolder(dir: string): Promise<boolean> {
-  try {
-    const json = JSON.parse(await readFile(join(dir, 'modelhub.json'), 'utf8')) as ModelhubJson;
-    return json.format === 'modelhub-head';
-  } catch {
-    return false;
-  }
-}
-
-/** Checks the base model's files against the sha256 the head pinned; names the first file that differs. */
-async function verifyBase(dir: string, manifest: HeadManifest): Promise<void> {
-  for (const file of manifest.base.files) {
-    let actual: string;
-    try {
-      actual = (await hashFile(join(dir, file.path))).sha256;
-    } catch (cause) {
-      throw new ModelhubError(
-        'INTEGRITY_MISMATCH',
-        `The base model ${manifest.base.repo} lacks ${file.path}, which the head pins.`,
-        {
-          hint: 'The base repository changed under the pinned commit; the head cannot be trusted with it.',
-          details: { path: file.path, repo: manifest.base.repo, commit: manifest.base.commit },
-          cause,
-        },
-      );
-    }
-    if (actual !== file.sha256) {
-      throw new ModelhubError(
-        'INTEGRITY_MISMATCH',
-        `The base model file ${file.path} of ${manifest.base.repo}@${manifest.base.commit.slice(0, 12)} does not match the head's pin (sha256 ${actual}, expected ${file.sha256}).`,
-        {
-          hint: 'The head was trained on other weights; refusing to load it. Retrain the head, or restore the original base model.',
-          details: { path: file.path, expected: file.sha256, actual },
-        },
-      );
-    }
-  }
-}
-
-/**
- * Pulls the base model at the commit the head pins: from the registry the head came from first
- * (mirrors carry both), then from the endpoint recorded at training time.
- */
-async function pullBase(manifest: HeadManifest, headEndpoint: string, options: FromPretrainedOptions) {
-  const ref = `${manifest.base.repo}@${manifest.base.commit}`;
-  const endpoints = [headEndpoint, manifest.base.endpoint].filter(
-    (e, i, all) => all.indexOf(e) === i && !e.startsWith('file:'),
-  );
-  let lastError: ModelhubError | undefined;
-  for (const endpoint of endpoints) {
-    try {
-      return await pull(ref, { ...options, endpoint });
-    } catch (error) {
-      const missing =
-        isModelhubError(error) && (error.code === 'REPO_NOT_FOUND' || error.code === 'REVISION_NOT_FOUND');
-      const unreachable = isModelhubError(error) && error.code === 'NETWORK_ERROR';
-      if (!isModelhubError(error) || (!missing && !unreachable)) {
-        throw error;
-      }
-      lastError = error;
-    }
-  }
-  throw (
-    lastError ?? new ModelhubError('REPO_NOT_FOUND', `The base model ${ref} is on no reachable registry.`)
-  );
-}
 
 /**
  * Loads a published model in one call. For a backbone it returns a frozen feature extractor; for a

@@ -47,6 +47,14 @@ export interface AdapterOptions {
   readonly batchSize?: number;
 }
 
+/** Options of {@link ModelAdapter.fuseHead}. */
+export interface FuseHeadOptions extends AdapterOptions {
+  /** The tap the head was trained on. */
+  readonly tap: FeatureTap;
+  /** Metadata for the fused model (labels, preprocessing, provenance). */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
 /** One input's scores from the model's original output layer. */
 export interface OriginalPrediction {
   readonly input: string;
@@ -65,6 +73,11 @@ export interface ModelAdapter {
   detect(modelDir: string): Promise<boolean>;
   inspect(modelDir: string, options: AdapterOptions): Promise<ModelInspection>;
   loadFeatureExtractor(modelDir: string, options: AdapterOptions): Promise<FeatureExtractor>;
+  /**
+   * Writes one ONNX model: the backbone cut at the head's tap, pooled as the extractor pools it, then
+   * the head. Absent for formats that cannot become one ONNX graph (TF.js).
+   */
+  fuseHead?(modelDir: string, head: Uint8Array, options: FuseHeadOptions): Promise<Uint8Array>;
   /** Runs the full model with its original head (sanity check against the publisher's outputs). */
   predictOriginal(
     modelDir: string,

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+
+import { formatBytes } from '@modelhub/client';
+
+import { clientOptionsFrom } from '../context/client-context.ts';
+import { exportHead, type ExportResult } from '../library/export-head.ts';
+import type { Io } from '../output/error-boundary.ts';
+import type { CommandRegistrar, GlobalOptions } from '../program.ts';
+
+/** The text `hub export` prints. */
+export function describeExport(result: ExportResult): string {
+  if (!result.fused) {
+    return `wrote ${result.out} (${formatBytes(result.bytes)}): the head only, features in, ${result.outputs.join(' and ')} out\nnote: ${result.note ?? ''}\n`;
+  }
+  return (
+    `wrote ${result.out} (${formatBytes(result.bytes)}): ${result.base} cut at its tap + the head, one ONNX graph\n` +
+    `input: the preprocessed image (see metadata "modelhub.preprocessing"); outputs: ${result.outputs.join(', ')}; labels: ${result.labels.join(', ')}\n`
+  );
+}
+
+/** `hub export HEAD --out FILE.onnx`: one file that plain onnxruntime runs, no modelhub needed. */
+export const registerExport: CommandRegistrar = (program: Command, io: Io) => {
+  program
+    .command('export')
+    .description('fuse a head and its backbone into one ONNX file (image in, probabilities out)')
+    .argument('<head>', 'a head folder (hub train --out) or its repository')
+    .requiredOption('--out <file>', 'where to write the .onnx file')
+    .action(async (head: string, flags: { out: string }) => {
+      const globals = program.opts<GlobalOptions>();
+      const result = await exportHead(head, flags.out, clientOptionsFrom(globals));
+      io.stdout(globals.json === true ? `${JSON.stringify(result)}\n` : describeExport(result));
+    });
+};

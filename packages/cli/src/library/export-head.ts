@@ -1,0 +1,128 @@
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+import { pull, type ClientOptions } from '@modelhub/client';
+import { ModelhubError, parseHeadManifest, type HeadManifest } from '@modelhub/core';
+import { buildHeadModel } from '@modelhub/onnx';
+import { readHeadArtifact } from '@modelhub/trainer';
+
+import { adapterFor, adapterModules, type AdapterModules } from '../adapters/load-adapter.ts';
+import { isHeadFolder, pullBase, verifyBase } from './head-base.ts';
+import { derivedDir } from './open-backbone.ts';
+
+/** What `hub export` wrote. */
+export interface ExportResult {
+  readonly out: string;
+  readonly bytes: number;
+  /** True for one ONNX graph (image in, probabilities out); false when only the head was written. */
+  readonly fused: boolean;
+  readonly base: string;
+  readonly input: 'image' | 'features';
+  readonly outputs: readonly string[];
+  readonly labels: readonly string[];
+  /** Why only the head was exported, and how to compute its input. */
+  readonly note: string | undefined;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
+}
+
+/** The metadata a fused or head-only export carries, so a plain ONNX user can preprocess and label. */
+function exportMetadata(manifest: HeadManifest, head: string, fused: boolean): Record<string, string> {
+  return {
+    labels: JSON.stringify(manifest.labels),
+    'modelhub.format': fused ? 'modelhub-fused-classifier' : 'modelhub-head',
+    'modelhub.preprocessing': JSON.stringify(manifest.preprocessing),
+    'modelhub.base': `${manifest.base.repo}@${manifest.base.commit}`,
+    'modelhub.base_endpoint': manifest.base.endpoint,
+    'modelhub.feature': JSON.stringify(manifest.feature),
+    'modelhub.head': head,
+  };
+}
+
+/**
+ * Exports a head as one file. For an ONNX backbone: the backbone cut at the tap, the pooling and the
+ * head fused into one ONNX graph (image tensor in, `logits` and `probs` out), preprocessing in its
+ * metadata. For a TF.js backbone, which has no ONNX form here, the head alone (features in).
+ */
+export async function exportHead(
+  head: string,
+  out: string,
+  options: ClientOptions & { readonly adapters?: AdapterModules },
+): Promise<ExportResult> {
+  let headDir: string;
+  let headEndpoint: string | undefined;
+  let headName: string;
+  if (await isDirectory(head)) {
+    headDir = resolve(head);
+    headName = headDir;
+  } else {
+    const pulled = await pull(head, options);
+    headDir = pulled.dir;
+    headEndpoint = pulled.endpoint;
+    headName = `${pulled.repo}@${pulled.commit}`;
+  }
+  if (!(await isHeadFolder(headDir))) {
+    throw new ModelhubError(
+      'INVALID_ARGUMENT',
+      `${head} is not a head: its modelhub.json is missing or not a modelhub-head.`,
+      {
+        hint: 'hub export takes what hub train --out wrote (or its pushed repository).',
+      },
+    );
+  }
+  const artifact = await readHeadArtifact(headDir);
+  const manifest: HeadManifest = parseHeadManifest(
+    JSON.parse(await readFile(join(headDir, 'modelhub.json'), 'utf8')),
+  );
+  const base = await pullBase(manifest, headEndpoint ?? manifest.base.endpoint, options);
+  await verifyBase(base.dir, manifest);
+  const headBytes = new Uint8Array(await readFile(join(headDir, manifest.head.file)));
+  const adapter = await adapterFor(base.dir, options.adapters ?? adapterModules);
+  const baseName = `${manifest.base.repo}@${manifest.base.commit}`;
+  await mkdir(dirname(resolve(out)), { recursive: true });
+  if (adapter.fuseHead === undefined) {
+    // TF.js graphs have no ONNX form here: ship the head, say where its features come from.
+    const bytes = buildHeadModel({
+      layers: artifact.layers,
+      labels: manifest.labels,
+      // buildHeadModel writes the labels itself.
+      metadata: Object.fromEntries(
+        Object.entries(exportMetadata(manifest, headName, false)).filter(([k]) => k !== 'labels'),
+      ),
+    });
+    await writeFile(out, bytes);
+    return {
+      out: resolve(out),
+      bytes: bytes.byteLength,
+      fused: false,
+      base: baseName,
+      input: 'features',
+      outputs: ['logits', 'probs'],
+      labels: manifest.labels,
+      note:
+        `${manifest.base.repo} is a ${manifest.feature.runtime} model, which cannot be turned into ONNX here, so the head alone was written: ` +
+        `its input "features" [N,${manifest.feature.dim}] is the ${manifest.feature.pooling}-pooled output of ${manifest.feature.tensor}; ` +
+        `compute it with fromPretrained('${manifest.base.repo}@${manifest.base.commit}', { layer: '${manifest.feature.tensor}' }).embed(images).`,
+    };
+  }
+  const bytes = await adapter.fuseHead(base.dir, headBytes, {
+    modelId: baseName,
+    workDir: derivedDir(options),
+    tap: manifest.feature,
+    preprocess: manifest.preprocessing,
+    metadata: exportMetadata(manifest, headName, true),
+  });
+  await writeFile(out, bytes);
+  return {
+    out: resolve(out),
+    bytes: bytes.byteLength,
+    fused: true,
+    base: baseName,
+    input: 'image',
+    outputs: ['logits', 'probs'],
+    labels: manifest.labels,
+    note: undefined,
+  };
+}
