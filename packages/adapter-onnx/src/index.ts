@@ -16,4 +16,6 @@ export { findModelFile, listOnnxFiles } from './model-dir/find-model-file.ts';
 export { planPooling, poolBatch } from './pooling/pool-features.ts';
 export type { PoolPlan } from './pooling/pool-features.ts';
 export { ctcGreedyDecode } from './predict/ctc-decode.ts';
-export { createSession } from './session/create-session.ts';
+export { createSession, sessionOptions } from './session/create-session.ts';
+export { WorkerSession } from './session/worker-session.ts';
+export type { WorkerTensor } from './session/worker-session.ts';

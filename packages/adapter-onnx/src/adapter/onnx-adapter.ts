@@ -26,6 +26,7 @@ import { ctcGreedyDecode } from '../predict/ctc-decode.ts';
 import { readClassLabels, readCtcAlphabet } from '../predict/labels.ts';
 import { softmax, topK } from '../predict/top-k.ts';
 import { createSession } from '../session/create-session.ts';
+import { WorkerSession } from '../session/worker-session.ts';
 
 /** True when the folder holds an ONNX graph (at its root or in `onnx/`). */
 export async function detect(modelDir: string): Promise<boolean> {
@@ -71,9 +72,18 @@ export async function loadFeatureExtractor(
     [candidate.tensor],
     options.workDir,
   );
-  const session = await createSession(tapped.path, loaded.modelPath);
+  const session = await WorkerSession.open(tapped.path, loaded.modelPath);
   try {
-    const dims = (await probe(session, input.name, spec, [candidate.tensor])).get(candidate.tensor) ?? [];
+    const zeros = probeDims(spec);
+    const size = zeros.reduce((a, b) => a * b, 1);
+    const out = await session.run(
+      input.name,
+      new Float32Array(size),
+      [1, ...zeros],
+      [candidate.tensor],
+      true,
+    );
+    const dims = [...(out[candidate.tensor]?.dims ?? [])];
     const plan = planPooling(dims, candidate.dim, options.pooling, candidate.tensor);
     if (candidate.dim > 0 && plan.pooling !== 'flatten' && plan.dim !== candidate.dim) {
       warnings.push(

@@ -1,6 +1,3 @@
-import { Tensor } from 'onnxruntime-node';
-import type { InferenceSession } from 'onnxruntime-node';
-
 import { ModelhubError } from '@modelhub/core';
 import type {
   EmbedFailure,
@@ -15,13 +12,15 @@ import type { DecodeBatchResult } from '@modelhub/vision';
 
 import { poolBatch } from '../pooling/pool-features.ts';
 import type { PoolPlan } from '../pooling/pool-features.ts';
+import type { WorkerSession } from '../session/worker-session.ts';
 
 /** Images per `session.run` unless the caller says otherwise (PaddleOCR rec is fastest per image at small batches). */
 export const DEFAULT_BATCH_SIZE = 8;
 
 export interface OnnxExtractorParts {
   readonly modelId: string;
-  readonly session: InferenceSession;
+  /** The session, on its own worker thread so decoding continues while it runs. */
+  readonly session: WorkerSession;
   readonly inputName: string;
   readonly tap: FeatureTap;
   readonly plan: PoolPlan;
@@ -35,8 +34,8 @@ export interface OnnxExtractorParts {
 const keyOf = (dims: readonly number[]): string => dims.join('x');
 
 /**
- * Runs one session over many images: batches of `batchSize`, decoding batch k+1 (sharp, libuv
- * threads) while batch k runs (onnxruntime's own threads). Each batch's buffers are dropped once
+ * Runs one session over many images: batches of `batchSize`, decoding batch k+1 (sharp on libuv
+ * threads, normalisation on the main thread) while batch k runs on the session's worker thread. Each batch's buffers are dropped once
  * its vectors are pooled, so memory stays flat however many images go through.
  */
 export class OnnxFeatureExtractor implements FeatureExtractor {
@@ -117,20 +116,23 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
           data.set(img.data, row * per);
         }
       });
-      const pooled = await this.runTensor(data, [indices.length, ...first.dims]);
+      const pooled = await this.runTensor(data, [indices.length, ...first.dims], true);
       indices.forEach((i, row) => {
         vectors[start + i] = pooled[row];
       });
     }
   }
 
-  /** Runs already-preprocessed images ([n, ...dims] in the spec's layout) and pools the tap. */
-  async runTensor(data: Float32Array, dims: readonly number[]): Promise<Float32Array[]> {
+  /**
+   * Runs already-preprocessed images ([n, ...dims] in the spec's layout) and pools the tap. With
+   * `transfer`, `data`'s buffer moves to the worker (and is unusable afterwards) instead of being copied.
+   */
+  async runTensor(data: Float32Array, dims: readonly number[], transfer = false): Promise<Float32Array[]> {
     this.assertOpen();
     const { session, inputName, tap, plan } = this.parts;
-    let out: InferenceSession.ReturnType;
+    let out: Awaited<ReturnType<WorkerSession['run']>>;
     try {
-      out = await session.run({ [inputName]: new Tensor('float32', data, [...dims]) }, [tap.tensor]);
+      out = await session.run(inputName, data, dims, [tap.tensor], transfer);
     } catch (error) {
       throw new ModelhubError(
         'INTERNAL',
@@ -146,9 +148,7 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
     if (t === undefined) {
       throw new ModelhubError('INTERNAL', `onnxruntime returned no "${tap.tensor}" tensor.`);
     }
-    const vectors = poolBatch(t.data as Float32Array, t.dims, plan);
-    t.dispose();
-    return vectors;
+    return poolBatch(t.data, t.dims, plan);
   }
 
   async dispose(): Promise<void> {

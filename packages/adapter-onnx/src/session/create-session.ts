@@ -7,7 +7,7 @@ import { ModelhubError } from '@modelhub/core';
  * of spinning between ops, so image decoding (sharp, overlapped with inference) gets CPU time on
  * small machines.
  */
-const sessionOptions: InferenceSession.SessionOptions = {
+export const sessionOptions: InferenceSession.SessionOptions = {
   executionProviders: ['cpu'],
   graphOptimizationLevel: 'all',
   extra: { session: { intra_op: { allow_spinning: '0' } } },
