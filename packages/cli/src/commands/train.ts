@@ -124,10 +124,15 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
   const cache = new FeatureCache(deps.featureCachePath);
   try {
     assertFineTunable(backbone.format, fineTune, backbone.extractor.modelId);
-    const progress = (line: string): void => {
-      if (options.progress && !options.json && !options.quiet) {
-        io.stderr(`${line}\n`);
+    const showProgress = options.progress && !options.json && !options.quiet;
+    // Progress lines rewrite one line of the terminal; the last one stays when training ends.
+    let open = false;
+    const progress = (line: string, rewrite = false): void => {
+      if (!showProgress) {
+        return;
       }
+      io.stderr(rewrite ? `\r${line}\x1b[K` : `${open ? '\n' : ''}${line}\n`);
+      open = rewrite;
     };
     progress(
       `${dataset.items.length} images, ${dataset.labels.length} labels; features from ${backbone.extractor.modelId} (${backbone.extractor.tap.tensor}, ${backbone.extractor.dim}-d)`,
@@ -148,13 +153,16 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
         const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
         if (pct >= lastShown + 10 || p.done === p.total) {
           lastShown = pct;
-          progress(`embedding ${p.done}/${p.total} (${p.fromCache} cached)`);
+          progress(`embedding ${p.done}/${p.total} (${p.fromCache} cached)`, p.done < p.total);
         }
       },
       onEpoch: (record: EpochRecord) => {
-        progress(formatEpoch(record, options.epochs ?? (options.head === 'linear' ? 500 : 200)));
+        progress(formatEpoch(record, options.epochs ?? (options.head === 'linear' ? 500 : 200)), true);
       },
     });
+    if (open) {
+      io.stderr('\n');
+    }
     const training = {
       fineTune: 'none',
       split: {
