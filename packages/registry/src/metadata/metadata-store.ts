@@ -64,8 +64,6 @@ export interface MetadataStore {
   /** Records that `repoId` may reference the LFS object `sha256` (it was uploaded there). */
   linkObject(repoId: number, sha256: string): void;
   hasObject(repoId: number, sha256: string): boolean;
-  /** Every blob (sha256) that some commit still references. */
-  referencedBlobs(): Set<string>;
 
   setAlias(alias: Alias): void;
   getAlias(name: string): Alias | undefined;

@@ -472,10 +472,6 @@ export class SqliteMetadataStore implements MetadataStore {
     );
   }
 
-  referencedBlobs(): Set<string> {
-    return new Set(this.#all('SELECT DISTINCT sha256 FROM commit_files').map((r) => str(r, 'sha256')));
-  }
-
   setAlias(alias: Alias): void {
     this.#run(
       'INSERT INTO aliases (name, repo_type, repo, revision) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET repo_type = excluded.repo_type, repo = excluded.repo, revision = excluded.revision',

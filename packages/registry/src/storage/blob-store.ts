@@ -47,6 +47,4 @@ export interface BlobStore {
    * starts, never while another process may be writing to the same store.
    */
   recover(): Promise<void>;
-  /** Removes blobs not in `keep` (garbage collection after repo deletion). */
-  sweep(keep: ReadonlySet<string>): Promise<number>;
 }

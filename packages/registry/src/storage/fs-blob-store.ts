@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -176,21 +176,5 @@ export class FsBlobStore implements BlobStore {
     const result = await this.write(joined(), expected);
     await rm(dir, { recursive: true, force: true });
     return result;
-  }
-
-  async sweep(keep: ReadonlySet<string>): Promise<number> {
-    let removed = 0;
-    const base = join(this.#root, 'blobs');
-    for (const a of await readdir(base)) {
-      for (const b of await readdir(join(base, a))) {
-        for (const name of await readdir(join(base, a, b))) {
-          if (!keep.has(name)) {
-            await unlink(join(base, a, b, name));
-            removed += 1;
-          }
-        }
-      }
-    }
-    return removed;
   }
 }
