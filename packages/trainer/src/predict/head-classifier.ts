@@ -2,6 +2,7 @@ import { ModelhubError, type FeatureExtractor, type ImageInput } from '@modelhub
 
 import { readHeadArtifact, type HeadArtifact } from '../artifact/read-head-artifact.ts';
 import { forwardLayers, type HeadOutput } from '../fit/dense-layer.ts';
+import { canonicalJson } from '../json/canonical-json.ts';
 
 /** Top-k labels of one input. */
 export interface HeadPrediction {
@@ -31,7 +32,7 @@ export function assertExtractorMatches(artifact: HeadArtifact, extractor: Featur
       `tap ${extractor.tap.tensor} (${extractor.tap.pooling}), the head was trained on ${want.tensor} (${want.pooling})`,
     );
   }
-  if (JSON.stringify(extractor.preprocess) !== JSON.stringify(artifact.manifest.preprocessing)) {
+  if (canonicalJson(extractor.preprocess) !== canonicalJson(artifact.manifest.preprocessing)) {
     problems.push('its preprocessing differs from the one recorded in the head');
   }
   if (problems.length > 0) {
