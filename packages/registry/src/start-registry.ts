@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
+import { ModelhubError } from '@modelhub/core';
+
 import { createRegistryApp } from './http/registry-app.ts';
 import { openRegistry } from './open-registry.ts';
 import { seedRegistry } from './seed/seed-registry.ts';
@@ -45,6 +47,17 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
     await app.listen({ host, port: options.port ?? 8080 });
   } catch (error) {
     registry.close();
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new ModelhubError(
+        'INVALID_ARGUMENT',
+        `Cannot listen on ${host}:${options.port ?? 8080} (${String(code)}).`,
+        {
+          hint: 'Pick another --port (0 chooses a free one) or --host.',
+          cause: error,
+        },
+      );
+    }
     throw error;
   }
   const address = app.server.address();

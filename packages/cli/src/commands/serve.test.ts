@@ -2,6 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
 import { describe, expect, it } from 'vitest';
 
 import type { Io } from '../output/error-boundary.ts';
@@ -47,6 +50,24 @@ describe('hub serve', () => {
       await serving;
       await expect(fetch(`${url}/api/models`)).rejects.toThrow();
     } finally {
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a port that is taken with a usage error', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'modelhub-cli-serve-'));
+    const blocker = createServer();
+    await new Promise<void>((ok) => blocker.listen(0, '127.0.0.1', ok));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const io: Io = { stdout: () => undefined, stderr: () => undefined };
+      await expect(
+        runServe({ data, host: '127.0.0.1', port }, io, new Promise(() => undefined)),
+      ).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+    } finally {
+      await new Promise((ok) => blocker.close(ok));
       await rm(data, { recursive: true, force: true });
     }
   });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -10,6 +10,7 @@ import type { BlobExpectation, BlobStore, StoredBlob } from './blob-store.ts';
 
 const sha256Pattern = /^[0-9a-f]{64}$/;
 const uploadIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
+const staleUploadMs = 24 * 3600 * 1000;
 
 function tooLarge(maxSize: number): ModelhubError {
   return new ModelhubError('PAYLOAD_TOO_LARGE', `The upload is larger than ${maxSize} bytes.`, {
@@ -36,6 +37,14 @@ export class FsBlobStore implements BlobStore {
     // Anything in tmp/ belongs to a write that never finished (crash, kill): it was never visible.
     await rm(join(this.#root, 'tmp'), { recursive: true, force: true });
     await mkdir(join(this.#root, 'tmp'), { recursive: true });
+    // Parts of multipart uploads nobody completed within a day: their upload URLs have expired.
+    const parts = join(this.#root, 'parts');
+    for (const id of await readdir(parts)) {
+      const { mtimeMs } = await stat(join(parts, id));
+      if (Date.now() - mtimeMs > staleUploadMs) {
+        await rm(join(parts, id), { recursive: true, force: true });
+      }
+    }
   }
 
   /** The path of a blob on disk (for this implementation only). */
