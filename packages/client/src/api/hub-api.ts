@@ -132,6 +132,8 @@ export async function fetchAlias(
 export interface SearchQuery {
   readonly search?: string | undefined;
   readonly library?: string | undefined;
+  /** Extra tag filters (all must match), e.g. `base_model:ns/name`. */
+  readonly filters?: readonly string[] | undefined;
   readonly limit?: number | undefined;
 }
 
@@ -147,6 +149,9 @@ export async function searchModels(
   }
   if (query.library !== undefined) {
     params.append('filter', query.library);
+  }
+  for (const filter of query.filters ?? []) {
+    params.append('filter', filter);
   }
   params.set('sort', 'downloads');
   params.set('direction', '-1');

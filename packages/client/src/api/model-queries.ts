@@ -12,6 +12,8 @@ import type { FileEntry } from '@modelhub/core';
 export interface SearchOptions extends ClientOptions {
   /** Keep only models of this library (onnx, tfjs, …). */
   readonly library?: string | undefined;
+  /** Only heads fine-tuned from this base repository (`ns/name`): the `base_model:ns/name` filter. */
+  readonly headsOf?: string | undefined;
   readonly limit?: number | undefined;
   readonly onRequest?: RequestObserver | undefined;
 }
@@ -62,14 +64,15 @@ export async function search(query: string, options: SearchOptions = {}): Promis
   const { http, endpoint, cacheRoot } = makeHttp(options);
   const meta = new MetadataCache(cacheRoot);
   try {
-    const key = `search:${endpoint}:${query}:${options.library ?? ''}:${options.limit ?? 20}`;
+    const key = `search:${endpoint}:${query}:${options.library ?? ''}:${options.headsOf ?? ''}:${options.limit ?? 20}`;
     const cached = await meta.get<SearchHit[]>(key, meta.ttls.search);
     if (cached !== undefined) {
       return cached;
     }
     const found = await searchModels(http, {
-      search: query,
+      search: query === '' ? undefined : query,
       library: options.library,
+      filters: options.headsOf === undefined ? undefined : [`base_model:${options.headsOf}`],
       limit: options.limit ?? 20,
     });
     const wanted = options.library?.toLowerCase();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -86,12 +86,7 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   let lastReported = 0;
   for (;;) {
     try {
-      const handle = await open(path, 'wx');
-      try {
-        await handle.writeFile(body());
-      } finally {
-        await handle.close();
-      }
+      await writeFile(path, body(), { flag: 'wx' });
       break;
     } catch (error) {
       if ((error as { code?: string }).code !== 'EEXIST') {

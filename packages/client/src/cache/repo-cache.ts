@@ -58,6 +58,7 @@ export class RepoCache {
   readonly root: string;
   readonly repo: string;
   readonly dir: string;
+  readonly #madeDirs = new Set<string>();
 
   constructor(root: string, repo: string) {
     this.root = root;
@@ -177,14 +178,27 @@ export class RepoCache {
   async linkSnapshot(commit: string, path: string, id: string): Promise<void> {
     const link = this.snapshotPath(commit, path);
     const target = relative(dirname(link), this.blobPath(id));
+    const parent = dirname(link);
+    if (!this.#madeDirs.has(parent)) {
+      await mkdir(parent, { recursive: true });
+      this.#madeDirs.add(parent);
+    }
+    try {
+      // The common case: a new entry. symlink() never replaces, so a concurrent pull cannot race it.
+      await symlink(target, link);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') {
+        throw error;
+      }
+    }
     try {
       if ((await readlink(link)) === target) {
         return;
       }
     } catch {
-      // Missing, or a plain file: replace it.
+      // A plain file (a copy made where symlinks are unsupported): replace it.
     }
-    await mkdir(dirname(link), { recursive: true });
     const temp = `${link}.${randomBytes(4).toString('hex')}.tmp`;
     await symlink(target, temp);
     await rename(temp, link);

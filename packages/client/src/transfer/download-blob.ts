@@ -98,9 +98,8 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
   const paths = partialPaths(target);
   await mkdir(dirname(target), { recursive: true });
   const state = await loadPartialState(paths.state, paths.partial, spec);
-  if (state === undefined) {
-    await removePartial(paths.partial, paths.state);
-  }
+  // Without a usable state the partial file (if any) is truncated by opening it with 'w+'.
+  let stateSaved = state !== undefined;
   const done = state?.done ?? [];
   const resumedBytes = done.reduce((n, [s, e]) => n + (e - s), 0);
   if (resumedBytes > 0) {
@@ -120,6 +119,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
   }
   segments.push(...todo);
   const saveState = async (): Promise<void> => {
+    stateSaved = true;
     await savePartialState(paths.state, {
       version: 1,
       id: spec.id,
@@ -135,7 +135,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
   }, 1000);
   saver.unref();
   try {
-    if (state === undefined) {
+    if (state === undefined && parallel) {
       await file.truncate(spec.size);
     }
     const hasher = new SequentialHasher(spec.algo, spec.size, file, segments);
@@ -164,7 +164,9 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
     }
     await file.close();
     await rename(paths.partial, target);
-    await unlink(paths.state).catch(() => undefined);
+    if (stateSaved) {
+      await unlink(paths.state).catch(() => undefined);
+    }
     ok = true;
     return { resumedBytes };
   } catch (error) {
