@@ -1,24 +1,31 @@
 import type { Command } from 'commander';
 
-import { search } from '@modelhub/client';
+import { info, search } from '@modelhub/client';
 
 import { clientOptionsFrom } from '../context/client-context.ts';
 import type { Io } from '../output/error-boundary.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 
-/** `hub search QUERY [--library onnx|tfjs] [--limit N]`. */
+/** `hub search [QUERY] [--library onnx|tfjs] [--heads-of MODEL] [--limit N]`. */
 export const registerSearch: CommandRegistrar = (program: Command, io: Io) => {
   program
     .command('search')
     .description('find models on the registry, most downloaded first')
-    .argument('<query>', 'text to look for in model names')
+    .argument('[query]', 'text to look for in model names', '')
     .option('--library <name>', 'only models of this library (onnx, tfjs, …)')
+    .option('--heads-of <model>', 'only heads fine-tuned from this backbone (ns/name or an alias)')
     .option('--limit <n>', 'at most N results', (v) => Number.parseInt(v, 10), 20)
-    .action(async (query: string, flags: { library?: string; limit: number }) => {
+    .action(async (query: string, flags: { library?: string; headsOf?: string; limit: number }) => {
       const globals = program.opts<GlobalOptions>();
+      // An alias names the backbone too: the registry says which repository it stands for.
+      const headsOf =
+        flags.headsOf === undefined || flags.headsOf.includes('/')
+          ? flags.headsOf
+          : (await info(flags.headsOf, clientOptionsFrom(globals))).repo;
       const hits = await search(query, {
         ...clientOptionsFrom(globals),
         library: flags.library,
+        headsOf,
         limit: flags.limit,
       });
       if (globals.json === true) {
@@ -26,7 +33,9 @@ export const registerSearch: CommandRegistrar = (program: Command, io: Io) => {
         return;
       }
       if (hits.length === 0) {
-        io.stderr(`no model matches "${query}"\n`);
+        io.stderr(
+          `no model matches${query === '' ? '' : ` "${query}"`}${headsOf === undefined ? '' : ` among the heads of ${headsOf}`}\n`,
+        );
         return;
       }
       const width = Math.max(...hits.map((h) => h.id.length));
