@@ -52,3 +52,5 @@ export type { HeadEvaluation } from './predict/evaluate-head.ts';
 export { parseFineTune, assertFineTunable } from './fine-tune/fine-tune-spec.ts';
 export type { FineTuneSpec } from './fine-tune/fine-tune-spec.ts';
 export { formatEpoch } from './fit/format-epoch.ts';
+export { dedupeItems } from './dataset/dedupe-items.ts';
+export type { DedupeReport } from './dataset/dedupe-items.ts';

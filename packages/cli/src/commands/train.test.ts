@@ -93,7 +93,7 @@ describe('hub train / hub eval', () => {
     const io = capture();
     const out = join(work, 'head');
     const report = await runTrain(options(out), deps(work), io);
-    expect(report.dataset).toMatchObject({ train: 80, validation: 20 });
+    expect(report.dataset).toMatchObject({ train: 80, validation: 20, duplicates: [], conflicting: [] });
     expect(report.embedding).toEqual({ fromCache: 0, embedded: 100 });
     expect(io.out).toMatch(/validation: 20 examples, accuracy [0-9.]+%/);
     expect(io.out).toMatch(/majority-class baseline/);
@@ -155,5 +155,24 @@ describe('hub train / hub eval', () => {
     await expect(
       runTrain(options(join(work, 'ft2'), { fineTune: 'some' }), deps(work), capture()),
     ).rejects.toThrow(/none, last:N/);
+  });
+
+  it('leaves identical images out before the split and names images filed under two labels', async () => {
+    const rows = (await readFile(trainCsv, 'utf8')).trim().split('\n');
+    const first = rows[1]?.split(',') ?? [];
+    const second = rows[2]?.split(',') ?? [];
+    const csv = join(work, 'dupes.csv');
+    // One exact copy under the same label, one image also filed under another label.
+    await writeFile(
+      csv,
+      `${rows.join('\n')}\n${first[0] ?? ''},${first[1] ?? ''}\n${second[0] ?? ''},${second[1] === '9' ? '8' : '9'}\n`,
+    );
+    const io = capture();
+    const report = await runTrain(options(join(work, 'head-dupes'), { data: csv }), deps(work), io);
+    expect(report.dataset.duplicates).toEqual([first[0]]);
+    expect(report.dataset.conflicting).toHaveLength(2);
+    expect(report.dataset.train + report.dataset.validation).toBe(99);
+    expect(io.out).toMatch(/1 identical image\(s\) left out/);
+    expect(io.out).toMatch(/2 image\(s\) appear under more than one label/);
   });
 });

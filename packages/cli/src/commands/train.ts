@@ -84,6 +84,9 @@ export interface TrainReport {
     readonly train: number;
     readonly validation: number;
     readonly skipped: readonly string[];
+    /** Extra copies of identical images (one kept) and images filed under two labels (all dropped). */
+    readonly duplicates: readonly string[];
+    readonly conflicting: readonly string[];
   };
   readonly embedding: { readonly fromCache: number; readonly embedded: number };
   readonly training: Readonly<Record<string, unknown>>;
@@ -172,6 +175,10 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
         train: run.split.train.length,
         validation: run.split.validation.length,
       },
+      dedupe: {
+        duplicatesRemoved: run.dedupe.duplicates.length,
+        conflictingRemoved: run.dedupe.conflicting.length,
+      },
       trainer: { name: '@modelhub/trainer', version: '0.1.0' },
       runtime: { node: process.version },
     };
@@ -202,6 +209,8 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
         train: run.split.train.length,
         validation: run.split.validation.length,
         skipped: [...dataset.skipped.map((s) => s.path), ...run.embedding.skipped.map((s) => s.path)],
+        duplicates: run.dedupe.duplicates,
+        conflicting: run.dedupe.conflicting.map((c) => `${c.path} (${c.label})`),
       },
       embedding: { fromCache: run.embedding.fromCache, embedded: run.embedding.embedded },
       training: { ...run.head.recipe, ...training },
@@ -217,6 +226,16 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
           `; ${run.embedding.embedded} embedded, ${run.embedding.fromCache} from cache${skipped > 0 ? `, ${skipped} skipped` : ''}` +
           `; fit in ${report.fitMs.toFixed(0)} ms, stopped at epoch ${run.head.history.length} (${run.head.stopReason}, best ${run.head.bestEpoch})\n`,
       );
+      if (run.dedupe.duplicates.length > 0) {
+        io.stdout(
+          `note: ${run.dedupe.duplicates.length} identical image(s) left out (one copy of each kept), so no image is on both sides of the split\n`,
+        );
+      }
+      if (run.dedupe.conflicting.length > 0) {
+        io.stdout(
+          `warning: ${run.dedupe.conflicting.length} image(s) appear under more than one label and were left out: ${report.dataset.conflicting.slice(0, 5).join(', ')}${run.dedupe.conflicting.length > 5 ? ', …' : ''}\n`,
+        );
+      }
       io.stdout(formatMetrics(run.validation, 'validation'));
       io.stdout(`wrote ${options.out}: ${Object.values(headFiles).join(', ')}\n`);
     } else {

@@ -4,6 +4,7 @@ import { embedItems, type EmbedProgress } from '../cache/embed-items.ts';
 import type { FeatureCache } from '../cache/feature-cache.ts';
 import type { Dataset, DatasetItem } from '../dataset/dataset.ts';
 import { datasetManifestHash } from '../dataset/dataset-manifest-hash.ts';
+import { dedupeItems, type DedupeReport } from '../dataset/dedupe-items.ts';
 import { stratifiedSplit, type Split } from '../dataset/stratified-split.ts';
 import { argmaxRows, forwardLayers } from '../fit/dense-layer.ts';
 import {
@@ -37,6 +38,8 @@ export interface TrainOnDatasetResult {
   readonly head: TrainedHead;
   readonly validation: ClassificationMetrics;
   readonly train: ClassificationMetrics;
+  /** Identical images left out before the split (so none sits on both sides). */
+  readonly dedupe: DedupeReport;
   readonly embedding: {
     readonly fromCache: number;
     readonly embedded: number;
@@ -80,7 +83,8 @@ export async function trainOnDataset(
   extractor: FeatureExtractor,
   options: TrainOnDatasetOptions,
 ): Promise<TrainOnDatasetResult> {
-  const embedded = await embedItems(dataset.items, extractor, {
+  const unique = dedupeItems(dataset.items);
+  const embedded = await embedItems(unique.items, extractor, {
     ...(options.cache === undefined ? {} : { cache: options.cache }),
     ...(options.skipBad === undefined ? {} : { skipBad: options.skipBad }),
     ...(options.embedBatchSize === undefined ? {} : { batchSize: options.embedBatchSize }),
@@ -88,7 +92,7 @@ export async function trainOnDataset(
   });
   const items: DatasetItem[] = [];
   const vectors: Float32Array[] = [];
-  dataset.items.forEach((item, i) => {
+  unique.items.forEach((item, i) => {
     const v = embedded.vectors[i];
     if (v !== undefined) {
       items.push(item);
@@ -124,6 +128,7 @@ export async function trainOnDataset(
     head,
     validation: scoreHead(head, valSet, labels),
     train: scoreHead(head, trainSet, labels),
+    dedupe: unique.report,
     embedding: {
       fromCache: embedded.fromCache,
       embedded: embedded.embedded,
