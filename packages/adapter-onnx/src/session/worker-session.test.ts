@@ -40,7 +40,9 @@ describe('WorkerSession', () => {
       const moved = await session.run('x', data, [2, 3], ['y'], true);
       expect(Array.from(moved['y']?.data ?? [])).toEqual([0, 2, 0, 4, 0, 6]);
       expect(data.length).toBe(0); // buffer went to the worker
-      await expect(session.run('nope', new Float32Array(3), [1, 3], ['y'])).rejects.toThrow(/input 'x' is missing/);
+      await expect(session.run('nope', new Float32Array(3), [1, 3], ['y'])).rejects.toThrow(
+        /input 'x' is missing/,
+      );
     } finally {
       await session.release();
     }
