@@ -1,6 +1,7 @@
 // Shared helpers of the client benchmarks: a registry in its own process, seeded from a temp dir.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { connect, createServer, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -71,4 +72,43 @@ export async function serveRegistry(dataDir: string, seedDir: string): Promise<S
 
 export function mbps(bytes: number, ms: number): string {
   return `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
+}
+
+/**
+ * A TCP proxy that delays every chunk by `rttMs / 2` in each direction: a link with that round-trip
+ * time (bandwidth untouched) in front of a loopback server.
+ */
+export async function startLatencyProxy(
+  upstream: string,
+  rttMs: number,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const target = new URL(upstream);
+  const sockets = new Set<Socket>();
+  const delayed = (from: Socket, to: Socket): void => {
+    from.on('data', (chunk: Buffer) => {
+      setTimeout(() => to.write(chunk), rttMs / 2);
+    });
+    from.on('end', () => setTimeout(() => to.end(), rttMs / 2));
+    from.on('error', () => to.destroy());
+  };
+  const server = createServer((client) => {
+    const up = connect(Number(target.port), target.hostname);
+    sockets.add(client);
+    sockets.add(up);
+    delayed(client, up);
+    delayed(up, client);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const s of sockets) {
+          s.destroy();
+        }
+        server.close(() => done());
+      }),
+  };
 }

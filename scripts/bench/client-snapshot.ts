@@ -11,10 +11,12 @@ import { snapshotDownload } from '@huggingface/hub';
 
 import { pull } from '@modelhub/client';
 
-import { serveRegistry, writeSeed } from './client-bench-support.ts';
+import { serveRegistry, startLatencyProxy, writeSeed } from './client-bench-support.ts';
 
 const fileCount = Number(process.env['BENCH_FILES'] ?? 300);
 const runs = Number(process.env['BENCH_RUNS'] ?? 3);
+// A second scenario puts a link with this round-trip time between client and registry (0 = skip).
+const rttMs = Number(process.env['BENCH_RTT_MS'] ?? 10);
 const work = await mkdtemp(join(tmpdir(), 'modelhub-bench-snap-'));
 try {
   // A mix like a real repo: mostly small configs/vocabularies, some larger weight shards (LFS).
@@ -29,44 +31,54 @@ try {
   await writeSeed(seedDir, [{ repo: 'bench/many', dir: 'many', files }]);
   const server = await serveRegistry(join(work, 'data'), seedDir);
   try {
-    const official: number[] = [];
-    const ours: number[] = [];
-    for (let i = 0; i < runs; i += 1) {
-      const hfCache = join(work, `hf-${i}`);
-      const t0 = performance.now();
-      const debug = console.debug;
-      console.debug = () => undefined;
-      await snapshotDownload({
-        repo: { type: 'model', name: 'bench/many' },
-        hubUrl: server.url,
-        cacheDir: hfCache,
-      });
-      official.push(performance.now() - t0);
-      console.debug = debug;
-      const cacheDir = join(work, `ours-${i}`);
-      const t1 = performance.now();
-      const result = await pull('bench/many', { endpoint: server.url, cacheDir, env: {} });
-      ours.push(performance.now() - t1);
-      if (result.files.length < fileCount) {
-        throw new Error(`pulled ${result.files.length} files, expected ${fileCount}+`);
-      }
-      if (i < runs - 1) {
+    const compare = async (endpoint: string, label: string, times: number): Promise<void> => {
+      const official: number[] = [];
+      const ours: number[] = [];
+      for (let i = 0; i < times; i += 1) {
+        const hfCache = join(work, `hf-${label}-${i}`);
+        const t0 = performance.now();
+        const debug = console.debug;
+        console.debug = () => undefined;
+        await snapshotDownload({
+          repo: { type: 'model', name: 'bench/many' },
+          hubUrl: endpoint,
+          cacheDir: hfCache,
+        });
+        official.push(performance.now() - t0);
+        console.debug = debug;
+        const cacheDir = join(work, `ours-${label}-${i}`);
+        const t1 = performance.now();
+        const result = await pull('bench/many', { endpoint, cacheDir, env: {} });
+        ours.push(performance.now() - t1);
+        if (result.files.length < fileCount) {
+          throw new Error(`pulled ${result.files.length} files, expected ${fileCount}+`);
+        }
         await rm(cacheDir, { recursive: true, force: true });
+        await rm(hfCache, { recursive: true, force: true });
       }
-      await rm(hfCache, { recursive: true, force: true });
+      const median = (xs: number[]): number =>
+        [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+      console.log(`[${label}] ${fileCount} files, ${(total / 1e6).toFixed(1)} MB`);
+      console.log(
+        `[${label}] @huggingface/hub snapshotDownload  median ${median(official).toFixed(0)} ms  (runs: ${official.map((t) => t.toFixed(0)).join(', ')})`,
+      );
+      console.log(
+        `[${label}] hub pull()                        median ${median(ours).toFixed(0)} ms  (runs: ${ours.map((t) => t.toFixed(0)).join(', ')})`,
+      );
+      console.log(`[${label}] speed-up: ${(median(official) / median(ours)).toFixed(1)}x (target >= 5x)`);
+    };
+    await compare(server.url, 'loopback', runs);
+    if (rttMs > 0) {
+      const link = await startLatencyProxy(server.url, rttMs);
+      try {
+        await compare(link.url, `${rttMs} ms RTT`, Math.min(runs, 2));
+      } finally {
+        await link.close();
+      }
     }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-    console.log(`${fileCount} files, ${(total / 1e6).toFixed(1)} MB`);
-    console.log(
-      `@huggingface/hub snapshotDownload  median ${median(official).toFixed(0)} ms  (runs: ${official.map((t) => t.toFixed(0)).join(', ')})`,
-    );
-    console.log(
-      `hub pull()                        median ${median(ours).toFixed(0)} ms  (runs: ${ours.map((t) => t.toFixed(0)).join(', ')})`,
-    );
-    console.log(`speed-up: ${(median(official) / median(ours)).toFixed(1)}x (target >= 5x)`);
 
     // Warm pulls of the model cached by the last run.
-    const cacheDir = join(work, `ours-${runs - 1}`);
+    const cacheDir = join(work, 'ours-warm');
     const lockfile = join(work, 'modelhub.lock');
     await pull('bench/many', { endpoint: server.url, cacheDir, env: {}, lockfile });
     const count = async (extra: object): Promise<{ requests: number; ms: number }> => {
