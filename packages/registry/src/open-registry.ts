@@ -10,13 +10,16 @@ import { FsBlobStore } from './storage/fs-blob-store.ts';
  * `metadata.sqlite` (WAL), blobs under `storage/`. Unfinished uploads from a previous run are
  * discarded on open.
  */
-export function openRegistry(dataDir: string, options: Partial<RegistryOptions> = {}): Registry {
+export async function openRegistry(
+  dataDir: string,
+  options: Partial<RegistryOptions> = {},
+): Promise<Registry> {
   const metadata = new SqliteMetadataStore(join(dataDir, 'metadata.sqlite'));
   try {
     const blobs = new FsBlobStore(join(dataDir, 'storage'));
-    return new Registry(metadata, blobs, registryOptions(options));
+    return await Registry.open(metadata, blobs, registryOptions(options));
   } catch (error) {
-    metadata.close();
+    await metadata.close();
     throw error;
   }
 }

@@ -33,7 +33,7 @@ export interface RunningRegistry {
 
 /** Opens the registry in `dataDir` and serves it over HTTP until `close()`. */
 export async function startRegistry(options: StartRegistryOptions): Promise<RunningRegistry> {
-  const registry = openRegistry(options.dataDir, options.registry);
+  const registry = await openRegistry(options.dataDir, options.registry);
   const app = createRegistryApp(registry, {
     ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
@@ -46,7 +46,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
     }
     await app.listen({ host, port: options.port ?? 8080 });
   } catch (error) {
-    registry.close();
+    await registry.close();
     const code = (error as { code?: unknown } | null)?.code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
       throw new ModelhubError(
@@ -71,7 +71,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
     close: () => {
       closed ??= (async () => {
         await app.close();
-        registry.close();
+        await registry.close();
       })();
       return closed;
     },

@@ -23,12 +23,12 @@ describe('accounts, scopes and namespaces', () => {
     dir = await mkdtemp(join(tmpdir(), 'modelhub-access-'));
     server = await startRegistry({ dataDir: join(dir, 'data'), port: 0 });
     hubUrl = server.url;
-    owner = server.registry.createToken('olga', 'write');
-    member = server.registry.createToken('mia', 'write');
-    outsider = server.registry.createToken('otto', 'write');
-    reader = server.registry.createToken('olga', 'read');
-    server.registry.metadata.addOrgMember('acme', 'olga');
-    server.registry.metadata.addOrgMember('acme', 'mia');
+    owner = await server.registry.createToken('olga', 'write');
+    member = await server.registry.createToken('mia', 'write');
+    outsider = await server.registry.createToken('otto', 'write');
+    reader = await server.registry.createToken('olga', 'read');
+    await server.registry.metadata.addOrgMember('acme', 'olga');
+    await server.registry.metadata.addOrgMember('acme', 'mia');
   });
 
   afterAll(async () => {

@@ -67,9 +67,9 @@ describe('a server killed mid-upload', () => {
     const dir = await mkdtemp(join(tmpdir(), 'modelhub-crash-'));
     dirs.push(dir);
     const data = join(dir, 'data');
-    const setup = openRegistry(data);
-    const token = setup.createToken('crash', 'write');
-    setup.close();
+    const setup = await openRegistry(data);
+    const token = await setup.createToken('crash', 'write');
+    await setup.close();
 
     const first = await serve(data);
     try {

@@ -62,8 +62,8 @@ describe('the official @huggingface/hub client against the registry', () => {
       registry: { multipartThreshold: 200_000, multipartChunkSize: 64 * 1024 },
     });
     hubUrl = server.url;
-    alice = server.registry.createToken('alice', 'write');
-    bob = server.registry.createToken('bob', 'write');
+    alice = await server.registry.createToken('alice', 'write');
+    bob = await server.registry.createToken('bob', 'write');
   });
 
   afterAll(async () => {

@@ -14,12 +14,12 @@ export interface AliasSetOptions {
 }
 
 /** Points a short name at a repo of the registry in `data` (replacing an older target). */
-export function runAliasSet(options: AliasSetOptions): Alias {
-  const registry = openRegistry(options.data);
+export async function runAliasSet(options: AliasSetOptions): Promise<Alias> {
+  const registry = await openRegistry(options.data);
   try {
-    return registry.setAlias(options.name, options.repo, options.revision ?? null);
+    return await registry.setAlias(options.name, options.repo, options.revision ?? null);
   } finally {
-    registry.close();
+    await registry.close();
   }
 }
 
@@ -33,8 +33,8 @@ export const registerAlias: CommandRegistrar = (program: Command, io: Io) => {
     .argument('<repo>', 'the repository, e.g. modelhub/mobilenet-v2')
     .requiredOption('--data <dir>', 'folder holding the registry state')
     .option('--revision <rev>', 'pin the alias to a revision')
-    .action((name: string, repo: string, options: { data: string; revision?: string }) => {
-      const set = runAliasSet({ name, repo, ...options });
+    .action(async (name: string, repo: string, options: { data: string; revision?: string }) => {
+      const set = await runAliasSet({ name, repo, ...options });
       if (program.opts<GlobalOptions>().json === true) {
         io.stdout(`${JSON.stringify({ alias: set.name, repo: set.repo, revision: set.revision })}\n`);
       } else if (program.opts<GlobalOptions>().quiet !== true) {

@@ -39,37 +39,37 @@ describe('hub token create / hub alias set', () => {
     const readOnly = capture();
     expect(await runCli(['token', 'create', '--data', data, '--user', 'erin'], readOnly)).toBe(0);
 
-    const registry = openRegistry(data);
+    const registry = await openRegistry(data);
     try {
-      const writer = registry.authenticate(`Bearer ${io.out.trim()}`);
-      const reader = registry.authenticate(`Bearer ${readOnly.out.trim()}`);
+      const writer = await registry.authenticate(`Bearer ${io.out.trim()}`);
+      const reader = await registry.authenticate(`Bearer ${readOnly.out.trim()}`);
       expect(writer.kind === 'account' && writer.token.role).toBe('write');
       expect(reader.kind === 'account' && reader.account.name).toBe('erin');
       expect(reader.kind === 'account' && reader.token.role).toBe('read');
     } finally {
-      registry.close();
+      await registry.close();
     }
   });
 
   it('sets an alias to an existing repo and refuses an unknown repo with exit 2', async () => {
-    const registry = openRegistry(data);
+    const registry = await openRegistry(data);
     try {
       await registry.createRepoAs('modelhub', 'model', 'modelhub', 'mobilenet-v2', false);
     } finally {
-      registry.close();
+      await registry.close();
     }
     const io = capture();
     expect(await runCli(['alias', 'set', 'mobilenet', 'modelhub/mobilenet-v2', '--data', data], io)).toBe(0);
-    const reopened = openRegistry(data);
+    const reopened = await openRegistry(data);
     try {
-      expect(reopened.getAlias({ kind: 'anonymous' }, 'mobilenet')).toEqual({
+      expect(await reopened.getAlias({ kind: 'anonymous' }, 'mobilenet')).toEqual({
         name: 'mobilenet',
         repoType: 'model',
         repo: 'modelhub/mobilenet-v2',
         revision: null,
       });
     } finally {
-      reopened.close();
+      await reopened.close();
     }
     const bad = capture();
     expect(await runCli(['alias', 'set', 'x', 'nobody/nothing', '--data', data], bad)).toBe(2);

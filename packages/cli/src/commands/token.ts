@@ -14,14 +14,14 @@ export interface TokenCreateOptions {
 }
 
 /** Creates an access token for a user of the registry in `data` (creating the user) and returns it. */
-export function runTokenCreate(options: TokenCreateOptions): string {
-  const registry = openRegistry(options.data);
+export async function runTokenCreate(options: TokenCreateOptions): Promise<string> {
+  const registry = await openRegistry(options.data);
   try {
-    return registry.createToken(options.user, options.write ? 'write' : 'read', {
+    return await registry.createToken(options.user, options.write ? 'write' : 'read', {
       ...(options.name === undefined ? {} : { displayName: options.name }),
     });
   } finally {
-    registry.close();
+    await registry.close();
   }
 }
 
@@ -35,8 +35,8 @@ export const registerToken: CommandRegistrar = (program: Command, io: Io) => {
     .requiredOption('--user <name>', 'the user the token acts as (created if needed)')
     .option('--write', 'allow writes to the user’s namespaces (default: read only)', false)
     .option('--name <name>', 'a display name for the token')
-    .action((options: { data: string; user: string; write: boolean; name?: string }) => {
-      const secret = runTokenCreate(options);
+    .action(async (options: { data: string; user: string; write: boolean; name?: string }) => {
+      const secret = await runTokenCreate(options);
       const json = program.opts<GlobalOptions>().json === true;
       io.stdout(
         json

@@ -18,14 +18,10 @@ export const repoKinds: readonly { type: RepoType; api: string; web: string }[] 
 ];
 
 /** The caller behind the request's Authorization header (cached on the request). */
-export function actorOf(ctx: RouteContext, request: FastifyRequest): Actor {
-  const cached = (request as { modelhubActor?: Actor }).modelhubActor;
-  if (cached !== undefined) {
-    return cached;
-  }
-  const actor = ctx.registry.authenticate(request.headers.authorization);
-  (request as { modelhubActor?: Actor }).modelhubActor = actor;
-  return actor;
+export async function actorOf(ctx: RouteContext, request: FastifyRequest): Promise<Actor> {
+  const holder = request as { modelhubActor?: Actor };
+  holder.modelhubActor ??= await ctx.registry.authenticate(request.headers.authorization);
+  return holder.modelhubActor;
 }
 
 /** The absolute base URL for links (`Link`, `commitUrl`, LFS hrefs). */
@@ -91,14 +87,4 @@ export function decodeCursor(cursor: string | undefined): number {
   } catch {
     return 0;
   }
-}
-
-/** Wraps a synchronous handler so Fastify gets a promise and sees thrown errors as rejections. */
-export function sync<T>(
-  fn: (request: FastifyRequest, reply: FastifyReply) => T,
-): (request: FastifyRequest, reply: FastifyReply) => Promise<T> {
-  return (request, reply) =>
-    new Promise<T>((resolve) => {
-      resolve(fn(request, reply));
-    });
 }

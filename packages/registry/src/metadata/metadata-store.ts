@@ -24,51 +24,55 @@ export interface CommitWrite {
 
 /**
  * Registry metadata: accounts, tokens, repos, commits, refs, trees, aliases and download counts.
- * Every method is atomic on its own. The SQLite implementation is the embedded default; a
- * PostgreSQL one can be added behind the same contract without touching the routes.
+ * Every method is atomic on its own and asynchronous, so a networked database (PostgreSQL) can
+ * implement the same contract; the SQLite implementation is the embedded default.
  */
 export interface MetadataStore {
-  getAccount(name: string): Account | undefined;
+  getAccount(name: string): Promise<Account | undefined>;
   /** Creates the account if it does not exist (an existing one keeps its type). */
-  ensureAccount(name: string, type: 'user' | 'org', options?: { admin?: boolean }): Account;
-  addOrgMember(org: string, user: string): void;
-  orgsOf(user: string): string[];
+  ensureAccount(name: string, type: 'user' | 'org', options?: { admin?: boolean }): Promise<Account>;
+  addOrgMember(org: string, user: string): Promise<void>;
+  orgsOf(user: string): Promise<string[]>;
 
-  insertToken(account: string, role: 'read' | 'write', tokenHash: string, displayName: string): AccessToken;
-  findToken(tokenHash: string): { token: AccessToken; account: Account } | undefined;
+  insertToken(
+    account: string,
+    role: 'read' | 'write',
+    tokenHash: string,
+    displayName: string,
+  ): Promise<AccessToken>;
+  findToken(tokenHash: string): Promise<{ token: AccessToken; account: Account } | undefined>;
 
-  getRepo(type: RepoType, namespace: string, name: string): Repo | undefined;
+  getRepo(type: RepoType, namespace: string, name: string): Promise<Repo | undefined>;
   /** Creates a repo with its first commit on `main`; fails with CONFLICT if it exists. */
   createRepo(
     repo: { type: RepoType; namespace: string; name: string; private: boolean },
     initial: (repoId: number) => { commit: Commit; files: readonly TreeFile[] },
-  ): Repo;
-  deleteRepo(repoId: number): void;
-  setPrivate(repoId: number, isPrivate: boolean): void;
+  ): Promise<Repo>;
+  deleteRepo(repoId: number): Promise<void>;
+  setPrivate(repoId: number, isPrivate: boolean): Promise<void>;
   /** One page of repos matching the query, and whether more follow. */
-  listRepos(query: RepoQuery): { repos: Repo[]; more: boolean };
-  countDownload(repoId: number): void;
+  listRepos(query: RepoQuery): Promise<{ repos: Repo[]; more: boolean }>;
+  countDownload(repoId: number): Promise<void>;
 
-  getRef(repoId: number, kind: Ref['kind'], name: string): Ref | undefined;
-  listRefs(repoId: number): Ref[];
-  setRef(repoId: number, ref: Ref): void;
-  deleteRef(repoId: number, kind: Ref['kind'], name: string): void;
-  getCommit(repoId: number, sha: string): Commit | undefined;
-  /** Commits whose sha starts with `prefix` (for short revisions). */
-  findCommits(repoId: number, prefix: string): Commit[];
-  commitFiles(repoId: number, sha: string): TreeFile[];
+  getRef(repoId: number, kind: Ref['kind'], name: string): Promise<Ref | undefined>;
+  listRefs(repoId: number): Promise<Ref[]>;
+  setRef(repoId: number, ref: Ref): Promise<void>;
+  getCommit(repoId: number, sha: string): Promise<Commit | undefined>;
+  /** Commits whose sha starts with `prefix` (for short revisions); at most two. */
+  findCommits(repoId: number, prefix: string): Promise<Commit[]>;
+  commitFiles(repoId: number, sha: string): Promise<TreeFile[]>;
   /** One file of a commit, by path. */
-  commitFile(repoId: number, sha: string, path: string): TreeFile | undefined;
+  commitFile(repoId: number, sha: string, path: string): Promise<TreeFile | undefined>;
   /** Writes a commit and moves the branch, all or nothing. */
-  writeCommit(repoId: number, write: CommitWrite): void;
+  writeCommit(repoId: number, write: CommitWrite): Promise<void>;
   /** Records that `repoId` may reference the LFS object `sha256` (it was uploaded there). */
-  linkObject(repoId: number, sha256: string): void;
-  hasObject(repoId: number, sha256: string): boolean;
+  linkObject(repoId: number, sha256: string): Promise<void>;
+  hasObject(repoId: number, sha256: string): Promise<boolean>;
 
-  setAlias(alias: Alias): void;
-  getAlias(name: string): Alias | undefined;
+  setAlias(alias: Alias): Promise<void>;
+  getAlias(name: string): Promise<Alias | undefined>;
 
   /** A per-registry setting (e.g. the URL-signing secret), created by `create` on first use. */
-  setting(key: string, create: () => string): string;
-  close(): void;
+  setting(key: string, create: () => string): Promise<string>;
+  close(): Promise<void>;
 }

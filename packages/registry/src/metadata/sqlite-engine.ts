@@ -15,7 +15,7 @@ import type {
   RepoType,
   TreeFile,
 } from '../domain/types.ts';
-import type { CommitWrite, MetadataStore } from './metadata-store.ts';
+import type { CommitWrite } from './metadata-store.ts';
 import { migrations } from './migrations.ts';
 
 type Row = Record<string, unknown>;
@@ -138,12 +138,12 @@ const sortColumns = {
 } as const;
 
 /**
- * The embedded metadata store: one SQLite file in WAL mode, migrated on open. Reads and writes
+ * The synchronous SQLite engine behind SqliteMetadataStore: one SQLite file in WAL mode, migrated on open. Reads and writes
  * are synchronous (node:sqlite), so each method is naturally atomic within the process, and
  * multi-statement writes run in an IMMEDIATE transaction so other processes (the `hub token`
  * command next to a running server) see all or nothing.
  */
-export class SqliteMetadataStore implements MetadataStore {
+export class SqliteEngine {
   readonly #db: DatabaseSync;
 
   constructor(file: string) {

@@ -17,19 +17,19 @@ describe('SqliteMetadataStore', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('migrates once, runs in WAL mode, and keeps data across reopenings', () => {
+  it('migrates once, runs in WAL mode, and keeps data across reopenings', async () => {
     const file = join(dir, 'm.sqlite');
     const store = new SqliteMetadataStore(file);
-    store.ensureAccount('ann', 'user');
-    store.addOrgMember('club', 'ann');
-    const secret = store.setting('secret', () => 'first');
-    store.close();
+    await store.ensureAccount('ann', 'user');
+    await store.addOrgMember('club', 'ann');
+    const secret = await store.setting('secret', () => 'first');
+    await store.close();
     const again = new SqliteMetadataStore(file);
-    expect(again.getAccount('ann')?.type).toBe('user');
-    expect(again.getAccount('club')?.type).toBe('org');
-    expect(again.orgsOf('ann')).toEqual(['club']);
-    expect(again.setting('secret', () => 'second')).toBe(secret);
-    again.close();
+    expect((await again.getAccount('ann'))?.type).toBe('user');
+    expect((await again.getAccount('club'))?.type).toBe('org');
+    expect(await again.orgsOf('ann')).toEqual(['club']);
+    expect(await again.setting('secret', () => 'second')).toBe(secret);
+    await again.close();
     const raw = new DatabaseSync(file);
     const version = raw.prepare('PRAGMA user_version').get() as { user_version: number };
     const mode = raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string };
@@ -38,7 +38,7 @@ describe('SqliteMetadataStore', () => {
     expect(mode.journal_mode).toBe('wal');
   });
 
-  it('rolls a failed commit write back entirely', () => {
+  it('rolls a failed commit write back entirely', async () => {
     const store = new SqliteMetadataStore(join(dir, 'm.sqlite'));
     try {
       const commit = (sha: string, parent: string | null) => ({
@@ -52,7 +52,7 @@ describe('SqliteMetadataStore', () => {
         treeSha: 'f'.repeat(40),
         cardData: null,
       });
-      const repo = store.createRepo(
+      const repo = await store.createRepo(
         { type: 'model', namespace: 'a', name: 'r', private: false },
         (repoId) => ({
           commit: { ...commit('1'.repeat(40), null), repoId },
@@ -67,7 +67,7 @@ describe('SqliteMetadataStore', () => {
         lfs: false,
         lastCommit: '2'.repeat(40),
       };
-      expect(() =>
+      await expect(
         store.writeCommit(repo.id, {
           commit: { ...commit('2'.repeat(40), '1'.repeat(40)), repoId: repo.id },
           files: [file],
@@ -75,12 +75,12 @@ describe('SqliteMetadataStore', () => {
           expectedHead: '9'.repeat(40),
           discovery: { libraryName: 'onnx', pipelineTag: null, tags: ['onnx'] },
         }),
-      ).toThrow(/moved/);
-      expect(store.getCommit(repo.id, '2'.repeat(40))).toBeUndefined();
-      expect(store.getRef(repo.id, 'branch', 'main')?.commit).toBe('1'.repeat(40));
-      expect(store.getRepo('model', 'a', 'r')?.discovery.libraryName).toBeNull();
+      ).rejects.toThrow(/moved/);
+      expect(await store.getCommit(repo.id, '2'.repeat(40))).toBeUndefined();
+      expect((await store.getRef(repo.id, 'branch', 'main'))?.commit).toBe('1'.repeat(40));
+      expect((await store.getRepo('model', 'a', 'r'))?.discovery.libraryName).toBeNull();
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -26,11 +26,11 @@ describe('seedRegistry', () => {
     );
     await writeFile(join(seed, 'tiny', 'model.json'), '{"format":"layers-model"}');
     await writeFile(join(seed, 'tiny', 'shards', 'group1-shard1of1.bin'), Buffer.from([0, 1, 2, 3, 4]));
-    registry = openRegistry(join(dir, 'data'));
+    registry = await openRegistry(join(dir, 'data'));
   });
 
   afterEach(async () => {
-    registry.close();
+    await registry.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -39,17 +39,17 @@ describe('seedRegistry', () => {
     expect(report.repos).toEqual([
       { repo: 'modelhub/tiny', commit: expect.stringMatching(/^[0-9a-f]{40}$/) as string, changed: true },
     ]);
-    const repo = registry.readableRepo({ kind: 'anonymous' }, 'model', 'modelhub', 'tiny');
+    const repo = await registry.readableRepo({ kind: 'anonymous' }, 'model', 'modelhub', 'tiny');
     expect(repo.private).toBe(false);
     expect(repo.discovery).toEqual({ libraryName: 'tfjs', pipelineTag: null, tags: ['vision', 'tfjs'] });
-    const files = registry.files(registry.resolveRevision(repo, 'main'));
+    const files = await registry.files(await registry.resolveRevision(repo, 'main'));
     expect(files.map((f) => [f.path, f.lfs])).toEqual([
       ['.gitattributes', false],
       ['README.md', false],
       ['model.json', false],
       ['shards/group1-shard1of1.bin', true],
     ]);
-    expect(registry.getAlias({ kind: 'anonymous' }, 't').repo).toBe('modelhub/tiny');
+    expect((await registry.getAlias({ kind: 'anonymous' }, 't')).repo).toBe('modelhub/tiny');
   });
 
   it('makes no new commit when nothing changed, and one when a file did', async () => {

@@ -54,11 +54,12 @@ export async function seedRegistry(registry: Registry, seedDir: string): Promise
     const [namespace = '', name = ''] = model.repo.split('/');
     const dir = join(seedDir, model.dir);
     const paths = (await listFiles(dir)).map((p) => assertSafeRepoPath(p));
-    registry.metadata.ensureAccount(namespace, 'org');
-    let repo = registry.metadata.getRepo('model', namespace, name);
-    repo ??= await registry.createRepoAs(namespace, 'model', namespace, name, model.private === true);
-    const head = registry.resolveRevision(repo, 'main');
-    const current = new Map(registry.files(head).map((f) => [f.path, f]));
+    await registry.metadata.ensureAccount(namespace, 'org');
+    const repo =
+      (await registry.metadata.getRepo('model', namespace, name)) ??
+      (await registry.createRepoAs(namespace, 'model', namespace, name, model.private === true));
+    const head = await registry.resolveRevision(repo, 'main');
+    const current = new Map((await registry.files(head)).map((f) => [f.path, f]));
     const operations: CommitOperation[] = [];
     let changed = false;
     for (const path of paths) {
@@ -111,7 +112,7 @@ export async function seedRegistry(registry: Registry, seedDir: string): Promise
     }
     repos.push({ repo: model.repo, commit, changed });
     for (const alias of model.aliases) {
-      registry.setAlias(alias, model.repo);
+      await registry.setAlias(alias, model.repo);
       aliases.push(alias);
     }
   }

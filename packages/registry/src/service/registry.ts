@@ -84,37 +84,47 @@ export class Registry {
   readonly options: RegistryOptions;
   readonly #signer: UrlSigner;
 
-  constructor(metadata: MetadataStore, blobs: BlobStore, options: RegistryOptions) {
+  private constructor(metadata: MetadataStore, blobs: BlobStore, options: RegistryOptions, secret: string) {
     this.metadata = metadata;
     this.blobs = blobs;
     this.options = options;
-    this.#signer = new UrlSigner(
-      metadata.setting('url-signing-secret', () => randomBytes(32).toString('hex')),
-    );
+    this.#signer = new UrlSigner(secret);
+  }
+
+  /** A registry over the given stores (it reads or creates the URL-signing secret). */
+  static async open(metadata: MetadataStore, blobs: BlobStore, options: RegistryOptions): Promise<Registry> {
+    const secret = await metadata.setting('url-signing-secret', () => randomBytes(32).toString('hex'));
+    return new Registry(metadata, blobs, options, secret);
   }
 
   // ---- accounts and tokens ------------------------------------------------------------------
 
   /** Creates a token for `account` (creating the user if needed) and returns the secret once. */
-  createToken(
+  async createToken(
     account: string,
     role: 'read' | 'write',
     options: { admin?: boolean; displayName?: string } = {},
-  ): string {
+  ): Promise<string> {
     validName('user name', account);
-    this.metadata.ensureAccount(account, 'user', options.admin === true ? { admin: true } : {});
+    await this.metadata.ensureAccount(account, 'user', options.admin === true ? { admin: true } : {});
     const token = generateAccessToken();
-    this.metadata.insertToken(account, role, hashAccessToken(token), options.displayName ?? `${role} token`);
+    await this.metadata.insertToken(
+      account,
+      role,
+      hashAccessToken(token),
+      options.displayName ?? `${role} token`,
+    );
     return token;
   }
 
   /** Who holds the bearer token in an Authorization header (anonymous when there is none). */
-  authenticate(authorization: string | undefined): Actor {
+  async authenticate(authorization: string | undefined): Promise<Actor> {
     if (authorization === undefined || authorization === '') {
       return { kind: 'anonymous' };
     }
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    const found = match?.[1] === undefined ? undefined : this.metadata.findToken(hashAccessToken(match[1]));
+    const found =
+      match?.[1] === undefined ? undefined : await this.metadata.findToken(hashAccessToken(match[1]));
     if (found === undefined) {
       throw new ModelhubError('AUTH_INVALID_TOKEN', 'Invalid credentials in Authorization header', {
         hint: 'Create a token with `hub token create` and pass it as a Bearer token.',
@@ -123,7 +133,7 @@ export class Registry {
     return {
       kind: 'account',
       account: found.account,
-      orgs: this.metadata.orgsOf(found.account.name),
+      orgs: await this.metadata.orgsOf(found.account.name),
       token: found.token,
     };
   }
@@ -178,8 +188,8 @@ export class Registry {
   // ---- repos ---------------------------------------------------------------------------------
 
   /** A repo the actor may read, else REPO_NOT_FOUND (private repos are not revealed). */
-  readableRepo(actor: Actor, type: RepoType, namespace: string, name: string): Repo {
-    const repo = this.metadata.getRepo(type, namespace, name);
+  async readableRepo(actor: Actor, type: RepoType, namespace: string, name: string): Promise<Repo> {
+    const repo = await this.metadata.getRepo(type, namespace, name);
     if (repo === undefined || !this.canRead(actor, repo)) {
       throw repoNotFound(actor, `${namespace}/${name}`);
     }
@@ -187,8 +197,8 @@ export class Registry {
   }
 
   /** A repo the actor may write to. */
-  writableRepo(actor: Actor, type: RepoType, namespace: string, name: string): Repo {
-    const repo = this.readableRepo(actor, type, namespace, name);
+  async writableRepo(actor: Actor, type: RepoType, namespace: string, name: string): Promise<Repo> {
+    const repo = await this.readableRepo(actor, type, namespace, name);
     this.#assertCanWrite(actor, namespace);
     return repo;
   }
@@ -201,8 +211,8 @@ export class Registry {
     const namespace = validName('namespace', request.namespace ?? who.account.name);
     const name = validName('repo name', request.name);
     this.#assertCanWrite(actor, namespace);
-    if (this.metadata.getAccount(namespace) === undefined) {
-      this.metadata.ensureAccount(namespace, 'org');
+    if ((await this.metadata.getAccount(namespace)) === undefined) {
+      await this.metadata.ensureAccount(namespace, 'org');
     }
     return this.createRepoAs(who.account.name, request.type, namespace, name, request.private);
   }
@@ -238,37 +248,42 @@ export class Registry {
     );
   }
 
-  deleteRepo(actor: Actor, type: RepoType, namespace: string, name: string): void {
-    const repo = this.writableRepo(actor, type, namespace, name);
-    this.metadata.deleteRepo(repo.id);
+  async deleteRepo(actor: Actor, type: RepoType, namespace: string, name: string): Promise<void> {
+    const repo = await this.writableRepo(actor, type, namespace, name);
+    await this.metadata.deleteRepo(repo.id);
   }
 
-  setPrivate(actor: Actor, type: RepoType, namespace: string, name: string, isPrivate: boolean): void {
-    const repo = this.writableRepo(actor, type, namespace, name);
-    this.metadata.setPrivate(repo.id, isPrivate);
+  async setPrivate(
+    actor: Actor,
+    type: RepoType,
+    namespace: string,
+    name: string,
+    isPrivate: boolean,
+  ): Promise<void> {
+    const repo = await this.writableRepo(actor, type, namespace, name);
+    await this.metadata.setPrivate(repo.id, isPrivate);
   }
 
   // ---- revisions and files -------------------------------------------------------------------
 
-  /** Whether `name` is a branch or tag of the repo (used to split raw URL paths). */
-  isRef(repo: Repo, name: string): boolean {
-    return (
-      this.metadata.getRef(repo.id, 'branch', name) !== undefined ||
-      this.metadata.getRef(repo.id, 'tag', name) !== undefined
-    );
+  /** The names of the repo's branches and tags (used to split raw URL paths). */
+  async refNames(repo: Repo): Promise<Set<string>> {
+    return new Set((await this.metadata.listRefs(repo.id)).map((ref) => ref.name));
   }
 
   /** The commit a revision names: a branch, a tag, `HEAD`, or a full or short commit sha. */
-  resolveRevision(repo: Repo, revision: string): Commit {
+  async resolveRevision(repo: Repo, revision: string): Promise<Commit> {
     const name = revision === 'HEAD' ? 'main' : revision;
-    const ref = this.metadata.getRef(repo.id, 'branch', name) ?? this.metadata.getRef(repo.id, 'tag', name);
+    const ref =
+      (await this.metadata.getRef(repo.id, 'branch', name)) ??
+      (await this.metadata.getRef(repo.id, 'tag', name));
     let commit: Commit | undefined;
     if (ref !== undefined) {
-      commit = this.metadata.getCommit(repo.id, ref.commit);
+      commit = await this.metadata.getCommit(repo.id, ref.commit);
     } else if (isCommitSha(name)) {
-      commit = this.metadata.getCommit(repo.id, name);
+      commit = await this.metadata.getCommit(repo.id, name);
     } else if (/^[0-9a-f]{5,39}$/.test(name)) {
-      const found = this.metadata.findCommits(repo.id, name);
+      const found = await this.metadata.findCommits(repo.id, name);
       commit = found.length === 1 ? found[0] : undefined;
     }
     if (commit === undefined) {
@@ -280,14 +295,14 @@ export class Registry {
     return commit;
   }
 
-  files(commit: Commit): TreeFile[] {
+  files(commit: Commit): Promise<TreeFile[]> {
     return this.metadata.commitFiles(commit.repoId, commit.sha);
   }
 
   /** One file of a commit, else ENTRY_NOT_FOUND carrying the commit sha. */
-  file(commit: Commit, path: string): TreeFile {
+  async file(commit: Commit, path: string): Promise<TreeFile> {
     assertSafeRepoPath(path);
-    const found = this.metadata.commitFile(commit.repoId, commit.sha, path);
+    const found = await this.metadata.commitFile(commit.repoId, commit.sha, path);
     if (found === undefined) {
       throw new ModelhubError('ENTRY_NOT_FOUND', `Entry not found: ${path}`, {
         details: { path, commit: commit.sha },
@@ -296,21 +311,23 @@ export class Registry {
     return found;
   }
 
-  countDownload(repo: Repo): void {
-    this.metadata.countDownload(repo.id);
+  countDownload(repo: Repo): Promise<void> {
+    return this.metadata.countDownload(repo.id);
   }
 
   // ---- uploads -------------------------------------------------------------------------------
 
   /** Decides LFS or regular for each file, and reports the remote oid of paths that exist. */
-  preupload(
+  async preupload(
     repo: Repo,
     revision: string,
     files: readonly { path: string; size: number; sample: Uint8Array }[],
-  ): UploadModeDecision[] {
+  ): Promise<UploadModeDecision[]> {
     let existing = new Map<string, TreeFile>();
     try {
-      existing = new Map(this.files(this.resolveRevision(repo, revision)).map((f) => [f.path, f]));
+      existing = new Map(
+        (await this.files(await this.resolveRevision(repo, revision))).map((f) => [f.path, f]),
+      );
     } catch {
       // A new branch has no files yet.
     }
@@ -355,7 +372,7 @@ export class Registry {
       }
       const stored = await this.blobs.stat(oid);
       // Skipping the upload is only safe when this repo already proved it holds the bytes.
-      if (stored === size && this.metadata.hasObject(repo.id, oid)) {
+      if (stored === size && (await this.metadata.hasObject(repo.id, oid))) {
         plans.push({ oid, size, state: 'present' });
         continue;
       }
@@ -403,7 +420,7 @@ export class Registry {
   async receiveUpload(token: string, body: AsyncIterable<Uint8Array>): Promise<void> {
     const claims = this.#claims(token);
     await this.blobs.write(body, { sha256: claims.oid, size: claims.size, maxSize: claims.size });
-    this.metadata.linkObject(claims.repoId, claims.oid);
+    await this.metadata.linkObject(claims.repoId, claims.oid);
   }
 
   /** Stores an LFS object for a repo from a trusted source (seeding, tools), without a signed URL. */
@@ -413,7 +430,7 @@ export class Registry {
     expected: { sha256: string; size: number },
   ): Promise<void> {
     await this.blobs.write(body, { ...expected, maxSize: expected.size });
-    this.metadata.linkObject(repo.id, expected.sha256);
+    await this.metadata.linkObject(repo.id, expected.sha256);
   }
 
   /** Receives one part of a multipart upload; returns its ETag. */
@@ -439,7 +456,7 @@ export class Registry {
       size: claims.size,
       maxSize: claims.size,
     });
-    this.metadata.linkObject(claims.repoId, claims.oid);
+    await this.metadata.linkObject(claims.repoId, claims.oid);
   }
 
   /** Confirms an uploaded object is stored with the announced size (Python's verify step). */
@@ -550,7 +567,7 @@ export class Registry {
     header: CommitHeader,
     operations: readonly CommitOperation[],
   ): Promise<Commit> {
-    const headRef = this.metadata.getRef(repo.id, 'branch', branch);
+    const headRef = await this.metadata.getRef(repo.id, 'branch', branch);
     if (headRef === undefined) {
       throw new ModelhubError('REVISION_NOT_FOUND', `Invalid rev id: ${branch}`, {
         hint: 'Commit to an existing branch (create it first).',
@@ -567,8 +584,8 @@ export class Registry {
         },
       );
     }
-    const head = this.resolveRevision(repo, headRef.commit);
-    const previous = new Map(this.files(head).map((f) => [f.path, f]));
+    const head = await this.resolveRevision(repo, headRef.commit);
+    const previous = new Map((await this.files(head)).map((f) => [f.path, f]));
     const next = new Map<string, Omit<TreeFile, 'lastCommit'>>(previous);
     const changed = new Set<string>();
     for (const op of operations) {
@@ -591,7 +608,7 @@ export class Registry {
           if (!sha256Pattern.test(op.sha256)) {
             throw new ModelhubError('INVALID_INPUT', `The LFS oid of ${path} is not a sha256.`);
           }
-          const size = this.metadata.hasObject(repo.id, op.sha256)
+          const size = (await this.metadata.hasObject(repo.id, op.sha256))
             ? await this.blobs.stat(op.sha256)
             : undefined;
           if (size === undefined || (op.size !== undefined && op.size !== size)) {
@@ -659,7 +676,7 @@ export class Registry {
     }
     const cardData = await this.#cardOf(next.get('README.md'));
     const built = this.#buildCommit(repo.id, head, author, header, files, changed, cardData, previous);
-    this.metadata.writeCommit(repo.id, {
+    await this.metadata.writeCommit(repo.id, {
       commit: built.commit,
       files: built.files,
       branch,
@@ -703,55 +720,59 @@ export class Registry {
   }
 
   /** Creates or moves a branch to a revision. */
-  createBranch(
+  async createBranch(
     actor: Actor,
     repo: Repo,
     branch: string,
     startingPoint: string | undefined,
     overwrite: boolean,
-  ): void {
+  ): Promise<void> {
     this.#assertCanWrite(actor, repo.namespace);
-    if (!overwrite && this.metadata.getRef(repo.id, 'branch', branch) !== undefined) {
+    if (!overwrite && (await this.metadata.getRef(repo.id, 'branch', branch)) !== undefined) {
       throw new ModelhubError('CONFLICT', `Branch ${branch} already exists.`);
     }
-    const commit = this.resolveRevision(repo, startingPoint ?? 'main');
-    this.metadata.setRef(repo.id, { kind: 'branch', name: branch, commit: commit.sha });
+    const commit = await this.resolveRevision(repo, startingPoint ?? 'main');
+    await this.metadata.setRef(repo.id, { kind: 'branch', name: branch, commit: commit.sha });
   }
 
   /** Tags a revision. */
-  createTag(actor: Actor, repo: Repo, tag: string, revision: string): void {
+  async createTag(actor: Actor, repo: Repo, tag: string, revision: string): Promise<void> {
     this.#assertCanWrite(actor, repo.namespace);
-    if (this.metadata.getRef(repo.id, 'tag', tag) !== undefined) {
+    if ((await this.metadata.getRef(repo.id, 'tag', tag)) !== undefined) {
       throw new ModelhubError('CONFLICT', `Tag ${tag} already exists.`);
     }
-    const commit = this.resolveRevision(repo, revision);
-    this.metadata.setRef(repo.id, { kind: 'tag', name: tag, commit: commit.sha });
+    const commit = await this.resolveRevision(repo, revision);
+    await this.metadata.setRef(repo.id, { kind: 'tag', name: tag, commit: commit.sha });
   }
 
   // ---- discovery -----------------------------------------------------------------------------
 
-  listRepos(actor: Actor, query: Omit<RepoQuery, 'privateNamespaces'>): { repos: Repo[]; more: boolean } {
+  listRepos(
+    actor: Actor,
+    query: Omit<RepoQuery, 'privateNamespaces'>,
+  ): Promise<{ repos: Repo[]; more: boolean }> {
     return this.metadata.listRepos({ ...query, privateNamespaces: this.privateNamespaces(actor) });
   }
 
-  setAlias(name: string, repoId: string, revision: string | null = null): Alias {
+  async setAlias(name: string, repoId: string, revision: string | null = null): Promise<Alias> {
     validName('alias', name);
     const [namespace = '', repoName = '', ...rest] = repoId.split('/');
-    if (rest.length > 0 || this.metadata.getRepo('model', namespace, repoName) === undefined) {
+    if (rest.length > 0 || (await this.metadata.getRepo('model', namespace, repoName)) === undefined) {
       throw new ModelhubError('REPO_NOT_FOUND', `Repository ${repoId} not found.`, {
         hint: 'Create or seed the repository before aliasing it.',
       });
     }
     const alias: Alias = { name, repoType: 'model', repo: repoId, revision };
-    this.metadata.setAlias(alias);
+    await this.metadata.setAlias(alias);
     return alias;
   }
 
   /** An alias whose repo the actor can read, else ALIAS_NOT_FOUND. */
-  getAlias(actor: Actor, name: string): Alias {
-    const alias = this.metadata.getAlias(name);
+  async getAlias(actor: Actor, name: string): Promise<Alias> {
+    const alias = await this.metadata.getAlias(name);
     const [namespace = '', repoName = ''] = alias?.repo.split('/') ?? [];
-    const repo = alias === undefined ? undefined : this.metadata.getRepo(alias.repoType, namespace, repoName);
+    const repo =
+      alias === undefined ? undefined : await this.metadata.getRepo(alias.repoType, namespace, repoName);
     if (alias === undefined || repo === undefined || !this.canRead(actor, repo)) {
       throw new ModelhubError('ALIAS_NOT_FOUND', `Alias ${name} not found.`, {
         hint: 'Run `hub search` to find a model by name.',
@@ -761,7 +782,7 @@ export class Registry {
     return alias;
   }
 
-  close(): void {
-    this.metadata.close();
+  close(): Promise<void> {
+    return this.metadata.close();
   }
 }

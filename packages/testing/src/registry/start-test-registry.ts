@@ -40,7 +40,7 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
     ...(options.registry === undefined ? {} : { registry: options.registry }),
     ...(seedDir === undefined ? {} : { seedDir }),
   });
-  const adminToken = running.registry.createToken('admin', 'write', {
+  const adminToken = await running.registry.createToken('admin', 'write', {
     admin: true,
     displayName: 'test admin',
   });

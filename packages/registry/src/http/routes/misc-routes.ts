@@ -6,47 +6,38 @@ import { toApiAlias, toApiWhoAmI } from '../../api/convert.ts';
 import { ValidateYamlBody } from '../../api/api-schemas.ts';
 import type { Account } from '../../domain/types.ts';
 import { parseCardData } from '../../repo/model-card.ts';
-import { actorOf, sync, type RouteContext } from '../request-context.ts';
+import { actorOf, type RouteContext } from '../request-context.ts';
 
 /** whoami, aliases (a modelhub extension) and validate-yaml (§7, §9.4). */
 export function registerMiscRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { registry } = ctx;
 
-  app.get(
-    '/api/whoami-v2',
-    sync((request) => {
-      const actor = actorOf(ctx, request);
-      if (actor.kind === 'anonymous') {
-        throw new ModelhubError('AUTH_REQUIRED', 'Invalid credentials in Authorization header');
-      }
-      const orgs = actor.orgs
-        .map((name) => registry.metadata.getAccount(name))
-        .filter((a): a is Account => a !== undefined);
-      return toApiWhoAmI(actor.account, orgs, actor.token);
-    }),
-  );
+  app.get('/api/whoami-v2', async (request) => {
+    const actor = await actorOf(ctx, request);
+    if (actor.kind === 'anonymous') {
+      throw new ModelhubError('AUTH_REQUIRED', 'Invalid credentials in Authorization header');
+    }
+    const orgs = (await Promise.all(actor.orgs.map((name) => registry.metadata.getAccount(name)))).filter(
+      (a): a is Account => a !== undefined,
+    );
+    return toApiWhoAmI(actor.account, orgs, actor.token);
+  });
 
-  app.get(
-    '/api/aliases/:alias',
-    sync((request) => {
-      const { alias } = request.params as { alias: string };
-      return toApiAlias(registry.getAlias(actorOf(ctx, request), alias));
-    }),
-  );
+  app.get('/api/aliases/:alias', async (request) => {
+    const { alias } = request.params as { alias: string };
+    return toApiAlias(await registry.getAlias(await actorOf(ctx, request), alias));
+  });
 
-  app.post(
-    '/api/validate-yaml',
-    sync((request, reply) => {
-      const body = ValidateYamlBody.parse(request.body);
-      try {
-        parseCardData(body.content);
-        return { errors: [], warnings: [] };
-      } catch (error) {
-        return reply.code(400).send({
-          errors: [{ message: error instanceof Error ? error.message : String(error) }],
-          warnings: [],
-        });
-      }
-    }),
-  );
+  app.post('/api/validate-yaml', (request, reply) => {
+    const body = ValidateYamlBody.parse(request.body);
+    try {
+      parseCardData(body.content);
+      return reply.send({ errors: [], warnings: [] });
+    } catch (error) {
+      return reply.code(400).send({
+        errors: [{ message: error instanceof Error ? error.message : String(error) }],
+        warnings: [],
+      });
+    }
+  });
 }

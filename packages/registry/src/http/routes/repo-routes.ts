@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { ModelhubError } from '@modelhub/core';
 
@@ -11,7 +11,7 @@ import {
   SettingsBody,
   TagBody,
 } from '../../api/api-schemas.ts';
-import type { Commit, Repo, RepoSort, RepoType } from '../../domain/types.ts';
+import type { Commit, Repo, RepoSort, RepoType, TreeFile } from '../../domain/types.ts';
 import { discoveryOf } from '../../repo/model-card.ts';
 import { splitRevisionPath } from '../../repo/revision-path.ts';
 import {
@@ -24,7 +24,6 @@ import {
   repoKinds,
   segmentsAfter,
   setNextLink,
-  sync,
   type RouteContext,
 } from '../request-context.ts';
 
@@ -51,19 +50,37 @@ function truthy(value: string | boolean | undefined): boolean {
   return value === true || value === 'true' || value === '1';
 }
 
-function modelInfoOf(
+async function modelInfoOf(
   ctx: RouteContext,
   request: FastifyRequest,
   repo: Repo,
   commit: Commit,
-): ReturnType<typeof toApiModelInfo> {
+): Promise<ReturnType<typeof toApiModelInfo>> {
   const expand = queryList(request, 'expand', 'expand[]');
   const needsFiles = expand.length === 0 || expand.includes('siblings');
-  return toApiModelInfo(repo, commit, needsFiles ? ctx.registry.files(commit) : undefined, {
+  return toApiModelInfo(repo, commit, needsFiles ? await ctx.registry.files(commit) : undefined, {
     expand,
     blobs: truthy(queryOne(request, 'blobs')),
     discovery: discoveryOf(commit.cardData),
   });
+}
+
+/** The commits that last touched `files`, by sha (for `lastCommit` in tree entries). */
+async function lastCommitsOf(
+  ctx: RouteContext,
+  repo: Repo,
+  files: readonly TreeFile[],
+): Promise<(sha: string) => Commit | undefined> {
+  const shas = [...new Set(files.map((f) => f.lastCommit))];
+  const commits = await Promise.all(shas.map((sha) => ctx.registry.metadata.getCommit(repo.id, sha)));
+  const bySha = new Map(commits.filter((c): c is Commit => c !== undefined).map((c) => [c.sha, c]));
+  return (sha) => bySha.get(sha);
+}
+
+function revisionAfter(request: FastifyRequest, keyword: string): string {
+  return segmentsAfter(request, 4, keyword)
+    .map((s) => decodeURIComponent(s))
+    .join('/');
 }
 
 /** Model info, listing, tree, paths-info, repo create/delete, branches and tags (§4–§8). */
@@ -74,7 +91,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
     const body = CreateRepoBody.parse(request.body);
     const isPrivate = body.visibility === undefined ? body.private === true : body.visibility !== 'public';
     const type: RepoType = body.type ?? 'model';
-    const repo = await registry.createRepo(actorOf(ctx, request), {
+    const repo = await registry.createRepo(await actorOf(ctx, request), {
       type,
       ...(body.organization == null ? {} : { namespace: body.organization }),
       name: body.name,
@@ -87,17 +104,17 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
 
   app.delete('/api/repos/delete', async (request, reply) => {
     const body = DeleteRepoBody.parse(request.body);
-    const actor = actorOf(ctx, request);
+    const actor = await actorOf(ctx, request);
     const namespace = body.organization ?? (actor.kind === 'account' ? actor.account.name : '');
-    registry.deleteRepo(actor, body.type ?? 'model', namespace, body.name);
+    await registry.deleteRepo(actor, body.type ?? 'model', namespace, body.name);
     return reply.code(200).send({});
   });
 
   for (const kind of repoKinds) {
     const repoPath = `${kind.api}/:namespace/:name`;
-    const readable = (request: FastifyRequest): Repo => {
+    const readable = async (request: FastifyRequest): Promise<Repo> => {
       const { namespace, name } = repoParams(request);
-      return registry.readableRepo(actorOf(ctx, request), kind.type, namespace, name);
+      return registry.readableRepo(await actorOf(ctx, request), kind.type, namespace, name);
     };
 
     app.get(kind.api, async (request, reply) => {
@@ -109,8 +126,8 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const search = queryList(request, 'search')[0];
       const author = queryOne(request, 'author');
       const pipelineTag = queryOne(request, 'pipeline_tag');
-      const actor = actorOf(ctx, request);
-      const { repos, more } = registry.listRepos(actor, {
+      const actor = await actorOf(ctx, request);
+      const { repos, more } = await registry.listRepos(actor, {
         type: kind.type,
         ...(search === undefined ? {} : { search }),
         ...(author === undefined ? {} : { author }),
@@ -124,75 +141,55 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
       });
       const expand = queryList(request, 'expand', 'expand[]');
       const full = truthy(queryOne(request, 'full'));
+      const withCard = truthy(queryOne(request, 'cardData'));
       setNextLink(ctx, request, reply, more ? encodeCursor(offset + limit) : undefined);
-      return repos.map((repo) => {
-        const commit = registry.resolveRevision(repo, 'main');
-        const info = toApiModelInfo(
-          repo,
-          commit,
-          full || expand.includes('siblings') ? registry.files(commit) : undefined,
-          {
-            expand,
-            discovery: repo.discovery,
-          },
-        );
+      const items = [];
+      for (const repo of repos) {
+        const commit = await registry.resolveRevision(repo, 'main');
+        const files = full || expand.includes('siblings') ? await registry.files(commit) : undefined;
+        const info = toApiModelInfo(repo, commit, files, { expand, discovery: repo.discovery });
         if (!full && expand.length === 0) {
           // A listing item is short unless `full=true` (as on the Hub); cardData only when asked.
           const { cardData: _cardData, siblings: _siblings, ...short } = info;
-          return truthy(queryOne(request, 'cardData')) ? { ...short, cardData: info.cardData } : short;
+          items.push(withCard ? { ...short, cardData: info.cardData } : short);
+        } else {
+          items.push(info);
         }
-        return info;
-      });
+      }
+      return items;
     });
 
-    app.get(
-      repoPath,
-      sync((request) => {
-        const repo = readable(request);
-        return modelInfoOf(ctx, request, repo, registry.resolveRevision(repo, 'main'));
-      }),
-    );
+    app.get(repoPath, async (request) => {
+      const repo = await readable(request);
+      return modelInfoOf(ctx, request, repo, await registry.resolveRevision(repo, 'main'));
+    });
 
-    app.get(
-      `${repoPath}/revision/*`,
-      sync((request) => {
-        const repo = readable(request);
-        const revision = segmentsAfter(request, 4, 'revision')
-          .map((s) => decodeURIComponent(s))
-          .join('/');
-        return modelInfoOf(ctx, request, repo, registry.resolveRevision(repo, revision));
-      }),
-    );
+    app.get(`${repoPath}/revision/*`, async (request) => {
+      const repo = await readable(request);
+      const commit = await registry.resolveRevision(repo, revisionAfter(request, 'revision'));
+      return modelInfoOf(ctx, request, repo, commit);
+    });
 
-    app.get(
-      `${repoPath}/refs`,
-      sync((request) => {
-        const refs = registry.metadata.listRefs(readable(request).id);
-        const shape = (kind: 'branch' | 'tag', prefix: string): unknown[] =>
-          refs
-            .filter((r) => r.kind === kind)
-            .map((r) => ({ name: r.name, ref: `${prefix}${r.name}`, targetCommit: r.commit }));
-        return { branches: shape('branch', 'refs/heads/'), tags: shape('tag', 'refs/tags/'), converts: [] };
-      }),
-    );
+    app.get(`${repoPath}/refs`, async (request) => {
+      const refs = await registry.metadata.listRefs((await readable(request)).id);
+      const shape = (kind: 'branch' | 'tag', prefix: string): unknown[] =>
+        refs
+          .filter((r) => r.kind === kind)
+          .map((r) => ({ name: r.name, ref: `${prefix}${r.name}`, targetCommit: r.commit }));
+      return { branches: shape('branch', 'refs/heads/'), tags: shape('tag', 'refs/tags/'), converts: [] };
+    });
 
-    const treeHandler = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-      const repo = readable(request);
-      const { revision, path } = splitRevisionPath(segmentsAfter(request, 4, 'tree'), (ref) =>
-        registry.isRef(repo, ref),
-      );
-      const commit = registry.resolveRevision(repo, revision);
+    app.get(`${repoPath}/tree/*`, async (request, reply) => {
+      const repo = await readable(request);
+      const refs = await registry.refNames(repo);
+      const { revision, path } = splitRevisionPath(segmentsAfter(request, 4, 'tree'), (ref) => refs.has(ref));
+      const commit = await registry.resolveRevision(repo, revision);
       const dir = path.replace(/^\/+|\/+$/g, '');
-      const expand = truthy(queryOne(request, 'expand'));
-      const lastCommitOf = expand
-        ? (sha: string): Commit | undefined => registry.metadata.getCommit(repo.id, sha)
+      const files = await registry.files(commit);
+      const lastCommitOf = truthy(queryOne(request, 'expand'))
+        ? await lastCommitsOf(ctx, repo, files)
         : undefined;
-      const entries = toApiTree(
-        registry.files(commit),
-        dir,
-        truthy(queryOne(request, 'recursive')),
-        lastCommitOf,
-      );
+      const entries = toApiTree(files, dir, truthy(queryOne(request, 'recursive')), lastCommitOf);
       if (entries === undefined) {
         throw new ModelhubError('ENTRY_NOT_FOUND', `Entry not found: ${dir}`, {
           details: { commit: commit.sha },
@@ -210,69 +207,51 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
         offset + limit < entries.length ? encodeCursor(offset + limit) : undefined,
       );
       return entries.slice(offset, offset + limit);
-    };
-    app.get(`${repoPath}/tree/*`, treeHandler);
+    });
 
-    app.post(
-      `${repoPath}/paths-info/*`,
-      sync((request) => {
-        const repo = readable(request);
-        const revision = segmentsAfter(request, 4, 'paths-info')
-          .map((s) => decodeURIComponent(s))
-          .join('/');
-        const commit = registry.resolveRevision(repo, revision);
-        const body = PathsInfoBody.parse(request.body);
-        const expand = truthy(body.expand);
-        const files = registry.files(commit);
-        const byPath = new Map(files.map((f) => [f.path, f]));
-        const out: unknown[] = [];
-        for (const raw of body.paths) {
-          const path = raw.replace(/^\/+|\/+$/g, '');
-          const file = byPath.get(path);
-          if (file !== undefined) {
-            out.push(
-              toApiFileEntry(
-                file,
-                expand ? registry.metadata.getCommit(repo.id, file.lastCommit) : undefined,
-              ),
-            );
-            continue;
-          }
-          const dir = toApiTree(files, path, false, undefined);
-          if (dir !== undefined && path !== '') {
-            const parent = toApiTree(
-              files,
-              path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '',
-              false,
-              undefined,
-            );
-            const entry = parent?.find((e) => e.path === path);
-            if (entry !== undefined) {
-              out.push(entry);
-            }
+    app.post(`${repoPath}/paths-info/*`, async (request) => {
+      const repo = await readable(request);
+      const commit = await registry.resolveRevision(repo, revisionAfter(request, 'paths-info'));
+      const body = PathsInfoBody.parse(request.body);
+      const files = await registry.files(commit);
+      const lastCommitOf = truthy(body.expand) ? await lastCommitsOf(ctx, repo, files) : undefined;
+      const byPath = new Map(files.map((f) => [f.path, f]));
+      const out: unknown[] = [];
+      for (const raw of body.paths) {
+        const path = raw.replace(/^\/+|\/+$/g, '');
+        const file = byPath.get(path);
+        if (file !== undefined) {
+          out.push(toApiFileEntry(file, lastCommitOf?.(file.lastCommit)));
+          continue;
+        }
+        if (path !== '' && toApiTree(files, path, false, undefined) !== undefined) {
+          const parent = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+          const entry = toApiTree(files, parent, false, undefined)?.find((e) => e.path === path);
+          if (entry !== undefined) {
+            out.push(entry);
           }
         }
-        return out;
-      }),
-    );
+      }
+      return out;
+    });
 
     app.post(`${repoPath}/branch/*`, async (request, reply) => {
-      const repo = readable(request);
-      const branch = segmentsAfter(request, 4, 'branch')
-        .map((s) => decodeURIComponent(s))
-        .join('/');
+      const repo = await readable(request);
       const body = BranchBody.parse(request.body ?? {});
-      registry.createBranch(actorOf(ctx, request), repo, branch, body.startingPoint, body.overwrite === true);
+      await registry.createBranch(
+        await actorOf(ctx, request),
+        repo,
+        revisionAfter(request, 'branch'),
+        body.startingPoint,
+        body.overwrite === true,
+      );
       return reply.code(200).send({});
     });
 
     app.post(`${repoPath}/tag/*`, async (request, reply) => {
-      const repo = readable(request);
-      const revision = segmentsAfter(request, 4, 'tag')
-        .map((s) => decodeURIComponent(s))
-        .join('/');
+      const repo = await readable(request);
       const body = TagBody.parse(request.body);
-      registry.createTag(actorOf(ctx, request), repo, body.tag, revision);
+      await registry.createTag(await actorOf(ctx, request), repo, body.tag, revisionAfter(request, 'tag'));
       return reply.code(200).send({});
     });
 
@@ -281,7 +260,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const body = SettingsBody.parse(request.body);
       const isPrivate = body.visibility === undefined ? body.private : body.visibility !== 'public';
       if (isPrivate !== undefined) {
-        registry.setPrivate(actorOf(ctx, request), kind.type, namespace, name, isPrivate);
+        await registry.setPrivate(await actorOf(ctx, request), kind.type, namespace, name, isPrivate);
       }
       return reply.code(200).send({});
     });

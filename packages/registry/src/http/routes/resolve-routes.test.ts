@@ -33,7 +33,7 @@ describe('resolve routing (inject)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'modelhub-route-'));
-    registry = openRegistry(dir);
+    registry = await openRegistry(dir);
     const repo = await registry.createRepoAs('ns', 'model', 'ns', 'm.v1', false);
     await registry.createRepoAs('ns', 'dataset', 'ns', 'data', false);
     await registry.commitAs('ns', repo, 'main', { summary: 'x', description: '' }, [
@@ -42,7 +42,7 @@ describe('resolve routing (inject)', () => {
   });
 
   afterAll(async () => {
-    registry.close();
+    await registry.close();
     await rm(dir, { recursive: true, force: true });
   });
 

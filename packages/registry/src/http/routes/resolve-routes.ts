@@ -40,23 +40,22 @@ export function parseRange(
 /** Files whose download is not a "model download" for the counter. */
 const uncounted = new Set(['README.md', '.gitattributes']);
 
-function locate(
+async function locate(
   ctx: RouteContext,
   request: FastifyRequest,
   type: RepoType,
   skip: number,
   keyword: string,
-): { repo: Repo; commit: Commit; file: TreeFile } {
+): Promise<{ repo: Repo; commit: Commit; file: TreeFile }> {
   const { namespace, name } = request.params as { namespace: string; name: string };
-  const repo = ctx.registry.readableRepo(actorOf(ctx, request), type, namespace, name);
-  const { revision, path } = splitRevisionPath(segmentsAfter(request, skip, keyword), (ref) =>
-    ctx.registry.isRef(repo, ref),
-  );
-  const commit = ctx.registry.resolveRevision(repo, revision);
+  const repo = await ctx.registry.readableRepo(await actorOf(ctx, request), type, namespace, name);
+  const refs = await ctx.registry.refNames(repo);
+  const { revision, path } = splitRevisionPath(segmentsAfter(request, skip, keyword), (ref) => refs.has(ref));
+  const commit = await ctx.registry.resolveRevision(repo, revision);
   if (path === '') {
     throw new ModelhubError('ENTRY_NOT_FOUND', 'No file path given.', { details: { commit: commit.sha } });
   }
-  return { repo, commit, file: ctx.registry.file(commit, path) };
+  return { repo, commit, file: await ctx.registry.file(commit, path) };
 }
 
 function sendBytes(
@@ -108,7 +107,8 @@ function sendBytes(
   }
   reply.header('content-length', String(end - start + 1));
   if (!head && !uncounted.has(file.path) && start === 0 && end > 0) {
-    ctx.registry.countDownload(repo);
+    // Counting must never fail or slow a download.
+    ctx.registry.countDownload(repo).catch(() => undefined);
   }
   if (head) {
     return reply.send();
@@ -125,7 +125,7 @@ export function registerResolveRoutes(app: FastifyInstance, ctx: RouteContext): 
     const skip = kind.web === '' ? 2 : 3;
     for (const keyword of ['resolve', 'raw'] as const) {
       const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-        const found = locate(ctx, request, kind.type, skip, keyword);
+        const found = await locate(ctx, request, kind.type, skip, keyword);
         return sendBytes(ctx, request, reply, found, keyword === 'raw');
       };
       app.get(`${kind.web}/:namespace/:name/${keyword}/*`, handler);

@@ -20,7 +20,6 @@ import {
   queryOne,
   repoKinds,
   segmentsAfter,
-  sync,
   type RouteContext,
 } from '../request-context.ts';
 
@@ -124,30 +123,27 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
   const { registry } = ctx;
 
   for (const kind of repoKinds) {
-    const writable = (request: FastifyRequest): Repo => {
+    const writable = async (request: FastifyRequest): Promise<Repo> => {
       const { namespace, name } = request.params as { namespace: string; name: string };
-      return registry.writableRepo(actorOf(ctx, request), kind.type, namespace, name);
+      return registry.writableRepo(await actorOf(ctx, request), kind.type, namespace, name);
     };
 
-    app.post(
-      `${kind.api}/:namespace/:name/preupload/*`,
-      sync((request) => {
-        const repo = writable(request);
-        const revision = segmentsAfter(request, 4, 'preupload')
-          .map((s) => decodeURIComponent(s))
-          .join('/');
-        const body = PreuploadBody.parse(request.body);
-        const files = registry.preupload(
-          repo,
-          revision,
-          body.files.map((f) => ({ path: f.path, size: f.size, sample: Buffer.from(f.sample, 'base64') })),
-        );
-        return { files };
-      }),
-    );
+    app.post(`${kind.api}/:namespace/:name/preupload/*`, async (request) => {
+      const repo = await writable(request);
+      const revision = segmentsAfter(request, 4, 'preupload')
+        .map((s) => decodeURIComponent(s))
+        .join('/');
+      const body = PreuploadBody.parse(request.body);
+      const files = await registry.preupload(
+        repo,
+        revision,
+        body.files.map((f) => ({ path: f.path, size: f.size, sample: Buffer.from(f.sample, 'base64') })),
+      );
+      return { files };
+    });
 
     app.post(`${kind.web}/:namespace/:name.git/info/lfs/objects/batch`, async (request, reply) => {
-      const repo = writable(request);
+      const repo = await writable(request);
       const body = LfsBatchBody.parse(request.body);
       if (body.operation !== 'upload') {
         throw new ModelhubError(
@@ -168,7 +164,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
       `${kind.api}/:namespace/:name/commit/*`,
       { bodyLimit: registry.options.maxCommitBodySize },
       async (request): Promise<ApiCommitResponse> => {
-        const repo = writable(request);
+        const repo = await writable(request);
         const branch = segmentsAfter(request, 4, 'commit')
           .map((s) => decodeURIComponent(s))
           .join('/');
@@ -183,7 +179,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
           );
         }
         const { header, operations } = parseCommitBody(request.body);
-        const commit = await registry.commit(actorOf(ctx, request), repo, branch, header, operations);
+        const commit = await registry.commit(await actorOf(ctx, request), repo, branch, header, operations);
         const web = kind.web;
         return {
           commitOid: commit.sha,

@@ -1,0 +1,119 @@
+import type {
+  AccessToken,
+  Account,
+  Alias,
+  Commit,
+  Ref,
+  Repo,
+  RepoQuery,
+  RepoType,
+  TreeFile,
+} from '../domain/types.ts';
+import type { CommitWrite, MetadataStore } from './metadata-store.ts';
+import { SqliteEngine } from './sqlite-engine.ts';
+
+/** Runs a synchronous call and hands back its result or error as a promise. */
+function later<T>(work: () => T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    resolve(work());
+  });
+}
+
+/**
+ * The embedded metadata store: one SQLite file (node:sqlite, WAL), migrated on open. It adapts
+ * the synchronous engine to the asynchronous MetadataStore contract.
+ */
+export class SqliteMetadataStore implements MetadataStore {
+  readonly #db: SqliteEngine;
+
+  constructor(file: string) {
+    this.#db = new SqliteEngine(file);
+  }
+
+  getAccount(name: string): Promise<Account | undefined> {
+    return later(() => this.#db.getAccount(name));
+  }
+  ensureAccount(name: string, type: 'user' | 'org', options?: { admin?: boolean }): Promise<Account> {
+    return later(() => this.#db.ensureAccount(name, type, options));
+  }
+  addOrgMember(org: string, user: string): Promise<void> {
+    return later(() => this.#db.addOrgMember(org, user));
+  }
+  orgsOf(user: string): Promise<string[]> {
+    return later(() => this.#db.orgsOf(user));
+  }
+  insertToken(
+    account: string,
+    role: 'read' | 'write',
+    tokenHash: string,
+    displayName: string,
+  ): Promise<AccessToken> {
+    return later(() => this.#db.insertToken(account, role, tokenHash, displayName));
+  }
+  findToken(tokenHash: string): Promise<{ token: AccessToken; account: Account } | undefined> {
+    return later(() => this.#db.findToken(tokenHash));
+  }
+  getRepo(type: RepoType, namespace: string, name: string): Promise<Repo | undefined> {
+    return later(() => this.#db.getRepo(type, namespace, name));
+  }
+  createRepo(
+    repo: { type: RepoType; namespace: string; name: string; private: boolean },
+    initial: (repoId: number) => { commit: Commit; files: readonly TreeFile[] },
+  ): Promise<Repo> {
+    return later(() => this.#db.createRepo(repo, initial));
+  }
+  deleteRepo(repoId: number): Promise<void> {
+    return later(() => this.#db.deleteRepo(repoId));
+  }
+  setPrivate(repoId: number, isPrivate: boolean): Promise<void> {
+    return later(() => this.#db.setPrivate(repoId, isPrivate));
+  }
+  listRepos(query: RepoQuery): Promise<{ repos: Repo[]; more: boolean }> {
+    return later(() => this.#db.listRepos(query));
+  }
+  countDownload(repoId: number): Promise<void> {
+    return later(() => this.#db.countDownload(repoId));
+  }
+  getRef(repoId: number, kind: Ref['kind'], name: string): Promise<Ref | undefined> {
+    return later(() => this.#db.getRef(repoId, kind, name));
+  }
+  listRefs(repoId: number): Promise<Ref[]> {
+    return later(() => this.#db.listRefs(repoId));
+  }
+  setRef(repoId: number, ref: Ref): Promise<void> {
+    return later(() => this.#db.setRef(repoId, ref));
+  }
+  getCommit(repoId: number, sha: string): Promise<Commit | undefined> {
+    return later(() => this.#db.getCommit(repoId, sha));
+  }
+  findCommits(repoId: number, prefix: string): Promise<Commit[]> {
+    return later(() => this.#db.findCommits(repoId, prefix));
+  }
+  commitFiles(repoId: number, sha: string): Promise<TreeFile[]> {
+    return later(() => this.#db.commitFiles(repoId, sha));
+  }
+  commitFile(repoId: number, sha: string, path: string): Promise<TreeFile | undefined> {
+    return later(() => this.#db.commitFile(repoId, sha, path));
+  }
+  writeCommit(repoId: number, write: CommitWrite): Promise<void> {
+    return later(() => this.#db.writeCommit(repoId, write));
+  }
+  linkObject(repoId: number, sha256: string): Promise<void> {
+    return later(() => this.#db.linkObject(repoId, sha256));
+  }
+  hasObject(repoId: number, sha256: string): Promise<boolean> {
+    return later(() => this.#db.hasObject(repoId, sha256));
+  }
+  setAlias(alias: Alias): Promise<void> {
+    return later(() => this.#db.setAlias(alias));
+  }
+  getAlias(name: string): Promise<Alias | undefined> {
+    return later(() => this.#db.getAlias(name));
+  }
+  setting(key: string, create: () => string): Promise<string> {
+    return later(() => this.#db.setting(key, create));
+  }
+  close(): Promise<void> {
+    return later(() => this.#db.close());
+  }
+}
