@@ -1,12 +1,13 @@
 // TF.js wasm throughput: one worker thread (one single-threaded wasm backend, the baseline) vs two
-// (both cores). Same model, same images, same batch size, in one run. Also prints the main
-// thread's RSS and each worker's live tensor count after every round (they should stay flat).
+// (both cores). Same model, same images, same batch size, in one run; rounds alternate between the
+// two and medians are reported. Also prints process CPU time, RSS and each worker's live tensor
+// count after every round (RSS and tensors should stay flat).
 //
 //   node scripts/bench/adapter-tfjs-workers.ts [--model mobilenet-v2|mobilenet-v2-mid|inception-v3]
-//        [--images 96] [--batch 16] [--rounds 2]
+//        [--images 96] [--batch 16] [--rounds 3]
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -30,7 +31,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'mobilenet-v2' },
     images: { type: 'string', default: '96' },
     batch: { type: 'string', default: '16' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const modelName = values.model as 'mobilenet-v2' | 'mobilenet-v2-mid' | 'inception-v3';
@@ -57,46 +58,72 @@ for (let i = 0; i < count; i++) {
   images.push(path);
 }
 
-async function measure(workers: number): Promise<{ perSecond: number; best: number }> {
+type Extractor = Awaited<ReturnType<typeof loadTfjsFeatureExtractor>>;
+
+async function open(workers: number): Promise<Extractor> {
   const extractor = await loadTfjsFeatureExtractor(fx.models[modelName].dir, {
     modelId: modelName,
     workDir: dir,
     workers,
     batchSize,
   });
-  try {
-    await extractor.embed(images.slice(0, batchSize * workers)); // warm-up
-    let best = Infinity;
-    for (let r = 0; r < rounds; r++) {
-      const start = performance.now();
-      const result = await extractor.embed(images);
-      best = Math.min(best, (performance.now() - start) / 1000);
-      if (result.failures.length > 0) {
-        throw new Error(`${result.failures.length} inputs failed`);
-      }
-      const tensors = (await extractor.workerMemory()).map((m) => m.numTensors).join('/');
-      const rss = (process.memoryUsage().rss / 2 ** 20).toFixed(0);
-      console.log(
-        `  ${workers} worker(s) round ${r + 1}: ${((performance.now() - start) / 1000).toFixed(2)} s, main RSS ${rss} MiB, worker tensors ${tensors}`,
-      );
-    }
-    return { perSecond: count / best, best };
-  } finally {
-    await extractor.dispose();
-  }
+  await extractor.embed(images.slice(0, batchSize * workers)); // warm-up
+  return extractor;
 }
 
+/** One timed pass over all images: wall seconds and process CPU seconds (all threads). */
+async function round(extractor: Extractor, r: number): Promise<{ wall: number; cpu: number }> {
+  const cpuStart = process.cpuUsage();
+  const start = performance.now();
+  const result = await extractor.embed(images);
+  const wall = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpuStart);
+  const cpu = (used.user + used.system) / 1e6;
+  if (result.failures.length > 0) {
+    throw new Error(`${result.failures.length} inputs failed`);
+  }
+  const tensors = (await extractor.workerMemory()).map((m) => m.numTensors).join('/');
+  const rss = (process.memoryUsage().rss / 2 ** 20).toFixed(0);
+  console.log(
+    `  ${extractor.workers} worker(s) round ${r + 1}: ${wall.toFixed(2)} s wall, ${cpu.toFixed(1)} s CPU, ` +
+      `RSS ${rss} MiB, worker tensors ${tensors}`,
+  );
+  return { wall, cpu };
+}
+
+const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+
 console.log(
-  `model ${modelName}, ${count} images (320×240 JPEG), batch ${batchSize}, best of ${rounds}, ` +
-    `${availableParallelism()} cores, Node ${process.version}`,
+  `model ${modelName}, ${count} images (320×240 JPEG), batch ${batchSize}, ${rounds} alternating rounds, ` +
+    `${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(1)}, Node ${process.version}`,
 );
-const one = await measure(1);
+// Both extractors stay loaded and rounds alternate, so load from other processes hits both alike.
+const one = await open(1);
+const two = await open(2);
+const results: Record<1 | 2, Array<{ wall: number; cpu: number }>> = { 1: [], 2: [] };
+try {
+  for (let r = 0; r < rounds; r++) {
+    results[1].push(await round(one, r));
+    results[2].push(await round(two, r));
+  }
+} finally {
+  await one.dispose();
+  await two.dispose();
+}
+const report = (n: 1 | 2, label: string): number => {
+  const wall = median(results[n].map((x) => x.wall));
+  const cpu = median(results[n].map((x) => x.cpu));
+  console.log(
+    `${label}: median ${wall.toFixed(2)} s  ${(count / wall).toFixed(1)} img/s  ${((cpu / count) * 1000).toFixed(0)} ms CPU/img`,
+  );
+  return count / wall;
+};
+const base = report(1, 'baseline  1 worker  (1 wasm backend) ');
+const both = report(2, '          2 workers (2 wasm backends)');
 console.log(
-  `baseline  1 worker  (1 wasm backend):  ${one.best.toFixed(2)} s  ${one.perSecond.toFixed(1)} img/s`,
+  `ratio 2 workers / 1 worker throughput: ${(both / base).toFixed(2)}×  (load average now ${loadavg()[0]?.toFixed(1)})`,
 );
-const two = await measure(2);
-console.log(
-  `          2 workers (2 wasm backends): ${two.best.toFixed(2)} s  ${two.perSecond.toFixed(1)} img/s`,
-);
-console.log(`ratio 2 workers / 1 worker throughput: ${(two.perSecond / one.perSecond).toFixed(2)}×`);
 await rm(dir, { recursive: true, force: true });
