@@ -89,3 +89,15 @@ export interface ApiAlias {
   repo: string;
   revision: string | null;
 }
+
+export interface ApiRef {
+  name: string;
+  ref: string;
+  targetCommit: string;
+}
+
+export interface ApiRefs {
+  branches: ApiRef[];
+  tags: ApiRef[];
+  converts: ApiRef[];
+}

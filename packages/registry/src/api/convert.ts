@@ -1,9 +1,14 @@
 import { lfsPointer } from '@modelhub/core';
 
-import type { AccessToken, Account, Alias, Commit, Repo, TreeFile } from '../domain/types.ts';
+import type { AccessToken, Account, Alias, Commit, Ref, Repo, TreeFile } from '../domain/types.ts';
+import type { LfsObjectPlan } from '../service/registry.ts';
 import { gitTreeShas } from '../repo/git-objects.ts';
 import type {
   ApiAlias,
+  ApiCommitResponse,
+  ApiLfsBatchObject,
+  ApiRef,
+  ApiRefs,
   ApiLastCommit,
   ApiModelInfo,
   ApiSibling,
@@ -154,6 +159,60 @@ export function toApiWhoAmI(account: Account, orgs: readonly Account[], token: A
       accessToken: { displayName: token.displayName, role: token.role, createdAt: token.createdAt },
     },
   };
+}
+
+/** An LFS batch object: present (no actions), refused, or with signed upload hrefs (§9.2). */
+export function toApiLfsObject(plan: LfsObjectPlan, base: string, ttl: number): ApiLfsBatchObject {
+  switch (plan.state) {
+    case 'present':
+      return { oid: plan.oid, size: plan.size };
+    case 'error':
+      return { oid: plan.oid, size: plan.size, error: { code: plan.code, message: plan.message } };
+    case 'upload':
+      return {
+        oid: plan.oid,
+        size: plan.size,
+        authenticated: true,
+        actions: {
+          upload: { href: `${base}/api/lfs/upload/${plan.token}`, expires_in: ttl },
+          verify: { href: `${base}/api/lfs/verify/${plan.token}` },
+        },
+      };
+    case 'multipart': {
+      const header: Record<string, string> = { chunk_size: String(plan.chunkSize) };
+      for (let part = 1; part <= plan.parts; part++) {
+        header[String(part).padStart(5, '0')] = `${base}/api/lfs/upload/${plan.token}/${part}`;
+      }
+      return {
+        oid: plan.oid,
+        size: plan.size,
+        authenticated: true,
+        actions: {
+          upload: { href: `${base}/api/lfs/upload/${plan.token}`, header, expires_in: ttl },
+          verify: { href: `${base}/api/lfs/verify/${plan.token}` },
+        },
+      };
+    }
+  }
+}
+
+/** The commit answer; Python splits `commitUrl` on `/commit/` and parses the repo URL (§9.3). */
+export function toApiCommitResponse(commit: Commit, repoUrl: string): ApiCommitResponse {
+  return {
+    commitOid: commit.sha,
+    commitUrl: `${repoUrl}/commit/${commit.sha}`,
+    hookOutput: '',
+    success: true,
+  };
+}
+
+/** `GET …/refs`: branches and tags with their target commits. */
+export function toApiRefs(refs: readonly Ref[]): ApiRefs {
+  const shape = (kind: Ref['kind'], prefix: string): ApiRef[] =>
+    refs
+      .filter((r) => r.kind === kind)
+      .map((r) => ({ name: r.name, ref: `${prefix}${r.name}`, targetCommit: r.commit }));
+  return { branches: shape('branch', 'refs/heads/'), tags: shape('tag', 'refs/tags/'), converts: [] };
 }
 
 export function toApiAlias(alias: Alias): ApiAlias {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { ModelhubError } from '@modelhub/core';
 
-import { toApiFileEntry, toApiModelInfo, toApiTree } from '../../api/convert.ts';
+import { toApiFileEntry, toApiModelInfo, toApiRefs, toApiTree } from '../../api/convert.ts';
 import {
   BranchBody,
   CreateRepoBody,
@@ -171,12 +171,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
     });
 
     app.get(`${repoPath}/refs`, async (request) => {
-      const refs = await registry.metadata.listRefs((await readable(request)).id);
-      const shape = (kind: 'branch' | 'tag', prefix: string): unknown[] =>
-        refs
-          .filter((r) => r.kind === kind)
-          .map((r) => ({ name: r.name, ref: `${prefix}${r.name}`, targetCommit: r.commit }));
-      return { branches: shape('branch', 'refs/heads/'), tags: shape('tag', 'refs/tags/'), converts: [] };
+      return toApiRefs(await registry.metadata.listRefs((await readable(request)).id));
     });
 
     app.get(`${repoPath}/tree/*`, async (request, reply) => {

@@ -2,18 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { ModelhubError } from '@modelhub/core';
 
-import {
-  CommitHeaderLine,
-  CommitOperationLine,
-  LfsBatchBody,
-  LfsCompletionBody,
-  LfsVerifyBody,
-  PreuploadBody,
-} from '../../api/api-schemas.ts';
-import type { ApiCommitResponse, ApiLfsBatchObject } from '../../api/api-types.ts';
+import { LfsBatchBody, LfsCompletionBody, LfsVerifyBody, PreuploadBody } from '../../api/api-schemas.ts';
+import type { ApiCommitResponse } from '../../api/api-types.ts';
+import { toApiCommitResponse, toApiLfsObject } from '../../api/convert.ts';
+import { parseCommitBody } from '../../api/parse-commit-body.ts';
 import type { Repo } from '../../domain/types.ts';
-import type { CommitOperation } from '../../service/commit-operation.ts';
-import type { LfsObjectPlan } from '../../service/registry.ts';
 import {
   actorOf,
   baseUrlOf,
@@ -25,83 +18,6 @@ import {
 
 function truthy(value: string | undefined): boolean {
   return value === 'true' || value === '1';
-}
-
-function toApiLfsObject(plan: LfsObjectPlan, base: string, ttl: number): ApiLfsBatchObject {
-  switch (plan.state) {
-    case 'present':
-      return { oid: plan.oid, size: plan.size };
-    case 'error':
-      return { oid: plan.oid, size: plan.size, error: { code: plan.code, message: plan.message } };
-    case 'upload':
-      return {
-        oid: plan.oid,
-        size: plan.size,
-        authenticated: true,
-        actions: {
-          upload: { href: `${base}/api/lfs/upload/${plan.token}`, expires_in: ttl },
-          verify: { href: `${base}/api/lfs/verify/${plan.token}` },
-        },
-      };
-    case 'multipart': {
-      const header: Record<string, string> = { chunk_size: String(plan.chunkSize) };
-      for (let part = 1; part <= plan.parts; part++) {
-        header[String(part).padStart(5, '0')] = `${base}/api/lfs/upload/${plan.token}/${part}`;
-      }
-      return {
-        oid: plan.oid,
-        size: plan.size,
-        authenticated: true,
-        actions: {
-          upload: { href: `${base}/api/lfs/upload/${plan.token}`, header, expires_in: ttl },
-          verify: { href: `${base}/api/lfs/verify/${plan.token}` },
-        },
-      };
-    }
-  }
-}
-
-/** Decodes an NDJSON commit body into a header and operations (§9.3). */
-export function parseCommitBody(text: string): {
-  header: { summary: string; description: string; parentCommit?: string };
-  operations: CommitOperation[];
-} {
-  const lines = text.split('\n').filter((line) => line.trim() !== '');
-  const [first, ...rest] = lines;
-  if (first === undefined) {
-    throw new ModelhubError('INVALID_INPUT', 'The commit body is empty.');
-  }
-  const head = CommitHeaderLine.parse(JSON.parse(first)).value;
-  const operations = rest.map((line): CommitOperation => {
-    const op = CommitOperationLine.parse(JSON.parse(line));
-    switch (op.key) {
-      case 'file':
-        return {
-          kind: 'file',
-          path: op.value.path,
-          content: Buffer.from(op.value.content, op.value.encoding === 'base64' ? 'base64' : 'utf8'),
-        };
-      case 'lfsFile':
-        return {
-          kind: 'lfsFile',
-          path: op.value.path,
-          sha256: op.value.oid,
-          ...(op.value.size === undefined ? {} : { size: op.value.size }),
-        };
-      case 'deletedFile':
-        return { kind: 'deletedFile', path: op.value.path };
-      case 'deletedFolder':
-        return { kind: 'deletedFolder', path: op.value.path };
-    }
-  });
-  return {
-    header: {
-      summary: head.summary,
-      description: head.description ?? '',
-      ...(head.parentCommit == null ? {} : { parentCommit: head.parentCommit }),
-    },
-    operations,
-  };
 }
 
 async function readLimited(request: FastifyRequest, limit: number): Promise<Buffer> {
@@ -180,13 +96,10 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
         }
         const { header, operations } = parseCommitBody(request.body);
         const commit = await registry.commit(await actorOf(ctx, request), repo, branch, header, operations);
-        const web = kind.web;
-        return {
-          commitOid: commit.sha,
-          commitUrl: `${baseUrlOf(ctx, request)}${web}/${repo.namespace}/${repo.name}/commit/${commit.sha}`,
-          hookOutput: '',
-          success: true,
-        };
+        return toApiCommitResponse(
+          commit,
+          `${baseUrlOf(ctx, request)}${kind.web}/${repo.namespace}/${repo.name}`,
+        );
       },
     );
   }
