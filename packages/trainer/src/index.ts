@@ -54,3 +54,7 @@ export type { FineTuneSpec } from './fine-tune/fine-tune-spec.ts';
 export { formatEpoch } from './fit/format-epoch.ts';
 export { dedupeItems } from './dataset/dedupe-items.ts';
 export type { DedupeReport } from './dataset/dedupe-items.ts';
+export { planTail, buildTail } from './fine-tune/tfjs-tail.ts';
+export type { TailPlan } from './fine-tune/tfjs-tail.ts';
+export { fineTuneTail, runTail, useCpuBackend } from './fine-tune/fine-tune-tail.ts';
+export type { FineTuneTailOptions, FineTuneTailResult } from './fine-tune/fine-tune-tail.ts';

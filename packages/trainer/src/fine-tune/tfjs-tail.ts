@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { ModelhubError } from '@modelhub/core';
+
+import type { FineTuneSpec } from './fine-tune-spec.ts';
+
+/** Layer classes whose weights count as "a layer" for `--fine-tune last:N`. */
+const weightedClasses = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv1D', 'Dense']);
+
+/** Where a backbone is cut for fine-tuning, and what trains. */
+export interface TailPlan {
+  /** Layer whose output is cached (the frozen part ends here); `input` layers for `all`. */
+  readonly cutLayer: string;
+  /** The feature layer the head reads (the tail ends here). */
+  readonly tapLayer: string;
+  /** Weighted layers that train, in order. */
+  readonly trainedLayers: readonly string[];
+}
+
+/**
+ * Chooses the cut for `last:N`: the N weighted layers (convolutions, dense) nearest the tap train,
+ * together with everything between them and the tap (BatchNorm scale/offset included, its
+ * statistics frozen); `all` trains every layer from the input on.
+ */
+export function planTail(model: tf.LayersModel, tapLayer: string, spec: FineTuneSpec): TailPlan {
+  const names = model.layers.map((l) => l.name);
+  const tapIndex = names.indexOf(tapLayer);
+  if (tapIndex < 0) {
+    throw new ModelhubError('INVALID_ARGUMENT', `the backbone has no layer "${tapLayer}" to fine-tune up to`);
+  }
+  const weighted = model.layers
+    .slice(0, tapIndex + 1)
+    .map((l, i) => ({ name: l.name, i, cls: l.getClassName() }))
+    .filter((l) => weightedClasses.has(l.cls));
+  if (spec.mode === 'none') {
+    throw new ModelhubError('INVALID_ARGUMENT', 'nothing to fine-tune with --fine-tune none');
+  }
+  if (spec.mode === 'last' && spec.layers > weighted.length) {
+    throw new ModelhubError(
+      'INVALID_ARGUMENT',
+      `--fine-tune last:${spec.layers} asks for more layers than the backbone has (${weighted.length} up to "${tapLayer}")`,
+      { hint: `Use last:1 … last:${weighted.length}, or all.` },
+    );
+  }
+  const trained = spec.mode === 'all' ? weighted : weighted.slice(-spec.layers);
+  const first = trained[0];
+  if (first === undefined) {
+    throw new ModelhubError('UNSUPPORTED_MODEL', `the backbone has no trainable layer before "${tapLayer}"`);
+  }
+  const cutIndex = spec.mode === 'all' ? 0 : first.i - 1;
+  const cut = model.layers[cutIndex];
+  if (cut === undefined) {
+    throw new ModelhubError('UNSUPPORTED_MODEL', 'the backbone cannot be cut before its first layer');
+  }
+  return { cutLayer: cut.name, tapLayer, trainedLayers: trained.map((t) => t.name) };
+}
+
+/**
+ * Builds `tail`: the cut layer's output → the tap layer's output, re-applying the original layer
+ * objects (their weights are shared, so training the tail trains the backbone's layers). Fails
+ * when a layer of the tail also reads a tensor from before the cut (a skip connection across it).
+ */
+export function buildTail(model: tf.LayersModel, plan: TailPlan): tf.LayersModel {
+  const names = model.layers.map((l) => l.name);
+  const cutIndex = names.indexOf(plan.cutLayer);
+  const tapIndex = names.indexOf(plan.tapLayer);
+  const cut = model.layers[cutIndex];
+  if (cut === undefined || tapIndex <= cutIndex) {
+    throw new ModelhubError('INVALID_ARGUMENT', `cannot cut at "${plan.cutLayer}" before "${plan.tapLayer}"`);
+  }
+  const cutOutput = cut.getOutputAt(0);
+  if (Array.isArray(cutOutput)) {
+    throw new ModelhubError(
+      'UNSUPPORTED_MODEL',
+      `layer "${plan.cutLayer}" has several outputs; it cannot be a cut`,
+    );
+  }
+  const input = tf.input({
+    shape: cutOutput.shape.slice(1),
+    name: `${plan.cutLayer}_activations`,
+  });
+  const mapped = new Map<tf.SymbolicTensor, tf.SymbolicTensor>([[cutOutput, input]]);
+  for (const layer of model.layers.slice(cutIndex + 1, tapIndex + 1)) {
+    const node = layer.inboundNodes[0];
+    if (node === undefined) {
+      continue;
+    }
+    const sources = node.inputTensors.map((t) => mapped.get(t));
+    if (sources.some((s) => s === undefined)) {
+      if (sources.every((s) => s === undefined)) {
+        continue;
+      }
+      throw new ModelhubError(
+        'UNSUPPORTED_MODEL',
+        `layer "${layer.name}" reads a tensor from before "${plan.cutLayer}" (a skip connection), so the backbone cannot be cut there`,
+        { hint: 'Choose another N for --fine-tune last:N (cut at a block boundary), or use all.' },
+      );
+    }
+    const args = sources as tf.SymbolicTensor[];
+    const out = layer.apply(args.length === 1 ? (args[0] as tf.SymbolicTensor) : args) as
+      tf.SymbolicTensor | tf.SymbolicTensor[];
+    const outs = Array.isArray(out) ? out : [out];
+    node.outputTensors.forEach((t, i) => {
+      const o = outs[i];
+      if (o !== undefined) {
+        mapped.set(t, o);
+      }
+    });
+  }
+  const tapNode = model.getLayer(plan.tapLayer).getOutputAt(0);
+  const output = Array.isArray(tapNode) ? undefined : mapped.get(tapNode);
+  if (output === undefined) {
+    throw new ModelhubError('UNSUPPORTED_MODEL', `"${plan.tapLayer}" does not depend on "${plan.cutLayer}"`);
+  }
+  return tf.model({ inputs: input, outputs: output, name: `tail_${plan.cutLayer}_to_${plan.tapLayer}` });
+}
