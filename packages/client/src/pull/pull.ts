@@ -525,7 +525,7 @@ async function ensureBlob(
           spec,
           target: cache.blobPath(spec.id),
           limiter: session.connections,
-          tuning: options.tuning,
+          tuning: transferTuning(http.endpoint, options.tuning),
           signal: options.signal,
           context: { repo: cache.repo, revision: commit, path: file.path, endpoint: http.endpoint },
           onBytes: (n) => {
@@ -547,6 +547,20 @@ async function ensureBlob(
     tracker.finish(file.path);
     await lock.release();
   }
+}
+
+/**
+ * Parallel byte ranges beat per-connection limits (TCP windows over long round trips, CDN caps);
+ * on loopback there are none, and extra connections only cost CPU, so a loopback registry gets one
+ * stream per file unless the caller set the parallelism explicitly.
+ */
+export function transferTuning(endpoint: string, tuning: PullOptions['tuning']): PullOptions['tuning'] {
+  const host = new URL(endpoint).hostname;
+  const loopback = host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+  if (!loopback || tuning?.parallelThreshold !== undefined || tuning?.connectionsPerFile !== undefined) {
+    return tuning;
+  }
+  return { ...tuning, parallelThreshold: Number.MAX_SAFE_INTEGER };
 }
 
 /** True if a partial download of this file exists (for `hub ls`/`gc`). */
