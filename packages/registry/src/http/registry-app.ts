@@ -87,11 +87,11 @@ export function createRegistryApp(registry: Registry, options: RegistryAppOption
   );
 
   // Browsers may call the registry from other origins (hub-protocol.md §3.3): expose what clients read.
-  app.addHook('onSend', (request, reply, payload, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     void reply.header('access-control-allow-origin', '*');
     void reply.header('access-control-expose-headers', exposedHeaders);
-    done(null, payload);
+    done();
   });
   app.options('*', (_request, reply) => {
     void reply

@@ -1,3 +1,6 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import { pipeline } from 'node:stream';
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { ModelhubError, lfsPointer } from '@modelhub/core';
@@ -116,7 +119,19 @@ function sendBytes(
   if (pointer !== undefined) {
     return reply.send(pointer.subarray(start, end + 1));
   }
-  return reply.send(ctx.registry.blobs.read(file.sha256, { start, end }));
+  // Stream the blob straight into the socket, as a bare node:http server would: no payload
+  // hooks or serializers sit between the disk and the client on the hot path.
+  const body = ctx.registry.blobs.read(file.sha256, { start, end });
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) {
+      headers[name] = value;
+    }
+  }
+  reply.hijack();
+  reply.raw.writeHead(reply.statusCode, headers);
+  pipeline(body, reply.raw, () => undefined);
+  return reply;
 }
 
 /** `GET`/`HEAD` `/{prefix}{repo}/resolve/{rev}/{path}` and `/raw/` (hub-protocol.md §3). */
