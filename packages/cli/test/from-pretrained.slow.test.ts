@@ -112,6 +112,29 @@ describe('fromPretrained', () => {
     await offline.dispose();
   });
 
+  it('honours a lockfile: records the head and its base, then installs exactly that with frozen', async () => {
+    const lockfile = join(work, 'modelhub.lock');
+    const first = await fromPretrained('alice/digits-head', {
+      endpoint: registryA.url,
+      cacheDir: join(work, 'cache-lock-1'),
+      lockfile,
+      env: {},
+    });
+    await first.dispose();
+    const lock = await readFile(lockfile, 'utf8');
+    expect(lock).toContain('alice/digits-head');
+    expect(lock).toContain('modelhub/ppocr-rec');
+    const frozen = await fromPretrained('alice/digits-head', {
+      endpoint: registryA.url,
+      cacheDir: join(work, 'cache-lock-2'),
+      lockfile,
+      frozen: true,
+      env: {},
+    });
+    expect(await correct(frozen)).toBeGreaterThanOrEqual(80);
+    await frozen.dispose();
+  });
+
   it('says what is missing when offline with an empty cache', async () => {
     const message = await codeOf(
       fromPretrained('alice/digits-head', {
