@@ -9,6 +9,7 @@ import {
   deleteRepo,
   downloadFile,
   downloadFileToCacheDir,
+  listCommits,
   listFiles,
   listModels,
   modelInfo,
@@ -170,6 +171,10 @@ describe('the official @huggingface/hub client against the registry', () => {
       operations: [{ operation: 'delete', path: 'drop/me.txt' }],
     });
     expect(second?.commit.url).toBe(`${hubUrl}/alice/ops/commit/${second?.commit.oid ?? ''}`);
+    const history = await collect(listCommits({ hubUrl, repo, batchSize: 2 }));
+    expect(history.map((c) => c.title)).toEqual(['drop one', 'two files', 'initial commit']);
+    expect(history[0]?.oid).toBe(second?.commit.oid);
+    expect(history[0]?.authors).toEqual([{ username: 'alice', avatarUrl: undefined }]);
     const paths = (await collect(listFiles({ hubUrl, repo, recursive: true }))).map((f) => f.path);
     expect(paths.sort()).toEqual(['.gitattributes', 'keep.txt']);
   });

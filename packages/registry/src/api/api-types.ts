@@ -101,3 +101,11 @@ export interface ApiRefs {
   tags: ApiRef[];
   converts: ApiRef[];
 }
+
+export interface ApiCommitEntry {
+  id: string;
+  title: string;
+  message: string;
+  authors: { user: string; avatar?: string }[];
+  date: string;
+}

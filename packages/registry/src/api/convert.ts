@@ -5,6 +5,7 @@ import type { LfsObjectPlan } from '../service/registry.ts';
 import { gitTreeShas } from '../repo/git-objects.ts';
 import type {
   ApiAlias,
+  ApiCommitEntry,
   ApiCommitResponse,
   ApiLfsBatchObject,
   ApiRef,
@@ -213,6 +214,18 @@ export function toApiRefs(refs: readonly Ref[]): ApiRefs {
       .filter((r) => r.kind === kind)
       .map((r) => ({ name: r.name, ref: `${prefix}${r.name}`, targetCommit: r.commit }));
   return { branches: shape('branch', 'refs/heads/'), tags: shape('tag', 'refs/tags/'), converts: [] };
+}
+
+/** One entry of the commit history (`GET …/commits/{rev}`). */
+export function toApiCommitEntry(commit: Commit): ApiCommitEntry {
+  const message = commit.description === '' ? commit.title : `${commit.title}\n\n${commit.description}`;
+  return {
+    id: commit.sha,
+    title: commit.title,
+    message,
+    authors: [{ user: commit.author }],
+    date: commit.createdAt,
+  };
 }
 
 export function toApiAlias(alias: Alias): ApiAlias {

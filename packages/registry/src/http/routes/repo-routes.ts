@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { ModelhubError } from '@modelhub/core';
 
-import { toApiFileEntry, toApiModelInfo, toApiRefs, toApiTree } from '../../api/convert.ts';
+import { toApiCommitEntry, toApiFileEntry, toApiModelInfo, toApiRefs, toApiTree } from '../../api/convert.ts';
 import {
   BranchBody,
   CreateRepoBody,
@@ -172,6 +172,26 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
 
     app.get(`${repoPath}/refs`, async (request) => {
       return toApiRefs(await registry.metadata.listRefs((await readable(request)).id));
+    });
+
+    app.get(`${repoPath}/commits/*`, async (request, reply) => {
+      const repo = await readable(request);
+      let commit: Commit | undefined = await registry.resolveRevision(
+        repo,
+        revisionAfter(request, 'commits'),
+      );
+      const offset = decodeCursor(queryOne(request, 'cursor'));
+      const limit = Math.min(Math.max(Number(queryOne(request, 'limit') ?? 100) || 100, 1), 1000);
+      const page: Commit[] = [];
+      for (let i = 0; commit !== undefined && i < offset + limit + 1; i++) {
+        if (i >= offset) {
+          page.push(commit);
+        }
+        commit =
+          commit.parent === null ? undefined : await registry.metadata.getCommit(repo.id, commit.parent);
+      }
+      setNextLink(ctx, request, reply, page.length > limit ? encodeCursor(offset + limit) : undefined);
+      return page.slice(0, limit).map(toApiCommitEntry);
     });
 
     app.get(`${repoPath}/tree/*`, async (request, reply) => {
