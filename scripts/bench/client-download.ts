@@ -81,6 +81,9 @@ try {
       `hub pull (sha256) best ${best(hubTimes).toFixed(0)} ms  ${mbps(bytes, best(hubTimes))}  (runs: ${hubTimes.map((t) => t.toFixed(0)).join(', ')})`,
     );
     console.log(
+      `hub pull, 4 ranges best ${best(parallelTimes).toFixed(0)} ms  ${mbps(bytes, best(parallelTimes))}  (runs: ${parallelTimes.map((t) => t.toFixed(0)).join(', ')})`,
+    );
+    console.log(
       `ratio hub/curl throughput: ${(best(curlTimes) / best(hubTimes)).toFixed(2)}x (target >= 0.9x)`,
     );
   } finally {
