@@ -20,6 +20,8 @@ export interface StartRegistryOptions {
   readonly registry?: Partial<RegistryOptions>;
   /** Import this seed folder (see seedRegistry) before accepting connections. */
   readonly seedDir?: string;
+  /** How long close() lets running transfers finish before cutting them. @default 10000 */
+  readonly shutdownGraceMs?: number;
 }
 
 /** A running registry server. */
@@ -70,7 +72,16 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
     app,
     close: () => {
       closed ??= (async () => {
-        await app.close();
+        // Running downloads and uploads may finish; after the grace period they are cut (an
+        // upload cut short leaves only a temp file, removed at the next start).
+        const cut = setTimeout(() => {
+          app.server.closeAllConnections();
+        }, options.shutdownGraceMs ?? 10_000);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(cut);
+        }
         await registry.close();
       })();
       return closed;
