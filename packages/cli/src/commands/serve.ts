@@ -14,6 +14,8 @@ export interface ServeOptions {
   readonly seed?: string;
   readonly publicUrl?: string;
   readonly json?: boolean;
+  /** Log every request to stderr. */
+  readonly log?: boolean;
 }
 
 /** Something that resolves when the process is asked to stop (SIGINT/SIGTERM by default). */
@@ -46,6 +48,7 @@ export async function runServe(
     port: options.port,
     ...(options.seed === undefined ? {} : { seedDir: options.seed }),
     ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+    ...(options.log === true ? { logger: true } : {}),
   });
   io.stdout(
     options.json === true ? `${JSON.stringify({ url: running.url })}\n` : `listening on ${running.url}\n`,
@@ -75,8 +78,16 @@ export const registerServe: CommandRegistrar = (program: Command, io: Io) => {
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8080)
     .option('--seed <dir>', 'import a seed folder (seed.json + one folder per repo) before serving')
     .option('--public-url <url>', 'URL clients use to reach this server (for links and upload URLs)')
+    .option('--log', 'log every request (JSON lines on stderr)')
     .action(
-      async (options: { data: string; host: string; port: number; seed?: string; publicUrl?: string }) => {
+      async (options: {
+        data: string;
+        host: string;
+        port: number;
+        seed?: string;
+        publicUrl?: string;
+        log?: boolean;
+      }) => {
         const globals = program.opts<GlobalOptions>();
         await runServe({ ...options, ...(globals.json === true ? { json: true } : {}) }, io);
       },

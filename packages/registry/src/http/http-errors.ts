@@ -19,6 +19,7 @@ const statusOf: Readonly<Record<string, number>> = {
   AUTH_FORBIDDEN: 403,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  DISK_FULL: 507,
   INTEGRITY_MISMATCH: 400,
   INVALID_ARGUMENT: 400,
   INVALID_INPUT: 400,
@@ -63,6 +64,10 @@ export function toHttpError(error: unknown): HttpError {
   }
   if (error instanceof URIError || error instanceof SyntaxError) {
     return { status: 400, errorCode: undefined, message: error.message, headers: {} };
+  }
+  const errno = (error as { code?: unknown } | null)?.code;
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+    return { status: 507, errorCode: undefined, message: 'The registry is out of disk space.', headers: {} };
   }
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -14,7 +14,7 @@ import { registerUploadRoutes } from './routes/upload-routes.ts';
 export interface RegistryAppOptions {
   /** The URL clients reach the server at (for links and LFS hrefs); derived from `Host` when unset. */
   readonly publicUrl?: string;
-  /** Log requests to stderr. @default false */
+  /** Log requests (JSON lines) to stderr. @default false */
   readonly logger?: boolean;
 }
 
@@ -52,7 +52,7 @@ function formBody(text: string): Record<string, string | string[]> {
  */
 export function createRegistryApp(registry: Registry, options: RegistryAppOptions = {}): FastifyInstance {
   const app = Fastify({
-    logger: options.logger === true,
+    logger: options.logger === true ? { level: 'info', stream: process.stderr } : false,
     exposeHeadRoutes: false,
     genReqId: () => randomUUID(),
     bodyLimit: registry.options.maxJsonBodySize,
