@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { watch } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -114,5 +115,45 @@ describe('hub pull across processes', () => {
     expect(bytesServed(proxy, 'model.onnx') - before).toBe(original.length - kept);
     expect(await readdir(blobs)).toContain(sha256(original));
     expect((await readdir(blobs)).filter((n) => n.includes('.partial'))).toEqual([]);
+  });
+
+  it('a pull killed with SIGKILL leaves its lock behind; the next pull takes it over and resumes', async () => {
+    let stalled = false;
+    const proxy = await startFaultProxy(registry.url, ({ url }) => {
+      if (!stalled && url.includes('/resolve/') && url.includes('model.onnx')) {
+        stalled = true;
+        return { kind: 'stall', afterBytes: 5 << 20 };
+      }
+      return { kind: 'pass' };
+    });
+    proxies.push(proxy);
+    const cacheDir = await mkdtemp(join(scratch, 'killed-'));
+    const host = join(cacheDir, new URL(proxy.url).host.replace(':', '_'));
+    const blobs = join(host, 'models--modelhub--ppocr-rec', 'blobs');
+    const args = ['--endpoint', proxy.url, '--cache-dir', cacheDir, 'pull', 'modelhub/ppocr-rec'];
+    const first = await hub(args, (child) => {
+      proxy.onBytes('model.onnx', 5 << 20, () => {
+        // The state file is saved every second while bytes flow; kill once it exists.
+        const watcher = watch(blobs, () => {
+          void readdir(blobs).then((names) => {
+            if (names.some((n) => n.endsWith('.partial.json'))) {
+              watcher.close();
+              child.kill('SIGKILL');
+            }
+          });
+        });
+      });
+    });
+    expect(first.code).toBe(null);
+    const lockDir = join(host, '.locks', 'models--modelhub--ppocr-rec');
+    const locks = await readdir(lockDir);
+    expect(locks).toEqual([`${sha256(original)}.modelhub.lock`]);
+    const before = bytesServed(proxy, 'model.onnx');
+    const second = await hub(args);
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    expect(bytesServed(proxy, 'model.onnx') - before).toBeLessThan(original.length);
+    expect(await readdir(lockDir)).toEqual([]);
+    expect(await readdir(blobs)).toContain(sha256(original));
   });
 });

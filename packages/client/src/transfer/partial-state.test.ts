@@ -54,7 +54,11 @@ describe('partial download state', () => {
     expect((await loadPartialState(state, partial, expected))?.done).toEqual([[0, 20]]);
     expect(await loadPartialState(state, partial, { ...expected, id: 'b'.repeat(64) })).toBeUndefined();
     expect(await loadPartialState(state, partial, { ...expected, size: 101 })).toBeUndefined();
-    await writeFile(partial, Buffer.alloc(99));
+    await writeFile(partial, Buffer.alloc(20));
+    expect((await loadPartialState(state, partial, expected))?.done).toEqual([[0, 20]]);
+    await writeFile(partial, Buffer.alloc(19));
+    expect(await loadPartialState(state, partial, expected)).toBeUndefined();
+    await writeFile(partial, Buffer.alloc(101));
     expect(await loadPartialState(state, partial, expected)).toBeUndefined();
     await writeFile(state, '{not json');
     expect(await loadPartialState(state, partial, expected)).toBeUndefined();

@@ -50,7 +50,7 @@ export function missingRanges(
 
 /**
  * Loads a partial download's state if it belongs to the same blob (id, size, algorithm) and the
- * partial file still has the expected length; anything else is discarded by the caller. The bytes
+ * partial file still holds the bytes it claims; anything else is discarded by the caller. The bytes
  * themselves are validated by the full hash at the end, which covers every resumed byte.
  */
 export async function loadPartialState(
@@ -71,14 +71,18 @@ export async function loadPartialState(
   if (state.id !== expect.id || state.size !== expect.size || state.algo !== expect.algo) {
     return undefined;
   }
+  if (state.done.some(([s, e]) => e > state.size || s > e)) {
+    return undefined;
+  }
+  // The partial file must hold every byte the state claims (it may be shorter than the blob: a
+  // single-stream download is not pre-sized).
+  const claimed = state.done.reduce((end, [, e]) => Math.max(end, e), 0);
   try {
-    if ((await stat(partialPath)).size !== expect.size) {
+    const size = (await stat(partialPath)).size;
+    if (size < claimed || size > expect.size) {
       return undefined;
     }
   } catch {
-    return undefined;
-  }
-  if (state.done.some(([s, e]) => e > state.size || s > e)) {
     return undefined;
   }
   return { ...state, done: normalizeRanges(state.done) };
