@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { ModelhubError } from '@modelhub/core';
 
 import { createRegistryApp } from './http/registry-app.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { openRegistry } from './open-registry.ts';
 import { seedRegistry } from './seed/seed-registry.ts';
 import type { Registry } from './service/registry.ts';
@@ -33,9 +34,31 @@ export interface RunningRegistry {
   close(): Promise<void>;
 }
 
+async function listen(app: FastifyInstance, host: string, port: number): Promise<void> {
+  try {
+    await app.listen({ host, port });
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new ModelhubError('INVALID_ARGUMENT', `Cannot listen on ${host}:${port} (${String(code)}).`, {
+        hint: 'Pick another --port (0 chooses a free one) or --host.',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
 /** Opens the registry in `dataDir` and serves it over HTTP until `close()`. */
 export async function startRegistry(options: StartRegistryOptions): Promise<RunningRegistry> {
-  const registry = await openRegistry(options.dataDir, options.registry);
+  const release = await lockDataDir(options.dataDir);
+  let registry: Registry;
+  try {
+    registry = await openRegistry(options.dataDir, options.registry);
+  } catch (error) {
+    await release();
+    throw error;
+  }
   const app = createRegistryApp(registry, {
     ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
@@ -46,20 +69,11 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
     if (options.seedDir !== undefined) {
       await seedRegistry(registry, options.seedDir);
     }
-    await app.listen({ host, port: options.port ?? 8080 });
+    await listen(app, host, options.port ?? 8080);
   } catch (error) {
+    await app.close();
     await registry.close();
-    const code = (error as { code?: unknown } | null)?.code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new ModelhubError(
-        'INVALID_ARGUMENT',
-        `Cannot listen on ${host}:${options.port ?? 8080} (${String(code)}).`,
-        {
-          hint: 'Pick another --port (0 chooses a free one) or --host.',
-          cause: error,
-        },
-      );
-    }
+    await release();
     throw error;
   }
   const address = app.server.address();
@@ -83,6 +97,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
           clearTimeout(cut);
         }
         await registry.close();
+        await release();
       })();
       return closed;
     },

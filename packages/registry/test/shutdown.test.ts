@@ -37,4 +37,14 @@ describe('closing a registry', () => {
     stalled.destroy();
     await expect(fetch(`${server.url}/api/models`)).rejects.toThrow();
   });
+
+  it('refuses a second server on the same data dir while the first runs, not after', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'modelhub-lock-'));
+    dirs.push(dir);
+    const first = await startRegistry({ dataDir: dir, port: 0 });
+    await expect(startRegistry({ dataDir: dir, port: 0 })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await first.close();
+    const second = await startRegistry({ dataDir: dir, port: 0 });
+    await second.close();
+  });
 });
