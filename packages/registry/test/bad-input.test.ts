@@ -146,4 +146,16 @@ describe('bad input loses nothing', () => {
     });
     expect(broken.status).toBe(400);
   });
+
+  it.each(['../main', 'a//b', 'HEAD', 'x y', 'c'.repeat(40).replace(/c/g, 'a')])(
+    'refuses the branch name %j',
+    async (branch) => {
+      const res = await fetch(`${url}/api/models/${repo}/branch/${encodeURIComponent(branch)}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(res.status).toBe(400);
+    },
+  );
 });

@@ -66,6 +66,24 @@ function validName(kind: string, value: string): string {
   return value;
 }
 
+function validRefName(kind: string, value: string): string {
+  const ok =
+    /^[A-Za-z0-9._/-]{1,200}$/.test(value) &&
+    !value.includes('..') &&
+    !value.includes('//') &&
+    !value.startsWith('/') &&
+    !value.endsWith('/') &&
+    !value.endsWith('.lock') &&
+    value !== 'HEAD' &&
+    !/^[0-9a-f]{40}$/.test(value);
+  if (!ok) {
+    throw new ModelhubError('INVALID_ARGUMENT', `${JSON.stringify(value)} is not a valid ${kind} name.`, {
+      hint: 'Use letters, digits, ".", "_", "-" and "/" (not "..", not a commit sha, not HEAD).',
+    });
+  }
+  return value;
+}
+
 function repoNotFound(actor: Actor, id: string): ModelhubError {
   return new ModelhubError('REPO_NOT_FOUND', `Repository ${id} not found.`, {
     hint: 'Check the name, and pass a token that can read it if it is private.',
@@ -728,6 +746,7 @@ export class Registry {
     overwrite: boolean,
   ): Promise<void> {
     this.#assertCanWrite(actor, repo.namespace);
+    validRefName('branch', branch);
     if (!overwrite && (await this.metadata.getRef(repo.id, 'branch', branch)) !== undefined) {
       throw new ModelhubError('CONFLICT', `Branch ${branch} already exists.`);
     }
@@ -738,6 +757,7 @@ export class Registry {
   /** Tags a revision. */
   async createTag(actor: Actor, repo: Repo, tag: string, revision: string): Promise<void> {
     this.#assertCanWrite(actor, repo.namespace);
+    validRefName('tag', tag);
     if ((await this.metadata.getRef(repo.id, 'tag', tag)) !== undefined) {
       throw new ModelhubError('CONFLICT', `Tag ${tag} already exists.`);
     }
