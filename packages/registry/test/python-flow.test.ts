@@ -185,4 +185,10 @@ describe('the huggingface_hub (Python) request sequences', () => {
     expect(resumed.status).toBe(206);
     expect(Buffer.from(await resumed.arrayBuffer())).toEqual(weights.subarray(60000));
   });
+
+  it('tells a Xet-enabled client to fall back to LFS', async () => {
+    const res = await fetch(`${url}/api/models/py/snake/xet-write-token/main`, { headers: auth() });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-error-message')).toContain('HF_HUB_DISABLE_XET=1');
+  });
 });

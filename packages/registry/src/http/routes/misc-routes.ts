@@ -6,7 +6,7 @@ import { toApiAlias, toApiWhoAmI } from '../../api/convert.ts';
 import { ValidateYamlBody } from '../../api/api-schemas.ts';
 import type { Account } from '../../domain/types.ts';
 import { parseCardData } from '../../repo/model-card.ts';
-import { actorOf, type RouteContext } from '../request-context.ts';
+import { actorOf, repoKinds, type RouteContext } from '../request-context.ts';
 
 /** whoami, aliases (a modelhub extension) and validate-yaml (§7, §9.4). */
 export function registerMiscRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -27,6 +27,21 @@ export function registerMiscRoutes(app: FastifyInstance, ctx: RouteContext): voi
     const { alias } = request.params as { alias: string };
     return toApiAlias(await registry.getAlias(await actorOf(ctx, request), alias));
   });
+
+  // Python ≥ 1.20 with hf_xet installed asks for Xet tokens before every LFS upload (§9.5).
+  for (const kind of repoKinds) {
+    for (const route of ['xet-write-token', 'xet-read-token']) {
+      app.get(`${kind.api}/:namespace/:name/${route}/*`, () => {
+        throw new ModelhubError(
+          'INVALID_ARGUMENT',
+          'This registry stores files through Git LFS, not Xet. Set HF_HUB_DISABLE_XET=1.',
+          {
+            hint: 'Set HF_HUB_DISABLE_XET=1 (or uninstall hf_xet) so huggingface_hub uploads through LFS.',
+          },
+        );
+      });
+    }
+  }
 
   app.post('/api/validate-yaml', (request, reply) => {
     const body = ValidateYamlBody.parse(request.body);
