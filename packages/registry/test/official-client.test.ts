@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitBlobSha1, sha256 } from '@modelhub/core';
 
 import { startRegistry, type RunningRegistry } from '../src/index.ts';
+import { lfsBatch } from './helpers.ts';
 
 const card = `---
 library_name: onnx
@@ -119,6 +120,14 @@ describe('the official @huggingface/hub client against the registry', () => {
     expect(info.cardData).toMatchObject({ license: 'apache-2.0', pipeline_tag: 'image-classification' });
     expect([...info.filePaths].sort()).toEqual(
       ['.gitattributes', 'README.md', 'config.json', 'small.bin', 'weights/model.onnx'].sort(),
+    );
+
+    // The 300 kB object went through the multipart transfer (threshold 200 kB, 64 KiB parts).
+    const plan = await lfsBatch(hubUrl, 'alice/tiny', alice, [{ oid: 'e'.repeat(64), size: weights.length }]);
+    const header = plan.objects[0]?.actions?.upload.header ?? {};
+    expect(header['chunk_size']).toBe(String(64 * 1024));
+    expect(Object.keys(header).filter((k) => /^\d+$/.test(k))).toHaveLength(
+      Math.ceil(weights.length / (64 * 1024)),
     );
 
     const blob = await downloadFile({ hubUrl, accessToken: alice, repo, path: 'weights/model.onnx' });
