@@ -226,52 +226,6 @@ describe('fromPretrained', () => {
       await rm(script, { force: true });
     }
   });
-
-  it('loads from a second registry after mirroring by bundle, with the first one gone', async () => {
-    const cacheA = join(work, 'cache-mirror-src');
-    const source = await fromPretrained('alice/digits-head', {
-      endpoint: registryA.url,
-      cacheDir: cacheA,
-      env: {},
-    });
-    const base = source.kind === 'classifier' ? source.base : undefined;
-    const expected = await correct(source);
-    await source.dispose();
-    const tarFile = join(work, 'mirror.tar');
-    await createBundle(['alice/digits-head', `${base?.repo ?? ''}@${base?.commit ?? ''}`], tarFile, {
-      endpoint: registryA.url,
-      cacheDir: cacheA,
-      env: {},
-    });
-    await registryA.close();
-    closedA = true;
-
-    const registryB = await startTestRegistry();
-    try {
-      const tokenB = await registryB.createToken('alice', true);
-      const cacheB = join(work, 'cache-mirror-dst');
-      const imported = await importBundle(tarFile, { endpoint: registryB.url, cacheDir: cacheB, env: {} });
-      const head = imported.models.find((m) => m.repo === 'alice/digits-head');
-      expect(head).toBeDefined();
-      const local = await pull(`alice/digits-head@${head?.commit ?? ''}`, {
-        endpoint: registryB.url,
-        cacheDir: cacheB,
-        offline: true,
-        env: {},
-      });
-      // Publish the head on the second registry; its base stays pinned by commit and hashes.
-      await pushFolder(local.dir, 'alice/digits-head', { endpoint: registryB.url, token: tokenB, env: {} });
-      const mirrored = await fromPretrained('alice/digits-head', {
-        endpoint: registryB.url,
-        cacheDir: cacheB,
-        env: {},
-      });
-      expect(await correct(mirrored)).toBe(expected);
-      await mirrored.dispose();
-    } finally {
-      await registryB.close();
-    }
-  });
 });
 
 describe('hub export', () => {
@@ -351,5 +305,54 @@ describe('hub export', () => {
     const session = await ort.InferenceSession.create(join(work, 'tfjs-head.onnx'));
     expect(session.inputNames).toEqual(['features']);
     await session.release();
+  });
+});
+
+// Last: it stops the first registry that the tests above use.
+describe('mirroring', () => {
+  it('loads from a second registry after mirroring by bundle, with the first one gone', async () => {
+    const cacheA = join(work, 'cache-mirror-src');
+    const source = await fromPretrained('alice/digits-head', {
+      endpoint: registryA.url,
+      cacheDir: cacheA,
+      env: {},
+    });
+    const base = source.kind === 'classifier' ? source.base : undefined;
+    const expected = await correct(source);
+    await source.dispose();
+    const tarFile = join(work, 'mirror.tar');
+    await createBundle(['alice/digits-head', `${base?.repo ?? ''}@${base?.commit ?? ''}`], tarFile, {
+      endpoint: registryA.url,
+      cacheDir: cacheA,
+      env: {},
+    });
+    await registryA.close();
+    closedA = true;
+
+    const registryB = await startTestRegistry();
+    try {
+      const tokenB = await registryB.createToken('alice', true);
+      const cacheB = join(work, 'cache-mirror-dst');
+      const imported = await importBundle(tarFile, { endpoint: registryB.url, cacheDir: cacheB, env: {} });
+      const head = imported.models.find((m) => m.repo === 'alice/digits-head');
+      expect(head).toBeDefined();
+      const local = await pull(`alice/digits-head@${head?.commit ?? ''}`, {
+        endpoint: registryB.url,
+        cacheDir: cacheB,
+        offline: true,
+        env: {},
+      });
+      // Publish the head on the second registry; its base stays pinned by commit and hashes.
+      await pushFolder(local.dir, 'alice/digits-head', { endpoint: registryB.url, token: tokenB, env: {} });
+      const mirrored = await fromPretrained('alice/digits-head', {
+        endpoint: registryB.url,
+        cacheDir: cacheB,
+        env: {},
+      });
+      expect(await correct(mirrored)).toBe(expected);
+      await mirrored.dispose();
+    } finally {
+      await registryB.close();
+    }
   });
 });
