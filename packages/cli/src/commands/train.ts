@@ -7,6 +7,16 @@ import { ModelhubError, type FeatureExtractor, type FeatureTap, type PreprocessS
 import {
   FeatureCache,
   assertFineTunable,
+  buildTail,
+  fineTuneOnDataset,
+  planTail,
+  preprocessedImageExtractor,
+  useCpuBackend,
+  type FineTuneOnDatasetResult,
+  type FineTuneSpec,
+  type TailPlan,
+  type TrainOnDatasetOptions,
+  type TrainOnDatasetResult,
   formatEpoch,
   formatMetrics,
   headFiles,
@@ -27,6 +37,8 @@ export interface Backbone {
   readonly extractor: FeatureExtractor;
   readonly base: BaseModelPin;
   readonly format: FeatureTap['runtime'];
+  /** The model folder (needed to train a TF.js layers backbone with --fine-tune). */
+  readonly dir?: string;
 }
 
 /** How to pull and load a backbone (the CLI composes the client and the adapters). */
@@ -95,6 +107,14 @@ export interface TrainReport {
     readonly train: { readonly accuracy: number };
   };
   readonly fitMs: number;
+  /** Option 2 only: what trained, and validation accuracy before and after fine-tuning. */
+  readonly fineTune?: {
+    readonly mode: string;
+    readonly cutLayer: string;
+    readonly trainedLayers: readonly string[];
+    readonly accuracyBefore: number;
+    readonly accuracyAfter: number;
+  };
 }
 
 async function assertWritableOut(out: string, force: boolean): Promise<void> {
@@ -110,6 +130,52 @@ async function assertWritableOut(out: string, force: boolean): Promise<void> {
       details: { out },
     });
   }
+}
+
+type TailModel = ReturnType<typeof buildTail>;
+
+/** The cut, the tail and an extractor of the activations at the cut, for `--fine-tune`. */
+async function prepareFineTune(
+  options: TrainOptions,
+  deps: TrainerDeps,
+  backbone: Backbone,
+  spec: FineTuneSpec,
+  io: Io,
+): Promise<{ tail: TailModel; plan: TailPlan; extractor: FeatureExtractor }> {
+  if (backbone.dir === undefined) {
+    throw new ModelhubError(
+      'INTERNAL',
+      `the folder of ${backbone.extractor.modelId} is unknown, so it cannot be trained`,
+    );
+  }
+  if (spec.mode === 'all' && !options.json && !options.quiet) {
+    io.stderr(
+      `warning: --fine-tune all trains every layer of ${backbone.extractor.modelId} on the pure-JS cpu backend (about 1 s per 224² image per pass for MobileNetV2): expect minutes to hours. --fine-tune last:N is much faster.\n`,
+    );
+  }
+  await useCpuBackend();
+  const { loadLayersModelFromDir } = await import('@modelhub/adapter-tfjs');
+  const model = await loadLayersModelFromDir(backbone.dir);
+  const plan = planTail(model, backbone.extractor.tap.tensor, spec);
+  const tail = buildTail(model, plan);
+  const cutDim = (tail.inputs[0]?.shape ?? []).slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
+  const extractor =
+    model.getLayer(plan.cutLayer).getClassName() === 'InputLayer'
+      ? preprocessedImageExtractor(
+          backbone.extractor.modelId,
+          plan.cutLayer,
+          backbone.extractor.preprocess,
+          cutDim,
+        )
+      : (await deps.openBackbone(options.base, { layer: plan.cutLayer, pooling: 'flatten' })).extractor;
+  if (extractor.dim !== cutDim) {
+    await extractor.dispose();
+    throw new ModelhubError(
+      'INTERNAL',
+      `activations at ${plan.cutLayer} have ${extractor.dim} values, the tail expects ${cutDim}`,
+    );
+  }
+  return { tail, plan, extractor };
 }
 
 /**
@@ -141,7 +207,7 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       `${dataset.items.length} images, ${dataset.labels.length} labels; features from ${backbone.extractor.modelId} (${backbone.extractor.tap.tensor}, ${backbone.extractor.dim}-d)`,
     );
     let lastShown = -1;
-    const run = await trainOnDataset(dataset, backbone.extractor, {
+    const commonOptions: TrainOnDatasetOptions = {
       seed: options.seed,
       head: options.head,
       hidden: [options.hidden],
@@ -149,9 +215,7 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       classWeighting: options.classWeight,
       cache,
       skipBad: options.skipBad,
-      ...(options.epochs === undefined ? {} : { maxEpochs: options.epochs }),
       ...(options.l2 === undefined ? {} : { l2: options.l2 }),
-      ...(options.lr === undefined ? {} : { learningRate: options.lr }),
       onEmbedProgress: (p) => {
         const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
         if (pct >= lastShown + 10 || p.done === p.total) {
@@ -162,12 +226,45 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       onEpoch: (record: EpochRecord) => {
         progress(formatEpoch(record, options.epochs ?? (options.head === 'linear' ? 500 : 200)), true);
       },
-    });
+    };
+    let run: TrainOnDatasetResult;
+    let tail: { model: TailModel; plan: TailPlan } | undefined;
+    let fineTuned: FineTuneOnDatasetResult | undefined;
+    let featureSource: FeatureExtractor = backbone.extractor;
+    const opened: FeatureExtractor[] = [];
+    try {
+      if (fineTune.mode === 'none') {
+        run = await trainOnDataset(dataset, backbone.extractor, {
+          ...commonOptions,
+          ...(options.epochs === undefined ? {} : { maxEpochs: options.epochs }),
+          ...(options.lr === undefined ? {} : { learningRate: options.lr }),
+        });
+      } else {
+        const prepared = await prepareFineTune(options, deps, backbone, fineTune, io);
+        if (prepared.extractor !== backbone.extractor) {
+          opened.push(prepared.extractor);
+        }
+        featureSource = prepared.extractor;
+        tail = { model: prepared.tail, plan: prepared.plan };
+        fineTuned = await fineTuneOnDataset(dataset, prepared.extractor, {
+          ...commonOptions,
+          ...(options.epochs === undefined ? {} : { fineTuneEpochs: options.epochs }),
+          ...(options.lr === undefined ? {} : { fineTuneLearningRate: options.lr }),
+          tail: prepared.tail,
+          plan: prepared.plan,
+        });
+        run = fineTuned;
+      }
+    } finally {
+      for (const extra of opened) {
+        await extra.dispose();
+      }
+    }
     if (open) {
       io.stderr('\n');
     }
     const training = {
-      fineTune: 'none',
+      fineTune: options.fineTune,
       split: {
         strategy: 'stratified',
         validationFraction: run.split.validationFraction,
@@ -187,8 +284,9 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       head: run.head,
       labels: run.labels,
       base: backbone.base,
-      feature: backbone.extractor.tap,
-      preprocessing: backbone.extractor.preprocess,
+      feature: featureSource.tap,
+      preprocessing: featureSource.preprocess,
+      ...(tail === undefined ? {} : { tail }),
       dataset: { manifestSha256: run.manifestSha256, perClass: run.perClass },
       training,
       validation: run.validation,
@@ -201,7 +299,7 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       out: options.out,
       files: Object.values(headFiles),
       base: { repo: backbone.base.repo, commit: backbone.base.commit, endpoint: backbone.base.endpoint },
-      feature: backbone.extractor.tap,
+      feature: featureSource.tap,
       labels: run.labels,
       dataset: {
         manifestSha256: run.manifestSha256,
@@ -216,6 +314,17 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       training: { ...run.head.recipe, ...training },
       metrics: { validation: run.validation, train: { accuracy: run.train.accuracy } },
       fitMs: Math.round(run.head.fitMs * 100) / 100,
+      ...(fineTuned === undefined || tail === undefined
+        ? {}
+        : {
+            fineTune: {
+              mode: options.fineTune,
+              cutLayer: tail.plan.cutLayer,
+              trainedLayers: tail.plan.trainedLayers,
+              accuracyBefore: fineTuned.before.accuracy,
+              accuracyAfter: fineTuned.validation.accuracy,
+            },
+          }),
     };
     if (options.json) {
       io.stdout(`${JSON.stringify(report)}\n`);
@@ -234,6 +343,11 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       if (run.dedupe.conflicting.length > 0) {
         io.stdout(
           `warning: ${run.dedupe.conflicting.length} image(s) appear under more than one label and were left out: ${report.dataset.conflicting.slice(0, 5).join(', ')}${run.dedupe.conflicting.length > 5 ? ', …' : ''}\n`,
+        );
+      }
+      if (report.fineTune !== undefined) {
+        io.stdout(
+          `fine-tuned ${report.fineTune.trainedLayers.length} layer(s) after ${report.fineTune.cutLayer} (${report.fineTune.trainedLayers.join(', ')}): validation accuracy ${(100 * report.fineTune.accuracyBefore).toFixed(1)}% with the frozen backbone → ${(100 * report.fineTune.accuracyAfter).toFixed(1)}% fine-tuned\n`,
         );
       }
       io.stdout(formatMetrics(run.validation, 'validation'));

@@ -49,6 +49,23 @@ export const HeadManifestSchema = z.object({
     sha256: sha256Hex,
     opset: z.number().int().positive(),
   }),
+  /**
+   * Option 2 only: the backbone layers between the cut (`feature.tensor`) and the original feature
+   * layer, fine-tuned and shipped with the head as a TF.js layers model; `head.onnx` reads its output.
+   */
+  tail: z
+    .object({
+      format: z.literal('tfjs-layers'),
+      modelFile: z.string().min(1),
+      files: z
+        .array(z.object({ path: z.string().min(1), size: z.number().int().nonnegative(), sha256: sha256Hex }))
+        .min(1),
+      inputShape: z.array(z.number().int().positive()).min(1),
+      outputDim: z.number().int().positive(),
+      tapLayer: z.string().min(1),
+      trainedLayers: z.array(z.string().min(1)),
+    })
+    .optional(),
   training: z.record(z.string(), z.unknown()),
   dataset: z.object({
     manifestSha256: sha256Hex,

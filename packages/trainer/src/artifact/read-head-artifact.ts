@@ -94,11 +94,34 @@ export async function readHeadArtifact(dir: string): Promise<HeadArtifact> {
   if (first === undefined || last === undefined) {
     throw corrupt(dir, `${manifest.head.file} has no Gemm layer`);
   }
-  if (first.inDim !== manifest.feature.dim || last.outDim !== manifest.labels.length) {
+  const tail = manifest.tail;
+  const inDim = tail === undefined ? manifest.feature.dim : tail.outputDim;
+  if (first.inDim !== inDim || last.outDim !== manifest.labels.length) {
     throw corrupt(
       dir,
-      `${manifest.head.file} maps ${first.inDim} → ${last.outDim} but the manifest says ${manifest.feature.dim}-d features and ${manifest.labels.length} labels`,
+      `${manifest.head.file} maps ${first.inDim} → ${last.outDim} but the manifest says ${inDim}-d features and ${manifest.labels.length} labels`,
     );
+  }
+  if (tail !== undefined) {
+    if (tail.inputShape.reduce((a, b) => a * b, 1) !== manifest.feature.dim) {
+      throw corrupt(
+        dir,
+        `the tail takes ${tail.inputShape.join('×')} activations but the feature tap gives ${manifest.feature.dim}`,
+      );
+    }
+    for (const file of tail.files) {
+      const actual = sha256(new Uint8Array(await readFile(join(dir, file.path))));
+      if (actual !== file.sha256) {
+        throw new ModelhubError(
+          'INTEGRITY_MISMATCH',
+          `${join(dir, file.path)} does not match ${headFiles.manifest}`,
+          {
+            hint: 'The head was changed after training; pull or train it again.',
+            details: { expected: file.sha256, actual },
+          },
+        );
+      }
+    }
   }
   const onnxLabels = model.metadata.get(HEAD_LABELS_KEY);
   if (onnxLabels !== undefined && onnxLabels !== JSON.stringify(manifest.labels)) {

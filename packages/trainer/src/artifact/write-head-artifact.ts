@@ -10,10 +10,15 @@ import {
 } from '@modelhub/core';
 import { buildHeadModel } from '@modelhub/onnx';
 
+import type * as tf from '@tensorflow/tfjs';
+
+import type { DenseLayer } from '../fit/dense-layer.ts';
+import type { TailPlan } from '../fine-tune/tfjs-tail.ts';
 import type { TrainedHead } from '../fit/train-head.ts';
 import type { ClassificationMetrics } from '../metrics/classification-metrics.ts';
 import { confusionMatrixSvg } from '../metrics/confusion-svg.ts';
 import { renderModelCard } from './model-card.ts';
+import { saveTail, tailFiles } from './tail-files.ts';
 
 /** File names inside a head folder. */
 export const headFiles = {
@@ -36,7 +41,9 @@ export interface WriteHeadArtifactOptions {
   readonly outDir: string;
   /** Shown as the card's title. @default the out folder's name */
   readonly name?: string;
-  readonly head: TrainedHead;
+  readonly head: Pick<TrainedHead, 'type' | 'hidden' | 'recipe'> & { readonly layers: readonly DenseLayer[] };
+  /** Option 2: the fine-tuned backbone tail (cut → tap); `head.layers` then read its output. */
+  readonly tail?: { readonly model: tf.LayersModel; readonly plan: TailPlan };
   readonly labels: readonly string[];
   readonly base: BaseModelPin;
   readonly feature: FeatureTap;
@@ -66,6 +73,21 @@ export async function writeHeadArtifact(options: WriteHeadArtifactOptions): Prom
       'modelhub.feature': `${options.feature.tensor} (${options.feature.pooling}, ${options.feature.dim}-d)`,
     },
   });
+  await mkdir(options.outDir, { recursive: true });
+  let tail: Record<string, unknown> | undefined;
+  if (options.tail !== undefined) {
+    const files = await saveTail(options.tail.model, options.outDir);
+    const inputShape = (options.tail.model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? 0);
+    tail = {
+      format: 'tfjs-layers',
+      modelFile: tailFiles.model,
+      files,
+      inputShape,
+      outputDim: head.layers[0]?.inDim ?? 0,
+      tapLayer: options.tail.plan.tapLayer,
+      trainedLayers: options.tail.plan.trainedLayers,
+    };
+  }
   const manifestJson = {
     format: 'modelhub-head',
     formatVersion: 1,
@@ -75,6 +97,7 @@ export async function writeHeadArtifact(options: WriteHeadArtifactOptions): Prom
     preprocessing: options.preprocessing,
     labels: options.labels,
     head: { type: head.type, hidden: head.hidden, file: headFiles.onnx, sha256: sha256(onnx), opset: 13 },
+    ...(tail === undefined ? {} : { tail }),
     training: { ...head.recipe, ...options.training },
     dataset: { manifestSha256: options.dataset.manifestSha256, perClass: options.dataset.perClass },
     metrics: {
@@ -96,7 +119,6 @@ export async function writeHeadArtifact(options: WriteHeadArtifactOptions): Prom
   // Round-trip through JSON first so the file holds exactly what the schema saw.
   const manifest = parseHeadManifest(JSON.parse(JSON.stringify(manifestJson)), headFiles.manifest);
   const name = options.name ?? options.outDir.split(/[\\/]/).filter(Boolean).pop() ?? 'head';
-  await mkdir(options.outDir, { recursive: true });
   await writeFile(join(options.outDir, headFiles.onnx), onnx);
   await writeFile(join(options.outDir, headFiles.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(options.outDir, headFiles.card), renderModelCard(manifest, name));

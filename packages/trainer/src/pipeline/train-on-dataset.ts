@@ -74,15 +74,27 @@ export function scoreHead(
   return classificationMetrics(set.targets, argmaxRows(out.logits, set.rows, out.classes), labels, out.probs);
 }
 
-/**
- * Option 1 end to end on a scanned dataset: embed every image through the cache, split it
- * stratified with a recorded seed, fit the head on frozen features, and score both sides.
- */
-export async function trainOnDataset(
+/** A dataset embedded (through the cache), de-duplicated and split: what every fitting run starts from. */
+export interface PreparedDataset {
+  readonly labels: readonly string[];
+  readonly items: readonly DatasetItem[];
+  readonly vectors: readonly Float32Array[];
+  readonly targets: readonly number[];
+  readonly split: Split;
+  readonly trainSet: LabelledFeatures;
+  readonly valSet: LabelledFeatures;
+  readonly manifestSha256: string;
+  readonly perClass: Readonly<Record<string, number>>;
+  readonly dedupe: DedupeReport;
+  readonly embedding: TrainOnDatasetResult['embedding'];
+}
+
+/** Embeds a dataset through the cache, leaves duplicates out and splits it stratified. */
+export async function prepareDataset(
   dataset: Dataset,
   extractor: FeatureExtractor,
   options: TrainOnDatasetOptions,
-): Promise<TrainOnDatasetResult> {
+): Promise<PreparedDataset> {
   const unique = dedupeItems(dataset.items);
   const embedded = await embedItems(unique.items, extractor, {
     ...(options.cache === undefined ? {} : { cache: options.cache }),
@@ -112,9 +124,6 @@ export async function trainOnDataset(
     { validationFraction: options.validationFraction ?? 0.2, seed: options.splitSeed ?? options.seed },
   );
   const dim = extractor.dim;
-  const trainSet = stackFeatures(vectors, targets, split.train, dim);
-  const valSet = stackFeatures(vectors, targets, split.validation, dim);
-  const head = trainHead(trainSet, valSet, dim, labels.length, options);
   const perClass: Record<string, number> = {};
   for (const item of items) {
     perClass[item.label] = (perClass[item.label] ?? 0) + 1;
@@ -122,12 +131,13 @@ export async function trainOnDataset(
   return {
     labels,
     items,
+    vectors,
+    targets,
+    split,
+    trainSet: stackFeatures(vectors, targets, split.train, dim),
+    valSet: stackFeatures(vectors, targets, split.validation, dim),
     manifestSha256: datasetManifestHash(items),
     perClass,
-    split,
-    head,
-    validation: scoreHead(head, valSet, labels),
-    train: scoreHead(head, trainSet, labels),
     dedupe: unique.report,
     embedding: {
       fromCache: embedded.fromCache,
@@ -135,5 +145,31 @@ export async function trainOnDataset(
       skipped: embedded.failures,
       namespace: embedded.namespace,
     },
+  };
+}
+
+/**
+ * Option 1 end to end on a scanned dataset: embed every image through the cache, split it
+ * stratified with a recorded seed, fit the head on frozen features, and score both sides.
+ */
+export async function trainOnDataset(
+  dataset: Dataset,
+  extractor: FeatureExtractor,
+  options: TrainOnDatasetOptions,
+): Promise<TrainOnDatasetResult> {
+  const prepared = await prepareDataset(dataset, extractor, options);
+  const { labels, trainSet, valSet } = prepared;
+  const head = trainHead(trainSet, valSet, extractor.dim, labels.length, options);
+  return {
+    labels,
+    items: prepared.items,
+    manifestSha256: prepared.manifestSha256,
+    perClass: prepared.perClass,
+    split: prepared.split,
+    head,
+    validation: scoreHead(head, valSet, labels),
+    train: scoreHead(head, trainSet, labels),
+    dedupe: prepared.dedupe,
+    embedding: prepared.embedding,
   };
 }

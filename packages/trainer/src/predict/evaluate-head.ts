@@ -43,7 +43,7 @@ export async function evaluateHead(
     features.set(embedded.vectors[i] as Float32Array, r * dim);
     truth[r] = labelIndex.get((items[i] as { label: string }).label) ?? 0;
   });
-  const out = classifier.predictFeatures(features, rows.length);
+  const out = await classifier.scoreFeatures(features, rows.length);
   const metrics = classificationMetrics(
     truth,
     argmaxRows(out.logits, rows.length, out.classes),

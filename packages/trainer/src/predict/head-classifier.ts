@@ -1,6 +1,8 @@
 import { ModelhubError, type FeatureExtractor, type ImageInput } from '@modelhub/core';
 
 import { readHeadArtifact, type HeadArtifact } from '../artifact/read-head-artifact.ts';
+import { loadTail } from '../artifact/tail-files.ts';
+import { runTail, useCpuBackend } from '../fine-tune/fine-tune-tail.ts';
 import { forwardLayers, type HeadOutput } from '../fit/dense-layer.ts';
 import { canonicalJson } from '../json/canonical-json.ts';
 
@@ -14,8 +16,13 @@ export interface HeadPrediction {
 export interface HeadClassifier {
   readonly artifact: HeadArtifact;
   readonly labels: readonly string[];
-  /** Runs the head on feature vectors (row-major `[rows, dim]`). */
+  /**
+   * Runs the head on feature vectors (row-major `[rows, dim]`). Synchronous, so only for heads
+   * without a fine-tuned tail; {@link HeadClassifier.scoreFeatures} handles both.
+   */
   predictFeatures(features: Float32Array, rows: number): HeadOutput;
+  /** Runs the fine-tuned tail (when the head has one) and the head on feature vectors. */
+  scoreFeatures(features: Float32Array, rows: number): Promise<HeadOutput>;
   /** Embeds the images and returns each one's top-k labels; unreadable images throw, naming them. */
   predict(inputs: readonly ImageInput[], options?: { readonly topK?: number }): Promise<HeadPrediction[]>;
 }
@@ -72,12 +79,29 @@ export async function loadHeadClassifier(
 ): Promise<HeadClassifier> {
   const artifact = await readHeadArtifact(headDir);
   assertExtractorMatches(artifact, extractor);
-  const predictFeatures = (features: Float32Array, rows: number): HeadOutput =>
-    forwardLayers(artifact.layers, features, rows);
+  const tailSpec = artifact.manifest.tail;
+  const tail =
+    tailSpec === undefined
+      ? undefined
+      : await useCpuBackend().then(() => loadTail(headDir, tailSpec.modelFile));
+  const predictFeatures = (features: Float32Array, rows: number): HeadOutput => {
+    if (tail !== undefined) {
+      throw new ModelhubError(
+        'INVALID_ARGUMENT',
+        `head ${headDir} has a fine-tuned tail: use scoreFeatures()`,
+      );
+    }
+    return forwardLayers(artifact.layers, features, rows);
+  };
+  const scoreFeatures = (features: Float32Array, rows: number): Promise<HeadOutput> =>
+    Promise.resolve(
+      forwardLayers(artifact.layers, tail === undefined ? features : runTail(tail, features, rows), rows),
+    );
   return {
     artifact,
     labels: artifact.labels,
     predictFeatures,
+    scoreFeatures,
     async predict(inputs, options = {}) {
       const result = await extractor.embed(inputs);
       if (result.failures.length > 0) {
@@ -94,7 +118,7 @@ export async function loadHeadClassifier(
           features.set(v, i * dim);
         }
       });
-      const out = predictFeatures(features, inputs.length);
+      const out = await scoreFeatures(features, inputs.length);
       return inputs.map((input, row) => ({
         input: typeof input === 'string' ? input : `<buffer ${row}>`,
         top: topK(out.probs, row, artifact.labels, options.topK ?? 5),
