@@ -1,3 +1,6 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
 import type { Command } from 'commander';
 
 import { ModelhubError } from '@modelhub/core';
@@ -68,6 +71,25 @@ function parsePort(value: string): number {
   return port;
 }
 
+/**
+ * The seed `--seed` imports when it names no folder: the fixture models built from npm packages
+ * (`npm run fixtures` in a modelhub checkout writes them to `.fixtures/current/seed`).
+ */
+async function defaultSeedDir(): Promise<string> {
+  const root = process.env['MODELHUB_FIXTURES'] ?? join(process.cwd(), '.fixtures');
+  const dir = join(root, 'current', 'seed');
+  if ((await stat(join(dir, 'seed.json')).catch(() => undefined)) === undefined) {
+    throw new ModelhubError(
+      'INVALID_ARGUMENT',
+      `--seed without a folder imports ${dir}, which does not exist.`,
+      {
+        hint: 'Run `npm run fixtures` in the modelhub checkout first, or pass --seed DIR (a folder with seed.json).',
+      },
+    );
+  }
+  return dir;
+}
+
 /** `hub serve`: a self-hosted registry that speaks the Hugging Face Hub protocol. */
 export const registerServe: CommandRegistrar = (program: Command, io: Io) => {
   program
@@ -76,7 +98,10 @@ export const registerServe: CommandRegistrar = (program: Command, io: Io) => {
     .option('--data <dir>', 'folder holding the registry state (SQLite metadata + blobs)', 'modelhub-data')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8080)
-    .option('--seed <dir>', 'import a seed folder (seed.json + one folder per repo) before serving')
+    .option(
+      '--seed [dir]',
+      'import a seed folder (seed.json + one folder per repo) before serving; default: the fixture models (npm run fixtures)',
+    )
     .option('--public-url <url>', 'URL clients use to reach this server (for links and upload URLs)')
     .option('--log', 'log every request (JSON lines on stderr)')
     .action(
@@ -84,12 +109,20 @@ export const registerServe: CommandRegistrar = (program: Command, io: Io) => {
         data: string;
         host: string;
         port: number;
-        seed?: string;
+        seed?: string | true;
         publicUrl?: string;
         log?: boolean;
       }) => {
         const globals = program.opts<GlobalOptions>();
-        await runServe({ ...options, ...(globals.json === true ? { json: true } : {}) }, io);
+        const seed = options.seed === true ? await defaultSeedDir() : options.seed;
+        await runServe(
+          {
+            ...options,
+            ...(seed === undefined ? {} : { seed }),
+            ...(globals.json === true ? { json: true } : {}),
+          },
+          io,
+        );
       },
     );
 };
