@@ -114,10 +114,11 @@ export const registerServe: CommandRegistrar = (program: Command, io: Io) => {
         log?: boolean;
       }) => {
         const globals = program.opts<GlobalOptions>();
-        const seed = options.seed === true ? await defaultSeedDir() : options.seed;
+        const { seed: seedFlag, ...rest } = options;
+        const seed = seedFlag === true ? await defaultSeedDir() : seedFlag;
         await runServe(
           {
-            ...options,
+            ...rest,
             ...(seed === undefined ? {} : { seed }),
             ...(globals.json === true ? { json: true } : {}),
           },
