@@ -1,43 +1,30 @@
 import { describe, expect, it } from 'vitest';
 
 import { ModelhubError } from '@modelhub/core';
+import { captureIo } from '@modelhub/testing';
 
-import { reportError, type Io } from './output/error-boundary.ts';
+import { reportError } from './output/error-boundary.ts';
 import { runCli } from './program.ts';
-
-function capture(): Io & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (s: string) => {
-      io.out += s;
-    },
-    stderr: (s: string) => {
-      io.err += s;
-    },
-  };
-  return io;
-}
 
 describe('hub', () => {
   it('prints its version and exits 0', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runCli(['--version'], io)).toBe(0);
     expect(io.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('exits 1 with a message on an unknown command', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runCli(['frobnicate'], io)).toBe(1);
     expect(io.err).toMatch(/frobnicate/);
   });
 
   it('reports a coded error with its hint and exit code, or as JSON', () => {
     const error = new ModelhubError('REPO_NOT_FOUND', 'No repo me/x.', { hint: 'Check the name.' });
-    const text = capture();
+    const text = captureIo();
     expect(reportError(error, text, false)).toBe(2);
     expect(text.err).toBe('error [REPO_NOT_FOUND]: No repo me/x.\nhint: Check the name.\n');
-    const json = capture();
+    const json = captureIo();
     expect(reportError(error, json, true)).toBe(2);
     expect(JSON.parse(json.out)).toEqual({
       error: { code: 'REPO_NOT_FOUND', message: 'No repo me/x.', hint: 'Check the name.', details: {} },
@@ -45,7 +32,7 @@ describe('hub', () => {
   });
 
   it('treats unexpected errors as bugs', () => {
-    const io = capture();
+    const io = captureIo();
     expect(reportError(new TypeError('boom'), io, false)).toBe(1);
     expect(io.err).toMatch(/internal error: TypeError: boom[\s\S]*please report/);
   });

@@ -5,25 +5,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { ensureFixtures, startTestRegistry } from '@modelhub/testing';
+import { ensureFixtures, startTestRegistry, captureIo } from '@modelhub/testing';
 
 import { parseNpy } from '../src/adapters/npy-writer.ts';
-import type { Io } from '../src/output/error-boundary.ts';
 import { runCli } from '../src/program.ts';
-
-function capture(): Io & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (s: string) => {
-      io.out += s;
-    },
-    stderr: (s: string) => {
-      io.err += s;
-    },
-  };
-  return io;
-}
 
 const work = await mkdtemp(join(tmpdir(), 'modelhub-cli-onnx-'));
 afterAll(async () => {
@@ -44,7 +29,7 @@ const global = ['--cache-dir', join(work, 'cache')];
 
 describe('hub inspect / embed / predict on ONNX models', () => {
   it('inspect --json lists inputs, outputs, the chosen 200-d tap and preprocessing', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runCli([...global, '--json', 'inspect', cls], io)).toBe(0);
     const doc = JSON.parse(io.out) as Record<string, unknown>;
     expect(doc['format']).toBe('onnx');
@@ -54,7 +39,7 @@ describe('hub inspect / embed / predict on ONNX models', () => {
   });
 
   it('inspect prints a readable summary marking the chosen tap', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runCli([...global, 'inspect', rec], io)).toBe(0);
     expect(io.out).toMatch(/\*transpose_51\.tmp_0 {2}120-d, pooling mean/);
     expect(io.out).toMatch(/preprocessing {2}preset:ppocr-rec: bgr, resize fit_height 48×320 \(padded\)/);
@@ -63,7 +48,7 @@ describe('hub inspect / embed / predict on ONNX models', () => {
   it('embed writes a float32 [N,120] .npy and an index listing inputs, failures, tap and model', async () => {
     const files = [await word('hello'), await word('world'), join(work, 'missing.png'), await word('again')];
     const out = join(work, 'rec.npy');
-    const io = capture();
+    const io = captureIo();
     expect(
       await runCli([...global, '--quiet', 'embed', rec, ...files, '--out', out, '--batch-size', '2'], io),
     ).toBe(0);
@@ -83,7 +68,7 @@ describe('hub inspect / embed / predict on ONNX models', () => {
   });
 
   it('predict --json gives the original head’s top-k (cls: 0° first for upright text)', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runCli([...global, '--json', 'predict', cls, await word('upright'), '--top', '2'], io)).toBe(
       0,
     );
@@ -94,13 +79,13 @@ describe('hub inspect / embed / predict on ONNX models', () => {
   });
 
   it('predict reads text with a recogniser', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runCli([...global, 'predict', rec, await word('modelhub')], io)).toBe(0);
     expect(io.out).toMatch(/modelhub\.png: "modelhub" /);
   });
 
   it('predict fails with exit 1 when no input is readable', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runCli([...global, 'predict', cls, join(work, 'nope.png')], io)).toBe(1);
     expect(io.err).toMatch(/error \[INVALID_INPUT\].*nope\.png/);
   });
@@ -108,7 +93,7 @@ describe('hub inspect / embed / predict on ONNX models', () => {
   it('pulls a registry reference and names the model repo@commit', async () => {
     const registry = await startTestRegistry({ seed: true });
     try {
-      const io = capture();
+      const io = captureIo();
       const args = ['--endpoint', registry.url, '--cache-dir', join(work, 'pulled'), '--json'];
       expect(await runCli([...args, 'inspect', 'modelhub/ppocr-cls'], io)).toBe(0);
       const doc = JSON.parse(io.out) as { model: string; chosen: { tensor: string } };
@@ -120,7 +105,7 @@ describe('hub inspect / embed / predict on ONNX models', () => {
   });
 
   it('fails with exit 1 and a hint for a model without a classifier', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(
       await runCli(
         [...global, 'embed', fx.models['ppocr-det'].dir, await word('x'), '--out', join(work, 'd.npy')],

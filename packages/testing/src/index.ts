@@ -13,3 +13,5 @@ export { startTestRegistry } from './registry/start-test-registry.ts';
 export type { TestRegistry, TestRegistryOptions } from './registry/start-test-registry.ts';
 export { featureExtractorConformance } from './conformance/feature-extractor-suite.ts';
 export type { FeatureExtractorConformanceOptions, ItLike } from './conformance/feature-extractor-suite.ts';
+export { captureIo } from './io/capture-io.ts';
+export type { CapturedIo } from './io/capture-io.ts';

@@ -6,24 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createRepo, uploadFiles } from '@huggingface/hub';
 
-import { startTestRegistry, type TestRegistry } from '@modelhub/testing';
+import { startTestRegistry, type TestRegistry, captureIo } from '@modelhub/testing';
 
-import type { Io } from '../output/error-boundary.ts';
 import { runCli } from '../program.ts';
-
-function capture(): Io & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (s: string) => {
-      io.out += s;
-    },
-    stderr: (s: string) => {
-      io.err += s;
-    },
-  };
-  return io;
-}
 
 let registry: TestRegistry;
 let dir: string;
@@ -47,14 +32,14 @@ afterAll(async () => {
 
 describe('hub login', () => {
   it('refuses a bad token with exit 4 and stores nothing', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runCli(['--endpoint', registry.url, '--token', 'hf_wrong', 'login'], io)).toBe(4);
     await expect(stat(join(dir, 'config', 'tokens.json'))).rejects.toThrow();
   });
 
   it('checks the token, stores it privately, and later commands use it', async () => {
     const token = await registry.createToken('carol', true);
-    const io = capture();
+    const io = captureIo();
     expect(await runCli(['--endpoint', registry.url, '--token', token, 'login'], io)).toBe(0);
     expect(io.out).toContain('as carol');
     const file = join(dir, 'config', 'tokens.json');
@@ -69,7 +54,7 @@ describe('hub login', () => {
       useXet: false,
       files: [{ path: 'secret.txt', content: new Blob(['only carol']) }],
     });
-    const pulled = capture();
+    const pulled = captureIo();
     const args = [
       '--endpoint',
       registry.url,

@@ -4,24 +4,9 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startTestRegistry, type TestRegistry } from '@modelhub/testing';
+import { startTestRegistry, type TestRegistry, captureIo } from '@modelhub/testing';
 
-import type { Io } from '../output/error-boundary.ts';
 import { runCli } from '../program.ts';
-
-function capture(): Io & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (s: string) => {
-      io.out += s;
-    },
-    stderr: (s: string) => {
-      io.err += s;
-    },
-  };
-  return io;
-}
 
 let registry: TestRegistry;
 let cacheDir: string;
@@ -40,58 +25,58 @@ describe('hub pull and the cache commands', () => {
   const global = (): string[] => ['--endpoint', registry.url, '--cache-dir', cacheDir];
 
   it('pull --json prints one result document; an alias says what it chose', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runCli([...global(), '--json', 'pull', 'ppocr-cls'], io)).toBe(0);
     const result = JSON.parse(io.out) as { repo: string; commit: string; files: { path: string }[] };
     expect(result.repo).toBe('modelhub/ppocr-cls');
     expect(result.files.map((f) => f.path)).toContain('model.onnx');
-    const text = capture();
+    const text = captureIo();
     expect(await runCli([...global(), 'pull', 'ppocr-cls'], text)).toBe(0);
     expect(text.err).toContain('ppocr-cls -> modelhub/ppocr-cls@');
     expect(text.out).toContain(result.commit);
   });
 
   it('exits 2 for an unknown model, with a suggestion', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runCli([...global(), 'pull', 'modelhub/ppocr-clz'], io)).toBe(2);
     expect(io.err).toMatch(/REPO_NOT_FOUND[\s\S]*Did you mean modelhub\/ppocr-cls/);
   });
 
   it('--offline serves the cache and exits 2 naming what is missing', async () => {
-    const ok = capture();
+    const ok = captureIo();
     expect(await runCli([...global(), '--offline', '--json', 'pull', 'modelhub/ppocr-cls'], ok)).toBe(0);
-    const missing = capture();
+    const missing = captureIo();
     expect(await runCli([...global(), '--offline', 'pull', 'modelhub/silero-vad'], missing)).toBe(2);
     expect(missing.err).toMatch(/NOT_IN_CACHE.*modelhub\/silero-vad/);
   });
 
   it('search, info, ls, verify and rm', async () => {
-    const search = capture();
+    const search = captureIo();
     expect(await runCli([...global(), '--json', 'search', 'ppocr', '--library', 'onnx'], search)).toBe(0);
     const hits = (JSON.parse(search.out) as { results: { id: string }[] }).results.map((r) => r.id);
     expect(hits).toContain('modelhub/ppocr-cls');
     expect(hits).not.toContain('modelhub/mobilenet-v2');
 
-    const info = capture();
+    const info = captureIo();
     expect(await runCli([...global(), 'info', 'modelhub/ppocr-cls'], info)).toBe(0);
     expect(info.out).toContain('model.onnx');
 
-    const ls = capture();
+    const ls = captureIo();
     expect(await runCli([...global(), '--json', 'ls'], ls)).toBe(0);
     expect((JSON.parse(ls.out) as { models: { repo: string }[] }).models.map((m) => m.repo)).toContain(
       'modelhub/ppocr-cls',
     );
 
-    const verify = capture();
+    const verify = captureIo();
     expect(await runCli([...global(), 'verify'], verify)).toBe(0);
     expect(verify.out).toContain('all ok');
 
-    const rmIo = capture();
+    const rmIo = captureIo();
     expect(await runCli([...global(), 'rm', 'modelhub/ppocr-cls'], rmIo)).toBe(0);
-    expect(await runCli([...global(), 'rm', 'modelhub/ppocr-cls'], capture())).toBe(2);
+    expect(await runCli([...global(), 'rm', 'modelhub/ppocr-cls'], captureIo())).toBe(2);
   });
 
   it('--frozen without --lock is a usage error', async () => {
-    expect(await runCli([...global(), 'pull', 'ppocr-cls', '--frozen'], capture())).toBe(1);
+    expect(await runCli([...global(), 'pull', 'ppocr-cls', '--frozen'], captureIo())).toBe(1);
   });
 });

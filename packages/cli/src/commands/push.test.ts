@@ -4,24 +4,9 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startTestRegistry, type TestRegistry } from '@modelhub/testing';
+import { startTestRegistry, type TestRegistry, captureIo } from '@modelhub/testing';
 
-import type { Io } from '../output/error-boundary.ts';
 import { runCli } from '../program.ts';
-
-function capture(): Io & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (s: string) => {
-      io.out += s;
-    },
-    stderr: (s: string) => {
-      io.err += s;
-    },
-  };
-  return io;
-}
 
 let registry: TestRegistry;
 let dir: string;
@@ -41,7 +26,7 @@ afterAll(async () => {
 describe('hub push', () => {
   it('prints the commit URL, then reports that nothing changed', async () => {
     const token = await registry.createToken('carol', true);
-    const io = capture();
+    const io = captureIo();
     expect(await runCli(['--endpoint', registry.url, '--token', token, 'push', dir, 'carol/head'], io)).toBe(
       0,
     );
@@ -50,7 +35,7 @@ describe('hub push', () => {
         `^created carol/head@main: 2 files sent .*\\n${registry.url}/carol/head/commit/[0-9a-f]{40}\\n$`,
       ),
     );
-    const again = capture();
+    const again = captureIo();
     expect(
       await runCli(
         ['--endpoint', registry.url, '--token', token, '--json', 'push', dir, 'carol/head'],
@@ -64,12 +49,12 @@ describe('hub push', () => {
 
   it('exits 4 without write access and 1 on a bad folder', async () => {
     const reader = await registry.createToken('dave', false);
-    const denied = capture();
+    const denied = captureIo();
     expect(
       await runCli(['--endpoint', registry.url, '--token', reader, 'push', dir, 'dave/head'], denied),
     ).toBe(4);
     expect(denied.err).toMatch(/AUTH_FORBIDDEN/);
-    const bad = capture();
+    const bad = captureIo();
     expect(
       await runCli(
         ['--endpoint', registry.url, '--token', reader, 'push', join(dir, 'missing'), 'dave/head'],

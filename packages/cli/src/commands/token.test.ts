@@ -4,24 +4,11 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { captureIo } from '@modelhub/testing';
+
 import { openRegistry } from '@modelhub/registry';
 
-import type { Io } from '../output/error-boundary.ts';
 import { runCli } from '../program.ts';
-
-function capture(): Io & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (s: string) => {
-      io.out += s;
-    },
-    stderr: (s: string) => {
-      io.err += s;
-    },
-  };
-  return io;
-}
 
 describe('hub token create / hub alias set', () => {
   let data: string;
@@ -33,10 +20,10 @@ describe('hub token create / hub alias set', () => {
   });
 
   it('prints a new hf_ token and nothing else, and the registry accepts it with its scope', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runCli(['token', 'create', '--data', data, '--user', 'erin', '--write'], io)).toBe(0);
     expect(io.out).toMatch(/^hf_[A-Za-z]{34}\n$/);
-    const readOnly = capture();
+    const readOnly = captureIo();
     expect(await runCli(['token', 'create', '--data', data, '--user', 'erin'], readOnly)).toBe(0);
 
     const registry = await openRegistry(data);
@@ -58,7 +45,7 @@ describe('hub token create / hub alias set', () => {
     } finally {
       await registry.close();
     }
-    const io = capture();
+    const io = captureIo();
     expect(await runCli(['alias', 'set', 'mobilenet', 'modelhub/mobilenet-v2', '--data', data], io)).toBe(0);
     const reopened = await openRegistry(data);
     try {
@@ -71,7 +58,7 @@ describe('hub token create / hub alias set', () => {
     } finally {
       await reopened.close();
     }
-    const bad = capture();
+    const bad = captureIo();
     expect(await runCli(['alias', 'set', 'x', 'nobody/nothing', '--data', data], bad)).toBe(2);
     expect(bad.err).toMatch(/REPO_NOT_FOUND/);
   });
