@@ -11,7 +11,13 @@ import { createBundle, importBundle, pull, pushFolder } from '@modelhub/client';
 import { isModelhubError, type HeadManifest, type PreprocessSpec } from '@modelhub/core';
 import { readOnnxModel } from '@modelhub/onnx';
 import { decodeImage } from '@modelhub/vision';
-import { ensureFixtures, startTestRegistry, type FixtureSet, type TestRegistry } from '@modelhub/testing';
+import {
+  captureIo,
+  ensureFixtures,
+  startTestRegistry,
+  type FixtureSet,
+  type TestRegistry,
+} from '@modelhub/testing';
 
 import { fromPretrained, type Pretrained } from '../src/index.ts';
 import type { Io } from '../src/output/error-boundary.ts';
@@ -135,6 +141,28 @@ describe('fromPretrained', () => {
     });
     expect(await correct(frozen)).toBeGreaterThanOrEqual(80);
     await frozen.dispose();
+  });
+
+  it('hub predict HEAD gives top-k labels per image, and hub search --heads-of lists the head', async () => {
+    const global = ['--endpoint', registryA.url, '--cache-dir', join(work, 'cache-cli'), '--json'];
+    const io = captureIo();
+    const file = probes[0]?.file ?? '';
+    const missing = join(work, 'no-such-image.png');
+    expect(await runCli([...global, 'predict', 'alice/digits-head', file, missing, '--top', '2'], io)).toBe(
+      0,
+    );
+    const out = JSON.parse(io.out) as {
+      predictions: { input: string; top: { label: string }[]; error?: { code: string } }[];
+    };
+    expect(out.predictions[0]?.top.map((t) => t.label)).toHaveLength(2);
+    expect(out.predictions[0]?.top[0]?.label).toBe(probes[0]?.label);
+    expect(out.predictions[1]?.error?.code).toBe('INVALID_INPUT');
+
+    const search = captureIo();
+    expect(await runCli([...global, 'search', '--heads-of', 'ppocr-rec'], search)).toBe(0);
+    const hits = (JSON.parse(search.out) as { results: { id: string }[] }).results.map((r) => r.id);
+    expect(hits).toContain('alice/digits-head');
+    expect(hits).not.toContain('modelhub/ppocr-rec');
   });
 
   it('says what is missing when offline with an empty cache', async () => {

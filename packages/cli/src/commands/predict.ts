@@ -1,11 +1,16 @@
 import type { Command } from 'commander';
 
+import { resolveClientConfig } from '@modelhub/client';
+
 import { ModelhubError } from '@modelhub/core';
 import type { OriginalPrediction } from '@modelhub/core';
+import { topK } from '@modelhub/trainer';
 
 import { expandInputs } from '../adapters/input-files.ts';
 import { adapterFor } from '../adapters/load-adapter.ts';
 import { resolveModel } from '../adapters/resolve-model.ts';
+import { clientOptionsFrom } from '../context/client-context.ts';
+import { isHeadFolder, loadHead } from '../library/head-base.ts';
 import type { Io } from '../output/error-boundary.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 
@@ -13,7 +18,7 @@ export interface PredictCommandOptions {
   readonly top?: number;
 }
 
-/** Runs `hub predict` with the model's original head. */
+/** Runs `hub predict`: a trained head (its modelhub.json says so), or a model's original output layer. */
 export async function runPredict(
   model: string,
   files: readonly string[],
@@ -25,6 +30,14 @@ export async function runPredict(
     throw new ModelhubError('INVALID_ARGUMENT', 'No input images: the given folders hold no image files.');
   }
   const resolved = await resolveModel(model, global);
+  if (await isHeadFolder(resolved.dir)) {
+    // A pulled head's base is looked for on the same registry first; a local one's where it was trained.
+    const pulled = resolved.modelId !== resolved.dir;
+    return {
+      model: resolved.modelId,
+      predictions: await predictWithHeadFolder(resolved.dir, pulled, inputs, options, global),
+    };
+  }
   const adapter = await adapterFor(resolved.dir);
   const predictions = await adapter.predictOriginal(resolved.dir, inputs, {
     modelId: resolved.modelId,
@@ -46,6 +59,44 @@ export async function runPredict(
   return { model: resolved.modelId, predictions };
 }
 
+/**
+ * A trained head: its base model is pulled at the pinned commit and verified, the images are
+ * embedded once, and the head scores the ones that could be read; the others get their error.
+ */
+async function predictWithHeadFolder(
+  headDir: string,
+  pulled: boolean,
+  inputs: readonly string[],
+  options: PredictCommandOptions,
+  global: GlobalOptions,
+): Promise<OriginalPrediction[]> {
+  const clientOptions = clientOptionsFrom(global);
+  const head = await loadHead(
+    headDir,
+    pulled ? resolveClientConfig(clientOptions).endpoint : undefined,
+    clientOptions,
+  );
+  try {
+    const embedded = await head.extractor.embed(inputs);
+    const rows = embedded.vectors.flatMap((v, i) => (v === undefined ? [] : [i]));
+    const dim = head.extractor.dim;
+    const features = new Float32Array(rows.length * dim);
+    rows.forEach((input, row) => features.set(embedded.vectors[input] ?? new Float32Array(dim), row * dim));
+    const scores = rows.length === 0 ? undefined : await head.classifier.scoreFeatures(features, rows.length);
+    const failures = new Map(embedded.failures.map((f) => [f.index, f.error]));
+    return inputs.map((input, i) => {
+      const row = rows.indexOf(i);
+      const error = failures.get(i);
+      if (row === -1 || scores === undefined) {
+        return { input, top: [], ...(error === undefined ? {} : { error }) };
+      }
+      return { input, top: topK(scores.probs, row, head.classifier.labels, options.top ?? 5) };
+    });
+  } finally {
+    await head.extractor.dispose();
+  }
+}
+
 function formatPrediction(p: OriginalPrediction): string {
   if (p.error !== undefined) {
     return `${p.input}: error [${p.error.code}] ${p.error.message}\n`;
@@ -58,8 +109,11 @@ function formatPrediction(p: OriginalPrediction): string {
 export const registerPredict: CommandRegistrar = (program: Command, io: Io) => {
   program
     .command('predict')
-    .description('run the model with its original output layer on images (top-k labels per image)')
-    .argument('<model>', 'model folder, or registry reference (namespace/name[@revision], alias)')
+    .description("top-k labels per image, from a trained head or a model's original output layer")
+    .argument(
+      '<model>',
+      'head or model: a folder, or a registry reference (namespace/name[@revision], alias)',
+    )
     .argument('<files...>', 'image files or folders of images')
     .option('--top <k>', 'labels per image (default 5)', (v) => Number.parseInt(v, 10))
     .action(async (model: string, files: string[], options: PredictCommandOptions) => {

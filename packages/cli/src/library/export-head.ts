@@ -73,6 +73,15 @@ export async function exportHead(
     );
   }
   const artifact = await readHeadArtifact(headDir);
+  if (artifact.manifest.tail !== undefined) {
+    throw new ModelhubError(
+      'UNSUPPORTED_MODEL',
+      `${head} fine-tunes backbone layers (Option 2); hub export fuses only Option 1 heads.`,
+      {
+        hint: 'Load it with fromPretrained(), or export a head trained with --fine-tune none.',
+      },
+    );
+  }
   const manifest: HeadManifest = parseHeadManifest(
     JSON.parse(await readFile(join(headDir, 'modelhub.json'), 'utf8')),
   );

@@ -1,17 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-
 import { pull, type ClientOptions, type PullEvent } from '@modelhub/client';
-import {
-  type EmbedResult,
-  type FeatureExtractor,
-  type HeadManifest,
-  type ImageInput,
-  parseHeadManifest,
-} from '@modelhub/core';
-import { loadHeadClassifier, type HeadPrediction } from '@modelhub/trainer';
+import { type EmbedResult, type FeatureExtractor, type HeadManifest, type ImageInput } from '@modelhub/core';
+import type { HeadPrediction } from '@modelhub/trainer';
 
-import { isHeadFolder, pullBase, verifyBase } from './head-base.ts';
+import { isHeadFolder, loadHead } from './head-base.ts';
 import { openBackbone, type BackbonePin } from './open-backbone.ts';
 
 /** Options of {@link fromPretrained}. Registry, token, cache and offline mode default as for `hub`. */
@@ -80,19 +71,7 @@ export async function fromPretrained(ref: string, options: FromPretrainedOptions
       dispose: () => extractor.dispose(),
     };
   }
-  const manifest = parseHeadManifest(
-    JSON.parse(await readFile(join(pulled.dir, 'modelhub.json'), 'utf8')),
-    `${pulled.repo}/modelhub.json`,
-  );
-  const base = await pullBase(manifest, pulled.endpoint, options);
-  await verifyBase(base.dir, manifest);
-  const backbone = await openBackbone(base.dir, {
-    ...options,
-    layer: manifest.feature.tensor,
-    pooling: manifest.feature.pooling,
-    preprocess: manifest.preprocessing,
-  });
-  const classifier = await loadHeadClassifier(pulled.dir, backbone.extractor);
+  const { manifest, classifier, extractor } = await loadHead(pulled.dir, pulled.endpoint, options);
   return {
     kind: 'classifier',
     head: { repo: pulled.repo, commit: pulled.commit, dir: pulled.dir },
@@ -100,7 +79,7 @@ export async function fromPretrained(ref: string, options: FromPretrainedOptions
     labels: classifier.labels,
     manifest,
     predict: (images, opts) => classifier.predict(images, opts),
-    embed: (images) => backbone.extractor.embed(images),
-    dispose: () => backbone.extractor.dispose(),
+    embed: (images) => extractor.embed(images),
+    dispose: () => extractor.dispose(),
   };
 }

@@ -1,8 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { pull, type ClientOptions, type PullOptions, type PullResult } from '@modelhub/client';
-import { ModelhubError, hashFile, isModelhubError, type HeadManifest } from '@modelhub/core';
+import {
+  pull,
+  resolveClientConfig,
+  type ClientOptions,
+  type PullOptions,
+  type PullResult,
+} from '@modelhub/client';
+import {
+  ModelhubError,
+  hashFile,
+  isModelhubError,
+  parseHeadManifest,
+  type FeatureExtractor,
+  type HeadManifest,
+} from '@modelhub/core';
+import { loadHeadClassifier, type HeadClassifier } from '@modelhub/trainer';
+
+import { openBackbone } from './open-backbone.ts';
 
 interface ModelhubJson {
   readonly format?: unknown;
@@ -49,7 +65,8 @@ export async function verifyBase(dir: string, manifest: HeadManifest): Promise<v
 
 /**
  * Pulls the base model at the commit the head pins: from the registry the head came from first
- * (mirrors carry both), then from the endpoint recorded at training time.
+ * (mirrors carry both), then from the endpoint recorded at training time, then from the one the
+ * options name. The commit and every file hash are pinned, so any registry that has them will do.
  */
 export async function pullBase(
   manifest: HeadManifest,
@@ -57,7 +74,7 @@ export async function pullBase(
   options: ClientOptions & Pick<PullOptions, 'lockfile' | 'frozen' | 'onProgress'>,
 ): Promise<PullResult> {
   const ref = `${manifest.base.repo}@${manifest.base.commit}`;
-  const endpoints = [headEndpoint, manifest.base.endpoint].filter(
+  const endpoints = [headEndpoint, manifest.base.endpoint, resolveClientConfig(options).endpoint].filter(
     (e, i, all) => all.indexOf(e) === i && !e.startsWith('file:'),
   );
   let lastError: ModelhubError | undefined;
@@ -77,4 +94,37 @@ export async function pullBase(
   throw (
     lastError ?? new ModelhubError('REPO_NOT_FOUND', `The base model ${ref} is on no reachable registry.`)
   );
+}
+
+/** A head folder bound to its verified base model. */
+export interface LoadedHead {
+  readonly manifest: HeadManifest;
+  readonly classifier: HeadClassifier;
+  readonly extractor: FeatureExtractor;
+}
+
+/**
+ * Opens a head folder: pulls its base model at the pinned commit (from `headEndpoint` first),
+ * checks every pinned sha256, opens the base with the head's tap, pooling and preprocessing, and
+ * binds the head to it.
+ */
+export async function loadHead(
+  headDir: string,
+  headEndpoint: string | undefined,
+  options: ClientOptions & Pick<PullOptions, 'lockfile' | 'frozen' | 'onProgress'>,
+): Promise<LoadedHead> {
+  const manifest = parseHeadManifest(
+    JSON.parse(await readFile(join(headDir, 'modelhub.json'), 'utf8')),
+    join(headDir, 'modelhub.json'),
+  );
+  const base = await pullBase(manifest, headEndpoint ?? manifest.base.endpoint, options);
+  await verifyBase(base.dir, manifest);
+  const backbone = await openBackbone(base.dir, {
+    ...options,
+    layer: manifest.feature.tensor,
+    pooling: manifest.feature.pooling,
+    preprocess: manifest.preprocessing,
+  });
+  const classifier = await loadHeadClassifier(headDir, backbone.extractor);
+  return { manifest, classifier, extractor: backbone.extractor };
 }
