@@ -143,7 +143,7 @@ describe('fromPretrained', () => {
     await frozen.dispose();
   });
 
-  it('hub predict HEAD gives top-k labels per image, and hub search --heads-of lists the head', async () => {
+  it('hub predict and hub eval take a pushed head by name, and hub search --heads-of lists it', async () => {
     const global = ['--endpoint', registryA.url, '--cache-dir', join(work, 'cache-cli'), '--json'];
     const io = captureIo();
     const file = probes[0]?.file ?? '';
@@ -157,6 +157,17 @@ describe('fromPretrained', () => {
     expect(out.predictions[0]?.top.map((t) => t.label)).toHaveLength(2);
     expect(out.predictions[0]?.top[0]?.label).toBe(probes[0]?.label);
     expect(out.predictions[1]?.error?.code).toBe('INVALID_INPUT');
+
+    const evaluation = captureIo();
+    const sample = join(work, 'eval-sample');
+    for (const probe of probes.filter((_, i) => i % 5 === 0)) {
+      await mkdir(join(sample, probe.label), { recursive: true });
+      await cp(probe.file, join(sample, probe.label, probe.file.split('/').at(-1) ?? 'x.png'));
+    }
+    expect(await runCli([...global, 'eval', 'alice/digits-head', '--data', sample], evaluation)).toBe(0);
+    expect(
+      (JSON.parse(evaluation.out) as { metrics: { accuracy: number } }).metrics.accuracy,
+    ).toBeGreaterThan(0.75);
 
     const search = captureIo();
     expect(await runCli([...global, 'search', '--heads-of', 'ppocr-rec'], search)).toBe(0);

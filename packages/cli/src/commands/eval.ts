@@ -15,6 +15,7 @@ import {
   type ClassificationMetrics,
 } from '@modelhub/trainer';
 
+import { resolveModel } from '../adapters/resolve-model.ts';
 import type { Io } from '../output/error-boundary.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 import type { TrainerDeps } from './train.ts';
@@ -130,7 +131,7 @@ export function evalCommand(deps: (globals: GlobalOptions) => TrainerDeps): Comm
       .description(
         'score a trained head on a labelled dataset: accuracy, macro-F1, per-class metrics, confusion matrix',
       )
-      .argument('<head>', 'head folder written by hub train')
+      .argument('<head>', 'head folder written by hub train, or its repository (namespace/name[@rev])')
       .requiredOption('--data <dir>', 'class folders root/<label>/*.png|jpg|webp, or a .csv/.jsonl manifest')
       .option('--confusion-svg <file>', 'also save the confusion matrix as an SVG picture')
       .option('--skip-bad', 'leave unreadable images out instead of failing')
@@ -141,9 +142,11 @@ export function evalCommand(deps: (globals: GlobalOptions) => TrainerDeps): Comm
           flags: { data: string; confusionSvg?: string; skipBad?: boolean; json?: boolean },
         ) => {
           const globals = program.opts<GlobalOptions>();
+          // A registry reference is pulled (and verified) first; a folder is used as it is.
+          const headDir = (await resolveModel(head, globals)).dir;
           await runEval(
             {
-              head,
+              head: headDir,
               data: flags.data,
               ...(flags.confusionSvg === undefined ? {} : { confusionSvg: flags.confusionSvg }),
               skipBad: flags.skipBad === true,
