@@ -1,13 +1,8 @@
-import { isModelhubError, ModelhubError } from '@modelhub/core';
-import type {
-  EmbedFailure,
-  EmbedResult,
-  FeatureExtractor,
-  FeatureTap,
-  ImageInput,
-  PreprocessSpec,
-} from '@modelhub/core';
+import { ModelhubError } from '@modelhub/core';
+import type { EmbedResult, FeatureExtractor, FeatureTap, ImageInput, PreprocessSpec } from '@modelhub/core';
 import { decodeImage, describeInput } from '@modelhub/vision';
+
+import { decodeEach } from './decode-each.ts';
 
 /**
  * The model's input itself as the "feature" (each image decoded and preprocessed exactly as the
@@ -26,37 +21,17 @@ export function preprocessedImageExtractor(
     dim,
     tap,
     preprocess,
-    async embed(inputs: readonly ImageInput[]): Promise<EmbedResult> {
-      const vectors: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(inputs.length);
-      const failures: EmbedFailure[] = [];
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < inputs.length) {
-          const index = next++;
-          const input = inputs[index] as ImageInput;
-          try {
-            const { data } = await decodeImage(input, preprocess);
-            if (data.length !== dim) {
-              throw new ModelhubError(
-                'INVALID_INPUT',
-                `${describeInput(input)} decodes to ${data.length} values, the model takes ${dim}`,
-              );
-            }
-            vectors[index] = data;
-          } catch (error) {
-            const wrapped = isModelhubError(error)
-              ? error
-              : new ModelhubError('INVALID_INPUT', `Cannot read image ${describeInput(input)}`, {
-                  cause: error,
-                });
-            failures.push({ index, input: describeInput(input), error: wrapped });
-          }
+    embed: (inputs: readonly ImageInput[]): Promise<EmbedResult> =>
+      decodeEach(inputs, concurrency, async (input) => {
+        const { data } = await decodeImage(input, preprocess);
+        if (data.length !== dim) {
+          throw new ModelhubError(
+            'INVALID_INPUT',
+            `${describeInput(input)} decodes to ${data.length} values, the model takes ${dim}`,
+          );
         }
-      };
-      await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-      failures.sort((a, b) => a.index - b.index);
-      return { vectors, failures };
-    },
+        return data;
+      }),
     dispose(): Promise<void> {
       return Promise.resolve();
     },

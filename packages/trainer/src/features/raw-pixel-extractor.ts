@@ -1,6 +1,7 @@
-import { isModelhubError, ModelhubError } from '@modelhub/core';
-import type { EmbedFailure, EmbedResult, FeatureExtractor, FeatureTap, ImageInput } from '@modelhub/core';
-import { decodeGrayPixels, describeInput, grayPixelsSpec } from '@modelhub/vision';
+import type { EmbedResult, FeatureExtractor, FeatureTap, ImageInput } from '@modelhub/core';
+import { decodeGrayPixels, grayPixelsSpec } from '@modelhub/vision';
+
+import { decodeEach } from './decode-each.ts';
 
 /**
  * The no-backbone baseline: each image's `size`×`size` grayscale pixels in [0, 1] are its feature
@@ -14,30 +15,8 @@ export function rawPixelExtractor(size = 28, concurrency = 8): FeatureExtractor 
     dim,
     tap,
     preprocess: grayPixelsSpec(size),
-    async embed(inputs: readonly ImageInput[]): Promise<EmbedResult> {
-      const vectors: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(inputs.length);
-      const failures: EmbedFailure[] = [];
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < inputs.length) {
-          const index = next++;
-          const input = inputs[index] as ImageInput;
-          try {
-            vectors[index] = await decodeGrayPixels(input, size);
-          } catch (error) {
-            const wrapped = isModelhubError(error)
-              ? error
-              : new ModelhubError('INVALID_INPUT', `Cannot read image ${describeInput(input)}`, {
-                  cause: error,
-                });
-            failures.push({ index, input: describeInput(input), error: wrapped });
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-      failures.sort((a, b) => a.index - b.index);
-      return { vectors, failures };
-    },
+    embed: (inputs: readonly ImageInput[]): Promise<EmbedResult> =>
+      decodeEach(inputs, concurrency, (input) => decodeGrayPixels(input, size)),
     dispose(): Promise<void> {
       return Promise.resolve();
     },
