@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
-import { pull, modelhubCacheBase } from '@modelhub/client';
+import { pull, type PullOptions, type PullResult } from '@modelhub/client';
 import { ModelhubError } from '@modelhub/core';
 
 import { clientOptionsFrom } from '../context/client-context.ts';
+import { derivedDir } from '../library/open-backbone.ts';
 import type { GlobalOptions } from '../program.ts';
 
 /** A model folder on disk, and how to name it in outputs and heads. */
@@ -24,21 +25,34 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
+/** A model argument located on disk: a local folder as it is, or what `pull()` made of a reference. */
+export interface LocatedModel {
+  readonly dir: string;
+  /** Set when the model came from a registry. */
+  readonly pulled: PullResult | undefined;
+}
+
 /**
- * MODEL as the model commands take it: an existing local folder, else a registry reference that
- * is pulled (or served from the cache) with the global options (via the CLI context).
+ * MODEL as every command takes it: an existing local folder, else a registry reference that is
+ * pulled (or served from the cache). A path that does not exist is an error, not a reference.
  */
-export async function resolveModel(model: string, global: GlobalOptions): Promise<ResolvedModel> {
-  const workDir = join(global.cacheDir ?? modelhubCacheBase(process.env), 'derived'); // as open-backbone's derivedDir
+export async function locateModel(model: string, options: PullOptions): Promise<LocatedModel> {
   if (await isDirectory(model)) {
-    const dir = resolve(model);
-    return { dir, modelId: dir, workDir };
+    return { dir: resolve(model), pulled: undefined };
   }
   if (model.startsWith('.') || model.startsWith('/')) {
     throw new ModelhubError('INVALID_ARGUMENT', `${model} is not a folder.`, {
       hint: 'Pass a model folder, or a registry reference such as namespace/name.',
     });
   }
-  const pulled = await pull(model, clientOptionsFrom(global));
-  return { dir: pulled.dir, modelId: `${pulled.repo}@${pulled.commit}`, workDir };
+  const pulled = await pull(model, options);
+  return { dir: pulled.dir, pulled };
+}
+
+/** {@link locateModel} with the global options, plus the id outputs name it by and the work folder. */
+export async function resolveModel(model: string, global: GlobalOptions): Promise<ResolvedModel> {
+  const options = clientOptionsFrom(global);
+  const { dir, pulled } = await locateModel(model, options);
+  const modelId = pulled === undefined ? dir : `${pulled.repo}@${pulled.commit}`;
+  return { dir, modelId, workDir: derivedDir(options) };
 }

@@ -1,12 +1,13 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
-import { pull, type ClientOptions } from '@modelhub/client';
-import { ModelhubError, parseHeadManifest, type HeadManifest } from '@modelhub/core';
+import type { ClientOptions } from '@modelhub/client';
+import { ModelhubError, type HeadManifest } from '@modelhub/core';
 import { buildHeadModel } from '@modelhub/onnx';
 import { readHeadArtifact } from '@modelhub/trainer';
 
 import { adapterFor, adapterModules, type AdapterModules } from '../adapters/load-adapter.ts';
+import { locateModel } from '../adapters/resolve-model.ts';
 import { isHeadFolder, pullBase, verifyBase } from './head-base.ts';
 import { derivedDir } from './open-backbone.ts';
 
@@ -22,10 +23,6 @@ export interface ExportResult {
   readonly labels: readonly string[];
   /** Why only the head was exported, and how to compute its input. */
   readonly note: string | undefined;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
 }
 
 /** The metadata a fused or head-only export carries, so a plain ONNX user can preprocess and label. */
@@ -51,18 +48,8 @@ export async function exportHead(
   out: string,
   options: ClientOptions & { readonly adapters?: AdapterModules },
 ): Promise<ExportResult> {
-  let headDir: string;
-  let headEndpoint: string | undefined;
-  let headName: string;
-  if (await isDirectory(head)) {
-    headDir = resolve(head);
-    headName = headDir;
-  } else {
-    const pulled = await pull(head, options);
-    headDir = pulled.dir;
-    headEndpoint = pulled.endpoint;
-    headName = `${pulled.repo}@${pulled.commit}`;
-  }
+  const { dir: headDir, pulled } = await locateModel(head, options);
+  const headName = pulled === undefined ? headDir : `${pulled.repo}@${pulled.commit}`;
   if (!(await isHeadFolder(headDir))) {
     throw new ModelhubError(
       'INVALID_ARGUMENT',
@@ -82,10 +69,8 @@ export async function exportHead(
       },
     );
   }
-  const manifest: HeadManifest = parseHeadManifest(
-    JSON.parse(await readFile(join(headDir, 'modelhub.json'), 'utf8')),
-  );
-  const base = await pullBase(manifest, headEndpoint ?? manifest.base.endpoint, options);
+  const manifest = artifact.manifest;
+  const base = await pullBase(manifest, pulled?.endpoint ?? manifest.base.endpoint, options);
   await verifyBase(base.dir, manifest);
   const headBytes = new Uint8Array(await readFile(join(headDir, manifest.head.file)));
   const adapter = await adapterFor(base.dir, options.adapters ?? adapterModules);

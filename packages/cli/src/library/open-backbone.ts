@@ -1,17 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
 
-import { modelhubCacheBase, pull, type ClientOptions, type PullOptions } from '@modelhub/client';
-import {
-  ModelhubError,
-  hashFile,
-  type FeatureExtractor,
-  type FeatureTap,
-  type PreprocessSpec,
-} from '@modelhub/core';
+import { modelhubCacheBase, type ClientOptions, type PullOptions } from '@modelhub/client';
+import { hashFile, type FeatureExtractor, type FeatureTap, type PreprocessSpec } from '@modelhub/core';
 
 import { adapterFor, type AdapterModules, adapterModules } from '../adapters/load-adapter.ts';
+import { locateModel } from '../adapters/resolve-model.ts';
 
 /** Where a backbone's weights came from, pinned by commit and by the sha256 of every file. */
 export interface BackbonePin {
@@ -41,10 +36,6 @@ export interface OpenBackboneOptions extends ClientOptions {
   readonly onProgress?: PullOptions['onProgress'];
   /** The adapter modules to import from (tests inject a broken one). */
   readonly adapters?: AdapterModules | undefined;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -81,10 +72,11 @@ export async function openBackbone(
   model: string,
   options: OpenBackboneOptions = {},
 ): Promise<OpenedBackbone> {
-  if (await isDirectory(model)) {
-    const dir = resolve(model);
-    const paths = await listFiles(dir);
-    const files = await pinFiles(dir, paths);
+  const { dir, pulled } = await locateModel(model, options);
+  const paths = pulled === undefined ? await listFiles(dir) : pulled.files.map((f) => f.path);
+  const files = await pinFiles(dir, paths);
+  if (pulled === undefined) {
+    // A local folder is pinned by content: a commit id hashed from its file list.
     const commit = createHash('sha1')
       .update(files.map((f) => `${f.path}\t${f.sha256}`).join('\n'))
       .digest('hex');
@@ -92,23 +84,8 @@ export async function openBackbone(
       basename(dir)
         .replace(/[^A-Za-z0-9_.-]/g, '-')
         .replace(/^[-.]+|[-.]+$/g, '') || 'model';
-    const base = { endpoint: `file://${dir}`, repo: `local/${name}`, commit, files };
-    return load(dir, base, options);
+    return load(dir, { endpoint: `file://${dir}`, repo: `local/${name}`, commit, files }, options);
   }
-  if (model.startsWith('.') || model.startsWith('/')) {
-    throw new ModelhubError('INVALID_ARGUMENT', `${model} is not a folder.`, {
-      hint: 'Pass a model folder, or a registry reference such as namespace/name.',
-    });
-  }
-  const pulled = await pull(model, {
-    ...options,
-    ...(options.lockfile === undefined ? {} : { lockfile: options.lockfile }),
-    ...(options.frozen === undefined ? {} : { frozen: options.frozen }),
-  });
-  const files = await pinFiles(
-    pulled.dir,
-    pulled.files.map((f) => f.path),
-  );
   return load(
     pulled.dir,
     { endpoint: pulled.endpoint, repo: pulled.repo, commit: pulled.commit, files },
