@@ -12,6 +12,7 @@ import { withLfsRules } from '../repo/git-attributes.ts';
 import { defaultGitAttributes, shouldUseLfs } from '../repo/lfs-policy.ts';
 import { discoveryOf, parseCardData } from '../repo/model-card.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
+import { SmallBlobCache } from '../storage/small-blob-cache.ts';
 import type { CommitHeader, CommitOperation } from './commit-operation.ts';
 import type { RegistryOptions } from './registry-options.ts';
 
@@ -75,7 +76,8 @@ function validRefName(kind: string, value: string): string {
     !value.endsWith('/') &&
     !value.endsWith('.lock') &&
     value !== 'HEAD' &&
-    !/^[0-9a-f]{40}$/.test(value);
+    // A name starting with a commit sha would be ambiguous in /resolve/{sha}/{path} URLs.
+    !/^[0-9a-f]{40}(\/|$)/.test(value);
   if (!ok) {
     throw new ModelhubError('INVALID_ARGUMENT', `${JSON.stringify(value)} is not a valid ${kind} name.`, {
       hint: 'Use letters, digits, ".", "_", "-" and "/" (not "..", not a commit sha, not HEAD).',
@@ -100,12 +102,23 @@ export class Registry {
   readonly metadata: MetadataStore;
   readonly blobs: BlobStore;
   readonly options: RegistryOptions;
+  /** Small blobs served from memory (see SmallBlobCache). */
+  readonly smallBlobs: SmallBlobCache;
   readonly #signer: UrlSigner;
+  // Commits are immutable: their rows and file lists are kept (least recently used out first) by
+  // repo id, repo creation time (a deleted repo's id may be reused) and sha.
+  readonly #commits = new Map<string, Commit>();
+  readonly #cachedCommits = new WeakSet<Commit>();
+  readonly #commitFiles = new WeakMap<Commit, ReadonlyMap<string, TreeFile>>();
 
   private constructor(metadata: MetadataStore, blobs: BlobStore, options: RegistryOptions, secret: string) {
     this.metadata = metadata;
     this.blobs = blobs;
     this.options = options;
+    this.smallBlobs = new SmallBlobCache(blobs, {
+      maxBytes: options.smallBlobCacheBytes,
+      maxItemBytes: options.smallBlobMaxBytes,
+    });
     this.#signer = new UrlSigner(secret);
   }
 
@@ -269,6 +282,7 @@ export class Registry {
   async deleteRepo(actor: Actor, type: RepoType, namespace: string, name: string): Promise<void> {
     const repo = await this.writableRepo(actor, type, namespace, name);
     await this.metadata.deleteRepo(repo.id);
+    this.#commits.clear();
   }
 
   async setPrivate(
@@ -289,26 +303,53 @@ export class Registry {
     return new Set((await this.metadata.listRefs(repo.id)).map((ref) => ref.name));
   }
 
-  /** The commit a revision names: a branch, a tag, `HEAD`, or a full or short commit sha. */
+  /**
+   * The commit a revision names: a branch, a tag, `HEAD`, or a full or short commit sha. A full
+   * sha costs no query once its commit is cached (ref names cannot be 40 hex digits).
+   */
   async resolveRevision(repo: Repo, revision: string): Promise<Commit> {
     const name = revision === 'HEAD' ? 'main' : revision;
-    const ref =
-      (await this.metadata.getRef(repo.id, 'branch', name)) ??
-      (await this.metadata.getRef(repo.id, 'tag', name));
     let commit: Commit | undefined;
-    if (ref !== undefined) {
-      commit = await this.metadata.getCommit(repo.id, ref.commit);
-    } else if (isCommitSha(name)) {
-      commit = await this.metadata.getCommit(repo.id, name);
-    } else if (/^[0-9a-f]{5,39}$/.test(name)) {
-      const found = await this.metadata.findCommits(repo.id, name);
-      commit = found.length === 1 ? found[0] : undefined;
+    if (isCommitSha(name)) {
+      commit = await this.#commit(repo, name);
+    } else {
+      const ref =
+        (await this.metadata.getRef(repo.id, 'branch', name)) ??
+        (await this.metadata.getRef(repo.id, 'tag', name));
+      if (ref !== undefined) {
+        commit = await this.#commit(repo, ref.commit);
+      } else if (/^[0-9a-f]{5,39}$/.test(name)) {
+        const found = await this.metadata.findCommits(repo.id, name);
+        commit = found.length === 1 ? found[0] : undefined;
+      }
     }
     if (commit === undefined) {
       throw new ModelhubError('REVISION_NOT_FOUND', `Invalid rev id: ${revision}`, {
         hint: 'Use a branch, a tag or a commit sha of this repository.',
         details: { repo: `${repo.namespace}/${repo.name}`, revision },
       });
+    }
+    return commit;
+  }
+
+  async #commit(repo: Repo, sha: string): Promise<Commit | undefined> {
+    const key = `${repo.id}:${repo.createdAt}:${sha}`;
+    const cached = this.#commits.get(key);
+    if (cached !== undefined) {
+      this.#commits.delete(key);
+      this.#commits.set(key, cached);
+      return cached;
+    }
+    const commit = await this.metadata.getCommit(repo.id, sha);
+    if (commit !== undefined && this.options.commitCacheSize > 0) {
+      this.#commits.set(key, commit);
+      this.#cachedCommits.add(commit);
+      if (this.#commits.size > this.options.commitCacheSize) {
+        const oldest = this.#commits.keys().next();
+        if (oldest.done !== true) {
+          this.#commits.delete(oldest.value);
+        }
+      }
     }
     return commit;
   }
@@ -320,13 +361,26 @@ export class Registry {
   /** One file of a commit, else ENTRY_NOT_FOUND carrying the commit sha. */
   async file(commit: Commit, path: string): Promise<TreeFile> {
     assertSafeRepoPath(path);
-    const found = await this.metadata.commitFile(commit.repoId, commit.sha, path);
+    const found = await this.#fileOf(commit, path);
     if (found === undefined) {
       throw new ModelhubError('ENTRY_NOT_FOUND', `Entry not found: ${path}`, {
         details: { path, commit: commit.sha },
       });
     }
     return found;
+  }
+
+  /** A cached commit's file list is read once and kept with it; any other commit costs one query. */
+  async #fileOf(commit: Commit, path: string): Promise<TreeFile | undefined> {
+    let files = this.#commitFiles.get(commit);
+    if (files === undefined) {
+      if (!this.#cachedCommits.has(commit)) {
+        return this.metadata.commitFile(commit.repoId, commit.sha, path);
+      }
+      files = new Map((await this.files(commit)).map((f) => [f.path, f]));
+      this.#commitFiles.set(commit, files);
+    }
+    return files.get(path);
   }
 
   countDownload(repo: Repo): Promise<void> {

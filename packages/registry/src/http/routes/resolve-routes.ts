@@ -40,6 +40,8 @@ export function parseRange(
   return { start, end };
 }
 
+const commitSha = /^[0-9a-f]{40}$/;
+
 /** Files whose download is not a "model download" for the counter. */
 const uncounted = new Set(['README.md', '.gitattributes']);
 
@@ -52,8 +54,10 @@ async function locate(
 ): Promise<{ repo: Repo; commit: Commit; file: TreeFile }> {
   const { namespace, name } = request.params as { namespace: string; name: string };
   const repo = await ctx.registry.readableRepo(await actorOf(ctx, request), type, namespace, name);
-  const refs = await ctx.registry.refNames(repo);
-  const { revision, path } = splitRevisionPath(segmentsAfter(request, skip, keyword), (ref) => refs.has(ref));
+  const segments = segmentsAfter(request, skip, keyword);
+  // A commit sha needs no ref list to split the URL (no ref name starts with one).
+  const refs = commitSha.test(segments[0] ?? '') ? new Set<string>() : await ctx.registry.refNames(repo);
+  const { revision, path } = splitRevisionPath(segments, (ref) => refs.has(ref));
   const commit = await ctx.registry.resolveRevision(repo, revision);
   if (path === '') {
     throw new ModelhubError('ENTRY_NOT_FOUND', 'No file path given.', { details: { commit: commit.sha } });
@@ -61,13 +65,13 @@ async function locate(
   return { repo, commit, file: await ctx.registry.file(commit, path) };
 }
 
-function sendBytes(
+async function sendBytes(
   ctx: RouteContext,
   request: FastifyRequest,
   reply: FastifyReply,
   found: { repo: Repo; commit: Commit; file: TreeFile },
   raw: boolean,
-): FastifyReply {
+): Promise<FastifyReply> {
   const { repo, commit, file } = found;
   const head = request.method === 'HEAD';
   // /raw/ of an LFS file is the git blob itself: the pointer text.
@@ -119,9 +123,12 @@ function sendBytes(
   if (pointer !== undefined) {
     return reply.send(pointer.subarray(start, end + 1));
   }
-  // Stream the blob straight into the socket, as a bare node:http server would: no payload
-  // hooks or serializers sit between the disk and the client on the hot path.
-  const body = ctx.registry.blobs.read(file.sha256, { start, end });
+  // Write straight into the socket, as a bare node:http server would: no payload hooks or
+  // serializers sit between the bytes and the client on the hot path. Small blobs come from
+  // memory (one write, no file handle); the others stream from the blob store.
+  const small = ctx.registry.smallBlobs.accepts(file.size)
+    ? await ctx.registry.smallBlobs.get(file.sha256, file.size)
+    : undefined;
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(reply.getHeaders())) {
     if (value !== undefined) {
@@ -130,7 +137,11 @@ function sendBytes(
   }
   reply.hijack();
   reply.raw.writeHead(reply.statusCode, headers);
-  pipeline(body, reply.raw, () => undefined);
+  if (small !== undefined) {
+    reply.raw.end(start === 0 && end === size - 1 ? small : small.subarray(start, end + 1));
+    return reply;
+  }
+  pipeline(ctx.registry.blobs.read(file.sha256, { start, end }), reply.raw, () => undefined);
   return reply;
 }
 
