@@ -11,7 +11,7 @@ import {
   fineTuneOnDataset,
   planTail,
   preprocessedImageExtractor,
-  useCpuBackend,
+  useTrainingBackend,
   type FineTuneOnDatasetResult,
   type FineTuneSpec,
   type TailPlan,
@@ -153,7 +153,7 @@ async function prepareFineTune(
       `warning: --fine-tune all trains every layer of ${backbone.extractor.modelId} on the pure-JS cpu backend (about 1 s per 224² image per pass for MobileNetV2): expect minutes to hours. --fine-tune last:N is much faster.\n`,
     );
   }
-  await useCpuBackend();
+  await useTrainingBackend();
   const { loadLayersModelFromDir } = await import('@modelhub/adapter-tfjs');
   const model = await loadLayersModelFromDir(backbone.dir);
   const plan = planTail(model, backbone.extractor.tap.tensor, spec);

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { FeatureExtractor } from '@modelhub/core';
 
-import { fineTuneTail, runTail, useCpuBackend } from '../fine-tune/fine-tune-tail.ts';
+import { fineTuneTail, runTail } from '../fine-tune/fine-tune-tail.ts';
 import { buildTail, planTail } from '../fine-tune/tfjs-tail.ts';
+import { useTrainingBackend } from '../fine-tune/wasm-training-backend.ts';
 import { argmaxRows, forwardLayers } from '../fit/dense-layer.ts';
 import { trainHead } from '../fit/train-head.ts';
 import { classificationMetrics } from '../metrics/classification-metrics.ts';
@@ -19,7 +20,7 @@ import { writeHeadArtifact } from './write-head-artifact.ts';
 
 let dir: string;
 beforeAll(async () => {
-  await useCpuBackend();
+  await useTrainingBackend();
   dir = await mkdtemp(join(tmpdir(), 'trainer-tail-'));
 });
 afterAll(async () => {

@@ -30,5 +30,11 @@ describe('fine-tune spec', () => {
     expect(isModelhubError(onnx) ? onnx.hint : '').toMatch(/Option 1/);
     expect(() => assertFineTunable('tfjs-graph', { mode: 'all' }, 'm')).toThrow(/frozen graph/);
     expect(() => assertFineTunable('onnx', { mode: 'none' }, 'm')).not.toThrow();
+    expect(() => assertFineTunable('pixels', { mode: 'all' }, 'm')).toThrow(/no backbone to train/);
+  });
+
+  it('accepts TF.js layers backbones for last:N and all', () => {
+    expect(() => assertFineTunable('tfjs-layers', { mode: 'last', layers: 2 }, 'm')).not.toThrow();
+    expect(() => assertFineTunable('tfjs-layers', { mode: 'all' }, 'm')).not.toThrow();
   });
 });

@@ -3,8 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { trainHead } from '../fit/train-head.ts';
 import { SeededRandom } from '../random/seeded-random.ts';
-import { fineTuneTail, runTail, useCpuBackend } from './fine-tune-tail.ts';
+import { fineTuneTail, runTail } from './fine-tune-tail.ts';
 import { buildTail, planTail } from './tfjs-tail.ts';
+import { useTrainingBackend } from './wasm-training-backend.ts';
 
 /** input [4,4,2] → c1 → bn1 → relu1 → c2 → bn2 → relu2 → gap (the tap) → out. */
 function tinyBackbone(): tf.LayersModel {
@@ -63,7 +64,7 @@ function data(model: tf.LayersModel, cut: string, n: number, seed: number) {
 }
 
 beforeAll(async () => {
-  await useCpuBackend();
+  await useTrainingBackend();
 });
 
 describe('fine-tuning the last layers of a TF.js layers backbone', () => {

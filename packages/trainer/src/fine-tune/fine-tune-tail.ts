@@ -5,6 +5,7 @@ import type { EpochRecord, StopReason } from '../fit/fit-types.ts';
 import type { LabelledFeatures, TrainedHead } from '../fit/train-head.ts';
 import { foldStandardizer } from '../fit/standardizer.ts';
 import { SeededRandom } from '../random/seeded-random.ts';
+import { useTrainingBackend } from './wasm-training-backend.ts';
 
 /** Options of {@link fineTuneTail}. */
 export interface FineTuneTailOptions {
@@ -38,14 +39,6 @@ export interface FineTuneTailResult {
   readonly stopReason: StopReason;
   readonly recipe: Readonly<Record<string, unknown>>;
   readonly fitMs: number;
-}
-
-/** Makes sure training runs on the pure-JS `cpu` backend (wasm has no gradient kernels). */
-export async function useCpuBackend(): Promise<void> {
-  if (tf.getBackend() !== 'cpu') {
-    await tf.setBackend('cpu');
-  }
-  await tf.ready();
 }
 
 function rowsTensor(set: LabelledFeatures, rows: readonly number[], shape: readonly number[]): tf.Tensor {
@@ -87,12 +80,12 @@ export function runTail(
 /**
  * Option 2 on cached activations: trains the tail (the backbone's last layers, BatchNorm
  * statistics frozen: every call runs in inference mode) together with the head, by Adam at a low
- * learning rate on the `cpu` backend, starting from the pretrained values and the Option-1 head.
+ * learning rate on the wasm backend (with the gradient kernels of wasm-training-backend.ts), starting from the pretrained values and the Option-1 head.
  * Keeps the epoch with the lowest validation loss (restoring its weights) and stops after
  * `patience` epochs without one.
  */
 export async function fineTuneTail(options: FineTuneTailOptions): Promise<FineTuneTailResult> {
-  await useCpuBackend();
+  await useTrainingBackend();
   const started = performance.now();
   const { tail, train, validation } = options;
   const shape = (tail.inputs[0]?.shape ?? []).slice(1) as number[];
@@ -263,7 +256,7 @@ export async function fineTuneTail(options: FineTuneTailOptions): Promise<FineTu
         patience,
         l2,
         batchNorm: 'statistics frozen (inference mode)',
-        backend: 'cpu',
+        backend: 'wasm',
         warmStart: 'Option-1 head on the tail outputs',
         epochsRun: history.length,
         bestEpoch,

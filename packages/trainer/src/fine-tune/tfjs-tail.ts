@@ -18,9 +18,36 @@ export interface TailPlan {
 }
 
 /**
+ * The latest layer at or before `from` where the model can be cut: no layer between it and the tap
+ * reads a tensor from before it (a residual connection across the cut). Layers between the cut and
+ * the first trained layer are part of the tail but stay frozen.
+ */
+function latestCleanCut(model: tf.LayersModel, from: number, tapIndex: number): number {
+  const index = new Map(model.layers.map((l, i) => [l, i]));
+  // The earliest layer each later layer (up to the tap) reads from, suffix-minimised from the tap.
+  let earliestRead = Number.POSITIVE_INFINITY;
+  const earliestFrom = new Array<number>(tapIndex + 2).fill(Number.POSITIVE_INFINITY);
+  for (let i = tapIndex; i >= 0; i--) {
+    const layer = model.layers[i];
+    for (const source of layer?.inboundNodes[0]?.inboundLayers ?? []) {
+      earliestRead = Math.min(earliestRead, index.get(source) ?? Number.POSITIVE_INFINITY);
+    }
+    earliestFrom[i] = earliestRead;
+  }
+  for (let k = from; k > 0; k--) {
+    // Every layer after k reads only k or later layers.
+    if ((earliestFrom[k + 1] ?? Number.POSITIVE_INFINITY) >= k) {
+      return k;
+    }
+  }
+  return 0;
+}
+
+/**
  * Chooses the cut for `last:N`: the N weighted layers (convolutions, dense) nearest the tap train,
  * together with everything between them and the tap (BatchNorm scale/offset included, its
- * statistics frozen); `all` trains every layer from the input on.
+ * statistics frozen); `all` trains every layer from the input on. Inside a residual block the cut
+ * moves back to the block's input, and the layers it adds stay frozen.
  */
 export function planTail(model: tf.LayersModel, tapLayer: string, spec: FineTuneSpec): TailPlan {
   const names = model.layers.map((l) => l.name);
@@ -47,7 +74,7 @@ export function planTail(model: tf.LayersModel, tapLayer: string, spec: FineTune
   if (first === undefined) {
     throw new ModelhubError('UNSUPPORTED_MODEL', `the backbone has no trainable layer before "${tapLayer}"`);
   }
-  const cutIndex = spec.mode === 'all' ? 0 : first.i - 1;
+  const cutIndex = spec.mode === 'all' ? 0 : latestCleanCut(model, first.i - 1, tapIndex);
   const cut = model.layers[cutIndex];
   if (cut === undefined) {
     throw new ModelhubError('UNSUPPORTED_MODEL', 'the backbone cannot be cut before its first layer');
@@ -111,6 +138,11 @@ export function buildTail(model: tf.LayersModel, plan: TailPlan): tf.LayersModel
   const output = Array.isArray(tapNode) ? undefined : mapped.get(tapNode);
   if (output === undefined) {
     throw new ModelhubError('UNSUPPORTED_MODEL', `"${plan.tapLayer}" does not depend on "${plan.cutLayer}"`);
+  }
+  const firstTrained =
+    plan.trainedLayers[0] === undefined ? cutIndex + 1 : names.indexOf(plan.trainedLayers[0]);
+  for (const layer of model.layers.slice(cutIndex + 1, tapIndex + 1)) {
+    layer.trainable = names.indexOf(layer.name) >= firstTrained;
   }
   return tf.model({ inputs: input, outputs: output, name: `tail_${plan.cutLayer}_to_${plan.tapLayer}` });
 }

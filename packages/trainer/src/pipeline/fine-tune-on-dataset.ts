@@ -3,13 +3,9 @@ import type * as tf from '@tensorflow/tfjs';
 import type { FeatureExtractor } from '@modelhub/core';
 
 import type { Dataset } from '../dataset/dataset.ts';
-import {
-  fineTuneTail,
-  runTail,
-  useCpuBackend,
-  type FineTuneTailResult,
-} from '../fine-tune/fine-tune-tail.ts';
+import { fineTuneTail, runTail, type FineTuneTailResult } from '../fine-tune/fine-tune-tail.ts';
 import type { TailPlan } from '../fine-tune/tfjs-tail.ts';
+import { useTrainingBackend } from '../fine-tune/wasm-training-backend.ts';
 import { argmaxRows, forwardLayers, type DenseLayer } from '../fit/dense-layer.ts';
 import { trainHead, type LabelledFeatures, type TrainedHead } from '../fit/train-head.ts';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification-metrics.ts';
@@ -54,7 +50,7 @@ export async function fineTuneOnDataset(
 ): Promise<FineTuneOnDatasetResult> {
   const prepared = await prepareDataset(dataset, cutExtractor, options);
   const { labels, trainSet, valSet, split } = prepared;
-  await useCpuBackend();
+  await useTrainingBackend();
   const tapTrain = { ...trainSet, features: runTail(options.tail, trainSet.features, trainSet.rows) };
   const tapVal = { ...valSet, features: runTail(options.tail, valSet.features, valSet.rows) };
   const tapDim = tapTrain.features.length / Math.max(1, tapTrain.rows);

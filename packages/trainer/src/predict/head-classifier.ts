@@ -2,7 +2,8 @@ import { ModelhubError, type FeatureExtractor, type ImageInput } from '@modelhub
 
 import { readHeadArtifact, type HeadArtifact } from '../artifact/read-head-artifact.ts';
 import { loadTail } from '../artifact/tail-files.ts';
-import { runTail, useCpuBackend } from '../fine-tune/fine-tune-tail.ts';
+import { runTail } from '../fine-tune/fine-tune-tail.ts';
+import { useTrainingBackend } from '../fine-tune/wasm-training-backend.ts';
 import { forwardLayers, type HeadOutput } from '../fit/dense-layer.ts';
 import { canonicalJson } from '../json/canonical-json.ts';
 
@@ -83,7 +84,7 @@ export async function loadHeadClassifier(
   const tail =
     tailSpec === undefined
       ? undefined
-      : await useCpuBackend().then(() => loadTail(headDir, tailSpec.modelFile));
+      : await useTrainingBackend().then(() => loadTail(headDir, tailSpec.modelFile));
   const predictFeatures = (features: Float32Array, rows: number): HeadOutput => {
     if (tail !== undefined) {
       throw new ModelhubError(
