@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  readFile,
+  readdir,
+  readlink,
+  rename,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 
 import { z } from 'zod';
@@ -80,6 +91,33 @@ export class RepoCache {
 
   lockPath(id: string): string {
     return join(this.locksDir, `${id}.modelhub.lock`);
+  }
+
+  /** The one lock under which a process fetches this repo's small files (see pull). */
+  get smallFilesLockPath(): string {
+    return join(this.locksDir, 'small-files.modelhub.lock');
+  }
+
+  /** The names in `blobs/` (verified blobs, and partial or temp files), in one directory read. */
+  async listBlobs(): Promise<Set<string>> {
+    try {
+      return new Set(await readdir(this.blobsDir));
+    } catch {
+      return new Set();
+    }
+  }
+
+  /** Creates every folder the snapshot entries of `paths` need, each once. */
+  async prepareSnapshot(commit: string, paths: readonly string[]): Promise<void> {
+    const parents = new Set(paths.map((p) => dirname(this.snapshotPath(commit, p))));
+    await Promise.all(
+      [...parents]
+        .filter((parent) => !this.#madeDirs.has(parent))
+        .map(async (parent) => {
+          await mkdir(parent, { recursive: true });
+          this.#madeDirs.add(parent);
+        }),
+    );
   }
 
   snapshotDir(commit: string): string {

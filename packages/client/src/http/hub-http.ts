@@ -96,6 +96,20 @@ export class HubHttp {
     return this.#token !== undefined;
   }
 
+  /**
+   * The headers of one GET that a transport other than the Agent sends (the raw-socket download
+   * path): user agent, `Authorization` only for the registry's own origin, then `extra`. Reports
+   * the request to the observer, as `send` and `stream` do.
+   */
+  outgoingHeaders(url: string, extra: Readonly<Record<string, string>>): Record<string, string> {
+    const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...extra };
+    if (this.#token !== undefined && new URL(url).origin === this.#origin) {
+      headers['authorization'] = `Bearer ${this.#token}`;
+    }
+    this.#onRequest?.({ method: 'GET', url });
+    return headers;
+  }
+
   /** An absolute URL on the registry from a path such as `/api/models/a/b`. */
   url(path: string): string {
     return `${this.endpoint}${path}`;
@@ -150,7 +164,10 @@ export class HubHttp {
    * decides what to do.
    */
   async stream(
-    req: Omit<HttpRequest, 'method' | 'body'>,
+    req: Omit<HttpRequest, 'method' | 'body'> & {
+      /** Abort when no body byte arrives for this long (undici's body timeout; default 120 s). */
+      readonly bodyTimeoutMs?: number | undefined;
+    },
     sink: (res: { status: number; headers: Readonly<Record<string, string | undefined>> }) => Writable,
   ): Promise<{
     status: number;
@@ -176,6 +193,7 @@ export class HubHttp {
             headers,
             dispatcher: this.#agent,
             ...(req.signal === undefined ? {} : { signal: req.signal }),
+            ...(req.bodyTimeoutMs === undefined ? {} : { bodyTimeout: req.bodyTimeoutMs }),
           },
           ({ statusCode, headers: raw }) => {
             status = statusCode;

@@ -15,6 +15,12 @@ export interface PullTuning extends TransferTuning {
   /** HTTP requests in flight at once across all files (default 16). */
   readonly maxConnections?: number | undefined;
   readonly retry?: Partial<RetryPolicy> | undefined;
+  /**
+   * Files up to this size are fetched into memory, hashed there and written once, under one lock
+   * per repo (default 4 MiB; 0 turns it off). Larger files get partial files, resume state and
+   * per-blob locks.
+   */
+  readonly smallFileThreshold?: number | undefined;
   /** A blob lock whose heartbeat is older than this is taken over (default 30 s). */
   readonly lockStaleMs?: number | undefined;
   readonly metadataTtls?: Partial<MetadataTtls> | undefined;

@@ -27,6 +27,7 @@ import { globMatcher, selectFiles } from '../select/select-files.ts';
 import { downloadBlob, partialPaths, type BlobSpec } from '../transfer/download-blob.ts';
 import { Limiter } from '../transfer/limiter.ts';
 import type { PlannedFile, PullOptions, PullResult } from './pull-types.ts';
+import { installSmallFiles, isSmallFile } from './small-files.ts';
 
 /** Tree entries (files) as domain file entries; refuses unsafe paths. */
 export function treeToFiles(entries: readonly TreeEntry[]): FileEntry[] {
@@ -419,10 +420,8 @@ async function installFiles(
   dryRun: boolean,
 ): Promise<PullResult> {
   const { config, options, tracker, http } = session;
-  const planned: PlannedFile[] = [];
-  for (const file of files) {
-    planned.push({ ...file, cached: await blobPresent(cache, file) });
-  }
+  const present = await presentBlobs(cache, files);
+  const planned: PlannedFile[] = files.map((file) => ({ ...file, cached: present.has(blobIdOf(file)) }));
   const totalBytes = planned.reduce((n, f) => n + f.size, 0);
   const cachedBytes = planned.filter((f) => f.cached).reduce((n, f) => n + f.size, 0);
   const plan = {
@@ -463,19 +462,52 @@ async function installFiles(
     );
   }
   tracker.setTotal(plan.downloadBytes);
-  let downloaded = 0;
-  const filesLimiter = new Limiter(options.tuning?.concurrentFiles ?? 8);
-  const outcomes = await Promise.allSettled(
-    planned.map((file) =>
-      filesLimiter.run(async () => {
-        if (!file.cached && http !== undefined) {
-          downloaded += await ensureBlob(session, http, cache, commit, file);
-        }
-        await cache.linkSnapshot(commit, file.path, blobIdOf(file));
-        tracker.event({ type: 'file', path: file.path, size: file.size, cached: file.cached });
-      }),
-    ),
+  // Every folder once, up front; then one symlink per file as soon as its blob is verified.
+  await cache.prepareSnapshot(
+    commit,
+    planned.map((f) => f.path),
   );
+  if (missing.length > 0) {
+    await mkdir(cache.blobsDir, { recursive: true });
+  }
+  const link = async (file: FileEntry, cached: boolean): Promise<void> => {
+    await cache.linkSnapshot(commit, file.path, blobIdOf(file));
+    tracker.event({ type: 'file', path: file.path, size: file.size, cached });
+  };
+  let downloaded = 0;
+  const small = missing.filter((f) => isSmallFile(f.size, options.tuning));
+  const large = missing.filter((f) => !isSmallFile(f.size, options.tuning));
+  const filesLimiter = new Limiter(options.tuning?.concurrentFiles ?? 8);
+  const tasks: Promise<unknown>[] = planned.filter((f) => f.cached).map((f) => link(f, true));
+  if (http !== undefined) {
+    tasks.push(
+      installSmallFiles(
+        {
+          http,
+          cache,
+          commit,
+          tracker,
+          connections: session.connections,
+          tuning: options.tuning,
+          signal: options.signal,
+          specOf: blobSpecOf,
+          urlOf: (file) => resolveUrl(http.endpoint, cache.repo, commit, file.path),
+          onReady: (file) => link(file, false),
+        },
+        small,
+      ).then((bytes) => {
+        downloaded += bytes;
+      }),
+      ...large.map((file) =>
+        filesLimiter.run(async () => {
+          const bytes = await ensureBlob(session, http, cache, commit, file);
+          downloaded += bytes;
+          await link(file, false);
+        }),
+      ),
+    );
+  }
+  const outcomes = await Promise.allSettled(tasks);
   tracker.flush();
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failure !== undefined) {
@@ -486,6 +518,22 @@ async function installFiles(
   }
   await cache.touch(commit);
   return result(downloaded);
+}
+
+/** The ids of the files' blobs that are in the cache: one directory read, a stat only for those. */
+async function presentBlobs(cache: RepoCache, files: readonly FileEntry[]): Promise<Set<string>> {
+  const names = await cache.listBlobs();
+  const present = new Set<string>();
+  await Promise.all(
+    files
+      .filter((file) => names.has(blobIdOf(file)))
+      .map(async (file) => {
+        if (await blobPresent(cache, file)) {
+          present.add(blobIdOf(file));
+        }
+      }),
+  );
+  return present;
 }
 
 /** Downloads one blob unless another process already did; returns the bytes transferred. */

@@ -1,0 +1,198 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+
+import { ModelhubError, createGitBlobHash, isModelhubError } from '@modelhub/core';
+
+import { errorFromResponse, networkError } from '../http/http-errors.ts';
+import type { HubHttp } from '../http/hub-http.ts';
+import {
+  backoffDelay,
+  delay,
+  isRetryableNetworkError,
+  isRetryableStatus,
+  parseRetryAfter,
+} from '../http/retry-policy.ts';
+import type { BlobSpec, WriteFault } from './download-blob.ts';
+import type { Limiter } from './limiter.ts';
+
+/** Files up to this size are received into memory and written once (default of `smallFileThreshold`). */
+export const defaultSmallFileThreshold = 4 << 20;
+
+export interface DownloadSmallOptions {
+  readonly http: HubHttp;
+  readonly url: string;
+  readonly spec: BlobSpec;
+  /** Where the verified blob ends up (`blobs/<id>`); nothing else is left next to it. */
+  readonly target: string;
+  readonly limiter: Limiter;
+  /** A response that delivers no byte for this long is aborted and retried (default 30 s). */
+  readonly stallMs?: number | undefined;
+  readonly writeFault?: WriteFault | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly context?: Readonly<Record<string, unknown>> | undefined;
+}
+
+class RetryableStatus extends Error {
+  readonly status: number;
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, retryAfterMs: number | undefined) {
+    super(`HTTP ${status}`);
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The hex digest `spec.algo` gives for `bytes`. */
+export function digestOf(algo: BlobSpec['algo'], bytes: Uint8Array): string {
+  return (algo === 'sha256' ? createHash('sha256') : createGitBlobHash(bytes.byteLength))
+    .update(bytes)
+    .digest('hex');
+}
+
+function describe(options: DownloadSmallOptions): string {
+  const path = options.context?.['path'];
+  return typeof path === 'string' ? path : options.spec.id;
+}
+
+/**
+ * Downloads a small blob the cheap way: one GET whose body lands in a buffer of the announced
+ * size, hashed in memory, then written once to a temp file (`<id>.<8 hex>.incomplete`, which
+ * `hub gc` knows) and renamed into `blobs/`. No partial file, resume state, or per-chunk write:
+ * an interrupted small file is simply fetched again. Transport errors, stalls, truncated bodies,
+ * 408/429/5xx (with `Retry-After`) are retried with backoff and jitter; bytes that do not match the
+ * published hash throw INTEGRITY_MISMATCH and leave nothing behind. Returns the bytes received.
+ * The caller holds the lock that makes one process fetch each blob.
+ */
+export async function downloadSmallBlob(options: DownloadSmallOptions): Promise<number> {
+  const { spec } = options;
+  const bytes = await fetchWithRetry(options);
+  const actual = digestOf(spec.algo, bytes);
+  if (actual !== spec.id) {
+    throw new ModelhubError(
+      'INTEGRITY_MISMATCH',
+      `Downloaded bytes do not match the published ${spec.algo} of ${describe(options)}.`,
+      {
+        hint: 'The registry, a proxy or the disk corrupted the data; the bytes were deleted. Retry the pull.',
+        details: { ...options.context, expected: spec.id, actual, algo: spec.algo, resumedBytes: 0 },
+      },
+    );
+  }
+  const temp = `${options.target}.${randomBytes(4).toString('hex')}.incomplete`;
+  try {
+    options.writeFault?.(0, bytes.byteLength);
+    await writeFile(temp, bytes, { flag: 'wx' });
+    await rename(temp, options.target);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    if ((error as { code?: string }).code === 'ENOSPC') {
+      throw new ModelhubError('DISK_FULL', `The disk is full while writing ${describe(options)}.`, {
+        hint: 'Free some space (hub gc --max-size SIZE) or point --cache-dir at a bigger disk.',
+        details: { ...options.context, target: options.target },
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  return bytes.byteLength;
+}
+
+async function fetchWithRetry(options: DownloadSmallOptions): Promise<Buffer> {
+  const policy = options.http.retry;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await options.limiter.run(() => fetchOnce(options));
+    } catch (error) {
+      if (options.signal?.aborted === true) {
+        throw options.signal.reason instanceof Error ? options.signal.reason : error;
+      }
+      const retryable = error instanceof RetryableStatus || transient(error);
+      if (!retryable || attempt >= policy.retries) {
+        if (error instanceof RetryableStatus) {
+          throw errorFromResponse(error.status, {}, '', { ...options.context, url: options.url });
+        }
+        if (isModelhubError(error)) {
+          throw error;
+        }
+        throw isRetryableNetworkError(error) ? networkError(error, options.url) : error;
+      }
+      const wait = backoffDelay(
+        policy,
+        attempt,
+        error instanceof RetryableStatus ? error.retryAfterMs : undefined,
+      );
+      await delay(wait, options.signal);
+    }
+  }
+}
+
+/** A transport failure worth another attempt (also when the transport already coded it). */
+function transient(error: unknown): boolean {
+  if (isModelhubError(error)) {
+    return (
+      (error.code === 'NETWORK_ERROR' || error.code === 'NETWORK_TIMEOUT') &&
+      isRetryableNetworkError(error.cause)
+    );
+  }
+  return isRetryableNetworkError(error);
+}
+
+/** One whole-file GET into memory; exactly `spec.size` bytes or an error. */
+async function fetchOnce(options: DownloadSmallOptions): Promise<Buffer> {
+  const { size } = options.spec;
+  const bytes = Buffer.allocUnsafe(size);
+  let received = 0;
+  let oversize = false;
+  const oversizeError = (): ModelhubError =>
+    new ModelhubError(
+      'INTEGRITY_MISMATCH',
+      `The registry sent more than the published ${size} bytes of ${describe(options)}.`,
+      {
+        hint: 'The registry or a proxy changed the file; nothing was kept. Retry the pull.',
+        details: { ...options.context, expected: options.spec.id, size },
+      },
+    );
+  let res: Awaited<ReturnType<HubHttp['stream']>>;
+  try {
+    res = await options.http.stream(
+      {
+        url: options.url,
+        headers: { 'accept-encoding': 'identity' },
+        signal: options.signal,
+        bodyTimeoutMs: options.stallMs ?? 30_000,
+      },
+      () =>
+        new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            if (received + chunk.byteLength > size) {
+              oversize = true;
+              callback(new Error('the body is longer than the published size'));
+              return;
+            }
+            chunk.copy(bytes, received);
+            received += chunk.byteLength;
+            callback();
+          },
+        }),
+    );
+  } catch (error) {
+    throw oversize ? oversizeError() : error;
+  }
+  if (res.status < 200 || res.status >= 300) {
+    if (isRetryableStatus(res.status)) {
+      throw new RetryableStatus(res.status, parseRetryAfter(res.headers['retry-after']));
+    }
+    throw errorFromResponse(res.status, res.headers, res.body, {
+      ...options.context,
+      url: options.url,
+      authenticated: options.http.hasToken,
+    });
+  }
+  if (received !== size) {
+    // A body that ended early (a clean close mid-file): fetch it again.
+    throw Object.assign(new Error(`the body ended after ${received} of ${size} bytes`), {
+      code: 'UND_ERR_SOCKET',
+    });
+  }
+  return bytes;
+}

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startTestRegistry, type TestRegistry } from '@modelhub/testing';
+
+import { pull, type PullOptions } from '../src/index.ts';
+import { startFaultProxy, type FaultAction, type FaultProxy } from './helpers/fault-proxy.ts';
+import { publish } from './helpers/publish.ts';
+
+// The small-file path (files fetched into memory and written once, under one lock per repo) under
+// the same faults as the large-file path: each case ends in verified files or a clean, coded error.
+
+let registry: TestRegistry;
+let scratch: string;
+const proxies: FaultProxy[] = [];
+const repo = 'alice/many-small';
+const files: Record<string, Buffer> = {};
+for (let i = 0; i < 24; i += 1) {
+  files[`dir-${String(i % 3)}/f-${String(i)}.bin`] = randomBytes(2000 + i * 997);
+}
+// Two paths with the same content share one blob.
+files['copy/of-f-0.bin'] = files['dir-0/f-0.bin'] ?? Buffer.alloc(0);
+
+beforeAll(async () => {
+  registry = await startTestRegistry({});
+  scratch = await mkdtemp(join(tmpdir(), 'modelhub-client-small-'));
+  await publish(registry.url, await registry.createToken('alice', true), repo, files);
+});
+
+afterAll(async () => {
+  await Promise.all(proxies.map((p) => p.close()));
+  await registry.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function proxy(plan: (req: { url: string }) => FaultAction): Promise<FaultProxy> {
+  const p = await startFaultProxy(registry.url, plan);
+  proxies.push(p);
+  return p;
+}
+
+const options = (endpoint: string, cacheDir: string, extra: PullOptions = {}): PullOptions => ({
+  endpoint,
+  cacheDir,
+  env: {},
+  include: ['*.bin'],
+  tuning: { stallMs: 300, retry: { retries: 8, baseDelayMs: 2, maxDelayMs: 20 } },
+  ...extra,
+});
+
+const repoDir = (cacheDir: string, endpoint: string): string =>
+  join(cacheDir, new URL(endpoint).host.replace(':', '_'), 'models--alice--many-small');
+
+async function expectAllVerified(dir: string): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    expect((await readFile(join(dir, path))).equals(content)).toBe(true);
+  }
+}
+
+const isFile = (url: string): boolean => url.includes('/resolve/') && url.endsWith('.bin');
+
+describe('the small-file path', () => {
+  it('fetches each file once, shares a blob between equal files, and leaves no lock or temp file', async () => {
+    const p = await proxy(() => ({ kind: 'pass' }));
+    const cacheDir = await mkdtemp(join(scratch, 'plain-'));
+    const result = await pull(repo, options(p.url, cacheDir));
+    await expectAllVerified(result.dir);
+    expect(p.requests.filter((r) => isFile(r.url))).toHaveLength(Object.keys(files).length - 1);
+    const blobs = await readdir(join(repoDir(cacheDir, p.url), 'blobs'));
+    expect(blobs).toHaveLength(Object.keys(files).length - 1);
+    expect(blobs.every((b) => /^[0-9a-f]{40,64}$/.test(b))).toBe(true);
+    expect(
+      await readdir(
+        join(cacheDir, new URL(p.url).host.replace(':', '_'), '.locks', 'models--alice--many-small'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('rides out cuts, truncated bodies, stalls and a 503/429 storm on small files', async () => {
+    let n = 0;
+    const p = await proxy(({ url }) => {
+      if (!isFile(url)) {
+        return { kind: 'pass' };
+      }
+      n += 1;
+      const faults: FaultAction[] = [
+        { kind: 'cut', afterBytes: 100 },
+        { kind: 'truncate', afterBytes: 1500 },
+        { kind: 'stall', afterBytes: 10 },
+        { kind: 'status', status: 503 },
+        { kind: 'status', status: 429, headers: { 'retry-after': '0' } },
+      ];
+      return n <= 15 ? (faults[n % faults.length] ?? { kind: 'pass' }) : { kind: 'pass' };
+    });
+    const result = await pull(repo, options(p.url, await mkdtemp(join(scratch, 'faults-'))));
+    await expectAllVerified(result.dir);
+    expect(new Set(p.requests.map((r) => r.action))).toEqual(
+      new Set(['pass', 'cut', 'truncate', 'stall', 'status']),
+    );
+  });
+
+  it('re-fetches a corrupted small file once, and fails with INTEGRITY_MISMATCH when it stays corrupt, keeping nothing unverified', async () => {
+    let once = true;
+    const flaky = await proxy(({ url }) => {
+      if (once && url.endsWith('f-5.bin')) {
+        once = false;
+        return { kind: 'corrupt', atByte: 3 };
+      }
+      return { kind: 'pass' };
+    });
+    const retries: string[] = [];
+    const ok = await pull(
+      repo,
+      options(flaky.url, await mkdtemp(join(scratch, 'flaky-')), {
+        onProgress: (e) => (e.type === 'retry' ? retries.push(e.path) : 0),
+      }),
+    );
+    await expectAllVerified(ok.dir);
+    expect(retries).toEqual(['dir-2/f-5.bin']);
+
+    const bad = await proxy(({ url }) =>
+      url.endsWith('f-7.bin') ? { kind: 'corrupt', atByte: 0 } : { kind: 'pass' },
+    );
+    const cacheDir = await mkdtemp(join(scratch, 'corrupt-'));
+    const error = await pull(repo, options(bad.url, cacheDir)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INTEGRITY_MISMATCH', exitCode: 3 });
+    const dir = repoDir(cacheDir, bad.url);
+    const blobs = await readdir(join(dir, 'blobs'));
+    // Every other file made it; the corrupt one left no blob, temp file or link, and no ref was written.
+    expect(blobs).toHaveLength(Object.keys(files).length - 2);
+    expect(blobs.some((b) => b.includes('.incomplete'))).toBe(false);
+    const [commit = ''] = await readdir(join(dir, 'snapshots'));
+    await expect(lstat(join(dir, 'snapshots', commit, 'dir-1', 'f-7.bin'))).rejects.toThrow();
+    await expect(lstat(join(dir, 'refs', 'main'))).rejects.toThrow();
+  });
+
+  it('two concurrent pulls into one cache fetch each small blob once', async () => {
+    const p = await proxy(() => ({ kind: 'pass' }));
+    const cacheDir = await mkdtemp(join(scratch, 'shared-'));
+    const [a, b] = await Promise.all([
+      pull(repo, options(p.url, cacheDir)),
+      pull(repo, options(p.url, cacheDir)),
+    ]);
+    expect(a.dir).toBe(b.dir);
+    await expectAllVerified(a.dir);
+    const fetched = p.requests.filter((r) => isFile(r.url)).map((r) => r.url);
+    expect(fetched).toHaveLength(new Set(fetched).size);
+    expect(a.downloadedBytes + b.downloadedBytes).toBe(
+      Object.entries(files)
+        .filter(([path]) => path !== 'copy/of-f-0.bin')
+        .reduce((n, [, c]) => n + c.length, 0),
+    );
+  });
+});
