@@ -15,3 +15,5 @@ export { featureExtractorConformance } from './conformance/feature-extractor-sui
 export type { FeatureExtractorConformanceOptions, ItLike } from './conformance/feature-extractor-suite.ts';
 export { captureIo } from './io/capture-io.ts';
 export type { CapturedIo } from './io/capture-io.ts';
+export { mountSmallFilesystem, withSmallFilesystem } from './fs/small-filesystem.ts';
+export type { SmallFilesystem, SmallFilesystemOptions } from './fs/small-filesystem.ts';

@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { access, readFile, statfs, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { mountSmallFilesystem, withSmallFilesystem } from './small-filesystem.ts';
+
+const MiB = 1 << 20;
+
+const methods = ['mount', 'user-namespace'] as const;
+// Mounting directly needs root; the user-namespace method works for everyone (and for root too).
+const available = methods.filter((m) => m === 'user-namespace' || process.getuid?.() === 0);
+
+describe('mountSmallFilesystem', () => {
+  it('picks a method that works for this user', async () => {
+    await withSmallFilesystem(MiB, async (fs) => {
+      expect(fs.method).toBe(process.getuid?.() === 0 ? 'mount' : 'user-namespace');
+      await writeFile(join(fs.dir, 'x'), 'hello');
+      expect(await readFile(join(fs.dir, 'x'), 'utf8')).toBe('hello');
+    });
+  });
+
+  for (const method of available) {
+    it(`${method}: fails writes beyond its size with ENOSPC, keeps files across a resize, and goes away on close`, async () => {
+      const fs = await mountSmallFilesystem(MiB, { method });
+      try {
+        expect(fs.method).toBe(method);
+        const s = await statfs(fs.dir);
+        expect(s.blocks * s.bsize).toBe(MiB);
+        await writeFile(join(fs.dir, 'small'), 'kept');
+        const big = randomBytes(2 * MiB);
+        await expect(writeFile(join(fs.dir, 'big'), big)).rejects.toMatchObject({ code: 'ENOSPC' });
+        await fs.resize(4 * MiB);
+        await writeFile(join(fs.dir, 'big'), big);
+        expect((await readFile(join(fs.dir, 'big'))).equals(big)).toBe(true);
+        expect(await readFile(join(fs.dir, 'small'), 'utf8')).toBe('kept');
+        // A child process sees the same filesystem at the same path.
+        const child = spawnSync('cat', [join(fs.dir, 'small')], { encoding: 'utf8' });
+        expect(child.stdout).toBe('kept');
+      } finally {
+        await fs.close();
+      }
+      await expect(access(join(fs.dir, 'small'))).rejects.toThrow();
+      await fs.close();
+    });
+  }
+
+  it('refuses a size below one page', async () => {
+    await expect(mountSmallFilesystem(100)).rejects.toThrow(RangeError);
+  });
+});

@@ -1,0 +1,193 @@
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * A real, size-limited filesystem (tmpfs) for tests that must hit ENOSPC for real. `dir` is a
+ * folder on it that this process and its child processes can use like any other path.
+ */
+export interface SmallFilesystem {
+  readonly dir: string;
+  /**
+   * How it was made: `mount` (running as root: a tmpfs mounted on a temp folder) or
+   * `user-namespace` (anyone else: a tmpfs mounted inside `unshare --user --map-root-user --mount`
+   * by a holder process, reached through `/proc/<holder>/root`).
+   */
+  readonly method: 'mount' | 'user-namespace';
+  /** Changes the size limit; the files on it stay. */
+  resize(sizeBytes: number): Promise<void>;
+  /** Unmounts it (its files are gone) and removes the mount point. Idempotent. */
+  close(): Promise<void>;
+}
+
+function checkSize(sizeBytes: number): void {
+  if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 4096) {
+    throw new RangeError(`a small filesystem needs a whole number of bytes >= 4096, got ${sizeBytes}`);
+  }
+}
+
+async function mountAsRoot(mountPoint: string, sizeBytes: number): Promise<SmallFilesystem> {
+  await run('mount', ['-t', 'tmpfs', '-o', `size=${sizeBytes},mode=0755`, 'tmpfs', mountPoint]);
+  let closed = false;
+  return {
+    dir: mountPoint,
+    method: 'mount',
+    resize: async (size) => {
+      checkSize(size);
+      await run('mount', ['-t', 'tmpfs', '-o', `remount,size=${size}`, 'tmpfs', mountPoint]);
+    },
+    close: async () => {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      await run('umount', [mountPoint]);
+      await rm(mountPoint, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The holder: a shell in a new user + mount namespace that mounts the tmpfs, says `ready`, then
+ * reads one size per line from stdin and remounts with it (answering `ok` or `failed`). Closing
+ * its stdin ends it, and with it the namespace and the tmpfs.
+ */
+const holderScript = `
+mount -t tmpfs -o "size=$1,mode=0755" tmpfs "$2" || exit 1
+echo ready
+while read -r size; do
+  if mount -t tmpfs -o "remount,size=$size" tmpfs "$2"; then echo ok; else echo failed; fi
+done
+`;
+
+class LineReader {
+  readonly #waiting: ((line: string | undefined) => void)[] = [];
+  readonly #lines: string[] = [];
+  #ended = false;
+
+  constructor(rl: Interface) {
+    rl.on('line', (line) => {
+      const next = this.#waiting.shift();
+      if (next === undefined) {
+        this.#lines.push(line);
+      } else {
+        next(line);
+      }
+    });
+    rl.on('close', () => {
+      this.#ended = true;
+      for (const next of this.#waiting.splice(0)) {
+        next(undefined);
+      }
+    });
+  }
+
+  /** The next line, or undefined once the stream ended. */
+  next(): Promise<string | undefined> {
+    const line = this.#lines.shift();
+    if (line !== undefined || this.#ended) {
+      return Promise.resolve(line);
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+}
+
+async function mountInUserNamespace(mountPoint: string, sizeBytes: number): Promise<SmallFilesystem> {
+  const holder: ChildProcessWithoutNullStreams = spawn(
+    'unshare',
+    ['--user', '--map-root-user', '--mount', 'sh', '-c', holderScript, 'sh', String(sizeBytes), mountPoint],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  holder.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => {
+    holder.on('close', (code) => resolve(code));
+    holder.on('error', () => resolve(null));
+  });
+  const lines = new LineReader(createInterface({ input: holder.stdout }));
+  const first = await lines.next();
+  if (first !== 'ready' || holder.pid === undefined) {
+    holder.stdin.end();
+    await exited;
+    throw new Error(`could not mount a tmpfs in a user namespace (unshare -rm): ${stderr.trim()}`);
+  }
+  // unshare execs the shell in place, so the holder's pid is the shell's, inside the namespace.
+  const dir = `/proc/${holder.pid}/root${mountPoint}`;
+  let closed = false;
+  return {
+    dir,
+    method: 'user-namespace',
+    resize: async (size) => {
+      checkSize(size);
+      holder.stdin.write(`${size}\n`);
+      const answer = await lines.next();
+      if (answer !== 'ok') {
+        throw new Error(`could not resize the tmpfs to ${size} bytes: ${stderr.trim()}`);
+      }
+    },
+    close: async () => {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      holder.stdin.end();
+      await exited;
+      await rm(mountPoint, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SmallFilesystemOptions {
+  /** Force one method (tests of this helper); by default root mounts directly, others use a namespace. */
+  readonly method?: SmallFilesystem['method'] | undefined;
+}
+
+/**
+ * Mounts a fresh tmpfs of `sizeBytes` (rounded up to whole pages) on a new temp folder. As root it
+ * mounts directly; otherwise (or if that is refused) it uses an unprivileged user namespace. Never
+ * silently degrades: if neither works it throws, so a test built on it fails instead of skipping.
+ */
+export async function mountSmallFilesystem(
+  sizeBytes: number,
+  options: SmallFilesystemOptions = {},
+): Promise<SmallFilesystem> {
+  checkSize(sizeBytes);
+  const mountPoint = await realpath(await mkdtemp(join(tmpdir(), 'modelhub-smallfs-')));
+  const reasons: string[] = [];
+  const method = options.method ?? (process.getuid?.() === 0 ? 'mount' : 'user-namespace');
+  if (method === 'mount') {
+    try {
+      return await mountAsRoot(mountPoint, sizeBytes);
+    } catch (error) {
+      reasons.push(`mount as root: ${String(error)}`);
+    }
+  }
+  if (options.method !== 'mount') {
+    try {
+      return await mountInUserNamespace(mountPoint, sizeBytes);
+    } catch (error) {
+      reasons.push(String(error));
+    }
+  }
+  await rm(mountPoint, { recursive: true, force: true });
+  throw new Error(`no small filesystem could be made here:\n${reasons.join('\n')}`);
+}
+
+/** Runs `fn` with a fresh small filesystem and unmounts it afterwards, whatever happens. */
+export async function withSmallFilesystem<T>(
+  sizeBytes: number,
+  fn: (fs: SmallFilesystem) => Promise<T>,
+  options: SmallFilesystemOptions = {},
+): Promise<T> {
+  const fs = await mountSmallFilesystem(sizeBytes, options);
+  try {
+    return await fn(fs);
+  } finally {
+    await fs.close();
+  }
+}
