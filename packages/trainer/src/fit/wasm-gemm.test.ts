@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+
+import { SeededRandom } from '../random/seeded-random.ts';
+import { gemmABt } from './gemm.ts';
+import { acquireArena, gemmModuleBytes, releaseArena, wasmGemmAvailable } from './wasm-gemm.ts';
+
+describe('WebAssembly SIMD gemm', () => {
+  it('assembles a module that this runtime validates', () => {
+    const bytes = gemmModuleBytes();
+    expect(Array.from(bytes.subarray(0, 4))).toEqual([0x00, 0x61, 0x73, 0x6d]);
+    expect(wasmGemmAvailable()).toBe(true);
+  });
+
+  it('agrees with the JavaScript kernel on padded shapes', () => {
+    const rng = new SeededRandom(3);
+    for (const [m, p, k] of [
+      [4, 2, 2],
+      [12, 10, 120],
+      [120, 10, 52],
+    ] as const) {
+      const arena = acquireArena(8 * (m * k + p * k + m * p) + 64);
+      expect(arena).toBeDefined();
+      if (arena === undefined) {
+        return;
+      }
+      const aAt = arena.alloc(m * k);
+      const bAt = arena.alloc(p * k);
+      const outAt = arena.alloc(m * p);
+      const a = arena.view(aAt, m * k);
+      const b = arena.view(bAt, p * k);
+      a.set(Float64Array.from({ length: m * k }, () => rng.normal()));
+      b.set(Float64Array.from({ length: p * k }, () => rng.normal()));
+      arena.gemm(aAt, bAt, outAt, m, p, k);
+      const want = new Float64Array(m * p);
+      gemmABt(a, b, want, m, p, k);
+      const got = arena.view(outAt, m * p);
+      for (let q = 0; q < want.length; q++) {
+        expect(Math.abs((got[q] ?? Number.NaN) - (want[q] ?? 0))).toBeLessThan(1e-12);
+      }
+      releaseArena(arena);
+    }
+  });
+
+  it('hands a released arena back zero-filled', () => {
+    const first = acquireArena(1024);
+    expect(first).toBeDefined();
+    if (first === undefined) {
+      return;
+    }
+    const at = first.alloc(16);
+    first.view(at, 16).fill(5);
+    releaseArena(first);
+    const again = acquireArena(1024);
+    expect(again).toBe(first);
+    expect(Array.from(again?.view(again.alloc(16), 16) ?? [])).toEqual(new Array<number>(16).fill(0));
+    // A nested fit while one is running gets its own arena.
+    expect(acquireArena(1024)).not.toBe(again);
+  });
+});
