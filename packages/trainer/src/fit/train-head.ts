@@ -30,6 +30,11 @@ export interface TrainHeadOptions {
   readonly batchSize?: number;
   /** @default 500 (L-BFGS iterations) / 200 (Adam epochs) */
   readonly maxEpochs?: number;
+  /**
+   * L-BFGS stops when every component of the gradient of the mean loss is at most this
+   * (scikit-learn ≥ 1.4's `tol`, which also applies to the mean loss). @default 1e-4
+   */
+  readonly tolerance?: number;
   /** Early-stopping patience on validation loss. @default 20 (L-BFGS) / 10 (Adam) */
   readonly patience?: number;
   /** @default 'none' */
@@ -107,6 +112,7 @@ export function trainHead(
   const batchSize = Math.min(options.batchSize ?? 32, train.rows);
   const learningRate = options.learningRate ?? 1e-3;
   const classWeighting = options.classWeighting ?? 'none';
+  const tolerance = options.tolerance ?? 1e-4;
   const classWeights =
     classWeighting === 'balanced' ? balancedClassWeights(train.targets, numClasses) : undefined;
 
@@ -137,7 +143,7 @@ export function trainHead(
   };
   const fit: FitResult =
     optimizer === 'lbfgs'
-      ? fitLinearLbfgs(trainSet, valSet, common)
+      ? fitLinearLbfgs(trainSet, valSet, { ...common, tolerance })
       : fitAdam(trainSet, valSet, { ...common, hidden, learningRate, batchSize, seed: options.seed });
   const layers = toExportLayers(fit.layers, standardizer);
   const fitMs = performance.now() - started;
@@ -156,7 +162,7 @@ export function trainHead(
     seed: options.seed,
     ...(optimizer === 'adam'
       ? { learningRate, batchSize, init: 'he-normal' }
-      : { tolerance: 1e-4, memory: 10, init: 'zeros' }),
+      : { tolerance, memory: 10, init: 'zeros' }),
     epochsRun: fit.history.length,
     bestEpoch: fit.bestEpoch,
     stopReason: fit.stopReason,
