@@ -22,10 +22,16 @@ export class SqliteKeyvStore {
     }
     this.opts = { dialect: 'sqlite', path };
     this.#db = new DatabaseSync(path, { timeout: 5_000 });
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
-    this.#db.exec(
-      'CREATE TABLE IF NOT EXISTS keyv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires INTEGER)',
-    );
+    try {
+      this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+      this.#db.exec(
+        'CREATE TABLE IF NOT EXISTS keyv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires INTEGER)',
+      );
+    } catch (error) {
+      // E.g. SQLITE_FULL on a full disk: do not leak the open file.
+      this.#db.close();
+      throw error;
+    }
     this.#get = this.#db.prepare('SELECT value, expires FROM keyv WHERE key = ?');
     this.#set = this.#db.prepare(
       'INSERT INTO keyv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires',

@@ -15,6 +15,7 @@ import {
 import { encodePath, encodeRevision, fetchModelInfo, fetchTree, type TreeEntry } from '../api/hub-api.ts';
 import { readStoredToken } from '../auth/token-store.ts';
 import { cacheRootFor, resolveClientConfig, type ClientConfig } from '../config/client-config.ts';
+import { asDiskFullError } from '../cache/disk-full.ts';
 import { acquireLock } from '../cache/file-lock.ts';
 import { RepoCache } from '../cache/repo-cache.ts';
 import { HubHttp } from '../http/hub-http.ts';
@@ -161,6 +162,9 @@ export async function pull(ref: string, options: PullOptions = {}): Promise<Pull
       return await pullFrozen(ref, parsed.kind === 'repo' ? repoId(parsed) : undefined, session);
     }
     return await pullResolved(ref, parsed, session);
+  } catch (error) {
+    // The blob writers code their own ENOSPC; the metadata store, locks, trees and links do not.
+    throw asDiskFullError(error, config.cacheRoot);
   } finally {
     await http?.close();
   }
