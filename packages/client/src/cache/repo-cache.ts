@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { symlinkSync } from 'node:fs';
 import {
   lstat,
   mkdir,
@@ -223,7 +224,8 @@ export class RepoCache {
     }
     try {
       // The common case: a new entry. symlink() never replaces, so a concurrent pull cannot race it.
-      await symlink(target, link);
+      // Synchronous: one metadata write in the page cache is cheaper than a thread-pool round trip.
+      symlinkSync(target, link);
       return;
     } catch (error) {
       if ((error as { code?: string }).code !== 'EEXIST') {

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { closeSync, openSync, renameSync, unlinkSync, writevSync } from 'node:fs';
 import { Writable } from 'node:stream';
 
 import { ModelhubError, createGitBlobHash, isModelhubError } from '@modelhub/core';
@@ -43,11 +43,47 @@ class RetryableStatus extends Error {
   }
 }
 
-/** The hex digest `spec.algo` gives for `bytes`. */
-export function digestOf(algo: BlobSpec['algo'], bytes: Uint8Array): string {
-  return (algo === 'sha256' ? createHash('sha256') : createGitBlobHash(bytes.byteLength))
-    .update(bytes)
-    .digest('hex');
+function hashFor(spec: BlobSpec): Hash {
+  return spec.algo === 'sha256' ? createHash('sha256') : createGitBlobHash(spec.size);
+}
+
+// Temp names: a random per-process prefix and a counter (8 hex digits, the form `hub gc` knows),
+// instead of fresh random bytes for every file.
+const tempPrefix = randomBytes(2).readUInt16BE(0) << 16;
+let tempCounter = 0;
+
+function tempName(target: string): string {
+  tempCounter = (tempCounter + 1) & 0xffff;
+  return `${target}.${((tempPrefix | tempCounter) >>> 0).toString(16).padStart(8, '0')}.incomplete`;
+}
+
+/**
+ * Writes `chunks` to a new file (exclusive create) with vectored writes. Synchronous on purpose:
+ * a small file goes to the page cache in a few microseconds, while each thread-pool round trip
+ * (open, write, close, rename: four of them) costs a hand-off and a context switch, which on a
+ * busy machine costs far more than the write.
+ */
+function writeChunks(path: string, chunks: readonly Buffer[]): void {
+  const fd = openSync(path, 'wx');
+  try {
+    let pending = chunks;
+    while (pending.length > 0) {
+      let written = writevSync(fd, pending);
+      // A short write (rare): drop what was written and go on with the rest.
+      const rest: Buffer[] = [];
+      for (const chunk of pending) {
+        if (written >= chunk.byteLength) {
+          written -= chunk.byteLength;
+        } else {
+          rest.push(chunk.subarray(written));
+          written = 0;
+        }
+      }
+      pending = rest;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function describe(options: DownloadSmallOptions): string {
@@ -66,8 +102,7 @@ function describe(options: DownloadSmallOptions): string {
  */
 export async function downloadSmallBlob(options: DownloadSmallOptions): Promise<number> {
   const { spec } = options;
-  const bytes = await fetchWithRetry(options);
-  const actual = digestOf(spec.algo, bytes);
+  const { chunks, actual } = await fetchWithRetry(options);
   if (actual !== spec.id) {
     throw new ModelhubError(
       'INTEGRITY_MISMATCH',
@@ -78,13 +113,28 @@ export async function downloadSmallBlob(options: DownloadSmallOptions): Promise<
       },
     );
   }
-  const temp = `${options.target}.${randomBytes(4).toString('hex')}.incomplete`;
+  let temp = tempName(options.target);
   try {
-    options.writeFault?.(0, bytes.byteLength);
-    await writeFile(temp, bytes, { flag: 'wx' });
-    await rename(temp, options.target);
+    options.writeFault?.(0, spec.size);
+    for (let tries = 1; ; tries += 1) {
+      try {
+        writeChunks(temp, chunks);
+        break;
+      } catch (error) {
+        // A temp file of that name left by a crashed process: take another name.
+        if ((error as { code?: string }).code !== 'EEXIST' || tries >= 8) {
+          throw error;
+        }
+        temp = tempName(options.target);
+      }
+    }
+    renameSync(temp, options.target);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Never created, or already renamed.
+    }
     if ((error as { code?: string }).code === 'ENOSPC') {
       throw new ModelhubError('DISK_FULL', `The disk is full while writing ${describe(options)}.`, {
         hint: 'Free some space (hub gc --max-size SIZE) or point --cache-dir at a bigger disk.',
@@ -94,10 +144,17 @@ export async function downloadSmallBlob(options: DownloadSmallOptions): Promise<
     }
     throw error;
   }
-  return bytes.byteLength;
+  return spec.size;
 }
 
-async function fetchWithRetry(options: DownloadSmallOptions): Promise<Buffer> {
+interface Received {
+  /** The body as it arrived (no copy). */
+  readonly chunks: Buffer[];
+  /** Its digest in the spec's algorithm, computed while it arrived. */
+  readonly actual: string;
+}
+
+async function fetchWithRetry(options: DownloadSmallOptions): Promise<Received> {
   const policy = options.http.retry;
   for (let attempt = 0; ; attempt += 1) {
     try {
@@ -137,10 +194,11 @@ function transient(error: unknown): boolean {
   return isRetryableNetworkError(error);
 }
 
-/** One whole-file GET into memory; exactly `spec.size` bytes or an error. */
-async function fetchOnce(options: DownloadSmallOptions): Promise<Buffer> {
+/** One whole-file GET into memory, hashed as it arrives; exactly `spec.size` bytes or an error. */
+async function fetchOnce(options: DownloadSmallOptions): Promise<Received> {
   const { size } = options.spec;
-  const bytes = Buffer.allocUnsafe(size);
+  const chunks: Buffer[] = [];
+  const hash = hashFor(options.spec);
   let received = 0;
   let oversize = false;
   const oversizeError = (): ModelhubError =>
@@ -169,7 +227,8 @@ async function fetchOnce(options: DownloadSmallOptions): Promise<Buffer> {
               callback(new Error('the body is longer than the published size'));
               return;
             }
-            chunk.copy(bytes, received);
+            chunks.push(chunk);
+            hash.update(chunk);
             received += chunk.byteLength;
             callback();
           },
@@ -194,5 +253,5 @@ async function fetchOnce(options: DownloadSmallOptions): Promise<Buffer> {
       code: 'UND_ERR_SOCKET',
     });
   }
-  return bytes;
+  return { chunks, actual: hash.digest('hex') };
 }
