@@ -17,6 +17,8 @@ import {
 import type { Limiter } from './limiter.ts';
 import { loadPartialState, missingRanges, removePartial, savePartialState } from './partial-state.ts';
 import { SequentialHasher, type Segment } from './sequential-hasher.ts';
+import { SlabWriter } from './slab-writer.ts';
+import { socketGet, type BodyPlan } from './socket-get.ts';
 
 /** The blob to fetch: its cache name (= expected hash), size and hash algorithm. */
 export interface BlobSpec {
@@ -40,6 +42,16 @@ export interface TransferTuning {
   readonly connectionsPerFile?: number | undefined;
   /** A request that delivers no byte for this long is aborted and retried (default 30 s). */
   readonly stallMs?: number | undefined;
+  /**
+   * Requests for at least this many bytes from a plain-http URL are received on a raw socket into
+   * large slabs and written behind the receive loop (default 8 MiB); `Infinity` keeps every
+   * request on undici. https, chunked bodies and error statuses always go through undici.
+   */
+  readonly socketMinBytes?: number | undefined;
+  /** Size of one receive slab of the raw-socket path (default 1 MiB; 4 slabs per request). */
+  readonly socketSlabBytes?: number | undefined;
+  /** Raw-socket path: write on the thread pool behind the receive loop (default true). */
+  readonly writeBehind?: boolean | undefined;
   readonly writeFault?: WriteFault | undefined;
 }
 
@@ -141,9 +153,10 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
     const hasher = new SequentialHasher(spec.algo, spec.size, file, segments);
     const workers = parallel ? Math.max(1, tuning.connectionsPerFile ?? 4) : 1;
     let next = 0;
+    const route: Route = { socket: true };
     const worker = async (): Promise<void> => {
       for (let segment = todo[next++]; segment !== undefined; segment = todo[next++]) {
-        await fetchSegment(options, file, segment, hasher);
+        await fetchSegment(options, file, segment, hasher, route);
       }
     };
     const results = await Promise.allSettled(Array.from({ length: Math.min(workers, todo.length) }, worker));
@@ -199,19 +212,33 @@ function describeFile(options: DownloadBlobOptions): string {
   return typeof path === 'string' ? path : options.spec.id;
 }
 
+/** Which transport a blob's requests use; the raw socket is dropped for good once it had to defer. */
+interface Route {
+  socket: boolean;
+}
+
 /** Fetches one segment to completion, retrying and resuming from the last written byte. */
 async function fetchSegment(
   options: DownloadBlobOptions,
   file: FileHandle,
   segment: Segment,
   hasher: SequentialHasher,
+  route: Route,
 ): Promise<void> {
   const policy = options.http.retry;
   let attempt = 0;
   while (segment.written < segment.end - segment.start) {
     const before = segment.written;
     try {
-      await options.limiter.run(() => fetchOnce(options, file, segment, hasher));
+      await options.limiter.run(async () => {
+        if (route.socket && socketEligible(options, segment)) {
+          if ((await fetchOnceSocket(options, file, segment, hasher)) === 'done') {
+            return;
+          }
+          route.socket = false;
+        }
+        await fetchOnce(options, file, segment, hasher);
+      });
       if (segment.written === before) {
         throw Object.assign(new Error('empty response body'), { code: 'UND_ERR_SOCKET' });
       }
@@ -351,3 +378,138 @@ async function fetchOnce(
     options.signal?.removeEventListener('abort', onAbort);
   }
 }
+
+function socketEligible(options: DownloadBlobOptions, segment: Segment): boolean {
+  const remaining = segment.end - segment.start - segment.written;
+  return options.url.startsWith('http:') && remaining >= (options.tuning?.socketMinBytes ?? 8 << 20);
+}
+
+/**
+ * The fast path of `fetchOnce` for plain http: the body is received on a raw socket into large
+ * slabs (no per-chunk allocation or copy) and written behind the receive loop by a SlabWriter,
+ * which hashes each slab as its write completes. Redirects are followed here (the token only goes
+ * to the registry's origin). Returns 'defer' without having written anything when undici should
+ * handle the request instead: a redirect to https, a chunked or encoded body, or an error status
+ * that is not retryable (undici reads its body for the error message).
+ */
+async function fetchOnceSocket(
+  options: DownloadBlobOptions,
+  file: FileHandle,
+  segment: Segment,
+  hasher: SequentialHasher,
+): Promise<'done' | 'defer'> {
+  const from = segment.start + segment.written;
+  const wanted = segment.end - from;
+  const whole = from === 0 && segment.end === options.spec.size;
+  const controller = new AbortController();
+  const stallMs = options.tuning?.stallMs ?? 30_000;
+  let lastData = Date.now();
+  let stalled = false;
+  const watchdog = setInterval(
+    () => {
+      if (Date.now() - lastData > stallMs) {
+        stalled = true;
+        controller.abort(new Stalled());
+      }
+    },
+    Math.max(10, Math.floor(stallMs / 4)),
+  );
+  const onAbort = (): void => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const writer = new SlabWriter({
+    fd: file.fd,
+    segment,
+    hasher,
+    writeFault: options.tuning?.writeFault,
+    behind: options.tuning?.writeBehind ?? true,
+    onBytes: options.onBytes,
+    onFailure: (error) => controller.abort(error),
+  });
+  try {
+    let url = options.url;
+    for (let hop = 0; ; hop += 1) {
+      const target = new URL(url);
+      if (target.protocol !== 'http:') {
+        return 'defer';
+      }
+      const headers = options.http.outgoingHeaders(
+        url,
+        whole
+          ? { 'accept-encoding': 'identity' }
+          : { range: `bytes=${from}-${segment.end - 1}`, 'accept-encoding': 'identity' },
+      );
+      let outcome = { kind: 'body' } as SocketOutcome;
+      try {
+        await socketGet({
+          url: target,
+          headers,
+          signal: controller.signal,
+          slabBytes: options.tuning?.socketSlabBytes ?? 1 << 20,
+          sink: {
+            activity: () => {
+              lastData = Date.now();
+            },
+            head: ({ status, headers: seen, bodyLength }): BodyPlan | undefined => {
+              const location = seen['location'];
+              if (status >= 300 && status < 400 && location !== undefined) {
+                outcome = { kind: 'redirect', location };
+                return undefined;
+              }
+              const encoded = (seen['content-encoding'] ?? 'identity') !== 'identity';
+              if ((status !== 200 && status !== 206) || bodyLength === undefined || encoded) {
+                outcome = { kind: 'other', status, retryAfter: seen['retry-after'] };
+                return undefined;
+              }
+              if (status === 206) {
+                const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(seen['content-range'] ?? '');
+                if (match === null || Number(match[1]) !== from) {
+                  throw Object.assign(new Error(`unexpected Content-Range ${seen['content-range'] ?? ''}`), {
+                    code: 'UND_ERR_SOCKET',
+                  });
+                }
+              }
+              // A 200 to a ranged request carries the whole file: skip to where this segment starts.
+              const skip = status === 200 ? from : 0;
+              return { skip, keep: Math.max(0, Math.min(wanted, bodyLength - skip)) };
+            },
+            slab: (slab, length, release) => writer.push(slab, length, release),
+          },
+        });
+      } catch (error) {
+        // Keep what arrived: the retry resumes after the last written byte.
+        await writer.settled();
+        if (writer.failure !== undefined) {
+          throw writer.failure;
+        }
+        throw stalled ? new Stalled() : error;
+      }
+      await writer.drained();
+      const result = outcome;
+      if (result.kind === 'body') {
+        return 'done';
+      }
+      if (result.kind === 'redirect') {
+        if (hop >= MAX_REDIRECTS) {
+          return 'defer';
+        }
+        url = new URL(result.location, url).toString();
+        continue;
+      }
+      if (isRetryableStatus(result.status)) {
+        throw new RetryableStatus(result.status, parseRetryAfter(result.retryAfter));
+      }
+      return 'defer';
+    }
+  } finally {
+    clearInterval(watchdog);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+const MAX_REDIRECTS = 5;
+
+/** How a raw-socket response ended: a body written, a redirect, or a status for someone else. */
+type SocketOutcome =
+  | { readonly kind: 'body' }
+  | { readonly kind: 'redirect'; readonly location: string }
+  | { readonly kind: 'other'; readonly status: number; readonly retryAfter: string | undefined };

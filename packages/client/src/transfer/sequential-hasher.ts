@@ -54,8 +54,11 @@ export class SequentialHasher {
   /** Bytes read back from the file so far (0 when everything was hashed from memory). */
   readBackBytes = 0;
 
-  /** Reports bytes just written at `offset` (call after the write completed). */
-  written(offset: number, bytes: Buffer): void {
+  /**
+   * Reports bytes just written at `offset` (call after the write completed). With `reusable`, the
+   * caller will overwrite `bytes` once this returns, so bytes held for later are copied.
+   */
+  written(offset: number, bytes: Buffer, reusable = false): void {
     if (offset === this.#cursor && this.#queued === 0 && this.#failure === undefined) {
       // The common case (in-order bytes, nothing waiting): hash now, no task, no copy.
       this.#hash.update(bytes);
@@ -67,7 +70,7 @@ export class SequentialHasher {
       offset === this.#cursor ||
       (offset > this.#cursor && this.#heldBytes + bytes.byteLength <= this.#maxHeld)
     ) {
-      this.#held.set(offset, [bytes]);
+      this.#held.set(offset, [reusable ? Buffer.from(bytes) : bytes]);
       this.#heldBytes += bytes.byteLength;
     }
     this.#enqueue(() => this.#advance());
