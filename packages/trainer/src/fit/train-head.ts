@@ -35,6 +35,11 @@ export interface TrainHeadOptions {
    * (scikit-learn ≥ 1.4's `tol`, which also applies to the mean loss). @default 1e-4
    */
   readonly tolerance?: number;
+  /**
+   * L-BFGS also stops when an iteration lowers the summed loss by at most this fraction (scipy
+   * L-BFGS-B's `factr·eps` test; 2.2e-9 there). @default 1e-12
+   */
+  readonly decreaseTolerance?: number;
   /** Early-stopping patience on validation loss. @default 20 (L-BFGS) / 10 (Adam) */
   readonly patience?: number;
   /** @default 'none' */
@@ -113,6 +118,7 @@ export function trainHead(
   const learningRate = options.learningRate ?? 1e-3;
   const classWeighting = options.classWeighting ?? 'none';
   const tolerance = options.tolerance ?? 1e-4;
+  const decreaseTolerance = options.decreaseTolerance ?? 1e-12;
   const classWeights =
     classWeighting === 'balanced' ? balancedClassWeights(train.targets, numClasses) : undefined;
 
@@ -143,7 +149,7 @@ export function trainHead(
   };
   const fit: FitResult =
     optimizer === 'lbfgs'
-      ? fitLinearLbfgs(trainSet, valSet, { ...common, tolerance })
+      ? fitLinearLbfgs(trainSet, valSet, { ...common, tolerance, decreaseTolerance })
       : fitAdam(trainSet, valSet, { ...common, hidden, learningRate, batchSize, seed: options.seed });
   const layers = toExportLayers(fit.layers, standardizer);
   const fitMs = performance.now() - started;
@@ -162,7 +168,7 @@ export function trainHead(
     seed: options.seed,
     ...(optimizer === 'adam'
       ? { learningRate, batchSize, init: 'he-normal' }
-      : { tolerance, memory: 10, init: 'zeros' }),
+      : { tolerance, decreaseTolerance, memory: 10, init: 'zeros' }),
     epochsRun: fit.history.length,
     bestEpoch: fit.bestEpoch,
     stopReason: fit.stopReason,
