@@ -16,4 +16,4 @@ export type { FeatureExtractorConformanceOptions, ItLike } from './conformance/f
 export { captureIo } from './io/capture-io.ts';
 export type { CapturedIo } from './io/capture-io.ts';
 export { mountSmallFilesystem, withSmallFilesystem } from './fs/small-filesystem.ts';
-export type { SmallFilesystem, SmallFilesystemOptions } from './fs/small-filesystem.ts';
+export type { SmallFilesystem, SmallFilesystemOptions, CommandLine } from './fs/small-filesystem.ts';

@@ -36,9 +36,15 @@ describe('mountSmallFilesystem', () => {
         await writeFile(join(fs.dir, 'big'), big);
         expect((await readFile(join(fs.dir, 'big'))).equals(big)).toBe(true);
         expect(await readFile(join(fs.dir, 'small'), 'utf8')).toBe('kept');
-        // A child process sees the same filesystem at the same path.
-        const child = spawnSync('cat', [join(fs.dir, 'small')], { encoding: 'utf8' });
-        expect(child.stdout).toBe('kept');
+        // A child process started through command() sees the same files at `path`, and its
+        // writes hit the same size limit.
+        const cat = fs.command('cat', [join(fs.path, 'small')]);
+        expect(spawnSync(cat.command, cat.args, { encoding: 'utf8' }).stdout).toBe('kept');
+        const dd = fs.command('sh', ['-c', `head -c ${8 * MiB} /dev/zero > ${join(fs.path, 'more')}`]);
+        const child = spawnSync(dd.command, dd.args, { encoding: 'utf8' });
+        expect(child.status).not.toBe(0);
+        expect(child.stderr).toMatch(/no space/i);
+        expect((await statfs(fs.dir)).bavail).toBe(0);
       } finally {
         await fs.close();
       }

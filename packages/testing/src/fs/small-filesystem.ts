@@ -7,18 +7,36 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+/** A command line: what to spawn. */
+export interface CommandLine {
+  readonly command: string;
+  readonly args: string[];
+}
+
 /**
- * A real, size-limited filesystem (tmpfs) for tests that must hit ENOSPC for real. `dir` is a
- * folder on it that this process and its child processes can use like any other path.
+ * A real, size-limited filesystem (tmpfs) for tests that must hit ENOSPC for real.
+ *
+ * With `method: 'mount'` (root) it is an ordinary mount: `dir` and `path` are the same folder and
+ * any code, in this process or a child, can use it. With `method: 'user-namespace'` the tmpfs
+ * exists only inside a user + mount namespace held by a helper process: this process reaches it
+ * through `dir` (`/proc/<holder>/root/…`), which works for plain file calls (open, read, write,
+ * readdir, readlink, rename) but NOT for code that canonicalises paths by reading symlinks itself
+ * (SQLite does: it would follow the `/proc` link to `/` and miss the mount). Such code must run in a
+ * child process started through `command()`, inside the namespace, where the folder is `path`.
  */
 export interface SmallFilesystem {
+  /** The folder on the tmpfs, as this process reaches it. */
   readonly dir: string;
+  /** The same folder as processes started through `command()` see it. */
+  readonly path: string;
   /**
    * How it was made: `mount` (running as root: a tmpfs mounted on a temp folder) or
    * `user-namespace` (anyone else: a tmpfs mounted inside `unshare --user --map-root-user --mount`
-   * by a holder process, reached through `/proc/<holder>/root`).
+   * by a holder process).
    */
   readonly method: 'mount' | 'user-namespace';
+  /** A command line that runs `command args` where `path` is this filesystem (unchanged for `mount`). */
+  command(command: string, args: readonly string[]): CommandLine;
   /** Changes the size limit; the files on it stay. */
   resize(sizeBytes: number): Promise<void>;
   /** Unmounts it (its files are gone) and removes the mount point. Idempotent. */
@@ -36,7 +54,9 @@ async function mountAsRoot(mountPoint: string, sizeBytes: number): Promise<Small
   let closed = false;
   return {
     dir: mountPoint,
+    path: mountPoint,
     method: 'mount',
+    command: (command, args) => ({ command, args: [...args] }),
     resize: async (size) => {
       checkSize(size);
       await run('mount', ['-t', 'tmpfs', '-o', `remount,size=${size}`, 'tmpfs', mountPoint]);
@@ -46,7 +66,14 @@ async function mountAsRoot(mountPoint: string, sizeBytes: number): Promise<Small
         return;
       }
       closed = true;
-      await run('umount', [mountPoint]);
+      try {
+        await run('umount', [mountPoint]);
+      } catch (error) {
+        // Busy: something still holds a file open on it (a leak worth failing on). Detach it
+        // anyway so no mount outlives the test, then report.
+        await run('umount', ['--lazy', mountPoint]).catch(() => undefined);
+        throw new Error(`could not unmount ${mountPoint} (a file on it is still open?)`, { cause: error });
+      }
       await rm(mountPoint, { recursive: true, force: true });
     },
   };
@@ -117,11 +144,26 @@ async function mountInUserNamespace(mountPoint: string, sizeBytes: number): Prom
     throw new Error(`could not mount a tmpfs in a user namespace (unshare -rm): ${stderr.trim()}`);
   }
   // unshare execs the shell in place, so the holder's pid is the shell's, inside the namespace.
-  const dir = `/proc/${holder.pid}/root${mountPoint}`;
+  const pid = holder.pid;
+  const dir = `/proc/${pid}/root${mountPoint}`;
   let closed = false;
   return {
     dir,
+    path: mountPoint,
     method: 'user-namespace',
+    command: (command, args) => ({
+      command: 'nsenter',
+      args: [
+        `--target=${pid}`,
+        '--user',
+        '--mount',
+        '--preserve-credentials',
+        `--wd=${process.cwd()}`,
+        '--',
+        command,
+        ...args,
+      ],
+    }),
     resize: async (size) => {
       checkSize(size);
       holder.stdin.write(`${size}\n`);
