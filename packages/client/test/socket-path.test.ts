@@ -1,0 +1,277 @@
+// The raw-socket receive path of downloadBlob (plain http, large requests), through the same
+// faults as faults.test.ts: every case must end in verified bytes or a clean, coded error.
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { sha256 } from '@modelhub/core';
+import { ensureFixtures, startTestRegistry, type TestRegistry } from '@modelhub/testing';
+
+import { pull, type PullOptions } from '../src/index.ts';
+import { bytesServed, startFaultProxy, type FaultAction, type FaultProxy } from './helpers/fault-proxy.ts';
+import { publish } from './helpers/publish.ts';
+
+let registry: TestRegistry;
+let scratch: string;
+let original: Buffer;
+const proxies: FaultProxy[] = [];
+
+beforeAll(async () => {
+  registry = await startTestRegistry({ seed: true });
+  scratch = await mkdtemp(join(tmpdir(), 'modelhub-client-socket-'));
+  const fx = await ensureFixtures();
+  original = await readFile(join(fx.models['ppocr-rec'].dir, 'model.onnx'));
+});
+
+afterAll(async () => {
+  await Promise.all(proxies.map((p) => p.close()));
+  await registry.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function proxy(plan: (req: { url: string }) => FaultAction): Promise<FaultProxy> {
+  const p = await startFaultProxy(registry.url, plan);
+  proxies.push(p);
+  return p;
+}
+
+let n = 0;
+async function freshCache(): Promise<string> {
+  n += 1;
+  return mkdtemp(join(scratch, `cache-${n}-`));
+}
+
+/** Every request on the raw socket (one stream per file), with small slabs so the pool runs dry. */
+const single = {
+  socketMinBytes: 0,
+  socketSlabBytes: 256 << 10,
+  smallFileThreshold: 0,
+  stallMs: 400,
+  retry: { retries: 8, baseDelayMs: 2, maxDelayMs: 20 },
+};
+/** The same in parallel byte ranges. */
+const ranges = { ...single, parallelThreshold: 1 << 20, chunkSize: 1 << 20, connectionsPerFile: 4 };
+
+function options(endpoint: string, cacheDir: string, extra: PullOptions = {}): PullOptions {
+  return { endpoint, cacheDir, env: {}, include: ['model.onnx'], tuning: single, ...extra };
+}
+
+const isModel = (url: string): boolean => url.includes('/resolve/') && url.includes('model.onnx');
+
+async function expectVerified(dir: string): Promise<void> {
+  expect(sha256(await readFile(join(dir, 'model.onnx')))).toBe(sha256(original));
+}
+
+async function blobNames(cacheDir: string, endpoint: string): Promise<string[]> {
+  const host = new URL(endpoint).host.replace(':', '_');
+  return readdir(join(cacheDir, host, 'models--modelhub--ppocr-rec', 'blobs')).catch(() => []);
+}
+
+/** A plain HTTP front that forwards to `upstream` and records each request's headers. */
+async function recordingFront(
+  upstream: string,
+  route: (path: string, res: ServerResponse) => boolean = () => false,
+): Promise<{ url: string; seen: { path: string; headers: IncomingHttpHeaders }[]; close(): Promise<void> }> {
+  const seen: { path: string; headers: IncomingHttpHeaders }[] = [];
+  const target = new URL(upstream);
+  const server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    seen.push({ path, headers: req.headers });
+    if (route(path, res)) {
+      return;
+    }
+    const up = httpRequest(
+      { hostname: target.hostname, port: target.port, path, headers: { ...req.headers, host: target.host } },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    up.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('the raw-socket download path', () => {
+  it('is what a large plain-http download uses by default, and it verifies', async () => {
+    const front = await recordingFront(registry.url);
+    try {
+      const result = await pull('modelhub/ppocr-rec', {
+        endpoint: front.url,
+        cacheDir: await freshCache(),
+        env: {},
+        include: ['model.onnx'],
+      });
+      await expectVerified(result.dir);
+      const downloads = front.seen.filter((s) => isModel(s.path));
+      expect(downloads.length).toBe(1);
+      // undici keeps connections alive; the raw path asks for one connection per request.
+      expect(downloads[0]?.headers.connection).toBe('close');
+      expect(downloads[0]?.headers['accept-encoding']).toBe('identity');
+    } finally {
+      await front.close();
+    }
+  });
+
+  it('downloads in parallel byte ranges', async () => {
+    const p = await proxy(() => ({ kind: 'pass' }));
+    const result = await pull('modelhub/ppocr-rec', options(p.url, await freshCache(), { tuning: ranges }));
+    await expectVerified(result.dir);
+    const got = p.requests.filter((r) => isModel(r.url)).map((r) => r.range);
+    expect(got.length).toBeGreaterThanOrEqual(Math.ceil(original.length / (1 << 20)));
+    expect(new Set(got).size).toBe(got.length);
+  });
+
+  it.each([
+    ['one stream', single],
+    ['ranges', ranges],
+  ])('survives connections cut and bodies truncated (%s)', async (_name, tuning) => {
+    let i = 0;
+    const p = await proxy(({ url }) => {
+      if (!isModel(url) || i >= 6) {
+        return { kind: 'pass' };
+      }
+      i += 1;
+      const afterBytes = 1000 + ((i * 700_001) % (1 << 20));
+      return i % 2 === 0 ? { kind: 'cut', afterBytes } : { kind: 'truncate', afterBytes };
+    });
+    const result = await pull('modelhub/ppocr-rec', options(p.url, await freshCache(), { tuning }));
+    await expectVerified(result.dir);
+    expect(i).toBe(6);
+  });
+
+  it('rides out 500s and 429s, and restarts stalled transfers', async () => {
+    let i = 0;
+    const p = await proxy(({ url }) => {
+      if (!isModel(url)) {
+        return { kind: 'pass' };
+      }
+      i += 1;
+      if (i === 1) {
+        return { kind: 'status', status: 503 };
+      }
+      if (i === 2) {
+        return { kind: 'status', status: 429, headers: { 'retry-after': '0' } };
+      }
+      return i <= 4 ? { kind: 'stall', afterBytes: 300_000 } : { kind: 'pass' };
+    });
+    const result = await pull('modelhub/ppocr-rec', options(p.url, await freshCache()));
+    await expectVerified(result.dir);
+    expect(p.requests.filter((r) => r.action === 'stall').length).toBe(2);
+  });
+
+  it('re-downloads after a corrupted byte; a body that stays corrupt fails with INTEGRITY_MISMATCH and leaves nothing', async () => {
+    let left = 1;
+    const once = await proxy(({ url }) =>
+      isModel(url) && left-- > 0 ? { kind: 'corrupt', atByte: 5_000_000 } : { kind: 'pass' },
+    );
+    await expectVerified((await pull('modelhub/ppocr-rec', options(once.url, await freshCache()))).dir);
+    const always = await proxy(({ url }) =>
+      isModel(url) ? { kind: 'corrupt', atByte: 7 } : { kind: 'pass' },
+    );
+    const cacheDir = await freshCache();
+    const error = await pull('modelhub/ppocr-rec', options(always.url, cacheDir)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INTEGRITY_MISMATCH', exitCode: 3 });
+    expect(await blobNames(cacheDir, always.url)).toEqual([]);
+  });
+
+  it('fails with DISK_FULL when a slab write hits ENOSPC, removing the partial file', async () => {
+    const cacheDir = await freshCache();
+    let written = 0;
+    const error = await pull(
+      'modelhub/ppocr-rec',
+      options(registry.url, cacheDir, {
+        tuning: {
+          ...single,
+          writeFault: (_offset, length) => {
+            written += length;
+            if (written > 3 << 20) {
+              throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+            }
+          },
+        },
+      }),
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'DISK_FULL' });
+    expect(written).toBeGreaterThan(3 << 20);
+    expect(await blobNames(cacheDir, registry.url)).toEqual([]);
+  });
+
+  it('resumes an interrupted single-stream download from its partial file', async () => {
+    const p = await proxy(() => ({ kind: 'pass' }));
+    const cacheDir = await freshCache();
+    const controller = new AbortController();
+    p.onBytes('model.onnx', 4 << 20, () => controller.abort(new Error('stopped by the test')));
+    await expect(
+      pull('modelhub/ppocr-rec', options(p.url, cacheDir, { signal: controller.signal })),
+    ).rejects.toThrow('stopped by the test');
+    const blobs = await blobNames(cacheDir, p.url);
+    const host = new URL(p.url).host.replace(':', '_');
+    const stateFile = blobs.find((b) => b.endsWith('.partial.json')) ?? '';
+    const state = JSON.parse(
+      await readFile(join(cacheDir, host, 'models--modelhub--ppocr-rec', 'blobs', stateFile), 'utf8'),
+    ) as { done: [number, number][] };
+    const kept = state.done.reduce((sum, [s, e]) => sum + (e - s), 0);
+    expect(kept).toBeGreaterThan(0);
+    const before = bytesServed(p, 'model.onnx');
+    const result = await pull('modelhub/ppocr-rec', options(p.url, cacheDir));
+    await expectVerified(result.dir);
+    expect(bytesServed(p, 'model.onnx') - before).toBeLessThanOrEqual(original.length - kept);
+    expect(await blobNames(cacheDir, p.url)).toEqual([sha256(original)]);
+  });
+
+  it('follows a redirect to another host itself, without sending the token there', async () => {
+    const alice = await registry.createToken('alice', true);
+    await publish(registry.url, alice, 'alice/socket-redirect', { 'data.txt': 'hello over a raw socket' });
+    // "storage" answers on localhost (another origin) with the registry's bytes.
+    const storage = await recordingFront(registry.url);
+    const storageUrl = storage.url.replace('127.0.0.1', 'localhost');
+    const front = await recordingFront(registry.url, (path, res) => {
+      if (!path.includes('/resolve/')) {
+        return false;
+      }
+      res.writeHead(302, { location: `${storageUrl}${path}`, 'content-length': '0' });
+      res.end();
+      return true;
+    });
+    try {
+      const result = await pull('alice/socket-redirect', {
+        endpoint: front.url,
+        cacheDir: await freshCache(),
+        env: {},
+        token: alice,
+        tuning: single,
+      });
+      expect(await readFile(join(result.dir, 'data.txt'), 'utf8')).toBe('hello over a raw socket');
+      const resolved = front.seen.filter((s) => s.path.endsWith('/data.txt'));
+      expect(resolved.length).toBe(1);
+      expect(resolved[0]?.headers.connection).toBe('close');
+      expect(resolved[0]?.headers.authorization).toBe(`Bearer ${alice}`);
+      const stored = storage.seen.filter((s) => s.path.endsWith('/data.txt'));
+      expect(stored.length).toBe(1);
+      expect(stored[0]?.headers.connection).toBe('close');
+      expect(storage.seen.every((s) => s.headers.authorization === undefined)).toBe(true);
+    } finally {
+      await storage.close();
+      await front.close();
+    }
+  });
+});
