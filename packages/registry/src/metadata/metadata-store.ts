@@ -52,7 +52,8 @@ export interface MetadataStore {
   setPrivate(repoId: number, isPrivate: boolean): Promise<void>;
   /** One page of repos matching the query, and whether more follow. */
   listRepos(query: RepoQuery): Promise<{ repos: Repo[]; more: boolean }>;
-  countDownload(repoId: number): Promise<void>;
+  /** Adds `count` (default 1) to the repo's download counter. */
+  countDownload(repoId: number, count?: number): Promise<void>;
 
   getRef(repoId: number, kind: Ref['kind'], name: string): Promise<Ref | undefined>;
   listRefs(repoId: number): Promise<Ref[]>;

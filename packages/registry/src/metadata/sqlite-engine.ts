@@ -337,8 +337,8 @@ export class SqliteEngine {
     return { repos: rows.slice(0, query.limit).map(toRepo), more: rows.length > query.limit };
   }
 
-  countDownload(repoId: number): void {
-    this.#run('UPDATE repos SET downloads = downloads + 1 WHERE id = ?', repoId);
+  countDownload(repoId: number, count = 1): void {
+    this.#run('UPDATE repos SET downloads = downloads + ? WHERE id = ?', count, repoId);
   }
 
   getRef(repoId: number, kind: Ref['kind'], name: string): Ref | undefined {

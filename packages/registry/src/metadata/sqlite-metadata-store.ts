@@ -71,8 +71,8 @@ export class SqliteMetadataStore implements MetadataStore {
   listRepos(query: RepoQuery): Promise<{ repos: Repo[]; more: boolean }> {
     return later(() => this.#db.listRepos(query));
   }
-  countDownload(repoId: number): Promise<void> {
-    return later(() => this.#db.countDownload(repoId));
+  countDownload(repoId: number, count?: number): Promise<void> {
+    return later(() => this.#db.countDownload(repoId, count));
   }
   getRef(repoId: number, kind: Ref['kind'], name: string): Promise<Ref | undefined> {
     return later(() => this.#db.getRef(repoId, kind, name));

@@ -14,9 +14,9 @@ export interface RegistryOptions {
   readonly maxJsonBodySize: number;
   /** How long an LFS upload URL stays valid, in seconds. @default 3600 */
   readonly uploadUrlTtl: number;
-  /** Memory for small blobs served without touching the disk (0 turns it off). @default 64 MiB */
+  /** Memory for small blobs served without touching the disk (0 turns it off). @default 128 MiB */
   readonly smallBlobCacheBytes: number;
-  /** The largest blob kept in that memory. @default 1 MiB */
+  /** The largest blob kept in that memory. @default 4 MiB */
   readonly smallBlobMaxBytes: number;
   /** Commits (with their file lists) kept in memory; commits never change. @default 64 */
   readonly commitCacheSize: number;
@@ -34,8 +34,8 @@ export function registryOptions(overrides: Partial<RegistryOptions> = {}): Regis
     maxCommitBodySize: 64 * MiB,
     maxJsonBodySize: 4 * MiB,
     uploadUrlTtl: 3600,
-    smallBlobCacheBytes: 64 * MiB,
-    smallBlobMaxBytes: MiB,
+    smallBlobCacheBytes: 128 * MiB,
+    smallBlobMaxBytes: 4 * MiB,
     commitCacheSize: 64,
     ...overrides,
   };

@@ -383,8 +383,28 @@ export class Registry {
     return files.get(path);
   }
 
+  /**
+   * Counts a download. Counts are added up in memory and written once per turn of the event loop
+   * (one UPDATE per repo instead of one per file), before any later request is read.
+   */
   countDownload(repo: Repo): Promise<void> {
-    return this.metadata.countDownload(repo.id);
+    if (this.#pendingDownloads.size === 0) {
+      setImmediate(() => {
+        void this.#flushDownloads().catch(() => undefined);
+      });
+    }
+    this.#pendingDownloads.set(repo.id, (this.#pendingDownloads.get(repo.id) ?? 0) + 1);
+    return Promise.resolve();
+  }
+
+  readonly #pendingDownloads = new Map<number, number>();
+
+  async #flushDownloads(): Promise<void> {
+    const pending = [...this.#pendingDownloads];
+    this.#pendingDownloads.clear();
+    for (const [repoId, count] of pending) {
+      await this.metadata.countDownload(repoId, count);
+    }
   }
 
   // ---- uploads -------------------------------------------------------------------------------
@@ -856,7 +876,8 @@ export class Registry {
     return alias;
   }
 
-  close(): Promise<void> {
-    return this.metadata.close();
+  async close(): Promise<void> {
+    await this.#flushDownloads().catch(() => undefined);
+    await this.metadata.close();
   }
 }
