@@ -31,10 +31,13 @@ const root = resolve(import.meta.dirname, '..', '..', '..');
 const hubMain = join(root, 'packages', 'cli', 'src', 'main.ts');
 const pullChild = join(import.meta.dirname, 'helpers', 'pull-child.ts');
 
-/** An ONNX model whose weights (6 MiB, one file: the ranged, resumable path) exceed the disk. */
+/**
+ * An ONNX model whose weights (10 MiB in one file: the resumable large-file path, which by default
+ * receives plain-http bodies of at least 8 MiB on a raw socket) exceed the disk.
+ */
 const BIG = 'alice/too-big';
 const big: Record<string, Buffer> = {
-  'model.onnx': randomBytes(6 * MiB),
+  'model.onnx': randomBytes(10 * MiB),
   'config.json': Buffer.from(JSON.stringify({ model_type: 'too-big', hidden_size: 8 })),
   'README.md': Buffer.from('---\nlibrary_name: onnx\n---\n# too big for the disk\n'),
 };
@@ -242,6 +245,17 @@ describe('pull() onto a real full disk (a tmpfs smaller than the model)', () => 
     const result = await runPull(fs, cache, BIG);
     expect(result.commit).toBe(commits[BIG]);
     await expectComplete(cache, BIG, result.dir);
+  });
+
+  it('fails the same way when the body streams through undici instead of the raw socket', async () => {
+    const cache = await freshCache(fs);
+    const undici = { socketMinBytes: Number.MAX_SAFE_INTEGER };
+    expectDiskFull(await failedPull(fs, cache, BIG, undici));
+    await expectConsistentAfterFailure(cache, BIG);
+    await expectSpaceReturned(fs, cache, BIG);
+
+    await fs.resize(LARGE);
+    await expectComplete(cache, BIG, (await runPull(fs, cache, BIG, undici)).dir);
   });
 
   it('fails the same way with parallel ranged writes into one preallocated partial file', async () => {
