@@ -1,6 +1,6 @@
 /**
  * `A·Bᵀ` for float64 matrices in WebAssembly 128-bit SIMD (two lanes of f64), the head fit's hot
- * loop. The module is assembled here from its instructions (about 300 bytes; no toolchain, no
+ * loop. The module is assembled here from its instructions (about 700 bytes; no toolchain, no
  * binary blob in the repository) and compiled once per process.
  *
  * The kernel takes byte offsets into its memory and requires `m % 4 = 0`, `p % 2 = 0`,
@@ -66,13 +66,52 @@ function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body];
 }
 
-function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
+function name(s: string): number[] {
+  const bytes = Array.from(s, (ch) => ch.charCodeAt(0));
+  return [...uleb(bytes.length), ...bytes];
 }
 
-function name(s: string): number[] {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...uleb(bytes.length), ...bytes];
+/** Appends instructions to one array (no intermediate arrays: it runs once, before any JIT). */
+class CodeWriter {
+  readonly bytes: number[] = [];
+
+  raw(...b: number[]): this {
+    for (const x of b) {
+      this.bytes.push(x);
+    }
+    return this;
+  }
+
+  uleb(n: number): this {
+    return this.raw(...uleb(n));
+  }
+
+  get(l: number): this {
+    return this.raw(op.localGet).uleb(l);
+  }
+
+  set(l: number): this {
+    return this.raw(op.localSet).uleb(l);
+  }
+
+  tee(l: number): this {
+    return this.raw(op.localTee).uleb(l);
+  }
+
+  i32(v: number): this {
+    return this.raw(op.i32Const, ...sleb(v));
+  }
+
+  simd(code: number): this {
+    return this.raw(op.simd).uleb(code);
+  }
+
+  /** `block { loop { if (a >= b) break; …body…; continue } }` */
+  loopWhileLess(a: number, b: number, body: () => void): this {
+    this.raw(op.block, VOID, op.loop, VOID).get(a).get(b).raw(op.i32GeU, op.brIf, 1);
+    body();
+    return this.raw(op.br, 0, op.end, op.end);
+  }
 }
 
 /** The bytes of a module that imports `env.memory` and exports `gemm(a, b, out, m, p, k)`. */
@@ -82,188 +121,94 @@ export function gemmModuleBytes(): Uint8Array {
   // i32 locals.
   const [I, O, J, KB, RA0, RA1, RA2, RA3, RB0, RB1, PO] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
   const i32Locals = 11;
-  // v128 locals: eight accumulators, then x0…x3 and w0, w1.
+  // v128 locals: eight accumulators acc[r][c] at ACC + 2r + c, then x0…x3 and w0, w1.
   const ACC = 17;
-  const [X0, X1, X2, X3, W0, W1] = [25, 26, 27, 28, 29, 30];
+  const [X0, W0] = [25, 29];
   const v128Locals = 14;
 
-  const get = (l: number): number[] => [op.localGet, ...uleb(l)];
-  const set = (l: number): number[] => [op.localSet, ...uleb(l)];
-  const tee = (l: number): number[] => [op.localTee, ...uleb(l)];
-  const i32 = (v: number): number[] => [op.i32Const, ...sleb(v)];
-  const s = (code: number): number[] => [op.simd, ...uleb(code)];
-  const load = (base: number): number[] => [...get(base), ...get(J), op.i32Add, ...s(simd.load), 4, 0];
-  const zero = [...s(simd.const), ...new Array<number>(16).fill(0)];
+  const w = new CodeWriter();
+  /** v128.load (base + j), 16-byte aligned */
+  const load = (base: number): void => {
+    w.get(base).get(J).raw(op.i32Add).simd(simd.load).raw(4, 0);
+  };
   /** acc[r][c] += x_r · w_c */
-  const mac = (r: number, c: number): number[] => [
-    ...get(ACC + 2 * r + c),
-    ...get(X0 + r),
-    ...get(W0 + c),
-    ...s(simd.f64x2Mul),
-    ...s(simd.f64x2Add),
-    ...set(ACC + 2 * r + c),
-  ];
-  /** out[(i + r)·p + o + c] = lane0 + lane1 of acc[r][c] */
-  const store = (r: number, c: number): number[] => [
-    ...get(PO),
-    ...(r === 0 ? [] : [...get(P), ...i32(3), op.i32Shl, ...i32(r), op.i32Mul, op.i32Add]),
-    ...get(ACC + 2 * r + c),
-    ...s(simd.f64x2ExtractLane),
-    0,
-    ...get(ACC + 2 * r + c),
-    ...s(simd.f64x2ExtractLane),
-    1,
-    op.f64Add,
-    op.f64Store,
-    3,
-    ...uleb(8 * c),
-  ];
+  const mac = (r: number, c: number): void => {
+    w.get(ACC + 2 * r + c)
+      .get(X0 + r)
+      .get(W0 + c)
+      .simd(simd.f64x2Mul)
+      .simd(simd.f64x2Add)
+      .set(ACC + 2 * r + c);
+  };
+  /** out[(i + r)·p + o + c] = lane 0 + lane 1 of acc[r][c] */
+  const store = (r: number, c: number): void => {
+    w.get(PO);
+    if (r > 0) {
+      w.get(P).i32(3).raw(op.i32Shl).i32(r).raw(op.i32Mul, op.i32Add);
+    }
+    w.get(ACC + 2 * r + c)
+      .simd(simd.f64x2ExtractLane)
+      .raw(0)
+      .get(ACC + 2 * r + c)
+      .simd(simd.f64x2ExtractLane)
+      .raw(1, op.f64Add, op.f64Store, 3)
+      .uleb(8 * c);
+  };
 
-  const body: number[] = [
-    // kb = k·8 (row stride in bytes)
-    ...get(K),
-    ...i32(3),
-    op.i32Shl,
-    ...set(KB),
-    ...i32(0),
-    ...set(I),
-    op.block,
-    VOID,
-    op.loop,
-    VOID,
-    ...get(I),
-    ...get(M),
-    op.i32GeU,
-    op.brIf,
-    1,
-    // ra0…ra3 = a + (i + r)·kb
-    ...get(A),
-    ...get(I),
-    ...get(KB),
-    op.i32Mul,
-    op.i32Add,
-    ...tee(RA0),
-    ...get(KB),
-    op.i32Add,
-    ...tee(RA1),
-    ...get(KB),
-    op.i32Add,
-    ...tee(RA2),
-    ...get(KB),
-    op.i32Add,
-    ...set(RA3),
-    ...i32(0),
-    ...set(O),
-    op.block,
-    VOID,
-    op.loop,
-    VOID,
-    ...get(O),
-    ...get(P),
-    op.i32GeU,
-    op.brIf,
-    1,
-    ...get(B),
-    ...get(O),
-    ...get(KB),
-    op.i32Mul,
-    op.i32Add,
-    ...tee(RB0),
-    ...get(KB),
-    op.i32Add,
-    ...set(RB1),
-    ...Array.from({ length: 8 }, (_, q) => [...zero, ...set(ACC + q)]).flat(),
-    ...i32(0),
-    ...set(J),
-    op.block,
-    VOID,
-    op.loop,
-    VOID,
-    ...get(J),
-    ...get(KB),
-    op.i32GeU,
-    op.brIf,
-    1,
-    ...load(RB0),
-    ...set(W0),
-    ...load(RB1),
-    ...set(W1),
-    ...load(RA0),
-    ...set(X0),
-    ...mac(0, 0),
-    ...mac(0, 1),
-    ...load(RA1),
-    ...set(X1),
-    ...mac(1, 0),
-    ...mac(1, 1),
-    ...load(RA2),
-    ...set(X2),
-    ...mac(2, 0),
-    ...mac(2, 1),
-    ...load(RA3),
-    ...set(X3),
-    ...mac(3, 0),
-    ...mac(3, 1),
-    ...get(J),
-    ...i32(16),
-    op.i32Add,
-    ...set(J),
-    op.br,
-    0,
-    op.end,
-    op.end,
-    // po = out + (i·p + o)·8
-    ...get(OUT),
-    ...get(I),
-    ...get(P),
-    op.i32Mul,
-    ...get(O),
-    op.i32Add,
-    ...i32(3),
-    op.i32Shl,
-    op.i32Add,
-    ...set(PO),
-    ...store(0, 0),
-    ...store(0, 1),
-    ...store(1, 0),
-    ...store(1, 1),
-    ...store(2, 0),
-    ...store(2, 1),
-    ...store(3, 0),
-    ...store(3, 1),
-    ...get(O),
-    ...i32(2),
-    op.i32Add,
-    ...set(O),
-    op.br,
-    0,
-    op.end,
-    op.end,
-    ...get(I),
-    ...i32(4),
-    op.i32Add,
-    ...set(I),
-    op.br,
-    0,
-    op.end,
-    op.end,
-    op.end,
-  ];
-  const locals = vec([
-    [...uleb(i32Locals), I32],
-    [...uleb(v128Locals), V128],
-  ]);
-  const code = [...locals, ...body];
+  // kb = k·8 (row stride in bytes); for i = 0; i < m; i += 4
+  w.get(K).i32(3).raw(op.i32Shl).set(KB).i32(0).set(I);
+  w.loopWhileLess(I, M, () => {
+    // ra_r = a + (i + r)·kb
+    w.get(A).get(I).get(KB).raw(op.i32Mul, op.i32Add).tee(RA0);
+    w.get(KB).raw(op.i32Add).tee(RA1).get(KB).raw(op.i32Add).tee(RA2).get(KB).raw(op.i32Add).set(RA3);
+    // for o = 0; o < p; o += 2
+    w.i32(0).set(O);
+    w.loopWhileLess(O, P, () => {
+      w.get(B).get(O).get(KB).raw(op.i32Mul, op.i32Add).tee(RB0).get(KB).raw(op.i32Add).set(RB1);
+      for (let q = 0; q < 8; q++) {
+        w.simd(simd.const);
+        for (let z = 0; z < 16; z++) {
+          w.raw(0);
+        }
+        w.set(ACC + q);
+      }
+      // for j = 0; j < kb; j += 16 (two doubles of each row)
+      w.i32(0).set(J);
+      w.loopWhileLess(J, KB, () => {
+        load(RB0);
+        w.set(W0);
+        load(RB1);
+        w.set(W0 + 1);
+        for (let r = 0; r < 4; r++) {
+          load(RA0 + r);
+          w.set(X0 + r);
+          mac(r, 0);
+          mac(r, 1);
+        }
+        w.get(J).i32(16).raw(op.i32Add).set(J);
+      });
+      // po = out + (i·p + o)·8
+      w.get(OUT).get(I).get(P).raw(op.i32Mul).get(O).raw(op.i32Add).i32(3).raw(op.i32Shl, op.i32Add).set(PO);
+      for (let r = 0; r < 4; r++) {
+        store(r, 0);
+        store(r, 1);
+      }
+      w.get(O).i32(2).raw(op.i32Add).set(O);
+    });
+    w.get(I).i32(4).raw(op.i32Add).set(I);
+  });
+  w.raw(op.end);
 
+  const code = [2, ...uleb(i32Locals), I32, ...uleb(v128Locals), V128, ...w.bytes];
   const bytes = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     // type 0: (i32 × 6) → ()
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0]])),
+    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]),
     // import env.memory (min 1 page)
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 1]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...name('gemm'), 0x00, 0]])),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...name('gemm'), 0x00, 0]),
+    ...section(10, [1, ...uleb(code.length), ...code]),
   ];
   return Uint8Array.from(bytes);
 }
