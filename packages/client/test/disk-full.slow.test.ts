@@ -97,6 +97,14 @@ interface CodedError {
   readonly hint?: string;
 }
 
+/** What the tests read from a pull's result. */
+interface Pulled {
+  readonly commit: string;
+  /** The snapshot folder, as this process reaches it. */
+  readonly dir: string;
+  readonly downloadedBytes: number;
+}
+
 /**
  * pull() against the test registry with the cache on `fs`: in this process when it can reach the
  * filesystem, else in a child inside the namespace. Returns the snapshot folder as seen here.
@@ -106,7 +114,7 @@ async function runPull(
   cache: Cache,
   repo: string,
   tuning: PullOptions['tuning'] = {},
-): Promise<{ commit: string; dir: string }> {
+): Promise<Pulled> {
   const options = { endpoint: registry.url, env: {}, tuning: { retry, ...tuning } };
   if (fs.method === 'mount') {
     return pull(repo, { ...options, cacheDir: cache.here });
@@ -118,14 +126,15 @@ async function runPull(
     JSON.stringify({ ...options, cacheDir: cache.there }),
   ]);
   const run = await spawnRun(line.command, line.args, {});
-  const doc = JSON.parse(run.stdout) as { result?: { commit: string; dir: string }; error?: CodedError };
+  const doc = JSON.parse(run.stdout) as { result?: Pulled; error?: CodedError };
   if (doc.error !== undefined) {
     throw Object.assign(new Error(doc.error.message), doc.error);
   }
   if (doc.result === undefined) {
     throw new Error(`pull-child printed neither result nor error: ${run.stdout} ${run.stderr}`);
   }
-  return { commit: doc.result.commit, dir: seenHere(fs, doc.result.dir) };
+  const { commit, dir, downloadedBytes } = doc.result;
+  return { commit, dir: seenHere(fs, dir), downloadedBytes };
 }
 
 /** A path a child printed, as this process reaches it. */
@@ -205,7 +214,7 @@ async function expectConsistentAfterFailure(cache: Cache, repo: string): Promise
  * The failed pull gave the space back: apart from verified blobs (kept for the next pull), nothing
  * it wrote (partial files, temp files) is left taking space on the full disk.
  */
-async function expectSpaceReturned(fs: SmallFilesystem, cache: Cache, repo: string): Promise<void> {
+async function expectSpaceReturned(fs: SmallFilesystem, cache: Cache, repo: string): Promise<number> {
   const blobs = join(repoDir(cache, repo), 'blobs');
   let kept = 0;
   for (const name of await list(blobs)) {
@@ -213,10 +222,19 @@ async function expectSpaceReturned(fs: SmallFilesystem, cache: Cache, repo: stri
   }
   const s = await statfs(fs.dir);
   expect(s.bavail * s.bsize + kept).toBeGreaterThan(SMALL - 512 * KiB);
+  return kept;
 }
 
-/** After the pull that completed: every selected file verified, linked, and the ref written. */
-async function expectComplete(cache: Cache, repo: string, dir: string): Promise<void> {
+/**
+ * After the pull that completed: every selected file verified, linked, and the ref written; with
+ * `kept` (the verified blob bytes the failed pull left), only the rest was downloaded again.
+ */
+async function expectComplete(cache: Cache, repo: string, pulled: Pulled, kept?: number): Promise<void> {
+  const { dir } = pulled;
+  if (kept !== undefined) {
+    const total = Object.values(filesOf[repo] ?? {}).reduce((sum, b) => sum + b.byteLength, 0);
+    expect(pulled.downloadedBytes, 'verified blobs from the failed pull are reused').toBe(total - kept);
+  }
   expect(dir).toBe(join(repoDir(cache, repo), 'snapshots', commits[repo] ?? ''));
   for (const [path, bytes] of Object.entries(filesOf[repo] ?? {})) {
     expect((await readFile(join(dir, path))).equals(bytes), path).toBe(true);
@@ -239,12 +257,12 @@ describe('pull() onto a real full disk (a tmpfs smaller than the model)', () => 
     const cache = await freshCache(fs);
     expectDiskFull(await failedPull(fs, cache, BIG));
     await expectConsistentAfterFailure(cache, BIG);
-    await expectSpaceReturned(fs, cache, BIG);
+    const kept = await expectSpaceReturned(fs, cache, BIG);
 
     await fs.resize(LARGE);
     const result = await runPull(fs, cache, BIG);
     expect(result.commit).toBe(commits[BIG]);
-    await expectComplete(cache, BIG, result.dir);
+    await expectComplete(cache, BIG, result, kept);
   });
 
   it('fails the same way when the body streams through undici instead of the raw socket', async () => {
@@ -252,10 +270,10 @@ describe('pull() onto a real full disk (a tmpfs smaller than the model)', () => 
     const undici = { socketMinBytes: Number.MAX_SAFE_INTEGER };
     expectDiskFull(await failedPull(fs, cache, BIG, undici));
     await expectConsistentAfterFailure(cache, BIG);
-    await expectSpaceReturned(fs, cache, BIG);
+    const kept = await expectSpaceReturned(fs, cache, BIG);
 
     await fs.resize(LARGE);
-    await expectComplete(cache, BIG, (await runPull(fs, cache, BIG, undici)).dir);
+    await expectComplete(cache, BIG, await runPull(fs, cache, BIG, undici), kept);
   });
 
   it('fails the same way with parallel ranged writes into one preallocated partial file', async () => {
@@ -263,20 +281,21 @@ describe('pull() onto a real full disk (a tmpfs smaller than the model)', () => 
     const parallel = { parallelThreshold: MiB, chunkSize: 256 * KiB, connectionsPerFile: 4 };
     expectDiskFull(await failedPull(fs, cache, BIG, parallel));
     await expectConsistentAfterFailure(cache, BIG);
-    await expectSpaceReturned(fs, cache, BIG);
+    const kept = await expectSpaceReturned(fs, cache, BIG);
 
     await fs.resize(LARGE);
-    await expectComplete(cache, BIG, (await runPull(fs, cache, BIG, parallel)).dir);
+    await expectComplete(cache, BIG, await runPull(fs, cache, BIG, parallel), kept);
   });
 
   it('fails with DISK_FULL when many small files (fetched into memory) overflow the disk', async () => {
     const cache = await freshCache(fs);
     expectDiskFull(await failedPull(fs, cache, SHARDS));
     await expectConsistentAfterFailure(cache, SHARDS);
-    await expectSpaceReturned(fs, cache, SHARDS);
+    const kept = await expectSpaceReturned(fs, cache, SHARDS);
+    expect(kept, 'the shards that fitted are kept, verified').toBeGreaterThan(0);
 
     await fs.resize(LARGE);
-    await expectComplete(cache, SHARDS, (await runPull(fs, cache, SHARDS)).dir);
+    await expectComplete(cache, SHARDS, await runPull(fs, cache, SHARDS), kept);
   });
 });
 
@@ -301,7 +320,7 @@ describe('pull() in a child process on a tmpfs in a user namespace (how non-root
 
     await rm(filler);
     await fs.resize(LARGE);
-    await expectComplete(cache, BIG, (await runPull(fs, cache, BIG)).dir);
+    await expectComplete(cache, BIG, await runPull(fs, cache, BIG), 0);
   });
 });
 
@@ -360,9 +379,9 @@ describe('hub pull onto a real full disk', () => {
     const ok = await hub(args);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(ExitCode.ok);
-    const result = JSON.parse(ok.stdout) as { commit: string; dir: string };
+    const result = JSON.parse(ok.stdout) as Pulled;
     expect(result.commit).toBe(commits[BIG]);
-    await expectComplete(cache, BIG, seenHere(fs, result.dir));
+    await expectComplete(cache, BIG, { ...result, dir: seenHere(fs, result.dir) });
   });
 
   it('says what happened and what to do on stderr without --json (cache from HUB_CACHE)', async () => {
