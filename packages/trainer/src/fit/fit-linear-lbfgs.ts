@@ -1,6 +1,5 @@
 import type { CommonFitOptions, EpochRecord, FitResult, StopReason, TrainingSet } from './fit-types.ts';
 import { sampleWeights } from './fit-types.ts';
-import { gemmABt } from './gemm.ts';
 import { SoftmaxObjective, type KernelKind } from './softmax-objective.ts';
 
 /** Options of {@link fitLinearLbfgs}. */
@@ -17,40 +16,6 @@ export interface LbfgsOptions extends CommonFitOptions {
   readonly memory?: number;
   /** Matrix-product kernel. @default 'wasm-simd' where the runtime has it, else 'js' */
   readonly kernel?: KernelKind;
-}
-
-/** Mean cross-entropy and accuracy of θ on a (validation) set. */
-export function linearLossAndAccuracy(
-  theta: Float64Array,
-  set: TrainingSet,
-  numClasses: number,
-): { loss: number; accuracy: number } {
-  const { x, y, rows, dim } = set;
-  const biasOff = numClasses * dim;
-  const z = new Float64Array(rows * numClasses);
-  gemmABt(x, theta, z, rows, numClasses, dim);
-  let loss = 0;
-  let correct = 0;
-  for (let i = 0; i < rows; i++) {
-    const zo = i * numClasses;
-    let max = -Infinity;
-    let arg = 0;
-    for (let k = 0; k < numClasses; k++) {
-      const s = (z[zo + k] as number) + (theta[biasOff + k] as number);
-      z[zo + k] = s;
-      if (s > max) {
-        max = s;
-        arg = k;
-      }
-    }
-    let sum = 0;
-    for (let k = 0; k < numClasses; k++) {
-      sum += Math.exp((z[zo + k] as number) - max);
-    }
-    loss += max + Math.log(sum) - (z[zo + (y[i] as number)] as number);
-    correct += arg === y[i] ? 1 : 0;
-  }
-  return { loss: loss / Math.max(1, rows), accuracy: correct / Math.max(1, rows) };
 }
 
 /**
@@ -150,17 +115,28 @@ export function fitLinearLbfgs(
     options.l2,
     options.kernel,
   );
+  const validationObjective =
+    validation === undefined
+      ? undefined
+      : new SoftmaxObjective(
+          validation,
+          new Float64Array(validation.rows),
+          options.numClasses,
+          0,
+          options.kernel,
+        );
   try {
-    return runLbfgs(objective, train, validation, options);
+    return runLbfgs(objective, validationObjective, train, options);
   } finally {
     objective.dispose();
+    validationObjective?.dispose();
   }
 }
 
 function runLbfgs(
   objective: SoftmaxObjective,
+  validation: SoftmaxObjective | undefined,
   train: TrainingSet,
-  validation: TrainingSet | undefined,
   options: LbfgsOptions,
 ): FitResult {
   const c = options.numClasses;
@@ -192,7 +168,7 @@ function runLbfgs(
   let sinceBest = 0;
   let stopReason: StopReason = 'max-epochs';
   if (validation !== undefined) {
-    bestVal = linearLossAndAccuracy(x, validation, c).loss;
+    bestVal = validation.lossAndAccuracy(x).loss;
   }
 
   let gMax = 0;
@@ -264,7 +240,7 @@ function runLbfgs(
       options.onEpoch?.({ epoch: iter, trainLoss: f });
       bestEpoch = iter;
     } else {
-      const v = linearLossAndAccuracy(x, validation, c);
+      const v = validation.lossAndAccuracy(x);
       const record = { epoch: iter, trainLoss: f, valLoss: v.loss, valAccuracy: v.accuracy };
       history.push(record);
       options.onEpoch?.(record);

@@ -73,4 +73,29 @@ describe('SoftmaxObjective', () => {
       expect(wasm?.grad[p]).toBeCloseTo(js?.grad[p] ?? Number.NaN, 13);
     }
   });
+
+  for (const kernel of ['wasm-simd', 'js'] as const) {
+    it(`${kernel}: reports the unweighted mean cross-entropy and the accuracy of a set`, () => {
+      const objective = new SoftmaxObjective(set, weights, c, 0.3, kernel);
+      let loss = 0;
+      let correct = 0;
+      for (let i = 0; i < rows; i++) {
+        const s = Array.from({ length: c }, (_, k) => {
+          let v = theta[c * dim + k] ?? 0;
+          for (let j = 0; j < dim; j++) {
+            v += (theta[k * dim + j] ?? 0) * (set.x[i * dim + j] ?? 0);
+          }
+          return v;
+        });
+        loss += Math.log(s.reduce((a, v) => a + Math.exp(v), 0)) - (s[set.y[i] ?? 0] ?? 0);
+        correct += s.indexOf(Math.max(...s)) === set.y[i] ? 1 : 0;
+      }
+      const got = objective.lossAndAccuracy(theta);
+      expect(got.loss).toBeCloseTo(loss / rows, 12);
+      expect(got.accuracy).toBe(correct / rows);
+      expect(correct).toBeGreaterThan(0);
+      expect(correct).toBeLessThan(rows);
+      objective.dispose();
+    });
+  }
 });

@@ -237,6 +237,40 @@ export class SoftmaxObjective {
     return loss + 0.5 * l2 * penalty;
   }
 
+  /** Unweighted mean cross-entropy (no penalty) and accuracy of θ on this set, e.g. for validation. */
+  lossAndAccuracy(theta: Float64Array): { loss: number; accuracy: number } {
+    const pr = this.#products;
+    const { scores, stride } = pr;
+    const y = this.#y;
+    const rows = this.#rows;
+    const c = this.#c;
+    const biasOff = c * this.#dim;
+    pr.forward(theta);
+    let loss = 0;
+    let correct = 0;
+    for (let i = 0; i < rows; i++) {
+      const so = i * stride;
+      let max = -Infinity;
+      let arg = 0;
+      for (let k = 0; k < c; k++) {
+        const s = (scores[so + k] as number) + (theta[biasOff + k] as number);
+        scores[so + k] = s;
+        if (s > max) {
+          max = s;
+          arg = k;
+        }
+      }
+      let sum = 0;
+      for (let k = 0; k < c; k++) {
+        sum += Math.exp((scores[so + k] as number) - max);
+      }
+      const yi = y[i] as number;
+      loss += max + Math.log(sum) - (scores[so + yi] as number);
+      correct += arg === yi ? 1 : 0;
+    }
+    return { loss: loss / Math.max(1, rows), accuracy: correct / Math.max(1, rows) };
+  }
+
   /** Gives the WebAssembly memory back for the next fit. */
   dispose(): void {
     this.#products.dispose();
