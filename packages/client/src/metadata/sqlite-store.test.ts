@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,5 +36,16 @@ describe('SqliteKeyvStore under Keyv', () => {
     expect(await cache.get('alias:x', -1)).toBeUndefined();
     expect(await cache.get('alias:x', Infinity)).toEqual({ repo: 'a/b' });
     await cache.close();
+  });
+
+  it('rebuilds a cache file that is not a database (an OS crash may leave one), instead of failing', async () => {
+    const path = join(await dir, 'broken.sqlite');
+    await writeFile(path, 'this is not a sqlite database, not even close; '.repeat(200));
+    const store = new SqliteKeyvStore(path);
+    const keyv = new Keyv({ store });
+    expect(await keyv.get('anything')).toBeUndefined();
+    await keyv.set('k', 'v');
+    expect(await keyv.get('k')).toBe('v');
+    await store.disconnect();
   });
 });

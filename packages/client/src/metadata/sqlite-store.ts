@@ -1,6 +1,31 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+
+/**
+ * Opens the cache database and makes sure its table exists. `synchronous = OFF` (set before WAL
+ * mode, so the switch itself does not sync either): a cache needs no fsync on commit or
+ * checkpoint, which on a busy disk cost tens of milliseconds on the main thread per pull. A
+ * process crash still cannot corrupt it (WAL); an OS crash might, and then it is rebuilt.
+ */
+function openCacheDb(path: string): DatabaseSync {
+  const db = new DatabaseSync(path, { timeout: 5_000 });
+  try {
+    db.exec('PRAGMA synchronous = OFF; PRAGMA journal_mode = WAL;');
+    db.exec('CREATE TABLE IF NOT EXISTS keyv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires INTEGER)');
+    return db;
+  } catch (error) {
+    // E.g. SQLITE_FULL on a full disk: do not leak the open file.
+    db.close();
+    throw error;
+  }
+}
+
+/** SQLITE_CORRUPT (11) or SQLITE_NOTADB (26), as node:sqlite reports them. */
+function isCorrupt(error: unknown): boolean {
+  const code = (error as { errcode?: unknown }).errcode;
+  return typeof code === 'number' && ((code & 0xff) === 11 || (code & 0xff) === 26);
+}
 
 /**
  * A Keyv store on the built-in `node:sqlite` (no native addon): one table of
@@ -21,16 +46,18 @@ export class SqliteKeyvStore {
       mkdirSync(dirname(path), { recursive: true });
     }
     this.opts = { dialect: 'sqlite', path };
-    this.#db = new DatabaseSync(path, { timeout: 5_000 });
     try {
-      this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
-      this.#db.exec(
-        'CREATE TABLE IF NOT EXISTS keyv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires INTEGER)',
-      );
+      this.#db = openCacheDb(path);
     } catch (error) {
-      // E.g. SQLITE_FULL on a full disk: do not leak the open file.
-      this.#db.close();
-      throw error;
+      // A cache that an OS crash left unreadable is rebuilt, not fatal: everything in it can be
+      // learned again from the registry.
+      if (path === ':memory:' || !isCorrupt(error)) {
+        throw error;
+      }
+      for (const suffix of ['', '-wal', '-shm']) {
+        rmSync(`${path}${suffix}`, { force: true });
+      }
+      this.#db = openCacheDb(path);
     }
     this.#get = this.#db.prepare('SELECT value, expires FROM keyv WHERE key = ?');
     this.#set = this.#db.prepare(
