@@ -350,7 +350,7 @@ function spawnRun(
   });
 }
 
-describe('hub pull onto a real full disk', () => {
+describe('hub pull, search and info on a real full disk', () => {
   let fs: SmallFilesystem;
   beforeAll(async () => {
     // The CLI always runs as a child, so the namespace method works for root and anyone else.
@@ -382,6 +382,19 @@ describe('hub pull onto a real full disk', () => {
     const result = JSON.parse(ok.stdout) as Pulled;
     expect(result.commit).toBe(commits[BIG]);
     await expectComplete(cache, BIG, { ...result, dir: seenHere(fs, result.dir) });
+  });
+
+  it('hub search and hub info also fail with DISK_FULL when the disk is already full', async () => {
+    const cache = await freshCache(fs);
+    await expect(writeFile(join(fs.dir, 'filler'), Buffer.alloc(SMALL + MiB))).rejects.toMatchObject({
+      code: 'ENOSPC',
+    });
+    const common = ['--endpoint', registry.url, '--cache-dir', cache.there, '--json'];
+    const runs = await Promise.all([hub([...common, 'search', 'too']), hub([...common, 'info', BIG])]);
+    for (const run of runs) {
+      expect(run.code, run.stdout + run.stderr).toBe(ExitCode.usage);
+      expectDiskFull({ ...(JSON.parse(run.stdout) as { error: CodedError }).error, exitCode: run.code });
+    }
   });
 
   it('says what happened and what to do on stderr without --json (cache from HUB_CACHE)', async () => {

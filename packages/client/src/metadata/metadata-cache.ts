@@ -2,6 +2,7 @@ import { join } from 'node:path';
 
 import { Keyv } from 'keyv';
 
+import { asDiskFullError } from '../cache/disk-full.ts';
 import { SqliteKeyvStore } from './sqlite-store.ts';
 
 /** A cached value with the time it was learned, so offline mode can use it past its freshness. */
@@ -31,7 +32,12 @@ export class MetadataCache {
   readonly ttls: MetadataTtls;
 
   constructor(cacheRoot: string, ttls: Partial<MetadataTtls> = {}) {
-    this.#store = new SqliteKeyvStore(join(cacheRoot, '.modelhub-metadata.sqlite'));
+    try {
+      this.#store = new SqliteKeyvStore(join(cacheRoot, '.modelhub-metadata.sqlite'));
+    } catch (error) {
+      // A full disk (search, info, resolve): a coded DISK_FULL instead of an internal error.
+      throw asDiskFullError(error, cacheRoot);
+    }
     this.#keyv = new Keyv({ store: this.#store, namespace: 'modelhub' });
     this.#keyv.on('error', () => undefined);
     this.ttls = { ...defaultTtls, ...ttls };
