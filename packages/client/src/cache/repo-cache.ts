@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { symlinkSync } from 'node:fs';
 import {
   lstat,
   mkdir,
@@ -224,8 +223,7 @@ export class RepoCache {
     }
     try {
       // The common case: a new entry. symlink() never replaces, so a concurrent pull cannot race it.
-      // Synchronous: one metadata write in the page cache is cheaper than a thread-pool round trip.
-      symlinkSync(target, link);
+      await symlink(target, link);
       return;
     } catch (error) {
       if ((error as { code?: string }).code !== 'EEXIST') {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { closeSync, openSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
 import { ModelhubError, createGitBlobHash, isModelhubError } from '@modelhub/core';
@@ -57,32 +57,27 @@ function tempName(target: string): string {
   return `${target}.${((tempPrefix | tempCounter) >>> 0).toString(16).padStart(8, '0')}.incomplete`;
 }
 
-/**
- * Writes `chunks` to a new file (exclusive create) with vectored writes. Synchronous on purpose:
- * a small file goes to the page cache in a few microseconds, while each thread-pool round trip
- * (open, write, close, rename: four of them) costs a hand-off and a context switch, which on a
- * busy machine costs far more than the write.
- */
-function writeChunks(path: string, chunks: readonly Buffer[]): void {
-  const fd = openSync(path, 'wx');
+/** Writes `chunks` to a new file (exclusive create) with vectored writes. */
+async function writeChunks(path: string, chunks: readonly Buffer[]): Promise<void> {
+  const file = await open(path, 'wx');
   try {
     let pending = chunks;
     while (pending.length > 0) {
-      let written = writevSync(fd, pending);
+      let { bytesWritten } = await file.writev(pending);
       // A short write (rare): drop what was written and go on with the rest.
       const rest: Buffer[] = [];
       for (const chunk of pending) {
-        if (written >= chunk.byteLength) {
-          written -= chunk.byteLength;
+        if (bytesWritten >= chunk.byteLength) {
+          bytesWritten -= chunk.byteLength;
         } else {
-          rest.push(chunk.subarray(written));
-          written = 0;
+          rest.push(chunk.subarray(bytesWritten));
+          bytesWritten = 0;
         }
       }
       pending = rest;
     }
   } finally {
-    closeSync(fd);
+    await file.close();
   }
 }
 
@@ -118,7 +113,7 @@ export async function downloadSmallBlob(options: DownloadSmallOptions): Promise<
     options.writeFault?.(0, spec.size);
     for (let tries = 1; ; tries += 1) {
       try {
-        writeChunks(temp, chunks);
+        await writeChunks(temp, chunks);
         break;
       } catch (error) {
         // A temp file of that name left by a crashed process: take another name.
@@ -128,13 +123,9 @@ export async function downloadSmallBlob(options: DownloadSmallOptions): Promise<
         temp = tempName(options.target);
       }
     }
-    renameSync(temp, options.target);
+    await rename(temp, options.target);
   } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Never created, or already renamed.
-    }
+    await unlink(temp).catch(() => undefined);
     if ((error as { code?: string }).code === 'ENOSPC') {
       throw new ModelhubError('DISK_FULL', `The disk is full while writing ${describe(options)}.`, {
         hint: 'Free some space (hub gc --max-size SIZE) or point --cache-dir at a bigger disk.',
