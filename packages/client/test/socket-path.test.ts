@@ -143,6 +143,7 @@ describe('the raw-socket download path', () => {
   it.each([
     ['one stream', single],
     ['ranges', ranges],
+    ['writes behind the receive loop', { ...ranges, writeBehind: true }],
   ])('survives connections cut and bodies truncated (%s)', async (_name, tuning) => {
     let i = 0;
     const p = await proxy(({ url }) => {
@@ -193,27 +194,34 @@ describe('the raw-socket download path', () => {
     expect(await blobNames(cacheDir, always.url)).toEqual([]);
   });
 
-  it('fails with DISK_FULL when a slab write hits ENOSPC, removing the partial file', async () => {
-    const cacheDir = await freshCache();
-    let written = 0;
-    const error = await pull(
-      'modelhub/ppocr-rec',
-      options(registry.url, cacheDir, {
-        tuning: {
-          ...single,
-          writeFault: (_offset, length) => {
-            written += length;
-            if (written > 3 << 20) {
-              throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-            }
+  it.each([
+    ['synchronous writes', false],
+    ['writes behind the receive loop', true],
+  ])(
+    'fails with DISK_FULL when a slab write hits ENOSPC, removing the partial file (%s)',
+    async (_name, writeBehind) => {
+      const cacheDir = await freshCache();
+      let written = 0;
+      const error = await pull(
+        'modelhub/ppocr-rec',
+        options(registry.url, cacheDir, {
+          tuning: {
+            ...single,
+            writeBehind,
+            writeFault: (_offset, length) => {
+              written += length;
+              if (written > 3 << 20) {
+                throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+              }
+            },
           },
-        },
-      }),
-    ).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'DISK_FULL' });
-    expect(written).toBeGreaterThan(3 << 20);
-    expect(await blobNames(cacheDir, registry.url)).toEqual([]);
-  });
+        }),
+      ).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'DISK_FULL' });
+      expect(written).toBeGreaterThan(3 << 20);
+      expect(await blobNames(cacheDir, registry.url)).toEqual([]);
+    },
+  );
 
   it('resumes an interrupted single-stream download from its partial file', async () => {
     const p = await proxy(() => ({ kind: 'pass' }));

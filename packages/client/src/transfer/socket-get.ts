@@ -31,16 +31,16 @@ export interface SocketGetOptions {
   readonly sink: SlabSink;
   /** Aborting destroys the socket; the bytes already received are still handed to the sink. */
   readonly signal: AbortSignal;
-  /** Size of one receive slab (default 4 MiB, at least 256 KiB). */
+  /** Size of one receive slab (default 256 KiB, at least 128 KiB). */
   readonly slabBytes?: number | undefined;
-  /** Slabs per request (default 4): the memory bound of one transfer. */
+  /** Slabs per request (default: 4 MiB worth, at least 4): the memory bound of one transfer. */
   readonly slabs?: number | undefined;
 }
 
 /** The response head's size limit. */
 const MAX_HEAD = 64 << 10;
 /** A slab with less room than this is handed on rather than filled by a short read. */
-const MIN_READ = 64 << 10;
+const MIN_READ = 32 << 10;
 
 function asError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error('the transfer was aborted', { cause: reason });
@@ -85,10 +85,10 @@ export function parseHead(text: string): SocketResponseHead {
  */
 export function socketGet(options: SocketGetOptions): Promise<SocketResponseHead> {
   const { url, sink, signal } = options;
-  const slabBytes = Math.max(256 << 10, options.slabBytes ?? 4 << 20);
+  const slabBytes = Math.max(128 << 10, options.slabBytes ?? 256 << 10);
   const free: Buffer[] = [];
   let allocated = 0;
-  const slabLimit = Math.max(2, options.slabs ?? 4);
+  const slabLimit = Math.max(2, options.slabs ?? Math.max(4, Math.ceil((4 << 20) / slabBytes)));
   const takeSlab = (): Buffer | undefined => {
     const slab = free.pop();
     if (slab !== undefined || allocated >= slabLimit) {
