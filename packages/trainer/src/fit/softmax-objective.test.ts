@@ -98,4 +98,23 @@ describe('SoftmaxObjective', () => {
       objective.dispose();
     });
   }
+
+  it('stays finite and agrees across kernels when scores differ by hundreds', () => {
+    // exp(s − max) underflows for most classes; the SIMD kernel clamps at e^−708.
+    const steep = Float64Array.from(theta, (v) => v * 400);
+    const [wasm, js] = (['wasm-simd', 'js'] as const).map((kernel) => {
+      const objective = new SoftmaxObjective(set, weights, c, 0.3, kernel);
+      const grad = new Float64Array(theta.length);
+      const loss = objective.evaluate(steep, grad);
+      objective.dispose();
+      return { loss, grad };
+    });
+    expect(Number.isFinite(wasm?.loss)).toBe(true);
+    expect(Math.abs((wasm?.loss ?? 0) - (js?.loss ?? 1)) / (js?.loss ?? 1)).toBeLessThan(1e-12);
+    for (let p = 0; p < theta.length; p++) {
+      expect(Math.abs((wasm?.grad[p] ?? 0) - (js?.grad[p] ?? 1))).toBeLessThan(
+        1e-9 * (1 + Math.abs(js?.grad[p] ?? 1)),
+      );
+    }
+  });
 });

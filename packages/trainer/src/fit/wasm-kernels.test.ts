@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 
 import { SeededRandom } from '../random/seeded-random.ts';
 import { gemmABt } from './gemm.ts';
-import { acquireArena, gemmModuleBytes, releaseArena, wasmGemmAvailable } from './wasm-gemm.ts';
+import { acquireArena, kernelModuleBytes, releaseArena, wasmKernelsAvailable } from './wasm-kernels.ts';
 
 describe('WebAssembly SIMD gemm', () => {
   it('assembles a module that this runtime validates', () => {
-    const bytes = gemmModuleBytes();
+    const bytes = kernelModuleBytes();
     expect(Array.from(bytes.subarray(0, 4))).toEqual([0x00, 0x61, 0x73, 0x6d]);
-    expect(wasmGemmAvailable()).toBe(true);
+    expect(wasmKernelsAvailable()).toBe(true);
   });
 
   it('agrees with the JavaScript kernel on padded shapes', () => {

@@ -1,10 +1,11 @@
 /**
- * `A·Bᵀ` for float64 matrices in WebAssembly 128-bit SIMD (two lanes of f64), the head fit's hot
- * loop. The module is assembled here from its instructions (about 700 bytes; no toolchain, no
+ * The head fit's hot loops in WebAssembly: `gemm`, `A·Bᵀ` for float64 matrices in 128-bit SIMD
+ * (two lanes of f64), and `softmax`, the per-row part of the softmax-regression objective with its
+ * own `exp`. The module is assembled here from its instructions (about 1 kB; no toolchain, no
  * binary blob in the repository) and compiled once per process.
  *
- * The kernel takes byte offsets into its memory and requires `m % 4 = 0`, `p % 2 = 0`,
- * `k % 2 = 0`: callers pad their matrices with zeros (see {@link WasmArena}). Each output is
+ * `gemm` takes byte offsets into the memory and requires `m % 4 = 0`, `p % 2 = 0`, `k % 2 = 0`:
+ * callers pad their matrices with zeros (see {@link WasmArena}). Each output is
  * `Σ_j a[i,j]·b[o,j]` summed in a fixed order with separate multiply and add (no fused
  * multiply-add), so results are identical on every machine.
  */
@@ -40,6 +41,7 @@ function sleb(n: number): number[] {
 }
 
 const op = {
+  select: 0x1b,
   block: 0x02,
   loop: 0x03,
   br: 0x0c,
@@ -49,17 +51,32 @@ const op = {
   localSet: 0x21,
   localTee: 0x22,
   i32Const: 0x41,
+  i64Const: 0x42,
+  f64Const: 0x44,
+  i32Load: 0x28,
+  f64Load: 0x2b,
+  i32Eq: 0x46,
   i32GeU: 0x4f,
   i32Add: 0x6a,
   i32Mul: 0x6c,
   i32Shl: 0x74,
+  i64Add: 0x7c,
+  i64Shl: 0x86,
   f64Store: 0x39,
+  f64Nearest: 0x9e,
   f64Add: 0xa0,
+  f64Sub: 0xa1,
+  f64Mul: 0xa2,
+  f64Div: 0xa3,
+  f64Max: 0xa5,
+  i64TruncF64S: 0xb0,
+  f64ReinterpretI64: 0xbf,
   simd: 0xfd,
 } as const;
 const simd = { load: 0x00, const: 0x0c, f64x2ExtractLane: 0x21, f64x2Add: 240, f64x2Mul: 242 } as const;
 const VOID = 0x40;
 const I32 = 0x7f;
+const F64 = 0x7c;
 const V128 = 0x7b;
 
 function section(id: number, body: number[]): number[] {
@@ -102,6 +119,11 @@ class CodeWriter {
     return this.raw(op.i32Const, ...sleb(v));
   }
 
+  f64(v: number): this {
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    return this.raw(op.f64Const, ...b);
+  }
+
   simd(code: number): this {
     return this.raw(op.simd).uleb(code);
   }
@@ -114,8 +136,8 @@ class CodeWriter {
   }
 }
 
-/** The bytes of a module that imports `env.memory` and exports `gemm(a, b, out, m, p, k)`. */
-export function gemmModuleBytes(): Uint8Array {
+/** `gemm(a, b, out, m, p, k)`: locals and code of the matrix product. */
+function gemmCode(): number[] {
   // Parameters: 0 a, 1 b, 2 out, 3 m, 4 p, 5 k (byte offsets and counts, i32).
   const [A, B, OUT, M, P, K] = [0, 1, 2, 3, 4, 5];
   // i32 locals.
@@ -199,21 +221,146 @@ export function gemmModuleBytes(): Uint8Array {
   });
   w.raw(op.end);
 
-  const code = [2, ...uleb(i32Locals), I32, ...uleb(v128Locals), V128, ...w.bytes];
+  return [2, ...uleb(i32Locals), I32, ...uleb(v128Locals), V128, ...w.bytes];
+}
+
+const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
+
+/**
+ * `softmax(scores, coefT, y, sw, sums, rows, stride, rowStride, c) → Σᵢ wᵢ·(s_i,yᵢ − maxᵢ)`, the
+ * per-row part of the softmax-regression objective: for each row of `scores` (`stride` apart),
+ * `e_k = exp(s_k − max)` in place, `sums[i] = Σ_k e_k`, and the scaled residuals
+ * `coefT[k·rowStride + i] = wᵢ·(e_k / sum − [k = yᵢ])`. The caller adds `Σᵢ wᵢ·log(sums[i])`.
+ *
+ * `exp(d)` for `d ≤ 0`: `d = k·ln2 + r` with `|r| ≤ ln2/2` (Cody–Waite split of ln2, exact for
+ * |k| ≤ 1022), `e^r` by its degree-13 Taylor polynomial (truncation error below 1e-17) and `2^k`
+ * written straight into the exponent bits; `d` is clamped at −708 (a term below 1e-307 of a sum
+ * that is at least 1). Within 2 ulp of `Math.exp`, with plain IEEE arithmetic: the same bits on
+ * every machine.
+ */
+function softmaxCode(): number[] {
+  const [SCORES, COEF, Y, SW, SUMS, ROWS, STRIDE, ROW_STRIDE, C] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [I, K, SO, YI] = [9, 10, 11, 12];
+  const i32Locals = 4;
+  const [MAX, WI, SUM, ACC, D, KF, Q] = [13, 14, 15, 16, 17, 18, 19];
+  const f64Locals = 7;
+  const w = new CodeWriter();
+  /** pushes so + k·8 */
+  const atK = (): void => {
+    w.get(SO).get(K).i32(3).raw(op.i32Shl, op.i32Add);
+  };
+  const loadK = (): void => {
+    atK();
+    w.raw(op.f64Load, 3, 0);
+  };
+
+  w.i32(0).set(I);
+  w.loopWhileLess(I, ROWS, () => {
+    // so = scores + i·stride·8
+    w.get(SCORES).get(I).get(STRIDE).raw(op.i32Mul).i32(3).raw(op.i32Shl, op.i32Add).set(SO);
+    // max = max_k s_k
+    w.get(SO).raw(op.f64Load, 3, 0).set(MAX);
+    w.i32(1).set(K);
+    w.loopWhileLess(K, C, () => {
+      w.get(MAX);
+      loadK();
+      w.raw(op.f64Max).set(MAX);
+      w.get(K).i32(1).raw(op.i32Add).set(K);
+    });
+    // yi = y[i]; wi = sw[i]; acc += wi·(s_yi − max)
+    w.get(Y).get(I).i32(2).raw(op.i32Shl, op.i32Add, op.i32Load, 2, 0).set(YI);
+    w.get(SW).get(I).i32(3).raw(op.i32Shl, op.i32Add, op.f64Load, 3, 0).set(WI);
+    w.get(ACC).get(WI).get(SO).get(YI).i32(3).raw(op.i32Shl, op.i32Add, op.f64Load, 3, 0);
+    w.get(MAX).raw(op.f64Sub, op.f64Mul, op.f64Add).set(ACC);
+    // e_k = exp(s_k − max), in place; sum = Σ e_k
+    w.f64(0).set(SUM);
+    w.i32(0).set(K);
+    w.loopWhileLess(K, C, () => {
+      loadK();
+      w.get(MAX).raw(op.f64Sub).f64(-708).raw(op.f64Max).set(D);
+      w.get(D)
+        .f64(1 / Math.LN2)
+        .raw(op.f64Mul, op.f64Nearest)
+        .set(KF);
+      // r = (d − k·ln2_hi) − k·ln2_lo, kept in D
+      w.get(D).get(KF).f64(6.9314718036912381649e-1).raw(op.f64Mul, op.f64Sub);
+      w.get(KF).f64(1.90821492927058770002e-10).raw(op.f64Mul, op.f64Sub).set(D);
+      atK();
+      w.f64(1 / factorial(13));
+      for (let n = 12; n >= 0; n--) {
+        w.get(D)
+          .raw(op.f64Mul)
+          .f64(1 / factorial(n))
+          .raw(op.f64Add);
+      }
+      // · 2^k: (k + 1023) << 52 as the bits of a double
+      w.get(KF).raw(op.i64TruncF64S, op.i64Const, ...sleb(1023), op.i64Add, op.i64Const, ...sleb(52));
+      w.raw(op.i64Shl, op.f64ReinterpretI64, op.f64Mul).tee(D);
+      w.raw(op.f64Store, 3, 0);
+      w.get(SUM).get(D).raw(op.f64Add).set(SUM);
+      w.get(K).i32(1).raw(op.i32Add).set(K);
+    });
+    w.get(SUMS).get(I).i32(3).raw(op.i32Shl, op.i32Add).get(SUM).raw(op.f64Store, 3, 0);
+    // coefT[k·rowStride + i] = e_k·(wi / sum) − (k = yi ? wi : 0)
+    w.get(WI).get(SUM).raw(op.f64Div).set(Q);
+    w.i32(0).set(K);
+    w.loopWhileLess(K, C, () => {
+      w.get(COEF).get(K).get(ROW_STRIDE).raw(op.i32Mul).get(I).raw(op.i32Add).i32(3);
+      w.raw(op.i32Shl, op.i32Add);
+      loadK();
+      w.get(Q).raw(op.f64Mul).get(WI).f64(0).get(K).get(YI).raw(op.i32Eq, op.select, op.f64Sub);
+      w.raw(op.f64Store, 3, 0);
+      w.get(K).i32(1).raw(op.i32Add).set(K);
+    });
+    w.get(I).i32(1).raw(op.i32Add).set(I);
+  });
+  w.get(ACC).raw(op.end);
+  return [2, ...uleb(i32Locals), I32, ...uleb(f64Locals), F64, ...w.bytes];
+}
+
+/**
+ * The bytes of a module that imports `env.memory` and exports `gemm(a, b, out, m, p, k)` and
+ * `softmax(…)` (see {@link softmaxCode}).
+ */
+export function kernelModuleBytes(): Uint8Array {
+  const gemm = gemmCode();
+  const softmax = softmaxCode();
   const bytes = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    // type 0: (i32 × 6) → ()
-    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]),
+    // type 0: (i32 × 6) → (); type 1: (i32 × 9) → f64
+    ...section(1, [
+      2,
+      0x60,
+      6,
+      ...new Array<number>(6).fill(I32),
+      0,
+      0x60,
+      9,
+      ...new Array<number>(9).fill(I32),
+      1,
+      F64,
+    ]),
     // import env.memory (min 1 page)
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('gemm'), 0x00, 0]),
-    ...section(10, [1, ...uleb(code.length), ...code]),
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...name('gemm'), 0x00, 0, ...name('softmax'), 0x00, 1]),
+    ...section(10, [2, ...uleb(gemm.length), ...gemm, ...uleb(softmax.length), ...softmax]),
   ];
   return Uint8Array.from(bytes);
 }
 
 type GemmFn = (a: number, b: number, out: number, m: number, p: number, k: number) => void;
+type SoftmaxFn = (
+  scores: number,
+  coef: number,
+  y: number,
+  sw: number,
+  sums: number,
+  rows: number,
+  stride: number,
+  rowStride: number,
+  c: number,
+) => number;
 
 /** The part of the WebAssembly JS API used here (the ES2024 lib and @types/node do not declare it). */
 interface WasmMemory {
@@ -239,14 +386,14 @@ let compiled: WasmModule | null | undefined;
 
 function gemmModule(): WasmModule | null {
   if (compiled === undefined) {
-    const bytes = gemmModuleBytes();
+    const bytes = kernelModuleBytes();
     compiled = wasmApi?.validate(bytes) === true ? new wasmApi.Module(bytes) : null;
   }
   return compiled;
 }
 
 /** Whether this runtime runs the SIMD kernel (every Node ≥ 16.4 does). */
-export function wasmGemmAvailable(): boolean {
+export function wasmKernelsAvailable(): boolean {
   return gemmModule() !== null;
 }
 
@@ -260,12 +407,14 @@ export function wasmGemmAvailable(): boolean {
 export class WasmArena {
   readonly #memory: WasmMemory;
   readonly #gemm: GemmFn;
+  readonly #softmax: SoftmaxFn;
   #top = 0;
 
   constructor(api: WasmApi, module: WasmModule) {
     this.#memory = new api.Memory({ initial: 1 });
     const instance = new api.Instance(module, { env: { memory: this.#memory } });
     this.#gemm = instance.exports['gemm'] as GemmFn;
+    this.#softmax = instance.exports['softmax'] as SoftmaxFn;
   }
 
   /** Size of the memory in bytes. */
@@ -302,6 +451,26 @@ export class WasmArena {
   /** `out = A·Bᵀ`, A `m × k` at byte offset `a`, B `p × k` at `b`; m % 4 = p % 2 = k % 2 = 0. */
   gemm(a: number, b: number, out: number, m: number, p: number, k: number): void {
     this.#gemm(a, b, out, m, p, k);
+  }
+
+  /** See {@link softmaxCode}; all pointers are byte offsets, `y` holds int32 class indices. */
+  softmax(
+    scores: number,
+    coef: number,
+    y: number,
+    sw: number,
+    sums: number,
+    rows: number,
+    stride: number,
+    rowStride: number,
+    c: number,
+  ): number {
+    return this.#softmax(scores, coef, y, sw, sums, rows, stride, rowStride, c);
+  }
+
+  /** A view of `length` int32 values at `offset`. */
+  viewInt32(offset: number, length: number): Int32Array {
+    return new Int32Array(this.#memory.buffer, offset, length);
   }
 }
 
