@@ -241,6 +241,8 @@ async function pullResolved(
     const commit = await resolveCommit(session, meta, cache, repo, revision);
     session.tracker.event({ type: 'resolved', endpoint: config.endpoint, repo, revision, commit, via });
     let files = await cache.readTree(commit);
+    // The tree file is written while the files download (nothing before the end needs it).
+    let treeWritten: Promise<void> = Promise.resolve();
     if (files === undefined) {
       if (http === undefined) {
         files = await filesFromSnapshot(cache, commit);
@@ -249,7 +251,8 @@ async function pullResolved(
         }
       } else {
         files = treeToFiles(await fetchTree(http, repo, commit, signal));
-        await cache.writeTree(commit, files);
+        treeWritten = cache.writeTree(commit, files);
+        treeWritten.catch(() => undefined); // Awaited below; this only keeps an early failure handled.
       }
     }
     const all = files;
@@ -291,6 +294,7 @@ async function pullResolved(
       };
       await writeLockedModel(options.lockfile, ref.trim(), locked);
     }
+    await treeWritten;
     return result;
   } finally {
     await meta.close();
@@ -466,15 +470,19 @@ async function installFiles(
     );
   }
   tracker.setTotal(plan.downloadBytes);
-  // Every folder once, up front; then one symlink per file as soon as its blob is verified.
-  await cache.prepareSnapshot(
+  // Every folder once (while the lock is taken and the first requests run); then one symlink per
+  // file as soon as its blob is verified.
+  const dirsReady = cache.prepareSnapshot(
     commit,
     planned.map((f) => f.path),
   );
-  if (missing.length > 0) {
-    await mkdir(cache.blobsDir, { recursive: true });
-  }
+  const blobsReady: Promise<void> =
+    missing.length > 0 ? mkdir(cache.blobsDir, { recursive: true }).then(() => undefined) : Promise.resolve();
+  // Both are awaited by every task that needs them; these only keep an early failure handled.
+  dirsReady.catch(() => undefined);
+  blobsReady.catch(() => undefined);
   const link = async (file: FileEntry, cached: boolean): Promise<void> => {
+    await dirsReady;
     await cache.linkSnapshot(commit, file.path, blobIdOf(file));
     tracker.event({ type: 'file', path: file.path, size: file.size, cached });
   };
@@ -482,7 +490,10 @@ async function installFiles(
   const small = missing.filter((f) => isSmallFile(f.size, options.tuning));
   const large = missing.filter((f) => !isSmallFile(f.size, options.tuning));
   const filesLimiter = new Limiter(options.tuning?.concurrentFiles ?? 8);
-  const tasks: Promise<unknown>[] = planned.filter((f) => f.cached).map((f) => link(f, true));
+  const tasks: Promise<unknown>[] = [
+    dirsReady.then(() => blobsReady),
+    ...planned.filter((f) => f.cached).map((f) => link(f, true)),
+  ];
   if (http !== undefined) {
     tasks.push(
       installSmallFiles(
@@ -494,6 +505,7 @@ async function installFiles(
           connections: session.connections,
           tuning: options.tuning,
           signal: options.signal,
+          blobsReady,
           specOf: blobSpecOf,
           urlOf: (file) => resolveUrl(http.endpoint, cache.repo, commit, file.path),
           onReady: (file) => link(file, false),
@@ -504,6 +516,7 @@ async function installFiles(
       }),
       ...large.map((file) =>
         filesLimiter.run(async () => {
+          await blobsReady;
           const bytes = await ensureBlob(session, http, cache, commit, file);
           downloaded += bytes;
           await link(file, false);
@@ -540,7 +553,10 @@ async function presentBlobs(cache: RepoCache, files: readonly FileEntry[]): Prom
   return present;
 }
 
-/** Downloads one blob unless another process already did; returns the bytes transferred. */
+/**
+ * Downloads one blob unless another process already did; returns the bytes transferred. The
+ * caller has made the `blobs/` folder.
+ */
 async function ensureBlob(
   session: Session,
   http: HubHttp,
@@ -550,7 +566,6 @@ async function ensureBlob(
 ): Promise<number> {
   const { options, tracker } = session;
   const spec = blobSpecOf(file);
-  await mkdir(cache.blobsDir, { recursive: true });
   const lock = await acquireLock(cache.lockPath(spec.id), {
     staleMs: options.tuning?.lockStaleMs ?? 30_000,
     signal: options.signal,

@@ -28,6 +28,8 @@ export interface SmallFilesJob {
   readonly connections: Limiter;
   readonly tuning: PullTuning | undefined;
   readonly signal: AbortSignal | undefined;
+  /** Settles when the `blobs/` folder exists (made while the lock is taken). */
+  readonly blobsReady: Promise<void>;
   readonly specOf: (file: FileEntry) => BlobSpec;
   readonly urlOf: (file: FileEntry) => string;
   /** Called as soon as a file's blob is verified and in `blobs/` (the caller links it). */
@@ -59,6 +61,7 @@ export async function installSmallFiles(job: SmallFilesJob, files: readonly File
   });
   let received = 0;
   try {
+    await job.blobsReady;
     const present = await cache.listBlobs();
     const byBlob = new Map<string, FileEntry[]>();
     for (const file of files) {
