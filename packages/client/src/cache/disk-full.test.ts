@@ -13,11 +13,15 @@ describe('isDiskFull', () => {
     expect(isDiskFull(coded('EDQUOT'))).toBe(true);
     expect(isDiskFull(coded('ERR_SQLITE_ERROR', { errcode: 13 }))).toBe(true);
     expect(isDiskFull(coded('ERR_SQLITE_ERROR', { errcode: 13 | (1 << 8) }))).toBe(true);
+    // SQLITE_IOERR_SHMSIZE: opening an existing WAL database on a full disk.
+    expect(isDiskFull(coded('ERR_SQLITE_ERROR', { errcode: 4874 }))).toBe(true);
   });
 
   it('rejects everything else', () => {
     expect(isDiskFull(coded('EACCES'))).toBe(false);
     expect(isDiskFull(coded('ERR_SQLITE_ERROR', { errcode: 5 }))).toBe(false);
+    expect(isDiskFull(coded('ERR_SQLITE_ERROR', { errcode: 10 }))).toBe(false);
+    expect(isDiskFull(coded('ERR_SQLITE_ERROR', { errcode: 778 }))).toBe(false);
     expect(isDiskFull(new Error('no space left on device'))).toBe(false);
     expect(isDiskFull('ENOSPC')).toBe(false);
     expect(isDiskFull(null)).toBe(false);

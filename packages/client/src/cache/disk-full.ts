@@ -2,10 +2,15 @@ import { ModelhubError, isModelhubError } from '@modelhub/core';
 
 /** SQLite's primary result code for "database or disk is full". */
 const SQLITE_FULL = 13;
+/**
+ * SQLite's extended code for "could not grow the WAL shared-memory file", which is what opening an
+ * existing WAL database on a full disk reports (SQLITE_IOERR | 19 << 8).
+ */
+const SQLITE_IOERR_SHMSIZE = 4874;
 
 /**
- * True for a "no space left" failure: ENOSPC or EDQUOT from the file system, or SQLITE_FULL from
- * the `node:sqlite` metadata store.
+ * True for a "no space left" failure: ENOSPC or EDQUOT from the file system, or SQLITE_FULL /
+ * SQLITE_IOERR_SHMSIZE from the `node:sqlite` metadata store.
  */
 export function isDiskFull(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) {
@@ -15,7 +20,9 @@ export function isDiskFull(error: unknown): boolean {
   return (
     code === 'ENOSPC' ||
     code === 'EDQUOT' ||
-    (code === 'ERR_SQLITE_ERROR' && typeof errcode === 'number' && (errcode & 0xff) === SQLITE_FULL)
+    (code === 'ERR_SQLITE_ERROR' &&
+      typeof errcode === 'number' &&
+      ((errcode & 0xff) === SQLITE_FULL || errcode === SQLITE_IOERR_SHMSIZE))
   );
 }
 
