@@ -1,6 +1,6 @@
 import type { TrainingSet } from './fit-types.ts';
 import { gemmABt, transposeInto } from './gemm.ts';
-import { acquireArena, releaseArena, type WasmArena } from './wasm-kernels.ts';
+import { acquireArena, expTable, releaseArena, type WasmArena } from './wasm-kernels.ts';
 
 /** Which kernels an objective runs on. */
 export type KernelKind = 'wasm-simd' | 'js';
@@ -68,7 +68,9 @@ class WasmProducts implements Products {
       y: arena.alloc(Math.ceil(rows / 2)),
       sw: arena.alloc(rows),
       sums: arena.alloc(rows),
+      table: arena.alloc(expTable.length),
     };
+    arena.view(this.#at.table, expTable.length).set(expTable);
     const xv = arena.view(this.#at.x, n4 * dp);
     const xt = arena.view(this.#at.xt, d4 * n4);
     for (let i = 0; i < rows; i++) {
@@ -95,7 +97,7 @@ class WasmProducts implements Products {
 
   static bytes(rows: number, dim: number, c: number): number {
     const { n4, d4, c2 } = WasmProducts.shape(rows, dim, c);
-    return 8 * (2 * n4 * d4 + c2 * d4 + 2 * n4 * c2 + d4 * c2 + 3 * rows) + 9 * 16;
+    return 8 * (2 * n4 * d4 + c2 * d4 + 2 * n4 * c2 + d4 * c2 + 3 * rows + 32) + 10 * 16;
   }
 
   forward(theta: Float64Array): void {
@@ -121,6 +123,7 @@ class WasmProducts implements Products {
       this.stride,
       this.#n4,
       this.#c,
+      at.table,
     );
   }
 
@@ -143,6 +146,7 @@ interface WasmLayout {
   readonly y: number;
   readonly sw: number;
   readonly sums: number;
+  readonly table: number;
 }
 
 /** The same in JavaScript (register-blocked {@link gemmABt}, `Math.exp`). */

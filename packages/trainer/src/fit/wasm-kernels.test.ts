@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 
 import { SeededRandom } from '../random/seeded-random.ts';
 import { gemmABt } from './gemm.ts';
-import { acquireArena, kernelModuleBytes, releaseArena, wasmKernelsAvailable } from './wasm-kernels.ts';
+import {
+  acquireArena,
+  expTable,
+  kernelModuleBytes,
+  releaseArena,
+  wasmKernelsAvailable,
+} from './wasm-kernels.ts';
 
 describe('WebAssembly SIMD gemm', () => {
   it('assembles a module that this runtime validates', () => {
@@ -55,5 +61,43 @@ describe('WebAssembly SIMD gemm', () => {
     expect(Array.from(again?.view(again.alloc(16), 16) ?? [])).toEqual(new Array<number>(16).fill(0));
     // A nested fit while one is running gets its own arena.
     expect(acquireArena(1024)).not.toBe(again);
+  });
+
+  it('softmax: its exp is within 4 ulp of Math.exp from 0 down to −708, and 0-ish below', () => {
+    const rng = new SeededRandom(5);
+    const rows = 4000;
+    const d = Float64Array.from({ length: rows }, (_, i) =>
+      i < 8 ? ([0, -1e-300, -0.5, -708, -745, -1e4, -20, -1][i] ?? 0) : -rng.next() * (i % 2 === 0 ? 5 : 708),
+    );
+    const arena = acquireArena(8 * (6 * rows + 64) + 1024);
+    expect(arena).toBeDefined();
+    if (arena === undefined) {
+      return;
+    }
+    // Each row is [0, d]: the max is 0, so the kernel leaves [1, exp(d)] in place.
+    const s = arena.alloc(2 * rows);
+    const coef = arena.alloc(2 * rows);
+    const y = arena.alloc(rows / 2);
+    const sw = arena.alloc(rows);
+    const sums = arena.alloc(rows);
+    const table = arena.alloc(32);
+    const scores = arena.view(s, 2 * rows);
+    for (let i = 0; i < rows; i++) {
+      scores[2 * i + 1] = d[i] ?? 0;
+    }
+    arena.view(sw, rows).fill(1 / rows);
+    arena.view(table, 32).set(expTable);
+    arena.softmax(s, coef, y, sw, sums, rows, 2, rows, 2, table);
+    for (let i = 0; i < rows; i++) {
+      const want = Math.exp(d[i] ?? 0);
+      const got = scores[2 * i + 1] ?? Number.NaN;
+      expect(scores[2 * i]).toBe(1);
+      if ((d[i] ?? 0) >= -708) {
+        expect(Math.abs(got - want)).toBeLessThanOrEqual(4 * Number.EPSILON * want);
+      } else {
+        expect(got).toBeLessThan(4e-308);
+      }
+    }
+    releaseArena(arena);
   });
 });

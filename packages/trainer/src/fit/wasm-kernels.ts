@@ -70,6 +70,10 @@ const op = {
   f64Div: 0xa3,
   f64Max: 0xa5,
   i64TruncF64S: 0xb0,
+  i32TruncF64S: 0xaa,
+  i32And: 0x71,
+  i32ShrS: 0x75,
+  i64ExtendI32S: 0xac,
   f64ReinterpretI64: 0xbf,
   simd: 0xfd,
 } as const;
@@ -226,23 +230,27 @@ function gemmCode(): number[] {
 
 const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
 
+/** `2^(j/32)` for j < 32: the table `softmax` takes (see {@link softmaxCode}). */
+export const expTable: readonly number[] = Array.from({ length: 32 }, (_, j) => 2 ** (j / 32));
+
 /**
- * `softmax(scores, coefT, y, sw, sums, rows, stride, rowStride, c) → Σᵢ wᵢ·(s_i,yᵢ − maxᵢ)`, the
- * per-row part of the softmax-regression objective: for each row of `scores` (`stride` apart),
+ * `softmax(scores, coefT, y, sw, sums, rows, stride, rowStride, c, table) → Σᵢ wᵢ·(s_i,yᵢ − maxᵢ)`,
+ * the per-row part of the softmax-regression objective: for each row of `scores` (`stride` apart),
  * `e_k = exp(s_k − max)` in place, `sums[i] = Σ_k e_k`, and the scaled residuals
  * `coefT[k·rowStride + i] = wᵢ·(e_k / sum − [k = yᵢ])`. The caller adds `Σᵢ wᵢ·log(sums[i])`.
  *
- * `exp(d)` for `d ≤ 0`: `d = k·ln2 + r` with `|r| ≤ ln2/2` (Cody–Waite split of ln2, exact for
- * |k| ≤ 1022), `e^r` by its degree-13 Taylor polynomial (truncation error below 1e-17) and `2^k`
- * written straight into the exponent bits; `d` is clamped at −708 (a term below 1e-307 of a sum
- * that is at least 1). Within 2 ulp of `Math.exp`, with plain IEEE arithmetic: the same bits on
+ * `exp(d)` for `d ≤ 0`: `d = (32m + j)·ln2/32 + r` with `|r| ≤ ln2/64` (Cody–Waite split of
+ * ln2/32, exact here), so `e^d = 2^m · 2^(j/32) · e^r`: `2^m` written straight into the exponent
+ * bits, `2^(j/32)` from {@link expTable} (at byte offset `table`), `e^r` by its degree-6 Taylor
+ * polynomial (truncation error below 4e-18). `d` is clamped at −708 (a term below 1e-307 of a sum
+ * that is at least 1). Within a few ulp of `Math.exp`, with plain IEEE arithmetic: the same bits on
  * every machine.
  */
 function softmaxCode(): number[] {
-  const [SCORES, COEF, Y, SW, SUMS, ROWS, STRIDE, ROW_STRIDE, C] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [I, K, SO, YI] = [9, 10, 11, 12];
-  const i32Locals = 4;
-  const [MAX, WI, SUM, ACC, D, KF, Q] = [13, 14, 15, 16, 17, 18, 19];
+  const [SCORES, COEF, Y, SW, SUMS, ROWS, STRIDE, ROW_STRIDE, C, TABLE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [I, K, SO, YI, KI] = [10, 11, 12, 13, 14];
+  const i32Locals = 5;
+  const [MAX, WI, SUM, ACC, D, KF, Q] = [15, 16, 17, 18, 19, 20, 21];
   const f64Locals = 7;
   const w = new CodeWriter();
   /** pushes so + k·8 */
@@ -278,24 +286,42 @@ function softmaxCode(): number[] {
     w.loopWhileLess(K, C, () => {
       loadK();
       w.get(MAX).raw(op.f64Sub).f64(-708).raw(op.f64Max).set(D);
+      // K = round(d·32/ln2), as f64 and i32
       w.get(D)
-        .f64(1 / Math.LN2)
+        .f64(32 / Math.LN2)
         .raw(op.f64Mul, op.f64Nearest)
-        .set(KF);
-      // r = (d − k·ln2_hi) − k·ln2_lo, kept in D
-      w.get(D).get(KF).f64(6.9314718036912381649e-1).raw(op.f64Mul, op.f64Sub);
-      w.get(KF).f64(1.90821492927058770002e-10).raw(op.f64Mul, op.f64Sub).set(D);
+        .tee(KF)
+        .raw(op.i32TruncF64S)
+        .set(KI);
+      // r = (d − K·ln2_hi/32) − K·ln2_lo/32, kept in D (fdlibm's split: K·hi is exact)
+      w.get(D)
+        .get(KF)
+        .f64(6.9314718036912381649e-1 / 32)
+        .raw(op.f64Mul, op.f64Sub);
+      w.get(KF)
+        .f64(1.90821492927058770002e-10 / 32)
+        .raw(op.f64Mul, op.f64Sub)
+        .set(D);
       atK();
-      w.f64(1 / factorial(13));
-      for (let n = 12; n >= 0; n--) {
+      w.f64(1 / factorial(6));
+      for (let n = 5; n >= 0; n--) {
         w.get(D)
           .raw(op.f64Mul)
           .f64(1 / factorial(n))
           .raw(op.f64Add);
       }
-      // · 2^k: (k + 1023) << 52 as the bits of a double
-      w.get(KF).raw(op.i64TruncF64S, op.i64Const, ...sleb(1023), op.i64Add, op.i64Const, ...sleb(52));
-      w.raw(op.i64Shl, op.f64ReinterpretI64, op.f64Mul).tee(D);
+      // · table[K & 31]
+      w.get(TABLE)
+        .get(KI)
+        .i32(31)
+        .raw(op.i32And)
+        .i32(3)
+        .raw(op.i32Shl, op.i32Add, op.f64Load, 3, 0, op.f64Mul);
+      // · 2^(K >> 5): (m + 1023) << 52 as the bits of a double
+      w.get(KI)
+        .i32(5)
+        .raw(op.i32ShrS, op.i64ExtendI32S, op.i64Const, ...sleb(1023), op.i64Add);
+      w.raw(op.i64Const, ...sleb(52), op.i64Shl, op.f64ReinterpretI64, op.f64Mul).tee(D);
       w.raw(op.f64Store, 3, 0);
       w.get(SUM).get(D).raw(op.f64Add).set(SUM);
       w.get(K).i32(1).raw(op.i32Add).set(K);
@@ -327,7 +353,7 @@ export function kernelModuleBytes(): Uint8Array {
   const softmax = softmaxCode();
   const bytes = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    // type 0: (i32 × 6) → (); type 1: (i32 × 9) → f64
+    // type 0: (i32 × 6) → (); type 1: (i32 × 10) → f64
     ...section(1, [
       2,
       0x60,
@@ -335,8 +361,8 @@ export function kernelModuleBytes(): Uint8Array {
       ...new Array<number>(6).fill(I32),
       0,
       0x60,
-      9,
-      ...new Array<number>(9).fill(I32),
+      10,
+      ...new Array<number>(10).fill(I32),
       1,
       F64,
     ]),
@@ -360,6 +386,7 @@ type SoftmaxFn = (
   stride: number,
   rowStride: number,
   c: number,
+  table: number,
 ) => number;
 
 /** The part of the WebAssembly JS API used here (the ES2024 lib and @types/node do not declare it). */
@@ -464,8 +491,9 @@ export class WasmArena {
     stride: number,
     rowStride: number,
     c: number,
+    table: number,
   ): number {
-    return this.#softmax(scores, coef, y, sw, sums, rows, stride, rowStride, c);
+    return this.#softmax(scores, coef, y, sw, sums, rows, stride, rowStride, c, table);
   }
 
   /** A view of `length` int32 values at `offset`. */
