@@ -19,9 +19,42 @@ export interface LbfgsOptions extends CommonFitOptions {
 }
 
 /**
+ * `dir = scale·(src + coef·u)`, returning `vᵀ·dir` (`src` may be `dir`): every pass of the
+ * two-loop recursion, with the dot product it needs next fused in. Two accumulators, so the
+ * additions do not wait on each other.
+ */
+function updateAndDot(
+  dir: Float64Array,
+  src: Float64Array,
+  coef: number,
+  u: Float64Array,
+  scale: number,
+  v: Float64Array,
+): number {
+  const n = dir.length;
+  let acc0 = 0;
+  let acc1 = 0;
+  let p = 0;
+  for (; p + 1 < n; p += 2) {
+    const d0 = scale * ((src[p] as number) + coef * (u[p] as number));
+    const d1 = scale * ((src[p + 1] as number) + coef * (u[p + 1] as number));
+    dir[p] = d0;
+    dir[p + 1] = d1;
+    acc0 += (v[p] as number) * d0;
+    acc1 += (v[p + 1] as number) * d1;
+  }
+  if (p < n) {
+    const d0 = scale * ((src[p] as number) + coef * (u[p] as number));
+    dir[p] = d0;
+    acc0 += (v[p] as number) * d0;
+  }
+  return acc0 + acc1;
+}
+
+/**
  * The L-BFGS direction `dir = −H·g` by the two-loop recursion with `H₀ = γ·I`, the stored pairs
  * listed newest first in `order`. Each pair's dot product is fused into the previous pass over the
- * vectors, so it takes 2·stored passes instead of 4·stored + 3. Returns `gᵀ·dir`.
+ * vectors, so it takes 2·stored + 1 passes instead of 4·stored + 3. Returns `gᵀ·dir`.
  */
 function twoLoopDirection(
   g: Float64Array,
@@ -34,68 +67,39 @@ function twoLoopDirection(
   stored: number,
   gamma: number,
 ): number {
-  const n = g.length;
-  let acc = 0;
   if (stored === 0) {
-    for (let p = 0; p < n; p++) {
-      const v = g[p] as number;
-      dir[p] = -v;
-      acc -= v * v;
-    }
-    return acc;
+    return updateAndDot(dir, g, 0, g, -1, g);
   }
-  const s0 = sMem[order[0] as number] as Float64Array;
-  for (let p = 0; p < n; p++) {
-    const v = g[p] as number;
-    dir[p] = v;
-    acc += (s0[p] as number) * v;
-  }
-  // First loop, newest → oldest: q −= α_k·y_k with α_k = ρ_k·s_kᵀq; then r = γ·q.
+  // q = g, and s_newestᵀq.
+  let acc = updateAndDot(dir, g, 0, g, 1, sMem[order[0] as number] as Float64Array);
+  // First loop, newest → oldest: q −= α_k·y_k with α_k = ρ_k·s_kᵀq; then r = γ·q. The oldest
+  // pair ends the first loop and starts the second, so its pass scales and takes y_kᵀr.
   for (let k = 0; k < stored; k++) {
     const idx = order[k] as number;
     const a = (rho[idx] as number) * acc;
     alpha[idx] = a;
     const y = yMem[idx] as Float64Array;
-    acc = 0;
-    if (k + 1 < stored) {
-      const next = sMem[order[k + 1] as number] as Float64Array;
-      for (let p = 0; p < n; p++) {
-        const v = (dir[p] as number) - a * (y[p] as number);
-        dir[p] = v;
-        acc += (next[p] as number) * v;
-      }
-    } else {
-      // The oldest pair ends the first loop and starts the second: scale, and take y_kᵀr.
-      for (let p = 0; p < n; p++) {
-        const v = gamma * ((dir[p] as number) - a * (y[p] as number));
-        dir[p] = v;
-        acc += (y[p] as number) * v;
-      }
-    }
+    acc =
+      k + 1 < stored
+        ? updateAndDot(dir, dir, -a, y, 1, sMem[order[k + 1] as number] as Float64Array)
+        : updateAndDot(dir, dir, -a, y, gamma, y);
   }
   // Second loop, oldest → newest: r += (α_k − β_k)·s_k with β_k = ρ_k·y_kᵀr; then dir = −r.
-  let gd = 0;
-  for (let k = stored - 1; k >= 0; k--) {
+  for (let k = stored - 1; k > 0; k--) {
     const idx = order[k] as number;
     const coef = (alpha[idx] as number) - (rho[idx] as number) * acc;
-    const sv = sMem[idx] as Float64Array;
-    acc = 0;
-    if (k > 0) {
-      const next = yMem[order[k - 1] as number] as Float64Array;
-      for (let p = 0; p < n; p++) {
-        const v = (dir[p] as number) + coef * (sv[p] as number);
-        dir[p] = v;
-        acc += (next[p] as number) * v;
-      }
-    } else {
-      for (let p = 0; p < n; p++) {
-        const v = -((dir[p] as number) + coef * (sv[p] as number));
-        dir[p] = v;
-        gd += (g[p] as number) * v;
-      }
-    }
+    acc = updateAndDot(
+      dir,
+      dir,
+      coef,
+      sMem[idx] as Float64Array,
+      1,
+      yMem[order[k - 1] as number] as Float64Array,
+    );
   }
-  return gd;
+  const idx = order[0] as number;
+  const coef = (alpha[idx] as number) - (rho[idx] as number) * acc;
+  return updateAndDot(dir, dir, coef, sMem[idx] as Float64Array, -1, g);
 }
 
 /**
