@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir, readlink, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, readlink, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,14 @@ import {
   type TestRegistry,
 } from '@modelhub/testing';
 
-import { cacheRootFor, pull, repoFolderName, verifyCache, type PullOptions } from '../src/index.ts';
+import {
+  cacheRootFor,
+  createBundle,
+  pull,
+  repoFolderName,
+  verifyCache,
+  type PullOptions,
+} from '../src/index.ts';
 import { publish } from './helpers/publish.ts';
 
 // A REAL full disk: the cache lives on a small tmpfs and the model is bigger than the free space.
@@ -378,7 +386,7 @@ function spawnRun(
   });
 }
 
-describe('hub pull, search and info on a real full disk', () => {
+describe('hub pull, search, info and bundle import on a real full disk', () => {
   let fs: SmallFilesystem;
   beforeAll(async () => {
     // The CLI always runs as a child, so the namespace method works for root and anyone else.
@@ -422,6 +430,43 @@ describe('hub pull, search and info on a real full disk', () => {
     for (const run of runs) {
       expect(run.code, run.stdout + run.stderr).toBe(ExitCode.usage);
       expectDiskFull({ ...(JSON.parse(run.stdout) as { error: CodedError }).error, exitCode: run.code });
+    }
+  });
+
+  it('hub bundle import onto a full disk fails with DISK_FULL, not "the bundle is damaged"', async () => {
+    // The bundle is made on an ordinary disk, from an ordinary cache.
+    const scratch = await mkdtemp(join(tmpdir(), 'modelhub-disk-full-bundle-'));
+    try {
+      await pull(BIG, { endpoint: registry.url, cacheDir: join(scratch, 'cache'), env: {} });
+      const bundle = join(scratch, 'big.tar');
+      await createBundle([BIG], bundle, {
+        endpoint: registry.url,
+        cacheDir: join(scratch, 'cache'),
+        env: {},
+      });
+      const cache = await freshCache(fs);
+      const args = ['--endpoint', registry.url, '--cache-dir', cache.there, '--json', 'bundle', 'import'];
+      const failed = await hub([...args, bundle]);
+      expect(failed.code, failed.stdout + failed.stderr).toBe(ExitCode.usage);
+      expectDiskFull({
+        ...(JSON.parse(failed.stdout) as { error: CodedError }).error,
+        exitCode: failed.code,
+      });
+      await expectConsistentAfterFailure(cache, BIG);
+      expect(
+        (await readdir(fs.dir, { recursive: true })).map(String).filter((p) => p.includes('import')),
+      ).toEqual([]);
+
+      await fs.resize(LARGE);
+      const ok = await hub([...args, bundle]);
+      expect(ok.code, ok.stdout + ok.stderr).toBe(ExitCode.ok);
+      await expectComplete(cache, BIG, {
+        commit: commits[BIG] ?? '',
+        dir: join(repoDir(cache, BIG), 'snapshots', commits[BIG] ?? ''),
+        downloadedBytes: 0,
+      });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
     }
   });
 

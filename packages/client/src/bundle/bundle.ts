@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { FileEntrySchema, ModelhubError, blobIdOf, hashFile, parseModelRef } from '@modelhub/core';
 
 import { cacheRootFor, resolveClientConfig, type ClientOptions } from '../config/client-config.ts';
+import { asDiskFullError } from '../cache/disk-full.ts';
 import { RepoCache, repoFolderName } from '../cache/repo-cache.ts';
 import { MetadataCache } from '../metadata/metadata-cache.ts';
 import { pull } from '../pull/pull.ts';
@@ -93,6 +94,35 @@ const ENTRY =
   /^(modelhub-bundle\.json|models--[A-Za-z0-9_.-]+--[A-Za-z0-9_.-]+\/blobs\/[0-9a-f]{40}(?:[0-9a-f]{24})?)$/;
 
 /**
+ * tar.x() does not report a failed write (ENOSPC) from a file extraction: it leaves a short file,
+ * which would then read as "the bundle is damaged". A file shorter than its tar header, with less
+ * free space than it lacks, is a full disk.
+ */
+async function checkExtracted(
+  work: string,
+  sizes: ReadonlyMap<string, number>,
+  cacheRoot: string,
+): Promise<void> {
+  for (const [path, size] of sizes) {
+    const written = (await stat(join(work, path)).catch(() => undefined))?.size ?? 0;
+    if (written >= size) {
+      continue;
+    }
+    const fs = await statfs(work);
+    if (fs.bavail * fs.bsize < size - written) {
+      throw new ModelhubError(
+        'DISK_FULL',
+        `The disk is full: extracting ${path} from the bundle wrote ${written} of ${size} bytes.`,
+        {
+          hint: 'Free some space (hub gc --max-size SIZE) or point --cache-dir at a bigger disk.',
+          details: { cacheRoot, path, size, written },
+        },
+      );
+    }
+  }
+}
+
+/**
  * Imports a bundle into the cache of the endpoint it came from (or `options.endpoint`): every blob
  * is re-hashed against the manifest before it is moved into `blobs/`; then snapshots are linked,
  * trees written and refs set. Entries other than the manifest and blobs are refused.
@@ -104,6 +134,7 @@ export async function importBundle(file: string, options: ClientOptions = {}): P
   await mkdir(work, { recursive: true });
   try {
     const refused: string[] = [];
+    const sizes = new Map<string, number>();
     await tar.x({
       file,
       cwd: work,
@@ -111,10 +142,13 @@ export async function importBundle(file: string, options: ClientOptions = {}): P
         const ok = ENTRY.test(path) && ('type' in entry ? entry.type === 'File' : true);
         if (!ok) {
           refused.push(path);
+        } else if ('size' in entry && typeof entry.size === 'number') {
+          sizes.set(path, entry.size);
         }
         return ok;
       },
     });
+    await checkExtracted(work, sizes, probe.cacheRoot);
     let manifest: BundleManifest;
     try {
       manifest = BundleManifestSchema.parse(JSON.parse(await readFile(join(work, MANIFEST), 'utf8')));
@@ -200,6 +234,8 @@ export async function importBundle(file: string, options: ClientOptions = {}): P
       });
     }
     return { file, endpoint, models: out };
+  } catch (error) {
+    throw asDiskFullError(error, probe.cacheRoot);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
