@@ -50,9 +50,13 @@ async function freshCache(): Promise<string> {
   return mkdtemp(join(scratch, `cache-${n}-`));
 }
 
-/** Every request on the raw socket (one stream per file), with small slabs so the pool runs dry. */
+/**
+ * Every request on the raw socket (one stream per file), small slabs so the pool runs dry, and
+ * the sha256 on a worker thread (the default only from 64 MiB on).
+ */
 const single = {
   socketMinBytes: 0,
+  hashOnThread: true,
   socketSlabBytes: 256 << 10,
   smallFileThreshold: 0,
   stallMs: 400,
@@ -144,6 +148,7 @@ describe('the raw-socket download path', () => {
     ['one stream', single],
     ['ranges', ranges],
     ['writes behind the receive loop', { ...ranges, writeBehind: true }],
+    ['hash on this thread', { ...ranges, hashOnThread: false }],
   ])('survives connections cut and bodies truncated (%s)', async (_name, tuning) => {
     let i = 0;
     const p = await proxy(({ url }) => {

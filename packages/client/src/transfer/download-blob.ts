@@ -16,6 +16,7 @@ import {
 } from '../http/retry-policy.ts';
 import type { Limiter } from './limiter.ts';
 import { loadPartialState, missingRanges, removePartial, savePartialState } from './partial-state.ts';
+import { inThreadHash, ThreadHash, type IncrementalHash } from './incremental-hash.ts';
 import { SequentialHasher, type Segment } from './sequential-hasher.ts';
 import { SlabWriter } from './slab-writer.ts';
 import { socketGet, type BodyPlan } from './socket-get.ts';
@@ -56,6 +57,12 @@ export interface TransferTuning {
    * registry on loopback needs the other core; the kernel keeps receiving during a write anyway).
    */
   readonly writeBehind?: boolean | undefined;
+  /**
+   * Hash sha256 blobs that come over plain http on a worker thread that reads the receive slabs in
+   * place, so hashing runs beside the receive-and-write loop: `true` for every such blob, `false`
+   * never, unset (the default) for blobs of 64 MiB or more (a thread costs ~20 ms to start).
+   */
+  readonly hashOnThread?: boolean | undefined;
   readonly writeFault?: WriteFault | undefined;
 }
 
@@ -124,6 +131,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
   }
   const file = await open(paths.partial, state === undefined ? 'w+' : 'r+');
   let ok = false;
+  let hash: IncrementalHash | undefined;
   const segments: Segment[] = done.map(([start, end]) => ({ start, end, written: end - start }));
   const chunkSize = Math.max(1 << 16, tuning.chunkSize ?? 16 << 20);
   const parallel = spec.size >= (tuning.parallelThreshold ?? 32 << 20);
@@ -155,10 +163,15 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
     if (state === undefined && parallel) {
       await file.truncate(spec.size);
     }
-    const hasher = new SequentialHasher(spec.algo, spec.size, file, segments);
+    const threaded =
+      spec.algo === 'sha256' &&
+      options.url.startsWith('http:') &&
+      (tuning.hashOnThread ?? spec.size >= 64 << 20);
+    hash = threaded ? new ThreadHash() : inThreadHash(spec.algo, spec.size);
+    const hasher = new SequentialHasher(spec.algo, spec.size, file, segments, undefined, hash);
     const workers = parallel ? Math.max(1, tuning.connectionsPerFile ?? 4) : 1;
     let next = 0;
-    const route: Route = { socket: true };
+    const route: Route = { socket: true, shared: threaded };
     const worker = async (): Promise<void> => {
       for (let segment = todo[next++]; segment !== undefined; segment = todo[next++]) {
         await fetchSegment(options, file, segment, hasher, route);
@@ -206,6 +219,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
     throw error;
   } finally {
     clearInterval(saver);
+    await hash?.close();
     if (!ok) {
       await file.close().catch(() => undefined);
     }
@@ -220,6 +234,8 @@ function describeFile(options: DownloadBlobOptions): string {
 /** Which transport a blob's requests use; the raw socket is dropped for good once it had to defer. */
 interface Route {
   socket: boolean;
+  /** Receive slabs in SharedArrayBuffers (the hash runs on a worker thread). */
+  readonly shared: boolean;
 }
 
 /** Fetches one segment to completion, retrying and resuming from the last written byte. */
@@ -237,7 +253,7 @@ async function fetchSegment(
     try {
       await options.limiter.run(async () => {
         if (route.socket && socketEligible(options, segment)) {
-          if ((await fetchOnceSocket(options, file, segment, hasher)) === 'done') {
+          if ((await fetchOnceSocket(options, file, segment, hasher, route.shared)) === 'done') {
             return;
           }
           route.socket = false;
@@ -402,6 +418,7 @@ async function fetchOnceSocket(
   file: FileHandle,
   segment: Segment,
   hasher: SequentialHasher,
+  shared: boolean,
 ): Promise<'done' | 'defer'> {
   const from = segment.start + segment.written;
   const wanted = segment.end - from;
@@ -450,6 +467,7 @@ async function fetchOnceSocket(
           headers,
           signal: controller.signal,
           slabBytes: options.tuning?.socketSlabBytes,
+          shared,
           sink: {
             activity: () => {
               lastData = Date.now();

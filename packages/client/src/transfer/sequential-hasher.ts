@@ -1,7 +1,6 @@
-import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 
-import { createGitBlobHash } from '@modelhub/core';
+import { inThreadHash, type IncrementalHash } from './incremental-hash.ts';
 
 /** A byte range of the file with how much of it is written so far. */
 export interface Segment {
@@ -19,7 +18,7 @@ export interface Segment {
  * Every byte of the final file, including resumed bytes, is hashed.
  */
 export class SequentialHasher {
-  readonly #hash: Hash;
+  readonly #hash: IncrementalHash;
   readonly #file: FileHandle;
   readonly #size: number;
   readonly #segments: Segment[];
@@ -39,8 +38,9 @@ export class SequentialHasher {
     file: FileHandle,
     segments: Segment[],
     maxHeldBytes = 64 << 20,
+    hash: IncrementalHash = inThreadHash(algo, size),
   ) {
-    this.#hash = algo === 'sha256' ? createHash('sha256') : createGitBlobHash(size);
+    this.#hash = hash;
     this.#size = size;
     this.#file = file;
     this.#segments = [...segments].sort((a, b) => a.start - b.start);
@@ -56,22 +56,26 @@ export class SequentialHasher {
 
   /**
    * Reports bytes just written at `offset` (call after the write completed). With `reusable`, the
-   * caller will overwrite `bytes` once this returns, so bytes held for later are copied.
+   * caller will overwrite `bytes` once `release` is called (or, without `release`, once this
+   * returns), so bytes held for later are copied. `release` is called exactly once.
    */
-  written(offset: number, bytes: Buffer, reusable = false): void {
+  written(offset: number, bytes: Buffer, reusable = false, release?: () => void): void {
     if (offset === this.#cursor && this.#queued === 0 && this.#failure === undefined) {
       // The common case (in-order bytes, nothing waiting): hash now, no task, no copy.
-      this.#hash.update(bytes);
+      this.#hash.update(bytes, release);
       this.#cursor += bytes.byteLength;
       if (this.#held.size === 0) {
         return;
       }
-    } else if (
-      offset === this.#cursor ||
-      (offset > this.#cursor && this.#heldBytes + bytes.byteLength <= this.#maxHeld)
-    ) {
-      this.#held.set(offset, [reusable ? Buffer.from(bytes) : bytes]);
-      this.#heldBytes += bytes.byteLength;
+    } else {
+      if (
+        offset === this.#cursor ||
+        (offset > this.#cursor && this.#heldBytes + bytes.byteLength <= this.#maxHeld)
+      ) {
+        this.#held.set(offset, [reusable ? Buffer.from(bytes) : bytes]);
+        this.#heldBytes += bytes.byteLength;
+      }
+      release?.();
     }
     this.#enqueue(() => this.#advance());
   }
@@ -88,7 +92,7 @@ export class SequentialHasher {
     if (this.#cursor !== this.#size) {
       throw new Error(`hashed ${this.#cursor} of ${this.#size} bytes: the file has gaps`);
     }
-    return this.#hash.digest('hex');
+    return this.#hash.digest();
   }
 
   #enqueue(task: () => Promise<void>): void {

@@ -25,6 +25,7 @@ interface Job {
   readonly slab: Buffer;
   readonly length: number;
   readonly offset: number;
+  /** Returns the slab to the receiver; safe to call more than once. */
   readonly release: () => void;
 }
 
@@ -150,12 +151,12 @@ export class SlabWriter {
   #completed(job: Job): void {
     const { segment, hasher, onBytes } = this.#options;
     try {
-      hasher.written(job.offset, job.slab.subarray(0, job.length), true);
+      // The hasher releases the slab once it is done with it (at once, or from a hashing thread).
+      hasher.written(job.offset, job.slab.subarray(0, job.length), true, job.release);
       segment.written += job.length;
       onBytes?.(job.length);
     } catch (error) {
       this.#record(error);
-    } finally {
       job.release();
     }
   }

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+
+import { createGitBlobHash } from '@modelhub/core';
+
+/**
+ * A running hash fed in file order. `update` may keep `bytes` until it calls `release` (then the
+ * caller may reuse them); without `release` the bytes must not be kept beyond the call.
+ */
+export interface IncrementalHash {
+  update(bytes: Buffer, release?: () => void): void;
+  digest(): Promise<string>;
+  /** Frees the hash's resources (a no-op for the in-thread hash). */
+  close(): Promise<void>;
+}
+
+/** sha256 or the git blob sha1 of a `size`-byte file, computed on this thread. */
+export function inThreadHash(algo: 'sha256' | 'git-sha1', size: number): IncrementalHash {
+  const hash = algo === 'sha256' ? createHash('sha256') : createGitBlobHash(size);
+  return {
+    update(bytes, release) {
+      hash.update(bytes);
+      release?.();
+    },
+    digest: () => Promise.resolve(hash.digest('hex')),
+    close: () => Promise.resolve(),
+  };
+}
+
+// The worker: plain CommonJS with node builtins only, so it runs the same from sources, from the
+// build and under the test runner.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const hash = createHash('sha256');
+parentPort.on('message', (m) => {
+  if (m.buffer !== undefined) {
+    hash.update(new Uint8Array(m.buffer, m.offset, m.length));
+    parentPort.postMessage(m.id);
+  } else {
+    parentPort.postMessage({ digest: hash.digest('hex') });
+  }
+});
+`;
+
+/**
+ * sha256 on a worker thread, so hashing runs beside the receive-and-write loop instead of inside
+ * it. Bytes in a SharedArrayBuffer with a `release` are hashed in place (no copy) and released
+ * when the worker is done with them; anything else is copied first. Messages are handled in
+ * order, so the digest covers the bytes in the order `update` saw them.
+ */
+export class ThreadHash implements IncrementalHash {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, (() => void) | undefined>();
+  #next = 0;
+  #failure: Error | undefined;
+  #digest: ((hex: string) => void) | undefined;
+  #digestFailed: ((error: Error) => void) | undefined;
+
+  constructor() {
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true });
+    this.#worker.on('message', (message: number | { digest: string }) => {
+      if (typeof message === 'number') {
+        const release = this.#pending.get(message);
+        this.#pending.delete(message);
+        release?.();
+      } else {
+        this.#digest?.(message.digest);
+      }
+    });
+    const fail = (error: Error): void => {
+      this.#failure ??= error;
+      for (const release of this.#pending.values()) {
+        release?.();
+      }
+      this.#pending.clear();
+      this.#digestFailed?.(this.#failure);
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', () => fail(new Error('the hashing thread exited')));
+  }
+
+  update(bytes: Buffer, release?: () => void): void {
+    if (this.#failure !== undefined) {
+      release?.();
+      return;
+    }
+    let view: Uint8Array = bytes;
+    if (!(bytes.buffer instanceof SharedArrayBuffer) || release === undefined) {
+      const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+      copy.set(bytes);
+      release?.();
+      release = undefined;
+      view = copy;
+    }
+    const id = this.#next++;
+    this.#pending.set(id, release);
+    this.#worker.postMessage({ buffer: view.buffer, offset: view.byteOffset, length: view.byteLength, id });
+  }
+
+  async digest(): Promise<string> {
+    if (this.#failure !== undefined) {
+      throw this.#failure;
+    }
+    return new Promise<string>((resolve, reject) => {
+      this.#digest = resolve;
+      this.#digestFailed = reject;
+      this.#worker.postMessage({});
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#failure ??= new Error('the hash was closed');
+    await this.#worker.terminate();
+  }
+}
