@@ -150,7 +150,7 @@ async function prepareFineTune(
   }
   if (spec.mode === 'all' && !options.json && !options.quiet) {
     io.stderr(
-      `warning: --fine-tune all trains every layer of ${backbone.extractor.modelId} on the pure-JS cpu backend (about 1 s per 224² image per pass for MobileNetV2): expect minutes to hours. --fine-tune last:N is much faster.\n`,
+      `warning: --fine-tune all trains every layer of ${backbone.extractor.modelId}: each epoch runs the whole network forward and backward on every image (about 1 s per 224² image on two cores for MobileNetV2), so expect minutes per epoch for a few hundred images. --fine-tune last:N reuses cached activations and is much faster.\n`,
     );
   }
   await useTrainingBackend();
@@ -263,8 +263,13 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
     if (open) {
       io.stderr('\n');
     }
+    // Option 2 records what trained and how (cut, layers, learning rate, epochs) next to the mode.
+    const fineTuneRecipe = run.head.recipe['fineTune'];
     const training = {
-      fineTune: options.fineTune,
+      fineTune:
+        typeof fineTuneRecipe === 'object' && fineTuneRecipe !== null
+          ? { mode: options.fineTune, ...fineTuneRecipe }
+          : options.fineTune,
       split: {
         strategy: 'stratified',
         validationFraction: run.split.validationFraction,

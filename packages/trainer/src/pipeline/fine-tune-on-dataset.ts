@@ -63,6 +63,8 @@ export async function fineTuneOnDataset(
     head: warm,
     numClasses: labels.length,
     seed: options.seed,
+    // The same penalty the warm head was fitted with: a weaker one lets the head drift off at once.
+    ...(typeof warm.recipe['l2'] === 'number' ? { l2: warm.recipe['l2'] } : {}),
     ...(options.fineTuneLearningRate === undefined ? {} : { learningRate: options.fineTuneLearningRate }),
     ...(options.fineTuneEpochs === undefined ? {} : { maxEpochs: options.fineTuneEpochs }),
     ...(options.onEpoch === undefined ? {} : { onEpoch: options.onEpoch }),
