@@ -97,6 +97,10 @@ describe('trainHead', () => {
     const bad = { ...train, features: Float32Array.from(train.features) };
     bad.features[3] = Number.NaN;
     expect(() => trainHead(bad, undefined, 8, 4, { seed: 1 })).toThrow(/NaN/);
+    bad.features[3] = -Infinity;
+    expect(() => trainHead(bad, undefined, 8, 4, { seed: 1 })).toThrow(/infinite/);
+    bad.features[3] = -0;
+    expect(() => trainHead(bad, undefined, 8, 4, { seed: 1 })).not.toThrow();
     expect(() => trainHead(train, undefined, 8, 3, { seed: 1 })).toThrow(/class index 3/);
   });
 

@@ -77,12 +77,16 @@ function checkSet(name: string, set: LabelledFeatures, dim: number, numClasses: 
       );
     }
   }
-  for (const v of set.features) {
-    if (!Number.isFinite(v)) {
-      throw new ModelhubError('INVALID_INPUT', `${name} features contain NaN or infinite values`, {
-        hint: 'The backbone produced invalid features; check the preprocessing and the tapped tensor.',
-      });
-    }
+  // v·0 is 0 for every finite v and NaN for NaN and ±∞: one multiply-add per value, no branch.
+  const f = set.features;
+  let poison = 0;
+  for (let i = 0; i < f.length; i++) {
+    poison += (f[i] as number) * 0;
+  }
+  if (Number.isNaN(poison)) {
+    throw new ModelhubError('INVALID_INPUT', `${name} features contain NaN or infinite values`, {
+      hint: 'The backbone produced invalid features; check the preprocessing and the tapped tensor.',
+    });
   }
 }
 
