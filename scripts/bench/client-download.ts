@@ -1,13 +1,14 @@
 // Benchmark: one large file from a registry on loopback (its own process), `hub`'s pull()
 // (verification on) vs `curl -o` of the same resolve URL. Target: pull() reaches ≥ 0.9× curl's
-// throughput. Runs are interleaved (curl, pull, the undici body path pull() used before the raw
-// socket path) so load from other processes hits every contender alike; medians are compared.
+// throughput. Runs are interleaved (curl; pull(); pull() with the sha256 on the main thread; the
+// undici body path pull() used before the raw-socket path) so load from other processes hits every
+// contender alike; medians are compared.
 // Client CPU seconds (user + system, curl's from its shell's `times`) are printed too: on a busy
 // machine they are steadier than wall time.
 //   node --conditions=@modelhub/source scripts/bench/client-download.ts           (1 GiB, 5 rounds)
 //   BENCH_SIZE_MB=256 BENCH_RUNS=3 …                                               (quick)
 //   BENCH_RANGES=1 …   also pull() with 4 parallel ranges per file
-//   BENCH_SLAB_KB=…, BENCH_WRITE_BEHIND=0|1 …   raw-socket path settings to compare
+//   BENCH_SLAB_KB=…, BENCH_WRITE_BEHIND=0|1, BENCH_HASH_THREAD=0|1 …   raw-socket settings to compare
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
@@ -24,6 +25,7 @@ const env = process.env;
 const socketTuning = {
   ...(env['BENCH_SLAB_KB'] === undefined ? {} : { socketSlabBytes: Number(env['BENCH_SLAB_KB']) << 10 }),
   ...(env['BENCH_WRITE_BEHIND'] === undefined ? {} : { writeBehind: env['BENCH_WRITE_BEHIND'] === '1' }),
+  ...(env['BENCH_HASH_THREAD'] === undefined ? {} : { hashOnThread: env['BENCH_HASH_THREAD'] === '1' }),
 };
 
 interface Sample {
@@ -87,6 +89,7 @@ try {
     const contenders: [string, () => Promise<Sample>][] = [
       ['curl -o', curl],
       ['hub pull (sha256)', () => hub(socketTuning)],
+      ['hub pull, hash on main thread', () => hub({ ...socketTuning, hashOnThread: false })],
       ['hub pull, undici body path', () => hub({ socketMinBytes: Number.POSITIVE_INFINITY })],
     ];
     if (env['BENCH_RANGES'] === '1') {
@@ -110,7 +113,7 @@ try {
       const ms = median(xs.map((s) => s.ms));
       const cpu = median(xs.map((s) => s.cpu));
       console.log(
-        `${name.padEnd(27)} median ${ms.toFixed(0).padStart(6)} ms ${mbps(bytes, ms).padStart(10)}  ` +
+        `${name.padEnd(30)} median ${ms.toFixed(0).padStart(6)} ms ${mbps(bytes, ms).padStart(10)}  ` +
           `throughput ${(curlMs / ms).toFixed(2)}x curl  client CPU ${cpu.toFixed(2)} s (${(cpu / curlCpu).toFixed(1)}x curl)  ` +
           `runs: ${xs.map((s) => s.ms.toFixed(0)).join(', ')}`,
       );
