@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 
 import { ModelhubError } from '@modelhub/core';
 
@@ -145,6 +145,9 @@ const sortColumns = {
  */
 export class SqliteEngine {
   readonly #db: DatabaseSync;
+  // Prepared statements by SQL text: compiling a statement costs more than running it, and the
+  // file-serving hot path runs the same few queries for every request.
+  readonly #statements = new Map<string, StatementSync>();
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -178,16 +181,29 @@ export class SqliteEngine {
     }
   }
 
+  #prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      // Queries built with a variable number of parameters could grow this without end.
+      if (this.#statements.size >= 256) {
+        this.#statements.clear();
+      }
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   #get(sql: string, ...params: SQLInputValue[]): Row | undefined {
-    return this.#db.prepare(sql).get(...params);
+    return this.#prepare(sql).get(...params);
   }
 
   #all(sql: string, ...params: SQLInputValue[]): Row[] {
-    return this.#db.prepare(sql).all(...params);
+    return this.#prepare(sql).all(...params);
   }
 
   #run(sql: string, ...params: SQLInputValue[]): number {
-    return Number(this.#db.prepare(sql).run(...params).lastInsertRowid);
+    return Number(this.#prepare(sql).run(...params).lastInsertRowid);
   }
 
   getAccount(name: string): Account | undefined {
@@ -509,6 +525,7 @@ export class SqliteEngine {
   }
 
   close(): void {
+    this.#statements.clear();
     if (this.#db.isOpen) {
       this.#db.close();
     }
