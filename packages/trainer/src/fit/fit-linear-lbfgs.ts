@@ -4,17 +4,20 @@ import { SoftmaxObjective, type KernelKind } from './softmax-objective.ts';
 
 /** Options of {@link fitLinearLbfgs}. */
 export interface LbfgsOptions extends CommonFitOptions {
-  /** Stop when every gradient component is at most this. @default 1e-4 (scikit-learn's `tol`) */
+  /**
+   * Stop when every component of the gradient of the mean loss is at most this.
+   * @default 1e-4 (scikit-learn ≥ 1.4's `tol`; scikit-learn 1.2 applies its `tol` to the summed loss)
+   */
   readonly tolerance?: number;
   /**
    * Also stop when an iteration lowers the summed loss `F = n·f` by at most this fraction:
    * `(F_k − F_k+1) / max(|F_k|, |F_k+1|, 1) ≤ decreaseTolerance`, scipy L-BFGS-B's `factr·eps`
-   * test (2.2e-9 there, which scikit-learn ≤ 1.3 uses). @default 1e-12
+   * test (2.2e-9 there, which scikit-learn 1.2 leaves at scipy's default). @default 1e-12
    */
   readonly decreaseTolerance?: number;
   /** Curvature pairs kept. @default 10 */
   readonly memory?: number;
-  /** Matrix-product kernel. @default 'wasm-simd' where the runtime has it, else 'js' */
+  /** Kernels of the objective. @default 'wasm-simd' where the runtime has it, else 'js' */
   readonly kernel?: KernelKind;
 }
 
