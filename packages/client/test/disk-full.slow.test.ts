@@ -386,7 +386,7 @@ function spawnRun(
   });
 }
 
-describe('hub pull, search, info and bundle import on a real full disk', () => {
+describe('hub pull, info and bundle import on a real full disk', () => {
   let fs: SmallFilesystem;
   beforeAll(async () => {
     // The CLI always runs as a child, so the namespace method works for root and anyone else.
@@ -420,17 +420,30 @@ describe('hub pull, search, info and bundle import on a real full disk', () => {
     await expectComplete(cache, BIG, { ...result, dir: seenHere(fs, result.dir) });
   });
 
-  it('hub search and hub info also fail with DISK_FULL when the disk is already full', async () => {
+  it('a cached model stays usable on a full disk: hub pull (online and --offline) and hub info succeed', async () => {
     const cache = await freshCache(fs);
-    await expect(writeFile(join(fs.dir, 'filler'), Buffer.alloc(SMALL + MiB))).rejects.toMatchObject({
+    await fs.resize(LARGE);
+    const common = ['--endpoint', registry.url, '--cache-dir', cache.there, '--json'];
+    const first = await hub([...common, 'pull', SHARDS]);
+    expect(first.code, first.stderr).toBe(ExitCode.ok);
+    await expect(writeFile(join(fs.dir, 'filler'), Buffer.alloc(LARGE))).rejects.toMatchObject({
       code: 'ENOSPC',
     });
-    const common = ['--endpoint', registry.url, '--cache-dir', cache.there, '--json'];
-    const runs = await Promise.all([hub([...common, 'search', 'too']), hub([...common, 'info', BIG])]);
+    expect((await statfs(fs.dir)).bavail).toBe(0);
+    const runs = await Promise.all([
+      hub([...common, 'pull', SHARDS]),
+      hub([...common, '--offline', 'pull', SHARDS]),
+      hub([...common, 'info', BIG]),
+    ]);
     for (const run of runs) {
-      expect(run.code, run.stdout + run.stderr).toBe(ExitCode.usage);
-      expectDiskFull({ ...(JSON.parse(run.stdout) as { error: CodedError }).error, exitCode: run.code });
+      expect(run.code, run.stdout + run.stderr).toBe(ExitCode.ok);
     }
+    const [online, offline, info] = runs.map((r) => JSON.parse(r.stdout) as Pulled & { id?: string });
+    for (const pulled of [online, offline]) {
+      expect(pulled?.downloadedBytes).toBe(0);
+      await expectComplete(cache, SHARDS, { ...(pulled as Pulled), dir: seenHere(fs, pulled?.dir ?? '') });
+    }
+    expect(JSON.stringify(info)).toContain(BIG);
   });
 
   it('hub bundle import onto a full disk fails with DISK_FULL, not "the bundle is damaged"', async () => {

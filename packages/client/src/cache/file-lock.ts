@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ModelhubError } from '@modelhub/core';
 
 import { delay } from '../http/retry-policy.ts';
+import { isDiskFull } from './disk-full.ts';
 
 const LockSchema = z.object({
   pid: z.number().int(),
@@ -90,6 +91,11 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       break;
     } catch (error) {
       if ((error as { code?: string }).code !== 'EEXIST') {
+        if (isDiskFull(error)) {
+          // Created, but no room for its content: an empty lock left behind would make every
+          // later pull wait staleMs for it to age out.
+          await unlink(path).catch(() => undefined);
+        }
         throw error;
       }
     }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 
 import { Keyv } from 'keyv';
 
-import { asDiskFullError } from '../cache/disk-full.ts';
+import { isDiskFull } from '../cache/disk-full.ts';
 import { SqliteKeyvStore } from './sqlite-store.ts';
 
 /** A cached value with the time it was learned, so offline mode can use it past its freshness. */
@@ -35,8 +35,12 @@ export class MetadataCache {
     try {
       this.#store = new SqliteKeyvStore(join(cacheRoot, '.modelhub-metadata.sqlite'));
     } catch (error) {
-      // A full disk (search, info, resolve): a coded DISK_FULL instead of an internal error.
-      throw asDiskFullError(error, cacheRoot);
+      if (!isDiskFull(error)) {
+        throw error;
+      }
+      // A full disk: remember nothing rather than fail, so cached models stay usable (a warm pull
+      // needs no space) and search/info still answer; a download fails on its own with DISK_FULL.
+      this.#store = new SqliteKeyvStore(':memory:');
     }
     this.#keyv = new Keyv({ store: this.#store, namespace: 'modelhub' });
     this.#keyv.on('error', () => undefined);
