@@ -134,12 +134,17 @@ async function runPull(
     JSON.stringify({ ...options, cacheDir: cache.there }),
   ]);
   const run = await spawnRun(line.command, line.args, {});
-  const doc = JSON.parse(run.stdout) as { result?: Pulled; error?: CodedError };
+  let doc: { result?: Pulled; error?: CodedError } = {};
+  try {
+    doc = JSON.parse(run.stdout) as typeof doc;
+  } catch {
+    // Reported below with the child's output.
+  }
   if (doc.error !== undefined) {
     throw Object.assign(new Error(doc.error.message), doc.error);
   }
   if (doc.result === undefined) {
-    throw new Error(`pull-child printed neither result nor error: ${run.stdout} ${run.stderr}`);
+    throw new Error(`pull-child (exit ${run.code}) printed no result: ${run.stdout} ${run.stderr}`);
   }
   const { commit, dir, downloadedBytes } = doc.result;
   return { commit, dir: seenHere(fs, dir), downloadedBytes };
