@@ -408,10 +408,11 @@ function socketEligible(options: DownloadBlobOptions, segment: Segment): boolean
 /**
  * The fast path of `fetchOnce` for plain http: the body is received on a raw socket into reused
  * slabs (no per-chunk allocation, copy or parser) and each full slab is written at its offset,
- * then hashed, by a SlabWriter (synchronously by default, or behind the receive loop). Redirects are followed here (the token only goes
- * to the registry's origin). Returns 'defer' without having written anything when undici should
- * handle the request instead: a redirect to https, a chunked or encoded body, or an error status
- * that is not retryable (undici reads its body for the error message).
+ * then hashed, by a SlabWriter (synchronously by default, or behind the receive loop). Redirects
+ * are followed here (the token only goes to the registry's origin). Returns 'defer' without
+ * having written anything when undici should handle the request instead: a redirect to https, a
+ * chunked or encoded body, or an error status that is not retryable (undici reads its body for
+ * the error message).
  */
 async function fetchOnceSocket(
   options: DownloadBlobOptions,
