@@ -155,4 +155,21 @@ describe('the small-file path', () => {
         .reduce((n, [, c]) => n + c.length, 0),
     );
   });
+
+  it('stops at once when aborted mid-transfer, leaving no temp file and no lock', async () => {
+    const p = await proxy(({ url }) => (isFile(url) ? { kind: 'stall', afterBytes: 10 } : { kind: 'pass' }));
+    const cacheDir = await mkdtemp(join(scratch, 'aborted-'));
+    const controller = new AbortController();
+    p.onBytes('.bin', 10, () => controller.abort(new Error('stopped by the test')));
+    await expect(
+      pull(repo, options(p.url, cacheDir, { signal: controller.signal, tuning: { stallMs: 60_000 } })),
+    ).rejects.toThrow('stopped by the test');
+    const names = await readdir(join(repoDir(cacheDir, p.url), 'blobs')).catch(() => []);
+    expect(names).toEqual([]);
+    expect(
+      await readdir(
+        join(cacheDir, new URL(p.url).host.replace(':', '_'), '.locks', 'models--alice--many-small'),
+      ),
+    ).toEqual([]);
+  });
 });

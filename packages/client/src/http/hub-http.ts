@@ -235,6 +235,139 @@ export class HubHttp {
   }
 
   /**
+   * GETs `url` with a bare dispatch handler and no stream objects (the small-file path makes
+   * hundreds of these per pull; undici's `stream()` costs a Writable and its state machine per
+   * request). A 2xx body goes to `onData` chunk by chunk (an error thrown there aborts the request
+   * and is rethrown); any other body is kept as text for the error. Redirects and the token as in
+   * `send`, transport failures as in `stream`.
+   */
+  async fetchBody(
+    req: Omit<HttpRequest, 'method' | 'body'> & { readonly bodyTimeoutMs?: number | undefined },
+    onData: (chunk: Buffer) => void,
+  ): Promise<{
+    status: number;
+    headers: Readonly<Record<string, string | undefined>>;
+    url: string;
+    body: string;
+  }> {
+    let url = req.url;
+    for (let hop = 0; ; hop += 1) {
+      const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...req.headers };
+      if (this.#token !== undefined && new URL(url).origin === this.#origin) {
+        headers['authorization'] = `Bearer ${this.#token}`;
+      }
+      this.#onRequest?.({ method: 'GET', url });
+      let status = 0;
+      let seen: Record<string, string | undefined> = {};
+      let errorBody = '';
+      try {
+        await this.#dispatchGet(url, headers, req, (statusCode, raw) => {
+          status = statusCode;
+          seen = flattenHeaders(raw);
+          const ok = statusCode >= 200 && statusCode < 300;
+          return (chunk: Buffer) => {
+            if (ok) {
+              onData(chunk);
+            } else if (errorBody.length < 65_536) {
+              errorBody += chunk.toString('utf8');
+            }
+          };
+        });
+      } catch (cause) {
+        if (req.signal?.aborted === true) {
+          throw req.signal.reason instanceof Error ? req.signal.reason : cause;
+        }
+        if (status !== 0 || isModelhubError(cause)) {
+          throw cause;
+        }
+        throw networkError(cause, url);
+      }
+      const location = seen['location'];
+      if (status >= 300 && status < 400 && location !== undefined) {
+        if (hop >= MAX_REDIRECTS) {
+          throw new ModelhubError('HTTP_ERROR', `Too many redirects, last from ${url}.`, {
+            details: { url },
+          });
+        }
+        url = new URL(location, url).toString();
+        continue;
+      }
+      return { status, headers: seen, url, body: errorBody };
+    }
+  }
+
+  /** One GET through the agent's dispatcher; `onStart` returns the consumer of the body's chunks. */
+  #dispatchGet(
+    url: string,
+    headers: Record<string, string>,
+    req: { readonly signal?: AbortSignal | undefined; readonly bodyTimeoutMs?: number | undefined },
+    onStart: (status: number, headers: Dispatcher.ResponseData['headers']) => (chunk: Buffer) => void,
+  ): Promise<void> {
+    const target = new URL(url);
+    const signal = req.signal;
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted === true) {
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        return;
+      }
+      let controller: Dispatcher.DispatchController | undefined;
+      let consume: ((chunk: Buffer) => void) | undefined;
+      let settled = false;
+      const abortReason = (): Error =>
+        signal?.reason instanceof Error ? signal.reason : new Error('The request was aborted.');
+      const onAbort = (): void => controller?.abort(abortReason());
+      const settle = (error: Error | undefined): void => {
+        if (settled) {
+          return;
+        }
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        if (error === undefined) {
+          resolve();
+        } else {
+          reject(error);
+        }
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#agent.dispatch(
+        {
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
+          method: 'GET',
+          headers,
+          ...(req.bodyTimeoutMs === undefined ? {} : { bodyTimeout: req.bodyTimeoutMs }),
+        },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (signal?.aborted === true) {
+              c.abort(abortReason());
+            }
+          },
+          onResponseStart(_c, statusCode, raw) {
+            if (statusCode >= 200) {
+              consume = onStart(statusCode, raw);
+            }
+          },
+          onResponseData(c, chunk) {
+            try {
+              consume?.(chunk);
+            } catch (error) {
+              c.abort(error instanceof Error ? error : new Error(String(error)));
+            }
+          },
+          onResponseEnd() {
+            settle(undefined);
+          },
+          onResponseError(_c, error) {
+            settle(error);
+          },
+        },
+      );
+    });
+  }
+
+  /**
    * Sends a request, retrying transport errors, 408/429/5xx (honouring `Retry-After`), and returns
    * the first response that is not retryable. Non-2xx responses become coded errors unless the
    * status is listed in `accept`.

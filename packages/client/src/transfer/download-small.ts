@@ -1,6 +1,5 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
-import { Writable } from 'node:stream';
 
 import { ModelhubError, createGitBlobHash, isModelhubError } from '@modelhub/core';
 
@@ -201,29 +200,24 @@ async function fetchOnce(options: DownloadSmallOptions): Promise<Received> {
         details: { ...options.context, expected: options.spec.id, size },
       },
     );
-  let res: Awaited<ReturnType<HubHttp['stream']>>;
+  let res: Awaited<ReturnType<HubHttp['fetchBody']>>;
   try {
-    res = await options.http.stream(
+    res = await options.http.fetchBody(
       {
         url: options.url,
         headers: { 'accept-encoding': 'identity' },
         signal: options.signal,
         bodyTimeoutMs: options.stallMs ?? 30_000,
       },
-      () =>
-        new Writable({
-          write(chunk: Buffer, _encoding, callback) {
-            if (received + chunk.byteLength > size) {
-              oversize = true;
-              callback(new Error('the body is longer than the published size'));
-              return;
-            }
-            chunks.push(chunk);
-            hash.update(chunk);
-            received += chunk.byteLength;
-            callback();
-          },
-        }),
+      (chunk) => {
+        if (received + chunk.byteLength > size) {
+          oversize = true;
+          throw new Error('the body is longer than the published size');
+        }
+        chunks.push(chunk);
+        hash.update(chunk);
+        received += chunk.byteLength;
+      },
     );
   } catch (error) {
     throw oversize ? oversizeError() : error;
