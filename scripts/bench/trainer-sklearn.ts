@@ -19,13 +19,16 @@
 // default being 1e-12). The final objective values of both sides are printed, so the precision
 // reached can be compared.
 //
-// What is timed, on both sides: one fit call on in-memory float64/float32 arrays — input checks
+// What is timed, on both sides: one fit call on in-memory arrays (float64 for scikit-learn; float32
+// for ours, converted to float64 while z-scoring, inside the timed call) — input checks
 // (finite values, labels), fitting and applying the standardisation, L-BFGS, and packaging the model
 // (ours also folds the z-scoring into float32 layers). Not timed: process start-up, imports, loading
 // the arrays, prediction, scoring. scikit-learn runs in one long-lived python3 process that fits on
 // request, interleaved with our fits (alternating which side goes first), so both see the same machine
-// load. Each side first fits every size --warmup times untimed (JIT compilation on ours, lazy imports
-// and caches on theirs); "cold" is each side's very first fit in its process, before any warm-up.
+// load. Each side first fits every size --warmup times (at least once) untimed (JIT compilation on
+// ours, lazy imports and caches on theirs); "cold" is each side's very first fit in its process.
+// Wall time is the figure that counts; CPU time is printed because it is steadier on a busy machine,
+// but scikit-learn's includes OpenBLAS helper threads (which also spin while waiting).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
