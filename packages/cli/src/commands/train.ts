@@ -69,6 +69,8 @@ export interface TrainOptions {
   readonly hidden: number;
   readonly fineTune: string;
   readonly epochs?: number;
+  /** Images per Adam step of fine-tuning (default 16 for last:N, 4 for all). */
+  readonly batchSize?: number;
   readonly seed: number;
   readonly valFraction: number;
   readonly l2?: number;
@@ -133,6 +135,13 @@ async function assertWritableOut(out: string, force: boolean): Promise<void> {
 }
 
 type TailModel = ReturnType<typeof buildTail>;
+
+/** Layer names for one line: all of them when few, else the first and last two around a count. */
+function summarizeLayers(names: readonly string[]): string {
+  return names.length <= 6
+    ? names.join(', ')
+    : `${names.slice(0, 2).join(', ')}, … ${names.length - 4} more …, ${names.slice(-2).join(', ')}`;
+}
 
 /** The cut, the tail and an extractor of the activations at the cut, for `--fine-tune`. */
 async function prepareFineTune(
@@ -250,6 +259,9 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
           ...commonOptions,
           ...(options.epochs === undefined ? {} : { fineTuneEpochs: options.epochs }),
           ...(options.lr === undefined ? {} : { fineTuneLearningRate: options.lr }),
+          // `all` back-propagates through every activation of the full network: 4 images keep a step
+          // well inside wasm's 4 GiB.
+          fineTuneBatchSize: options.batchSize ?? (fineTune.mode === 'all' ? 4 : 16),
           tail: prepared.tail,
           plan: prepared.plan,
         });
@@ -352,7 +364,7 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       }
       if (report.fineTune !== undefined) {
         io.stdout(
-          `fine-tuned ${report.fineTune.trainedLayers.length} layer(s) after ${report.fineTune.cutLayer} (${report.fineTune.trainedLayers.join(', ')}): validation accuracy ${(100 * report.fineTune.accuracyBefore).toFixed(1)}% with the frozen backbone → ${(100 * report.fineTune.accuracyAfter).toFixed(1)}% fine-tuned\n`,
+          `fine-tuned ${report.fineTune.trainedLayers.length} layer(s) after ${report.fineTune.cutLayer} (${summarizeLayers(report.fineTune.trainedLayers)}): validation accuracy ${(100 * report.fineTune.accuracyBefore).toFixed(1)}% with the frozen backbone → ${(100 * report.fineTune.accuracyAfter).toFixed(1)}% fine-tuned\n`,
         );
       }
       io.stdout(formatMetrics(run.validation, 'validation'));
@@ -408,6 +420,7 @@ interface TrainFlags {
   hidden: number;
   fineTune: string;
   epochs?: number;
+  batchSize?: number;
   seed: number;
   valFraction: number;
   l2?: number;
@@ -424,7 +437,9 @@ export function trainCommand(deps: (globals: GlobalOptions) => TrainerDeps): Com
   return (program: Command, io: Io) => {
     program
       .command('train')
-      .description('fit a new output head on your labelled images over a pretrained backbone (Option 1)')
+      .description(
+        'fit a new output head on your labelled images over a pretrained backbone (Option 1), optionally training its last layers too (Option 2, --fine-tune)',
+      )
       .requiredOption('--base <model>', 'backbone to pull and cut, e.g. ppocr-rec or org/name@rev')
       .requiredOption('--data <dir>', 'class folders root/<label>/*.png|jpg|webp, or a .csv/.jsonl manifest')
       .requiredOption('--out <dir>', 'folder to write the head to (head.onnx, modelhub.json, README.md)')
@@ -436,6 +451,11 @@ export function trainCommand(deps: (globals: GlobalOptions) => TrainerDeps): Com
       .option('--hidden <n>', 'hidden units of the MLP head', positiveInt('--hidden'), 128)
       .option('--fine-tune <mode>', 'none | last:N | all (Option 2; TF.js layers backbones only)', 'none')
       .option('--epochs <n>', 'maximum epochs (Adam) or iterations (L-BFGS)', positiveInt('--epochs'))
+      .option(
+        '--batch-size <n>',
+        'images per step when fine-tuning (default 16 for last:N, 4 for all)',
+        positiveInt('--batch-size'),
+      )
       .option(
         '--seed <n>',
         'seed of the split, the initial weights and the batch order',

@@ -27,6 +27,8 @@ export const errorCodes = {
   BACKEND_UNAVAILABLE: ExitCode.usage,
   CONFLICT: ExitCode.usage,
   DISK_FULL: ExitCode.usage,
+  /** A computation needed more memory than its runtime can have (e.g. wasm's 4 GiB). */
+  OUT_OF_MEMORY: ExitCode.usage,
   PAYLOAD_TOO_LARGE: ExitCode.usage,
   REPO_NOT_FOUND: ExitCode.notFound,
   REVISION_NOT_FOUND: ExitCode.notFound,

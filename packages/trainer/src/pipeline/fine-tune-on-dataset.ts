@@ -20,6 +20,8 @@ export interface FineTuneOnDatasetOptions extends TrainOnDatasetOptions {
   readonly fineTuneLearningRate?: number;
   /** @default 20 */
   readonly fineTuneEpochs?: number;
+  /** Images per Adam step. @default 16 */
+  readonly fineTuneBatchSize?: number;
 }
 
 /** A fine-tuning run: like Option 1's result, with the head on the tail's outputs. */
@@ -67,6 +69,7 @@ export async function fineTuneOnDataset(
     ...(typeof warm.recipe['l2'] === 'number' ? { l2: warm.recipe['l2'] } : {}),
     ...(options.fineTuneLearningRate === undefined ? {} : { learningRate: options.fineTuneLearningRate }),
     ...(options.fineTuneEpochs === undefined ? {} : { maxEpochs: options.fineTuneEpochs }),
+    ...(options.fineTuneBatchSize === undefined ? {} : { batchSize: options.fineTuneBatchSize }),
     ...(options.onEpoch === undefined ? {} : { onEpoch: options.onEpoch }),
   });
   const head: TrainedHead = {
