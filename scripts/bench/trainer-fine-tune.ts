@@ -18,7 +18,10 @@ const fx = await ensureFixtures();
 const modelDir = fx.models['mobilenet-v2'].dir;
 
 /** Median milliseconds of one Adam step over `batch` cut activations, after one warm-up step. */
-async function stepMs(backend: 'wasm' | 'cpu', last: number): Promise<{ ms: number; layers: string[] }> {
+async function stepMs(
+  backend: 'wasm' | 'cpu',
+  last: number,
+): Promise<{ ms: number; layers: readonly string[] }> {
   if (backend === 'wasm') {
     await useTrainingBackend();
   } else {
