@@ -120,6 +120,24 @@ describe('fromPretrained', () => {
     await offline.dispose();
   });
 
+  it('loads a head from a local folder (what hub train wrote), pulling its pinned base', async () => {
+    const local = await fromPretrained(join(work, 'head'), { cacheDir: join(work, 'cache-local'), env: {} });
+    try {
+      expect(local.kind).toBe('classifier');
+      if (local.kind === 'classifier') {
+        expect(local.head.repo).toBe('local/head');
+        expect(local.head.commit).toBe(local.manifest.head.sha256);
+        expect(local.base.repo).toBe('modelhub/ppocr-rec');
+        expect(await correct(local)).toBeGreaterThanOrEqual(80);
+      }
+    } finally {
+      await local.dispose();
+    }
+    expect(await codeOf(fromPretrained(join(work, 'no-such-folder'), { env: {} }))).toMatch(
+      /^INVALID_ARGUMENT: .*no-such-folder is not a folder/,
+    );
+  });
+
   it('honours a lockfile: records the head and its base, then installs exactly that with frozen', async () => {
     const lockfile = join(work, 'modelhub.lock');
     const first = await fromPretrained('alice/digits-head', {

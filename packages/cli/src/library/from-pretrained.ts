@@ -1,7 +1,10 @@
-import { pull, type ClientOptions, type PullEvent } from '@modelhub/client';
+import { basename } from 'node:path';
+
+import type { ClientOptions, PullEvent } from '@modelhub/client';
 import { type EmbedResult, type FeatureExtractor, type HeadManifest, type ImageInput } from '@modelhub/core';
 import type { HeadPrediction } from '@modelhub/trainer';
 
+import { locateModel } from '../adapters/resolve-model.ts';
 import { isHeadFolder, loadHead } from './head-base.ts';
 import { openBackbone, type BackbonePin } from './open-backbone.ts';
 
@@ -41,7 +44,7 @@ export interface PretrainedClassifier {
 export type Pretrained = PretrainedBackbone | PretrainedClassifier;
 
 /**
- * Loads a published model in one call. For a backbone it returns a frozen feature extractor; for a
+ * Loads a published model (a registry reference, or a local folder) in one call. For a backbone it returns a frozen feature extractor; for a
  * head (a folder with a `modelhub-head` modelhub.json) it pulls the head, then its base model at
  * the pinned commit, checks every file's sha256 against the pin, and returns a classifier.
  *
@@ -50,20 +53,18 @@ export type Pretrained = PretrainedBackbone | PretrainedClassifier;
  * if (clf.kind === 'classifier') console.log(await clf.predict(['seven.png']));
  */
 export async function fromPretrained(ref: string, options: FromPretrainedOptions = {}): Promise<Pretrained> {
-  const pulled = await pull(ref, options);
-  if (!(await isHeadFolder(pulled.dir))) {
-    const backbone = await openBackbone(pulled.dir, { ...options, layer: options.layer });
-    const pin: BackbonePin = {
-      ...backbone.base,
-      endpoint: pulled.endpoint,
-      repo: pulled.repo,
-      commit: pulled.commit,
-    };
+  const { dir, pulled } = await locateModel(ref, options);
+  if (!(await isHeadFolder(dir))) {
+    const backbone = await openBackbone(dir, { ...options, layer: options.layer });
+    const pin: BackbonePin =
+      pulled === undefined
+        ? backbone.base
+        : { ...backbone.base, endpoint: pulled.endpoint, repo: pulled.repo, commit: pulled.commit };
     const extractor = backbone.extractor;
     return {
       kind: 'backbone',
       pin,
-      modelId: `${pulled.repo}@${pulled.commit}`,
+      modelId: `${pin.repo}@${pin.commit}`,
       dim: extractor.dim,
       tap: extractor.tap,
       preprocess: extractor.preprocess,
@@ -71,10 +72,14 @@ export async function fromPretrained(ref: string, options: FromPretrainedOptions
       dispose: () => extractor.dispose(),
     };
   }
-  const { manifest, classifier, extractor } = await loadHead(pulled.dir, pulled.endpoint, options);
+  const { manifest, classifier, extractor } = await loadHead(dir, pulled?.endpoint, options);
   return {
     kind: 'classifier',
-    head: { repo: pulled.repo, commit: pulled.commit, dir: pulled.dir },
+    // A local head folder is named like local backbones: local/<folder>, its head file's hash as the commit.
+    head:
+      pulled === undefined
+        ? { repo: `local/${basename(dir)}`, commit: manifest.head.sha256, dir }
+        : { repo: pulled.repo, commit: pulled.commit, dir },
     base: manifest.base,
     labels: classifier.labels,
     manifest,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import {
   pull,
@@ -117,9 +118,14 @@ export async function loadHead(
     JSON.parse(await readFile(join(headDir, 'modelhub.json'), 'utf8')),
     join(headDir, 'modelhub.json'),
   );
-  const base = await pullBase(manifest, headEndpoint ?? manifest.base.endpoint, options);
-  await verifyBase(base.dir, manifest);
-  const backbone = await openBackbone(base.dir, {
+  // A head trained on a local base folder pins that folder (a file: endpoint); its hashes still
+  // decide whether the folder is the one the head was trained on.
+  const baseDir =
+    headEndpoint === undefined && manifest.base.endpoint.startsWith('file:')
+      ? fileURLToPath(manifest.base.endpoint)
+      : (await pullBase(manifest, headEndpoint ?? manifest.base.endpoint, options)).dir;
+  await verifyBase(baseDir, manifest);
+  const backbone = await openBackbone(baseDir, {
     ...options,
     layer: manifest.feature.tensor,
     pooling: manifest.feature.pooling,
