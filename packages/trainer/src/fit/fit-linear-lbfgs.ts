@@ -1,5 +1,6 @@
 import type { CommonFitOptions, EpochRecord, FitResult, StopReason, TrainingSet } from './fit-types.ts';
 import { sampleWeights } from './fit-types.ts';
+import { vectorBank, type VectorBank } from './lbfgs-vectors.ts';
 import { SoftmaxObjective, type KernelKind } from './softmax-objective.ts';
 
 /** Options of {@link fitLinearLbfgs}. */
@@ -21,88 +22,52 @@ export interface LbfgsOptions extends CommonFitOptions {
   readonly kernel?: KernelKind;
 }
 
-/**
- * `dir = scale·(src + coef·u)`, returning `vᵀ·dir` (`src` may be `dir`): every pass of the
- * two-loop recursion, with the dot product it needs next fused in. Two accumulators, so the
- * additions do not wait on each other.
- */
-function updateAndDot(
-  dir: Float64Array,
-  src: Float64Array,
-  coef: number,
-  u: Float64Array,
-  scale: number,
-  v: Float64Array,
-): number {
-  const n = dir.length;
-  let acc0 = 0;
-  let acc1 = 0;
-  let p = 0;
-  for (; p + 1 < n; p += 2) {
-    const d0 = scale * ((src[p] as number) + coef * (u[p] as number));
-    const d1 = scale * ((src[p + 1] as number) + coef * (u[p + 1] as number));
-    dir[p] = d0;
-    dir[p + 1] = d1;
-    acc0 += (v[p] as number) * d0;
-    acc1 += (v[p + 1] as number) * d1;
-  }
-  if (p < n) {
-    const d0 = scale * ((src[p] as number) + coef * (u[p] as number));
-    dir[p] = d0;
-    acc0 += (v[p] as number) * d0;
-  }
-  return acc0 + acc1;
-}
+/** Slots of the L-BFGS vectors in a {@link VectorBank}; pair k's s and y follow. */
+const slot = { x: 0, g: 1, xNew: 2, gNew: 3, dir: 4, pairs: 5 } as const;
 
 /**
  * The L-BFGS direction `dir = −H·g` by the two-loop recursion with `H₀ = γ·I`, the stored pairs
- * listed newest first in `order`. Each pair's dot product is fused into the previous pass over the
- * vectors, so it takes 2·stored + 1 passes instead of 4·stored + 3. Returns `gᵀ·dir`.
+ * listed newest first in `order` (pair k's vectors in slots `sAt(k)` and `yAt(k)`). Each pair's
+ * dot product is fused into the previous pass over the vectors, so it takes 2·stored + 1 passes
+ * instead of 4·stored + 3. Returns `gᵀ·dir`.
  */
 function twoLoopDirection(
-  g: Float64Array,
-  dir: Float64Array,
-  sMem: readonly Float64Array[],
-  yMem: readonly Float64Array[],
+  bank: VectorBank,
+  g: number,
+  sAt: (k: number) => number,
+  yAt: (k: number) => number,
   rho: Float64Array,
   alpha: Float64Array,
   order: Int32Array,
   stored: number,
   gamma: number,
 ): number {
+  const dir = slot.dir;
   if (stored === 0) {
-    return updateAndDot(dir, g, 0, g, -1, g);
+    return bank.updateAndDot(dir, g, 0, g, -1, g);
   }
   // q = g, and s_newestᵀq.
-  let acc = updateAndDot(dir, g, 0, g, 1, sMem[order[0] as number] as Float64Array);
+  let acc = bank.updateAndDot(dir, g, 0, g, 1, sAt(order[0] as number));
   // First loop, newest → oldest: q −= α_k·y_k with α_k = ρ_k·s_kᵀq; then r = γ·q. The oldest
   // pair ends the first loop and starts the second, so its pass scales and takes y_kᵀr.
   for (let k = 0; k < stored; k++) {
     const idx = order[k] as number;
     const a = (rho[idx] as number) * acc;
     alpha[idx] = a;
-    const y = yMem[idx] as Float64Array;
     acc =
       k + 1 < stored
-        ? updateAndDot(dir, dir, -a, y, 1, sMem[order[k + 1] as number] as Float64Array)
-        : updateAndDot(dir, dir, -a, y, gamma, y);
+        ? bank.updateAndDot(dir, dir, -a, yAt(idx), 1, sAt(order[k + 1] as number))
+        : bank.updateAndDot(dir, dir, -a, yAt(idx), gamma, yAt(idx));
   }
   // Second loop, oldest → newest: r += (α_k − β_k)·s_k with β_k = ρ_k·y_kᵀr; then dir = −r.
   for (let k = stored - 1; k > 0; k--) {
     const idx = order[k] as number;
     const coef = (alpha[idx] as number) - (rho[idx] as number) * acc;
-    acc = updateAndDot(
-      dir,
-      dir,
-      coef,
-      sMem[idx] as Float64Array,
-      1,
-      yMem[order[k - 1] as number] as Float64Array,
-    );
+    acc = bank.updateAndDot(dir, dir, coef, sAt(idx), 1, yAt(order[k - 1] as number));
   }
   const idx = order[0] as number;
   const coef = (alpha[idx] as number) - (rho[idx] as number) * acc;
-  return updateAndDot(dir, dir, coef, sMem[idx] as Float64Array, -1, g);
+  return bank.updateAndDot(dir, dir, coef, sAt(idx), -1, g);
 }
 
 /**
@@ -132,17 +97,25 @@ export function fitLinearLbfgs(
           0,
           options.kernel,
         );
+  const m = options.memory ?? 10;
+  const bank = vectorBank(
+    slot.pairs + 2 * m,
+    options.numClasses * train.dim + options.numClasses,
+    options.kernel,
+  );
   try {
-    return runLbfgs(objective, validationObjective, train, options);
+    return runLbfgs(objective, validationObjective, bank, train, options);
   } finally {
     objective.dispose();
     validationObjective?.dispose();
+    bank.dispose();
   }
 }
 
 function runLbfgs(
   objective: SoftmaxObjective,
   validation: SoftmaxObjective | undefined,
+  bank: VectorBank,
   train: TrainingSet,
   options: LbfgsOptions,
 ): FitResult {
@@ -154,13 +127,18 @@ function runLbfgs(
   const ftol = options.decreaseTolerance ?? 1e-12;
   const n = train.rows;
 
-  let x = new Float64Array(size);
-  let g = new Float64Array(size);
-  let xNew = new Float64Array(size);
-  let gNew = new Float64Array(size);
-  const dir = new Float64Array(size);
-  const sMem = Array.from({ length: m }, () => new Float64Array(size));
-  const yMem = Array.from({ length: m }, () => new Float64Array(size));
+  const sAt = (k: number): number => slot.pairs + k;
+  const yAt = (k: number): number => slot.pairs + m + k;
+  const view = (at: number): Float64Array => bank.views[at] as Float64Array;
+  // Slots and views of x, g, x⁺, g⁺; an accepted step swaps x ↔ x⁺ and g ↔ g⁺.
+  let xs: number = slot.x;
+  let gs: number = slot.g;
+  let xns: number = slot.xNew;
+  let gns: number = slot.gNew;
+  let x = view(xs);
+  let g = view(gs);
+  let xNew = view(xns);
+  let gNew = view(gns);
   const rho = new Float64Array(m);
   const alpha = new Float64Array(m);
   let stored = 0;
@@ -169,7 +147,7 @@ function runLbfgs(
 
   let f = objective.evaluate(x, g);
   const history: EpochRecord[] = [];
-  let best = Float64Array.from(x);
+  let best: Float64Array = Float64Array.from(x);
   let bestEpoch = 0;
   let bestVal = Infinity;
   let sinceBest = 0;
@@ -191,17 +169,16 @@ function runLbfgs(
     for (let k = 0; k < stored; k++) {
       order[k] = (head - 1 - k + m) % m;
     }
-    let gd = twoLoopDirection(g, dir, sMem, yMem, rho, alpha, order, stored, gamma);
+    let gd = twoLoopDirection(bank, gs, sAt, yAt, rho, alpha, order, stored, gamma);
     if (!(gd < 0)) {
-      gd = twoLoopDirection(g, dir, sMem, yMem, rho, alpha, order, 0, gamma);
+      gd = twoLoopDirection(bank, gs, sAt, yAt, rho, alpha, order, 0, gamma);
       stored = 0;
     }
     let step = stored === 0 && iter === 1 ? Math.min(1, 1 / Math.sqrt(-gd)) : 1;
     let fNew: number;
     for (;;) {
-      for (let p = 0; p < size; p++) {
-        xNew[p] = (x[p] as number) + step * (dir[p] as number);
-      }
+      // x⁺ = x + step·dir (the dot product it returns is not needed)
+      bank.updateAndDot(xns, xs, step, slot.dir, 1, slot.dir);
       fNew = objective.evaluate(xNew, gNew);
       if (fNew <= f + 1e-4 * step * gd) {
         break;
@@ -216,8 +193,8 @@ function runLbfgs(
       break;
     }
     // s = x⁺ − x, y = g⁺ − g, their products and the new gradient's largest component, in one pass.
-    const sv = sMem[head] as Float64Array;
-    const yv = yMem[head] as Float64Array;
+    const sv = view(sAt(head));
+    const yv = view(yAt(head));
     let sy = 0;
     let yy = 0;
     gMax = 0;
@@ -237,6 +214,8 @@ function runLbfgs(
       stored = Math.min(m, stored + 1);
       gamma = sy / yy;
     }
+    [xs, xns] = [xns, xs];
+    [gs, gns] = [gns, gs];
     [x, xNew] = [xNew, x];
     [g, gNew] = [gNew, g];
     const fOld = f;
@@ -269,6 +248,7 @@ function runLbfgs(
   if (validation === undefined) {
     best = x;
   }
+  // Copies: the bank's memory goes to the next fit.
   return {
     layers: [{ weight: best.slice(0, c * dim), bias: best.slice(c * dim), inDim: dim, outDim: c }],
     history,

@@ -77,7 +77,15 @@ const op = {
   f64ReinterpretI64: 0xbf,
   simd: 0xfd,
 } as const;
-const simd = { load: 0x00, const: 0x0c, f64x2ExtractLane: 0x21, f64x2Add: 240, f64x2Mul: 242 } as const;
+const simd = {
+  load: 0x00,
+  store: 0x0b,
+  const: 0x0c,
+  f64x2Splat: 0x14,
+  f64x2ExtractLane: 0x21,
+  f64x2Add: 240,
+  f64x2Mul: 242,
+} as const;
 const VOID = 0x40;
 const I32 = 0x7f;
 const F64 = 0x7c;
@@ -345,17 +353,62 @@ function softmaxCode(): number[] {
 }
 
 /**
+ * `updateAndDot(dir, src, u, v, coef, scale, bytes) → vᵀ·dir` after `dir = scale·(src + coef·u)`
+ * over `bytes / 8` float64 values (a multiple of 2, 16-byte aligned; `src` may be `dir`): every
+ * vector pass of the L-BFGS two-loop recursion, with the dot product it needs next fused in.
+ */
+function updateAndDotCode(): number[] {
+  const [DIR, SRC, U, V, COEF, SCALE, BYTES] = [0, 1, 2, 3, 4, 5, 6];
+  const J = 7;
+  const [ACC, D, CO, SC] = [8, 9, 10, 11];
+  const w = new CodeWriter();
+  const load = (base: number): void => {
+    w.get(base).get(J).raw(op.i32Add).simd(simd.load).raw(4, 0);
+  };
+  w.get(COEF).simd(simd.f64x2Splat).set(CO);
+  w.get(SCALE).simd(simd.f64x2Splat).set(SC);
+  w.simd(simd.const);
+  for (let z = 0; z < 16; z++) {
+    w.raw(0);
+  }
+  w.set(ACC);
+  w.i32(0).set(J);
+  w.loopWhileLess(J, BYTES, () => {
+    // d = sc·(src + co·u)
+    w.get(SC);
+    load(SRC);
+    w.get(CO);
+    load(U);
+    w.simd(simd.f64x2Mul).simd(simd.f64x2Add).simd(simd.f64x2Mul).set(D);
+    w.get(DIR).get(J).raw(op.i32Add).get(D).simd(simd.store).raw(4, 0);
+    // acc += v·d
+    w.get(ACC);
+    load(V);
+    w.get(D).simd(simd.f64x2Mul).simd(simd.f64x2Add).set(ACC);
+    w.get(J).i32(16).raw(op.i32Add).set(J);
+  });
+  w.get(ACC)
+    .simd(simd.f64x2ExtractLane)
+    .raw(0)
+    .get(ACC)
+    .simd(simd.f64x2ExtractLane)
+    .raw(1, op.f64Add, op.end);
+  return [2, 1, I32, 4, V128, ...w.bytes];
+}
+
+/**
  * The bytes of a module that imports `env.memory` and exports `gemm(a, b, out, m, p, k)` and
  * `softmax(…)` (see {@link softmaxCode}).
  */
 export function kernelModuleBytes(): Uint8Array {
   const gemm = gemmCode();
   const softmax = softmaxCode();
+  const update = updateAndDotCode();
   const bytes = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    // type 0: (i32 × 6) → (); type 1: (i32 × 10) → f64
+    // type 0: (i32 × 6) → (); type 1: (i32 × 10) → f64; type 2: (i32 × 4, f64 × 2, i32) → f64
     ...section(1, [
-      2,
+      3,
       0x60,
       6,
       ...new Array<number>(6).fill(I32),
@@ -365,17 +418,56 @@ export function kernelModuleBytes(): Uint8Array {
       ...new Array<number>(10).fill(I32),
       1,
       F64,
+      0x60,
+      7,
+      I32,
+      I32,
+      I32,
+      I32,
+      F64,
+      F64,
+      I32,
+      1,
+      F64,
     ]),
     // import env.memory (min 1 page)
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
-    ...section(3, [2, 0, 1]),
-    ...section(7, [2, ...name('gemm'), 0x00, 0, ...name('softmax'), 0x00, 1]),
-    ...section(10, [2, ...uleb(gemm.length), ...gemm, ...uleb(softmax.length), ...softmax]),
+    ...section(3, [3, 0, 1, 2]),
+    ...section(7, [
+      3,
+      ...name('gemm'),
+      0x00,
+      0,
+      ...name('softmax'),
+      0x00,
+      1,
+      ...name('updateAndDot'),
+      0x00,
+      2,
+    ]),
+    ...section(10, [
+      3,
+      ...uleb(gemm.length),
+      ...gemm,
+      ...uleb(softmax.length),
+      ...softmax,
+      ...uleb(update.length),
+      ...update,
+    ]),
   ];
   return Uint8Array.from(bytes);
 }
 
 type GemmFn = (a: number, b: number, out: number, m: number, p: number, k: number) => void;
+type UpdateAndDotFn = (
+  dir: number,
+  src: number,
+  u: number,
+  v: number,
+  coef: number,
+  scale: number,
+  bytes: number,
+) => number;
 type SoftmaxFn = (
   scores: number,
   coef: number,
@@ -435,6 +527,7 @@ export class WasmArena {
   readonly #memory: WasmMemory;
   readonly #gemm: GemmFn;
   readonly #softmax: SoftmaxFn;
+  readonly #updateAndDot: UpdateAndDotFn;
   #top = 0;
 
   constructor(api: WasmApi, module: WasmModule) {
@@ -442,6 +535,7 @@ export class WasmArena {
     const instance = new api.Instance(module, { env: { memory: this.#memory } });
     this.#gemm = instance.exports['gemm'] as GemmFn;
     this.#softmax = instance.exports['softmax'] as SoftmaxFn;
+    this.#updateAndDot = instance.exports['updateAndDot'] as UpdateAndDotFn;
   }
 
   /** Size of the memory in bytes. */
@@ -494,6 +588,19 @@ export class WasmArena {
     table: number,
   ): number {
     return this.#softmax(scores, coef, y, sw, sums, rows, stride, rowStride, c, table);
+  }
+
+  /** See {@link updateAndDotCode}: byte offsets, and the length in bytes (a multiple of 16). */
+  updateAndDot(
+    dir: number,
+    src: number,
+    u: number,
+    v: number,
+    coef: number,
+    scale: number,
+    bytes: number,
+  ): number {
+    return this.#updateAndDot(dir, src, u, v, coef, scale, bytes);
   }
 
   /** A view of `length` int32 values at `offset`. */
