@@ -6,6 +6,5 @@
 export { tfjsAdapter } from './adapter/tfjs-adapter.ts';
 export { loadTfjsFeatureExtractor } from './adapter/tfjs-feature-extractor.ts';
 export type { TfjsExtractorOptions, TfjsFeatureExtractor } from './adapter/tfjs-feature-extractor.ts';
-export { loadLayersModelFromDir, splitLayersModel } from './model/split-layers-model.ts';
-export type { SplitLayersModel } from './model/split-layers-model.ts';
+export { loadLayersModelFromDir } from './model/load-layers-model.ts';
 export { dirIOHandler } from './model/model-files.ts';
