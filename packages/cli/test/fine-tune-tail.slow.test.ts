@@ -32,7 +32,7 @@ describe('fine-tuning tails of MobileNetV2 (TF.js layers)', () => {
       const toCut = tf.model({ inputs: model.inputs, outputs: model.getLayer(plan.cutLayer).getOutputAt(0) });
       const toTap = tf.model({ inputs: model.inputs, outputs: model.getLayer('flatten_1').getOutputAt(0) });
       const direct = toTap.predict(x) as tf.Tensor;
-      const composed = tail.predict(toCut.predict(x) as tf.Tensor) as tf.Tensor;
+      const composed = tail.predict(toCut.predict(x)) as tf.Tensor;
       return direct.sub(composed).abs().max().dataSync()[0];
     });
     expect(diff).toBeLessThan(1e-4);
