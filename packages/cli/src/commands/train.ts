@@ -233,7 +233,9 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
         }
       },
       onEpoch: (record: EpochRecord) => {
-        progress(formatEpoch(record, options.epochs ?? (options.head === 'linear' ? 500 : 200)), true);
+        // With --fine-tune, --epochs caps the fine-tuning epochs, not the warm-start head's.
+        const max = fineTune.mode === 'none' ? options.epochs : undefined;
+        progress(formatEpoch(record, max ?? (options.head === 'linear' ? 500 : 200)), true);
       },
     };
     let run: TrainOnDatasetResult;
@@ -262,6 +264,9 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
           // `all` back-propagates through every activation of the full network: 4 images keep a step
           // well inside wasm's 4 GiB.
           fineTuneBatchSize: options.batchSize ?? (fineTune.mode === 'all' ? 4 : 16),
+          onFineTuneEpoch: (record: EpochRecord) => {
+            progress(`fine-tune ${formatEpoch(record, options.epochs ?? 20)}`, true);
+          },
           tail: prepared.tail,
           plan: prepared.plan,
         });

@@ -7,6 +7,7 @@ import { fineTuneTail, runTail, type FineTuneTailResult } from '../fine-tune/fin
 import type { TailPlan } from '../fine-tune/tfjs-tail.ts';
 import { useTrainingBackend } from '../fine-tune/wasm-training-backend.ts';
 import { argmaxRows, forwardLayers, type DenseLayer } from '../fit/dense-layer.ts';
+import type { EpochRecord } from '../fit/fit-types.ts';
 import { trainHead, type LabelledFeatures, type TrainedHead } from '../fit/train-head.ts';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification-metrics.ts';
 import { prepareDataset, type TrainOnDatasetOptions, type TrainOnDatasetResult } from './train-on-dataset.ts';
@@ -20,6 +21,8 @@ export interface FineTuneOnDatasetOptions extends TrainOnDatasetOptions {
   readonly fineTuneLearningRate?: number;
   /** @default 20 */
   readonly fineTuneEpochs?: number;
+  /** Progress of the fine-tuning epochs (`onEpoch` reports the warm-start head's). */
+  readonly onFineTuneEpoch?: (record: EpochRecord) => void;
   /** Images per Adam step. @default 16 */
   readonly fineTuneBatchSize?: number;
 }
@@ -70,7 +73,7 @@ export async function fineTuneOnDataset(
     ...(options.fineTuneLearningRate === undefined ? {} : { learningRate: options.fineTuneLearningRate }),
     ...(options.fineTuneEpochs === undefined ? {} : { maxEpochs: options.fineTuneEpochs }),
     ...(options.fineTuneBatchSize === undefined ? {} : { batchSize: options.fineTuneBatchSize }),
-    ...(options.onEpoch === undefined ? {} : { onEpoch: options.onEpoch }),
+    ...(options.onFineTuneEpoch === undefined ? {} : { onEpoch: options.onFineTuneEpoch }),
   });
   const head: TrainedHead = {
     ...warm,
