@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestRegistry, type TestRegistry } from '@modelhub/testing';
 
-import { pull, type PullOptions } from '../src/index.ts';
+import { acquireLock } from '../src/cache/file-lock.ts';
+import { gcCache, pull, type PullOptions } from '../src/index.ts';
 import { startFaultProxy, type FaultAction, type FaultProxy } from './helpers/fault-proxy.ts';
 import { publish } from './helpers/publish.ts';
 
@@ -171,5 +172,25 @@ describe('the small-file path', () => {
         join(cacheDir, new URL(p.url).host.replace(':', '_'), '.locks', 'models--alice--many-small'),
       ),
     ).toEqual([]);
+  });
+
+  it('hub gc leaves the temp files of small files alone while a pull holds the repo lock', async () => {
+    const cacheDir = await mkdtemp(join(scratch, 'gc-'));
+    await pull(repo, options(registry.url, cacheDir));
+    const root = join(cacheDir, new URL(registry.url).host.replace(':', '_'));
+    const blobs = join(repoDir(cacheDir, registry.url), 'blobs');
+    const temp = join(blobs, `${'c'.repeat(64)}.0badcafe.incomplete`);
+    await writeFile(temp, 'being written');
+    const lock = await acquireLock(
+      join(root, '.locks', 'models--alice--many-small', 'small-files.modelhub.lock'),
+    );
+    try {
+      expect((await gcCache(root)).removedPartials).toBe(0);
+      expect(await readdir(blobs)).toContain(`${'c'.repeat(64)}.0badcafe.incomplete`);
+    } finally {
+      await lock.release();
+    }
+    expect((await gcCache(root)).removedPartials).toBe(1);
+    expect(await readdir(blobs)).not.toContain(`${'c'.repeat(64)}.0badcafe.incomplete`);
   });
 });

@@ -23,10 +23,11 @@ export interface GcReport {
   readonly sizeAfter: number;
 }
 
-async function lockHeld(root: string, repo: string, id: string): Promise<boolean> {
+/** True while a live process holds `.locks/models--ns--name/<name>.modelhub.lock`. */
+async function lockHeld(root: string, repo: string, name: string): Promise<boolean> {
   try {
     const info = JSON.parse(
-      await readFile(join(root, '.locks', repoFolderName(repo), `${id}.modelhub.lock`), 'utf8'),
+      await readFile(join(root, '.locks', repoFolderName(repo), `${name}.modelhub.lock`), 'utf8'),
     ) as LockInfo;
     return !isStale(info, 30_000);
   } catch {
@@ -43,6 +44,8 @@ async function sweepRepo(
   counts: { blobs: number; partials: number },
 ): Promise<number> {
   const referenced = new Set(repo.snapshots.flatMap((s) => s.blobs));
+  // Small files are written as `<id>.<8 hex>.incomplete` under one lock per repo (see pull).
+  const smallFilesHeld = await lockHeld(root, repo.repo, 'small-files');
   let freed = 0;
   let names: string[];
   try {
@@ -70,7 +73,7 @@ async function sweepRepo(
       }
       counts.blobs += 1;
     } else {
-      if (await lockHeld(root, repo.repo, id)) {
+      if ((smallFilesHeld && name.endsWith('.incomplete')) || (await lockHeld(root, repo.repo, id))) {
         continue;
       }
       counts.partials += name.endsWith('.json') ? 0 : 1;
