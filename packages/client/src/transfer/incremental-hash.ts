@@ -33,9 +33,12 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const hash = createHash('sha256');
+const buffers = new Map();
 parentPort.on('message', (m) => {
-  if (m.buffer !== undefined) {
-    hash.update(new Uint8Array(m.buffer, m.offset, m.length));
+  if (m.key !== undefined) {
+    if (m.buffer !== undefined) buffers.set(m.key, m.buffer);
+    hash.update(new Uint8Array(buffers.get(m.key), m.offset, m.length));
+    if (m.once) buffers.delete(m.key);
     parentPort.postMessage(m.id);
   } else {
     parentPort.postMessage({ digest: hash.digest('hex') });
@@ -52,6 +55,9 @@ parentPort.on('message', (m) => {
 export class ThreadHash implements IncrementalHash {
   readonly #worker: Worker;
   readonly #pending = new Map<number, (() => void) | undefined>();
+  /** Shared buffers the worker already holds, by key: later messages carry only the key. */
+  readonly #keys = new WeakMap<SharedArrayBuffer, number>();
+  #nextKey = 0;
   #next = 0;
   #failure: Error | undefined;
   #digest: ((hex: string) => void) | undefined;
@@ -85,17 +91,35 @@ export class ThreadHash implements IncrementalHash {
       release?.();
       return;
     }
-    let view: Uint8Array = bytes;
-    if (!(bytes.buffer instanceof SharedArrayBuffer) || release === undefined) {
+    const id = this.#next++;
+    const shared = bytes.buffer instanceof SharedArrayBuffer ? bytes.buffer : undefined;
+    if (shared === undefined || release === undefined) {
+      // A one-off copy the worker forgets after hashing it.
       const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
       copy.set(bytes);
       release?.();
-      release = undefined;
-      view = copy;
+      this.#pending.set(id, undefined);
+      const key = this.#nextKey++;
+      this.#worker.postMessage({
+        key,
+        buffer: copy.buffer,
+        offset: 0,
+        length: copy.byteLength,
+        id,
+        once: true,
+      });
+      return;
     }
-    const id = this.#next++;
     this.#pending.set(id, release);
-    this.#worker.postMessage({ buffer: view.buffer, offset: view.byteOffset, length: view.byteLength, id });
+    // Sending a SharedArrayBuffer costs far more than a number: send each slab's buffer once.
+    let key = this.#keys.get(shared);
+    let buffer: SharedArrayBuffer | undefined;
+    if (key === undefined) {
+      key = this.#nextKey++;
+      this.#keys.set(shared, key);
+      buffer = shared;
+    }
+    this.#worker.postMessage({ key, buffer, offset: bytes.byteOffset, length: bytes.byteLength, id });
   }
 
   async digest(): Promise<string> {
