@@ -25,6 +25,8 @@ for (let i = 0; i < 24; i += 1) {
 }
 // Two paths with the same content share one blob.
 files['copy/of-f-0.bin'] = files['dir-0/f-0.bin'] ?? Buffer.alloc(0);
+// An empty file: a body of zero bytes is a complete file too.
+files['empty.bin'] = Buffer.alloc(0);
 
 beforeAll(async () => {
   registry = await startTestRegistry({});
