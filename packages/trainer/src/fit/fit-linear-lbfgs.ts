@@ -193,21 +193,10 @@ function runLbfgs(
       break;
     }
     // s = x⁺ − x, y = g⁺ − g, their products and the new gradient's largest component, in one pass.
-    const sv = view(sAt(head));
-    const yv = view(yAt(head));
-    let sy = 0;
-    let yy = 0;
-    gMax = 0;
-    for (let p = 0; p < size; p++) {
-      const gp = gNew[p] as number;
-      const sp = (xNew[p] as number) - (x[p] as number);
-      const yp = gp - (g[p] as number);
-      sv[p] = sp;
-      yv[p] = yp;
-      sy += sp * yp;
-      yy += yp * yp;
-      gMax = Math.max(gMax, Math.abs(gp));
-    }
+    const pair = bank.secantPair(sAt(head), yAt(head), xns, xs, gns, gs);
+    const sy = pair[0] as number;
+    const yy = pair[1] as number;
+    gMax = pair[2] as number;
     if (sy > 1e-12) {
       rho[head] = 1 / sy;
       head = (head + 1) % m;

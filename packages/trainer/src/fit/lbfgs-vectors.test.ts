@@ -48,4 +48,27 @@ describe('vectorBank', () => {
     );
     wasm.dispose();
   });
+
+  for (const kernel of ['wasm-simd', 'js'] as const) {
+    it(`${kernel}: the secant pair s = x⁺ − x, y = g⁺ − g with sᵀy, yᵀy and max|g⁺|`, () => {
+      const d = fill();
+      const bank = vectorBank(6, size, kernel);
+      [a, b, c, d].forEach((v, i) => bank.views[i + 2]?.set(v));
+      const out = bank.secantPair(0, 1, 2, 3, 4, 5);
+      const sv = a.map((v, p) => v - (b[p] ?? 0));
+      const yv = c.map((v, p) => v - (d[p] ?? 0));
+      expect(Array.from(bank.views[0] ?? [])).toEqual(sv);
+      expect(Array.from(bank.views[1] ?? [])).toEqual(yv);
+      expect(out[0]).toBeCloseTo(
+        sv.reduce((t, v, p) => t + v * (yv[p] ?? 0), 0),
+        13,
+      );
+      expect(out[1]).toBeCloseTo(
+        yv.reduce((t, v) => t + v * v, 0),
+        13,
+      );
+      expect(out[2]).toBe(Math.max(...c.map(Math.abs)));
+      bank.dispose();
+    });
+  }
 });

@@ -83,8 +83,11 @@ const simd = {
   const: 0x0c,
   f64x2Splat: 0x14,
   f64x2ExtractLane: 0x21,
+  f64x2Abs: 236,
   f64x2Add: 240,
+  f64x2Sub: 241,
   f64x2Mul: 242,
+  f64x2Max: 245,
 } as const;
 const VOID = 0x40;
 const I32 = 0x7f;
@@ -100,44 +103,67 @@ function name(s: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
-/** Appends instructions to one array (no intermediate arrays: it runs once, before any JIT). */
+/** Appends instructions to one array, without intermediate arrays: it runs before any JIT. */
 class CodeWriter {
   readonly bytes: number[] = [];
+  readonly #scratch = new DataView(new ArrayBuffer(8));
 
   raw(...b: number[]): this {
-    for (const x of b) {
-      this.bytes.push(x);
+    for (let i = 0; i < b.length; i++) {
+      this.bytes.push(b[i] as number);
     }
     return this;
   }
 
   uleb(n: number): this {
-    return this.raw(...uleb(n));
+    let v = n;
+    for (;;) {
+      const byte = v & 0x7f;
+      v >>>= 7;
+      if (v === 0) {
+        this.bytes.push(byte);
+        return this;
+      }
+      this.bytes.push(byte | 0x80);
+    }
   }
 
   get(l: number): this {
-    return this.raw(op.localGet).uleb(l);
+    this.bytes.push(op.localGet);
+    return this.uleb(l);
   }
 
   set(l: number): this {
-    return this.raw(op.localSet).uleb(l);
+    this.bytes.push(op.localSet);
+    return this.uleb(l);
   }
 
   tee(l: number): this {
-    return this.raw(op.localTee).uleb(l);
+    this.bytes.push(op.localTee);
+    return this.uleb(l);
   }
 
   i32(v: number): this {
-    return this.raw(op.i32Const, ...sleb(v));
+    this.bytes.push(op.i32Const);
+    const b = sleb(v);
+    for (let i = 0; i < b.length; i++) {
+      this.bytes.push(b[i] as number);
+    }
+    return this;
   }
 
   f64(v: number): this {
-    const b = new Uint8Array(new Float64Array([v]).buffer);
-    return this.raw(op.f64Const, ...b);
+    this.bytes.push(op.f64Const);
+    this.#scratch.setFloat64(0, v, true);
+    for (let i = 0; i < 8; i++) {
+      this.bytes.push(this.#scratch.getUint8(i));
+    }
+    return this;
   }
 
   simd(code: number): this {
-    return this.raw(op.simd).uleb(code);
+    this.bytes.push(op.simd);
+    return this.uleb(code);
   }
 
   /** `block { loop { if (a >= b) break; …body…; continue } }` */
@@ -397,6 +423,52 @@ function updateAndDotCode(): number[] {
 }
 
 /**
+ * `secantPair(s, y, xNew, x, gNew, g, out, bytes)`: the L-BFGS curvature pair `s = x⁺ − x`,
+ * `y = g⁺ − g`, with `out = [sᵀy, yᵀy, max|g⁺|]`, in one pass over `bytes / 8` float64 values
+ * (a multiple of 2, 16-byte aligned).
+ */
+function secantPairCode(): number[] {
+  const [S, Y, XN, X, GN, G, OUT, BYTES] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const J = 8;
+  const [SY, YY, MX, SP, YP, GV] = [9, 10, 11, 12, 13, 14];
+  const w = new CodeWriter();
+  const load = (base: number): void => {
+    w.get(base).get(J).raw(op.i32Add).simd(simd.load).raw(4, 0);
+  };
+  const store = (base: number, value: number): void => {
+    w.get(base).get(J).raw(op.i32Add).get(value).simd(simd.store).raw(4, 0);
+  };
+  w.i32(0).set(J);
+  w.loopWhileLess(J, BYTES, () => {
+    load(GN);
+    w.set(GV);
+    load(XN);
+    load(X);
+    w.simd(simd.f64x2Sub).set(SP);
+    w.get(GV);
+    load(G);
+    w.simd(simd.f64x2Sub).set(YP);
+    store(S, SP);
+    store(Y, YP);
+    w.get(SY).get(SP).get(YP).simd(simd.f64x2Mul).simd(simd.f64x2Add).set(SY);
+    w.get(YY).get(YP).get(YP).simd(simd.f64x2Mul).simd(simd.f64x2Add).set(YY);
+    w.get(MX).get(GV).simd(simd.f64x2Abs).simd(simd.f64x2Max).set(MX);
+    w.get(J).i32(16).raw(op.i32Add).set(J);
+  });
+  const lanes = (v: number, combine: number): void => {
+    w.get(v).simd(simd.f64x2ExtractLane).raw(0).get(v).simd(simd.f64x2ExtractLane).raw(1, combine);
+  };
+  w.get(OUT);
+  lanes(SY, op.f64Add);
+  w.raw(op.f64Store, 3, 0).get(OUT);
+  lanes(YY, op.f64Add);
+  w.raw(op.f64Store, 3, 8).get(OUT);
+  lanes(MX, op.f64Max);
+  w.raw(op.f64Store, 3, 16, op.end);
+  return [2, 1, I32, 6, V128, ...w.bytes];
+}
+
+/**
  * The bytes of a module that imports `env.memory` and exports `gemm(a, b, out, m, p, k)` and
  * `softmax(…)` (see {@link softmaxCode}).
  */
@@ -404,11 +476,13 @@ export function kernelModuleBytes(): Uint8Array {
   const gemm = gemmCode();
   const softmax = softmaxCode();
   const update = updateAndDotCode();
+  const secant = secantPairCode();
   const bytes = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    // type 0: (i32 × 6) → (); type 1: (i32 × 10) → f64; type 2: (i32 × 4, f64 × 2, i32) → f64
+    // type 0: (i32 × 6) → (); type 1: (i32 × 10) → f64; type 2: (i32 × 4, f64 × 2, i32) → f64;
+    // type 3: (i32 × 8) → ()
     ...section(1, [
-      3,
+      4,
       0x60,
       6,
       ...new Array<number>(6).fill(I32),
@@ -429,12 +503,16 @@ export function kernelModuleBytes(): Uint8Array {
       I32,
       1,
       F64,
+      0x60,
+      8,
+      ...new Array<number>(8).fill(I32),
+      0,
     ]),
     // import env.memory (min 1 page)
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
-    ...section(3, [3, 0, 1, 2]),
+    ...section(3, [4, 0, 1, 2, 3]),
     ...section(7, [
-      3,
+      4,
       ...name('gemm'),
       0x00,
       0,
@@ -444,21 +522,36 @@ export function kernelModuleBytes(): Uint8Array {
       ...name('updateAndDot'),
       0x00,
       2,
+      ...name('secantPair'),
+      0x00,
+      3,
     ]),
     ...section(10, [
-      3,
+      4,
       ...uleb(gemm.length),
       ...gemm,
       ...uleb(softmax.length),
       ...softmax,
       ...uleb(update.length),
       ...update,
+      ...uleb(secant.length),
+      ...secant,
     ]),
   ];
   return Uint8Array.from(bytes);
 }
 
 type GemmFn = (a: number, b: number, out: number, m: number, p: number, k: number) => void;
+type SecantPairFn = (
+  s: number,
+  y: number,
+  xNew: number,
+  x: number,
+  gNew: number,
+  g: number,
+  out: number,
+  bytes: number,
+) => void;
 type UpdateAndDotFn = (
   dir: number,
   src: number,
@@ -528,6 +621,7 @@ export class WasmArena {
   readonly #gemm: GemmFn;
   readonly #softmax: SoftmaxFn;
   readonly #updateAndDot: UpdateAndDotFn;
+  readonly #secantPair: SecantPairFn;
   #top = 0;
 
   constructor(api: WasmApi, module: WasmModule) {
@@ -536,6 +630,7 @@ export class WasmArena {
     this.#gemm = instance.exports['gemm'] as GemmFn;
     this.#softmax = instance.exports['softmax'] as SoftmaxFn;
     this.#updateAndDot = instance.exports['updateAndDot'] as UpdateAndDotFn;
+    this.#secantPair = instance.exports['secantPair'] as SecantPairFn;
   }
 
   /** Size of the memory in bytes. */
@@ -601,6 +696,20 @@ export class WasmArena {
     bytes: number,
   ): number {
     return this.#updateAndDot(dir, src, u, v, coef, scale, bytes);
+  }
+
+  /** See {@link secantPairCode}: byte offsets, and the length in bytes (a multiple of 16). */
+  secantPair(
+    s: number,
+    y: number,
+    xNew: number,
+    x: number,
+    gNew: number,
+    g: number,
+    out: number,
+    bytes: number,
+  ): void {
+    this.#secantPair(s, y, xNew, x, gNew, g, out, bytes);
   }
 
   /** A view of `length` int32 values at `offset`. */
