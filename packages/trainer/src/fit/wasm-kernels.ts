@@ -1,13 +1,14 @@
 /**
  * The head fit's hot loops in WebAssembly: `gemm`, `A·Bᵀ` for float64 matrices in 128-bit SIMD
- * (two lanes of f64), and `softmax`, the per-row part of the softmax-regression objective with its
- * own `exp`. The module is assembled here from its instructions (about 1 kB; no toolchain, no
- * binary blob in the repository) and compiled once per process.
+ * (two lanes of f64); `softmax`, the per-row part of the softmax-regression objective with its own
+ * `exp`; and the L-BFGS vector passes `updateAndDot` and `secantPair`. The module is assembled
+ * here from its instructions (about 1.6 kB; no toolchain, no binary blob in the repository) and
+ * compiled once per process.
  *
  * `gemm` takes byte offsets into the memory and requires `m % 4 = 0`, `p % 2 = 0`, `k % 2 = 0`:
- * callers pad their matrices with zeros (see {@link WasmArena}). Each output is
- * `Σ_j a[i,j]·b[o,j]` summed in a fixed order with separate multiply and add (no fused
- * multiply-add), so results are identical on every machine.
+ * callers pad their matrices with zeros (see {@link WasmArena}). Every kernel sums in a fixed
+ * order with separate multiply and add (no fused multiply-add), so results are identical on
+ * every machine.
  */
 
 /** Unsigned LEB128. */
