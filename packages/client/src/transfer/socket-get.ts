@@ -31,7 +31,7 @@ export interface SocketGetOptions {
   readonly sink: SlabSink;
   /** Aborting destroys the socket; the bytes already received are still handed to the sink. */
   readonly signal: AbortSignal;
-  /** Size of one receive slab (default 256 KiB, at least 128 KiB). */
+  /** Size of one receive slab (default 512 KiB, at least 128 KiB). */
   readonly slabBytes?: number | undefined;
   /** Slabs per request (default: 4 MiB worth, at least 4): the memory bound of one transfer. */
   readonly slabs?: number | undefined;
@@ -87,7 +87,7 @@ export function parseHead(text: string): SocketResponseHead {
  */
 export function socketGet(options: SocketGetOptions): Promise<SocketResponseHead> {
   const { url, sink, signal } = options;
-  const slabBytes = Math.max(128 << 10, options.slabBytes ?? 256 << 10);
+  const slabBytes = Math.max(128 << 10, options.slabBytes ?? 512 << 10);
   const free: Buffer[] = [];
   let allocated = 0;
   const slabLimit = Math.max(2, options.slabs ?? Math.max(4, Math.ceil((4 << 20) / slabBytes)));
