@@ -732,9 +732,13 @@ export function acquireArena(bytes: number): WasmArena | undefined {
   return arena;
 }
 
-/** Returns an arena for the next fit; at most two of at most 64 MiB each are kept. */
+/**
+ * Returns an arena for the next fit. A fit holds up to three (training rows, validation rows,
+ * L-BFGS vectors); up to four of at most 64 MiB each are kept, so the same instances serve fit
+ * after fit.
+ */
 export function releaseArena(arena: WasmArena): void {
-  if (idle.length < 2 && arena.bytes <= 64 * 1024 * 1024) {
+  if (idle.length < 4 && arena.bytes <= 64 * 1024 * 1024) {
     idle.push(arena);
   }
 }
