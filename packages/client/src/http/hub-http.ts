@@ -50,7 +50,36 @@ export interface HubHttpOptions {
   readonly userAgent?: string | undefined;
 }
 
-const MAX_REDIRECTS = 5;
+/** Redirects followed per request, by every transport. */
+export const MAX_REDIRECTS = 5;
+
+/** The URL a redirect from `url` (hop number `hop`) leads to; fails past {@link MAX_REDIRECTS}. */
+function nextHop(url: string, location: string, hop: number): string {
+  if (hop >= MAX_REDIRECTS) {
+    throw new ModelhubError('HTTP_ERROR', `Too many redirects, last from ${url}.`, { details: { url } });
+  }
+  return new URL(location, url).toString();
+}
+
+/**
+ * What a failed GET with a body throws: the abort reason when aborted; the error as is once a
+ * response had begun (`status` set), for a full disk under the body's sink, or when already coded;
+ * otherwise a coded network error.
+ */
+function transferError(
+  cause: unknown,
+  url: string,
+  signal: AbortSignal | undefined,
+  status: number,
+): unknown {
+  if (signal?.aborted === true) {
+    return signal.reason instanceof Error ? signal.reason : cause;
+  }
+  if (status !== 0 || (cause as { code?: string }).code === 'ENOSPC' || isModelhubError(cause)) {
+    return cause;
+  }
+  return networkError(cause, url);
+}
 
 function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
@@ -97,16 +126,20 @@ export class HubHttp {
   }
 
   /**
-   * The headers of one GET that a transport other than the Agent sends (the raw-socket download
-   * path): user agent, `Authorization` only for the registry's own origin, then `extra`. Reports
-   * the request to the observer, as `send` and `stream` do.
+   * The headers of one request, for every transport (the Agent here, the raw-socket download
+   * path elsewhere): user agent, then `extra`, then `Authorization` only for the registry's own
+   * origin. Reports the request to the observer.
    */
-  outgoingHeaders(url: string, extra: Readonly<Record<string, string>>): Record<string, string> {
+  outgoingHeaders(
+    url: string,
+    extra: Readonly<Record<string, string>>,
+    method: HttpRequest['method'] = 'GET',
+  ): Record<string, string> {
     const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...extra };
     if (this.#token !== undefined && new URL(url).origin === this.#origin) {
       headers['authorization'] = `Bearer ${this.#token}`;
     }
-    this.#onRequest?.({ method: 'GET', url });
+    this.#onRequest?.({ method, url });
     return headers;
   }
 
@@ -122,11 +155,7 @@ export class HubHttp {
   async send(req: HttpRequest): Promise<HttpResponse> {
     let url = req.url;
     for (let hop = 0; ; hop += 1) {
-      const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...req.headers };
-      if (this.#token !== undefined && new URL(url).origin === this.#origin) {
-        headers['authorization'] = `Bearer ${this.#token}`;
-      }
-      this.#onRequest?.({ method: req.method, url });
+      const headers = this.outgoingHeaders(url, req.headers ?? {}, req.method);
       let res: Dispatcher.ResponseData;
       try {
         res = await request(url, {
@@ -145,12 +174,7 @@ export class HubHttp {
       const location = res.headers['location'];
       if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
         await res.body.dump();
-        if (hop >= MAX_REDIRECTS) {
-          throw new ModelhubError('HTTP_ERROR', `Too many redirects, last from ${url}.`, {
-            details: { url },
-          });
-        }
-        url = new URL(location, url).toString();
+        url = nextHop(url, location, hop);
         continue;
       }
       return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, url };
@@ -177,11 +201,7 @@ export class HubHttp {
   }> {
     let url = req.url;
     for (let hop = 0; ; hop += 1) {
-      const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...req.headers };
-      if (this.#token !== undefined && new URL(url).origin === this.#origin) {
-        headers['authorization'] = `Bearer ${this.#token}`;
-      }
-      this.#onRequest?.({ method: 'GET', url });
+      const headers = this.outgoingHeaders(url, req.headers ?? {});
       let status = 0;
       let seen: Record<string, string | undefined> = {};
       let errorBody = '';
@@ -212,22 +232,11 @@ export class HubHttp {
           },
         );
       } catch (cause) {
-        if (req.signal?.aborted === true) {
-          throw req.signal.reason instanceof Error ? req.signal.reason : cause;
-        }
-        if (status !== 0 || (cause as { code?: string }).code === 'ENOSPC' || isModelhubError(cause)) {
-          throw cause;
-        }
-        throw networkError(cause, url);
+        throw transferError(cause, url, req.signal, status);
       }
       const location = seen['location'];
       if (status >= 300 && status < 400 && location !== undefined) {
-        if (hop >= MAX_REDIRECTS) {
-          throw new ModelhubError('HTTP_ERROR', `Too many redirects, last from ${url}.`, {
-            details: { url },
-          });
-        }
-        url = new URL(location, url).toString();
+        url = nextHop(url, location, hop);
         continue;
       }
       return { status, headers: seen, url, body: errorBody };
@@ -252,11 +261,7 @@ export class HubHttp {
   }> {
     let url = req.url;
     for (let hop = 0; ; hop += 1) {
-      const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...req.headers };
-      if (this.#token !== undefined && new URL(url).origin === this.#origin) {
-        headers['authorization'] = `Bearer ${this.#token}`;
-      }
-      this.#onRequest?.({ method: 'GET', url });
+      const headers = this.outgoingHeaders(url, req.headers ?? {});
       let status = 0;
       let seen: Record<string, string | undefined> = {};
       let errorBody = '';
@@ -274,22 +279,11 @@ export class HubHttp {
           };
         });
       } catch (cause) {
-        if (req.signal?.aborted === true) {
-          throw req.signal.reason instanceof Error ? req.signal.reason : cause;
-        }
-        if (status !== 0 || isModelhubError(cause)) {
-          throw cause;
-        }
-        throw networkError(cause, url);
+        throw transferError(cause, url, req.signal, status);
       }
       const location = seen['location'];
       if (status >= 300 && status < 400 && location !== undefined) {
-        if (hop >= MAX_REDIRECTS) {
-          throw new ModelhubError('HTTP_ERROR', `Too many redirects, last from ${url}.`, {
-            details: { url },
-          });
-        }
-        url = new URL(location, url).toString();
+        url = nextHop(url, location, hop);
         continue;
       }
       return { status, headers: seen, url, body: errorBody };

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { ModelhubError, isModelhubError } from '@modelhub/core';
 
 import { errorFromResponse, networkError } from '../http/http-errors.ts';
-import type { HubHttp } from '../http/hub-http.ts';
+import { MAX_REDIRECTS, type HubHttp } from '../http/hub-http.ts';
 import {
   backoffDelay,
   delay,
@@ -20,6 +20,7 @@ import { inThreadHash, ThreadHash, type IncrementalHash } from './incremental-ha
 import { SequentialHasher, type Segment } from './sequential-hasher.ts';
 import { SlabWriter } from './slab-writer.ts';
 import { socketGet, type BodyPlan } from './socket-get.ts';
+import { Stalled, TransferGuard, assertRangeStart } from './transfer-guard.ts';
 
 /** The blob to fetch: its cache name (= expected hash), size and hash algorithm. */
 export interface BlobSpec {
@@ -96,13 +97,6 @@ class RetryableStatus extends Error {
     super(`HTTP ${status}`);
     this.status = status;
     this.retryAfterMs = retryAfterMs;
-  }
-}
-
-class Stalled extends Error {
-  readonly code = 'UND_ERR_BODY_TIMEOUT';
-  constructor() {
-    super('no bytes received for too long');
   }
 }
 
@@ -312,21 +306,7 @@ async function fetchOnce(
   const from = segment.start + segment.written;
   const last = segment.end - 1;
   const whole = from === 0 && segment.end === options.spec.size;
-  const controller = new AbortController();
-  const stallMs = options.tuning?.stallMs ?? 30_000;
-  let lastData = Date.now();
-  let stalled = false;
-  const watchdog = setInterval(
-    () => {
-      if (Date.now() - lastData > stallMs) {
-        stalled = true;
-        controller.abort(new Stalled());
-      }
-    },
-    Math.max(10, Math.floor(stallMs / 4)),
-  );
-  const onAbort = (): void => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const guard = new TransferGuard(options.signal, options.tuning?.stallMs ?? 30_000);
   const remaining = (): number => segment.end - segment.start - segment.written;
   try {
     const res = await options.http.stream(
@@ -336,23 +316,18 @@ async function fetchOnce(
         headers: whole
           ? { 'accept-encoding': 'identity' }
           : { range: `bytes=${from}-${last}`, 'accept-encoding': 'identity' },
-        signal: controller.signal,
+        signal: guard.controller.signal,
       },
       ({ status, headers }) => {
         // A 200 to a ranged request carries the whole file: skip to where this segment starts.
         let skip = status === 200 ? from : 0;
         if (status === 206) {
-          const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(headers['content-range'] ?? '');
-          if (match === null || Number(match[1]) !== from) {
-            throw Object.assign(new Error(`unexpected Content-Range ${headers['content-range'] ?? ''}`), {
-              code: 'UND_ERR_SOCKET',
-            });
-          }
+          assertRangeStart(headers['content-range'], from);
         }
         return new Writable({
           highWaterMark: 1 << 20,
           write(raw: Buffer, _encoding, callback) {
-            lastData = Date.now();
+            guard.touch();
             try {
               let chunk = raw;
               if (skip > 0) {
@@ -394,13 +369,9 @@ async function fetchOnce(
       });
     }
   } catch (error) {
-    if (stalled) {
-      throw new Stalled();
-    }
-    throw error;
+    throw guard.failure(error);
   } finally {
-    clearInterval(watchdog);
-    options.signal?.removeEventListener('abort', onAbort);
+    guard.dispose();
   }
 }
 
@@ -428,21 +399,7 @@ async function fetchOnceSocket(
   const from = segment.start + segment.written;
   const wanted = segment.end - from;
   const whole = from === 0 && segment.end === options.spec.size;
-  const controller = new AbortController();
-  const stallMs = options.tuning?.stallMs ?? 30_000;
-  let lastData = Date.now();
-  let stalled = false;
-  const watchdog = setInterval(
-    () => {
-      if (Date.now() - lastData > stallMs) {
-        stalled = true;
-        controller.abort(new Stalled());
-      }
-    },
-    Math.max(10, Math.floor(stallMs / 4)),
-  );
-  const onAbort = (): void => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const guard = new TransferGuard(options.signal, options.tuning?.stallMs ?? 30_000);
   const writer = new SlabWriter({
     fd: file.fd,
     segment,
@@ -450,7 +407,7 @@ async function fetchOnceSocket(
     writeFault: options.tuning?.writeFault,
     behind: options.tuning?.writeBehind ?? false,
     onBytes: options.onBytes,
-    onFailure: (error) => controller.abort(error),
+    onFailure: (error) => guard.controller.abort(error),
   });
   try {
     let url = options.url;
@@ -470,12 +427,12 @@ async function fetchOnceSocket(
         await socketGet({
           url: target,
           headers,
-          signal: controller.signal,
+          signal: guard.controller.signal,
           slabBytes: options.tuning?.socketSlabBytes,
           shared,
           sink: {
             activity: () => {
-              lastData = Date.now();
+              guard.touch();
             },
             head: ({ status, headers: seen, bodyLength }): BodyPlan | undefined => {
               const location = seen['location'];
@@ -489,12 +446,7 @@ async function fetchOnceSocket(
                 return undefined;
               }
               if (status === 206) {
-                const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(seen['content-range'] ?? '');
-                if (match === null || Number(match[1]) !== from) {
-                  throw Object.assign(new Error(`unexpected Content-Range ${seen['content-range'] ?? ''}`), {
-                    code: 'UND_ERR_SOCKET',
-                  });
-                }
+                assertRangeStart(seen['content-range'], from);
               }
               // A 200 to a ranged request carries the whole file: skip to where this segment starts.
               const skip = status === 200 ? from : 0;
@@ -509,7 +461,7 @@ async function fetchOnceSocket(
         if (writer.failure !== undefined) {
           throw writer.failure;
         }
-        throw stalled ? new Stalled() : error;
+        throw guard.failure(error);
       }
       await writer.drained();
       const result = outcome;
@@ -529,12 +481,9 @@ async function fetchOnceSocket(
       return 'defer';
     }
   } finally {
-    clearInterval(watchdog);
-    options.signal?.removeEventListener('abort', onAbort);
+    guard.dispose();
   }
 }
-
-const MAX_REDIRECTS = 5;
 
 /** How a raw-socket response ended: a body written, a redirect, or a status for someone else. */
 type SocketOutcome =
