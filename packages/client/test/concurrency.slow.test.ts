@@ -1,36 +1,19 @@
 import { spawn } from 'node:child_process';
 import { watch } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { sha256 } from '@modelhub/core';
-import { ensureFixtures, startTestRegistry, type TestRegistry } from '@modelhub/testing';
 
-import { bytesServed, startFaultProxy, type FaultProxy } from './helpers/fault-proxy.ts';
+import { bytesServed } from './helpers/fault-proxy.ts';
+import { usePpocrHarness } from './helpers/ppocr-harness.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const hubMain = join(root, 'packages', 'cli', 'src', 'main.ts');
 
-let registry: TestRegistry;
-let scratch: string;
-let original: Buffer;
-const proxies: FaultProxy[] = [];
-
-beforeAll(async () => {
-  registry = await startTestRegistry({ seed: true });
-  scratch = await mkdtemp(join(tmpdir(), 'modelhub-client-procs-'));
-  const fx = await ensureFixtures();
-  original = await readFile(join(fx.models['ppocr-rec'].dir, 'model.onnx'));
-});
-
-afterAll(async () => {
-  await Promise.all(proxies.map((p) => p.close()));
-  await registry.close();
-  await rm(scratch, { recursive: true, force: true });
-});
+const h = usePpocrHarness('modelhub-client-procs-');
 
 interface Run {
   readonly code: number | null;
@@ -43,7 +26,7 @@ function hub(args: readonly string[], onSpawn?: (child: ReturnType<typeof spawn>
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ['--conditions=@modelhub/source', hubMain, ...args], {
       cwd: root,
-      env: { PATH: process.env['PATH'] ?? '', HOME: scratch },
+      env: { PATH: process.env['PATH'] ?? '', HOME: h.scratch },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -58,9 +41,8 @@ function hub(args: readonly string[], onSpawn?: (child: ReturnType<typeof spawn>
 
 describe('hub pull across processes', () => {
   it('8 concurrent pulls of the same model download each blob once and all succeed', async () => {
-    const proxy = await startFaultProxy(registry.url, () => ({ kind: 'pass' }));
-    proxies.push(proxy);
-    const cacheDir = await mkdtemp(join(scratch, 'shared-'));
+    const proxy = await h.proxy(() => ({ kind: 'pass' }));
+    const cacheDir = await mkdtemp(join(h.scratch, 'shared-'));
     const runs = await Promise.all(
       Array.from({ length: 8 }, () =>
         hub(['--endpoint', proxy.url, '--cache-dir', cacheDir, '--json', 'pull', 'modelhub/ppocr-rec']),
@@ -72,21 +54,20 @@ describe('hub pull across processes', () => {
     }
     const results = runs.map((r) => JSON.parse(r.stdout) as { commit: string; dir: string });
     expect(new Set(results.map((r) => r.commit)).size).toBe(1);
-    expect(bytesServed(proxy, 'model.onnx')).toBe(original.length);
-    expect(sha256(await readFile(join(results[0]?.dir ?? '', 'model.onnx')))).toBe(sha256(original));
+    expect(bytesServed(proxy, 'model.onnx')).toBe(h.original.length);
+    expect(sha256(await readFile(join(results[0]?.dir ?? '', 'model.onnx')))).toBe(sha256(h.original));
   });
 
   it('SIGINT mid-pull keeps the partial file, and the next pull resumes it', async () => {
     let stalled = false;
-    const proxy = await startFaultProxy(registry.url, ({ url }) => {
+    const proxy = await h.proxy(({ url }) => {
       if (!stalled && url.includes('/resolve/') && url.includes('model.onnx')) {
         stalled = true;
         return { kind: 'stall', afterBytes: 6 << 20 };
       }
       return { kind: 'pass' };
     });
-    proxies.push(proxy);
-    const cacheDir = await mkdtemp(join(scratch, 'interrupted-'));
+    const cacheDir = await mkdtemp(join(h.scratch, 'interrupted-'));
     const args = ['--endpoint', proxy.url, '--cache-dir', cacheDir, 'pull', 'modelhub/ppocr-rec'];
     const first = await hub(args, (child) => {
       proxy.onBytes('model.onnx', 6 << 20, () => child.kill('SIGINT'));
@@ -112,22 +93,21 @@ describe('hub pull across processes', () => {
     const before = bytesServed(proxy, 'model.onnx');
     const second = await hub(args);
     expect(second.code).toBe(0);
-    expect(bytesServed(proxy, 'model.onnx') - before).toBe(original.length - kept);
-    expect(await readdir(blobs)).toContain(sha256(original));
+    expect(bytesServed(proxy, 'model.onnx') - before).toBe(h.original.length - kept);
+    expect(await readdir(blobs)).toContain(sha256(h.original));
     expect((await readdir(blobs)).filter((n) => n.includes('.partial'))).toEqual([]);
   });
 
   it('a pull killed with SIGKILL leaves its lock behind; the next pull takes it over and resumes', async () => {
     let stalled = false;
-    const proxy = await startFaultProxy(registry.url, ({ url }) => {
+    const proxy = await h.proxy(({ url }) => {
       if (!stalled && url.includes('/resolve/') && url.includes('model.onnx')) {
         stalled = true;
         return { kind: 'stall', afterBytes: 5 << 20 };
       }
       return { kind: 'pass' };
     });
-    proxies.push(proxy);
-    const cacheDir = await mkdtemp(join(scratch, 'killed-'));
+    const cacheDir = await mkdtemp(join(h.scratch, 'killed-'));
     const host = join(cacheDir, new URL(proxy.url).host.replace(':', '_'));
     const blobs = join(host, 'models--modelhub--ppocr-rec', 'blobs');
     const args = ['--endpoint', proxy.url, '--cache-dir', cacheDir, 'pull', 'modelhub/ppocr-rec'];
@@ -147,13 +127,13 @@ describe('hub pull across processes', () => {
     expect(first.code).toBe(null);
     const lockDir = join(host, '.locks', 'models--modelhub--ppocr-rec');
     const locks = await readdir(lockDir);
-    expect(locks).toEqual([`${sha256(original)}.modelhub.lock`]);
+    expect(locks).toEqual([`${sha256(h.original)}.modelhub.lock`]);
     const before = bytesServed(proxy, 'model.onnx');
     const second = await hub(args);
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
-    expect(bytesServed(proxy, 'model.onnx') - before).toBeLessThan(original.length);
+    expect(bytesServed(proxy, 'model.onnx') - before).toBeLessThan(h.original.length);
     expect(await readdir(lockDir)).toEqual([]);
-    expect(await readdir(blobs)).toContain(sha256(original));
+    expect(await readdir(blobs)).toContain(sha256(h.original));
   });
 });

@@ -5,36 +5,20 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { lstat, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { sha256 } from '@modelhub/core';
-import { ensureFixtures, startTestRegistry, type TestRegistry } from '@modelhub/testing';
 
 import { pull, type PullOptions } from '../src/index.ts';
-import { bytesServed, startFaultProxy, type FaultAction, type FaultProxy } from './helpers/fault-proxy.ts';
+import { bytesServed } from './helpers/fault-proxy.ts';
+import { usePpocrHarness } from './helpers/ppocr-harness.ts';
 import { publish } from './helpers/publish.ts';
 
-let registry: TestRegistry;
-let scratch: string;
-let original: Buffer;
-const proxies: FaultProxy[] = [];
-
-beforeAll(async () => {
-  registry = await startTestRegistry({ seed: true });
-  scratch = await mkdtemp(join(tmpdir(), 'modelhub-client-faults-'));
-  const fx = await ensureFixtures();
-  original = await readFile(join(fx.models['ppocr-rec'].dir, 'model.onnx'));
-});
-
-afterAll(async () => {
-  await Promise.all(proxies.map((p) => p.close()));
-  await registry.close();
-  await rm(scratch, { recursive: true, force: true });
-});
+const h = usePpocrHarness('modelhub-client-faults-');
+const { proxy, freshCache, expectVerified, blobNames } = h;
 
 /** A small deterministic PRNG, so "random" cut offsets are the same on every run. */
 function random(seed: number): () => number {
@@ -45,20 +29,6 @@ function random(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-async function proxy(
-  plan: (req: { method: string; url: string; index: number }) => FaultAction,
-): Promise<FaultProxy> {
-  const p = await startFaultProxy(registry.url, plan);
-  proxies.push(p);
-  return p;
-}
-
-let n = 0;
-async function freshCache(): Promise<string> {
-  n += 1;
-  return mkdtemp(join(scratch, `cache-${n}-`));
 }
 
 const fast = {
@@ -75,28 +45,13 @@ function options(endpoint: string, cacheDir: string, extra: PullOptions = {}): P
 
 const isModel = (url: string): boolean => url.includes('/resolve/') && url.includes('model.onnx');
 
-async function expectVerified(dir: string): Promise<void> {
-  expect(sha256(await readFile(join(dir, 'model.onnx')))).toBe(sha256(original));
-}
-
-/** Everything under blobs/ (no partial left behind, no unverified blob). */
-async function blobNames(cacheDir: string, endpoint: string): Promise<string[]> {
-  const root = join(
-    cacheDir,
-    new URL(endpoint).host.replace(':', '_'),
-    'models--modelhub--ppocr-rec',
-    'blobs',
-  );
-  return readdir(root).catch(() => []);
-}
-
 describe('faults between the client and the real registry', () => {
   it('downloads a large file in parallel byte ranges over reused connections', async () => {
     const p = await proxy(() => ({ kind: 'pass' }));
     const result = await pull('modelhub/ppocr-rec', options(p.url, await freshCache()));
     await expectVerified(result.dir);
     const ranges = p.requests.filter((r) => isModel(r.url)).map((r) => r.range);
-    expect(ranges.length).toBeGreaterThanOrEqual(Math.ceil(original.length / (1 << 20)));
+    expect(ranges.length).toBeGreaterThanOrEqual(Math.ceil(h.original.length / (1 << 20)));
     expect(new Set(ranges).size).toBe(ranges.length);
   });
 
@@ -198,7 +153,7 @@ describe('faults between the client and the real registry', () => {
     let written = 0;
     const error = await pull(
       'modelhub/ppocr-rec',
-      options(registry.url, cacheDir, {
+      options(h.registry.url, cacheDir, {
         tuning: {
           ...fast,
           writeFault: (_offset, length) => {
@@ -211,7 +166,7 @@ describe('faults between the client and the real registry', () => {
       }),
     ).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'DISK_FULL' });
-    expect(await blobNames(cacheDir, registry.url)).toEqual([]);
+    expect(await blobNames(cacheDir, h.registry.url)).toEqual([]);
   });
 
   it('resumes an interrupted download from its partial file instead of starting over', async () => {
@@ -239,16 +194,16 @@ describe('faults between the client and the real registry', () => {
     const result = await pull('modelhub/ppocr-rec', options(p.url, cacheDir));
     await expectVerified(result.dir);
     const second = bytesServed(p, 'model.onnx') - before;
-    expect(second).toBeLessThanOrEqual(original.length - kept);
-    expect(await blobNames(cacheDir, p.url)).toEqual([sha256(original)]);
+    expect(second).toBeLessThanOrEqual(h.original.length - kept);
+    expect(await blobNames(cacheDir, p.url)).toEqual([sha256(h.original)]);
   });
 
   it('does not send the token when a download redirects to another host', async () => {
-    const alice = await registry.createToken('alice', true);
-    await publish(registry.url, alice, 'alice/redirected', { 'data.txt': 'hello redirect' });
+    const alice = await h.registry.createToken('alice', true);
+    await publish(h.registry.url, alice, 'alice/redirected', { 'data.txt': 'hello redirect' });
     const seen: { host: string; auth: string | undefined }[] = [];
     const forward = (path: string, headers: IncomingHttpHeaders, res: ServerResponse): void => {
-      const target = new URL(registry.url);
+      const target = new URL(h.registry.url);
       const up = httpRequest(
         { hostname: target.hostname, port: target.port, path, headers: { ...headers, host: target.host } },
         (r) => {

@@ -7,48 +7,20 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { sha256 } from '@modelhub/core';
-import { ensureFixtures, startTestRegistry, type TestRegistry } from '@modelhub/testing';
 
 import { pull, type PullOptions } from '../src/index.ts';
-import { bytesServed, startFaultProxy, type FaultAction, type FaultProxy } from './helpers/fault-proxy.ts';
+import { bytesServed } from './helpers/fault-proxy.ts';
+import { usePpocrHarness } from './helpers/ppocr-harness.ts';
 import { publish } from './helpers/publish.ts';
 
-let registry: TestRegistry;
-let scratch: string;
-let original: Buffer;
-const proxies: FaultProxy[] = [];
-
-beforeAll(async () => {
-  registry = await startTestRegistry({ seed: true });
-  scratch = await mkdtemp(join(tmpdir(), 'modelhub-client-socket-'));
-  const fx = await ensureFixtures();
-  original = await readFile(join(fx.models['ppocr-rec'].dir, 'model.onnx'));
-});
-
-afterAll(async () => {
-  await Promise.all(proxies.map((p) => p.close()));
-  await registry.close();
-  await rm(scratch, { recursive: true, force: true });
-});
-
-async function proxy(plan: (req: { url: string }) => FaultAction): Promise<FaultProxy> {
-  const p = await startFaultProxy(registry.url, plan);
-  proxies.push(p);
-  return p;
-}
-
-let n = 0;
-async function freshCache(): Promise<string> {
-  n += 1;
-  return mkdtemp(join(scratch, `cache-${n}-`));
-}
+const h = usePpocrHarness('modelhub-client-socket-');
+const { proxy, freshCache, expectVerified, blobNames } = h;
 
 /**
  * Every request on the raw socket (one stream per file), small slabs so the pool runs dry, and
@@ -70,15 +42,6 @@ function options(endpoint: string, cacheDir: string, extra: PullOptions = {}): P
 }
 
 const isModel = (url: string): boolean => url.includes('/resolve/') && url.includes('model.onnx');
-
-async function expectVerified(dir: string): Promise<void> {
-  expect(sha256(await readFile(join(dir, 'model.onnx')))).toBe(sha256(original));
-}
-
-async function blobNames(cacheDir: string, endpoint: string): Promise<string[]> {
-  const host = new URL(endpoint).host.replace(':', '_');
-  return readdir(join(cacheDir, host, 'models--modelhub--ppocr-rec', 'blobs')).catch(() => []);
-}
 
 /** A plain HTTP front that forwards to `upstream` and records each request's headers. */
 async function recordingFront(
@@ -116,7 +79,7 @@ async function recordingFront(
 
 describe('the raw-socket download path', () => {
   it('is what a large plain-http download uses by default, and it verifies', async () => {
-    const front = await recordingFront(registry.url);
+    const front = await recordingFront(h.registry.url);
     try {
       const result = await pull('modelhub/ppocr-rec', {
         endpoint: front.url,
@@ -140,7 +103,7 @@ describe('the raw-socket download path', () => {
     const result = await pull('modelhub/ppocr-rec', options(p.url, await freshCache(), { tuning: ranges }));
     await expectVerified(result.dir);
     const got = p.requests.filter((r) => isModel(r.url)).map((r) => r.range);
-    expect(got.length).toBeGreaterThanOrEqual(Math.ceil(original.length / (1 << 20)));
+    expect(got.length).toBeGreaterThanOrEqual(Math.ceil(h.original.length / (1 << 20)));
     expect(new Set(got).size).toBe(got.length);
   });
 
@@ -209,7 +172,7 @@ describe('the raw-socket download path', () => {
       let written = 0;
       const error = await pull(
         'modelhub/ppocr-rec',
-        options(registry.url, cacheDir, {
+        options(h.registry.url, cacheDir, {
           tuning: {
             ...single,
             writeBehind,
@@ -224,7 +187,7 @@ describe('the raw-socket download path', () => {
       ).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'DISK_FULL' });
       expect(written).toBeGreaterThan(3 << 20);
-      expect(await blobNames(cacheDir, registry.url)).toEqual([]);
+      expect(await blobNames(cacheDir, h.registry.url)).toEqual([]);
     },
   );
 
@@ -247,17 +210,17 @@ describe('the raw-socket download path', () => {
     const before = bytesServed(p, 'model.onnx');
     const result = await pull('modelhub/ppocr-rec', options(p.url, cacheDir));
     await expectVerified(result.dir);
-    expect(bytesServed(p, 'model.onnx') - before).toBeLessThanOrEqual(original.length - kept);
-    expect(await blobNames(cacheDir, p.url)).toEqual([sha256(original)]);
+    expect(bytesServed(p, 'model.onnx') - before).toBeLessThanOrEqual(h.original.length - kept);
+    expect(await blobNames(cacheDir, p.url)).toEqual([sha256(h.original)]);
   });
 
   it('follows a redirect to another host itself, without sending the token there', async () => {
-    const alice = await registry.createToken('alice', true);
-    await publish(registry.url, alice, 'alice/socket-redirect', { 'data.txt': 'hello over a raw socket' });
+    const alice = await h.registry.createToken('alice', true);
+    await publish(h.registry.url, alice, 'alice/socket-redirect', { 'data.txt': 'hello over a raw socket' });
     // "storage" answers on localhost (another origin) with the registry's bytes.
-    const storage = await recordingFront(registry.url);
+    const storage = await recordingFront(h.registry.url);
     const storageUrl = storage.url.replace('127.0.0.1', 'localhost');
-    const front = await recordingFront(registry.url, (path, res) => {
+    const front = await recordingFront(h.registry.url, (path, res) => {
       if (!path.includes('/resolve/')) {
         return false;
       }
