@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 
 import type { Command } from 'commander';
 
@@ -16,6 +15,7 @@ import {
 } from '@modelhub/trainer';
 
 import { resolveModel } from '../adapters/resolve-model.ts';
+import { localBaseDir } from '../library/head-base.ts';
 import type { Io } from '../output/error-boundary.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 import type { TrainerDeps } from './train.ts';
@@ -48,9 +48,8 @@ export async function runEval(options: EvalOptions, deps: TrainerDeps, io: Io): 
   const { base, feature, preprocessing } = artifact.manifest;
   const dataset = await scanDataset(options.data, { skipBad: options.skipBad });
   // The pinned base: the same registry and commit, or the same local folder.
-  const model = base.endpoint.startsWith('file:')
-    ? fileURLToPath(base.endpoint)
-    : `${base.endpoint.replace(/\/+$/, '')}/${base.repo}@${base.commit}`;
+  const model =
+    localBaseDir(artifact.manifest) ?? `${base.endpoint.replace(/\/+$/, '')}/${base.repo}@${base.commit}`;
   const backbone = await deps.openBackbone(model, {
     layer: feature.tensor,
     pooling: feature.pooling,

@@ -34,6 +34,14 @@ export async function isHeadFolder(dir: string): Promise<boolean> {
   }
 }
 
+/**
+ * The folder of a base model the head was trained on from local files (a `file:` endpoint), else
+ * undefined. Its pinned hashes still decide whether the folder is the one the head was trained on.
+ */
+export function localBaseDir(manifest: HeadManifest): string | undefined {
+  return manifest.base.endpoint.startsWith('file:') ? fileURLToPath(manifest.base.endpoint) : undefined;
+}
+
 /** Checks the base model's files against the sha256 the head pinned; names the first file that differs. */
 export async function verifyBase(dir: string, manifest: HeadManifest): Promise<void> {
   for (const file of manifest.base.files) {
@@ -118,12 +126,8 @@ export async function loadHead(
     JSON.parse(await readFile(join(headDir, 'modelhub.json'), 'utf8')),
     join(headDir, 'modelhub.json'),
   );
-  // A head trained on a local base folder pins that folder (a file: endpoint); its hashes still
-  // decide whether the folder is the one the head was trained on.
-  const baseDir =
-    headEndpoint === undefined && manifest.base.endpoint.startsWith('file:')
-      ? fileURLToPath(manifest.base.endpoint)
-      : (await pullBase(manifest, headEndpoint ?? manifest.base.endpoint, options)).dir;
+  const local = headEndpoint === undefined ? localBaseDir(manifest) : undefined;
+  const baseDir = local ?? (await pullBase(manifest, headEndpoint ?? manifest.base.endpoint, options)).dir;
   await verifyBase(baseDir, manifest);
   const backbone = await openBackbone(baseDir, {
     ...options,
