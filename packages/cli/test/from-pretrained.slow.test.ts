@@ -133,6 +133,28 @@ describe('fromPretrained', () => {
     } finally {
       await local.dispose();
     }
+    // A head trained on a local base folder pins that folder (file: endpoint) and loads it from there.
+    const localBase = join(work, 'head-on-local-base');
+    expect(
+      await runCli(
+        [
+          '--cache-dir',
+          join(work, 'cache-local'),
+          '--quiet',
+          'train',
+          '--base',
+          fx.models['ppocr-rec'].dir,
+        ].concat(['--data', join(work, 'data'), '--out', localBase]),
+        silent,
+      ),
+    ).toBe(0);
+    const onLocalBase = await fromPretrained(localBase, { cacheDir: join(work, 'cache-local'), env: {} });
+    try {
+      expect(onLocalBase.kind === 'classifier' && onLocalBase.base.endpoint).toMatch(/^file:/);
+      expect(await correct(onLocalBase)).toBeGreaterThanOrEqual(80);
+    } finally {
+      await onLocalBase.dispose();
+    }
     expect(await codeOf(fromPretrained(join(work, 'no-such-folder'), { env: {} }))).toMatch(
       /^INVALID_ARGUMENT: .*no-such-folder is not a folder/,
     );
