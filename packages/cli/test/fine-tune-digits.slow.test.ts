@@ -139,6 +139,7 @@ describe('Option 1 vs --fine-tune last:N on MobileNetV2 (TF.js layers), 100 digi
       mode: `last:${LAST_LAYERS}`,
       trainedLayers: ['block_16_project', 'Conv_1'],
       backend: 'wasm',
+      batchSize: 16,
     });
   });
 });

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { ModelhubError } from '@modelhub/core';
-
 import type { DenseLayer } from '../fit/dense-layer.ts';
 import type { EpochRecord, StopReason } from '../fit/fit-types.ts';
 import type { LabelledFeatures, TrainedHead } from '../fit/train-head.ts';
 import { foldStandardizer } from '../fit/standardizer.ts';
 import { SeededRandom } from '../random/seeded-random.ts';
+import { withMemoryHint } from './memory-hint.ts';
 import { useTrainingBackend } from './wasm-training-backend.ts';
 
 /** Options of {@link fineTuneTail}. */
@@ -41,30 +40,6 @@ export interface FineTuneTailResult {
   readonly stopReason: StopReason;
   readonly recipe: Readonly<Record<string, unknown>>;
   readonly fitMs: number;
-}
-
-/**
- * Runs one training step, turning wasm running out of memory (its heap is capped at 4 GiB, and
- * back-propagation keeps every activation of the batch) into an error that says what to change.
- */
-function withMemoryHint<T>(batch: number, step: () => T): T {
-  try {
-    return step();
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    if (/memory access out of bounds|out of memory|Cannot enlarge memory|Aborted\(OOM\)/i.test(text)) {
-      throw new ModelhubError(
-        'OUT_OF_MEMORY',
-        `fine-tuning ran out of memory with ${batch} images per step: the wasm backend holds at most 4 GiB, and back-propagation keeps every activation of a step`,
-        {
-          hint: 'Train fewer layers (--fine-tune last:N with a smaller N keeps the activations of the frozen part cached), or fewer images per step (--batch-size).',
-          details: { batchSize: batch },
-          cause: error,
-        },
-      );
-    }
-    throw error;
-  }
 }
 
 function rowsTensor(set: LabelledFeatures, rows: readonly number[], shape: readonly number[]): tf.Tensor {
