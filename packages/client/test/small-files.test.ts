@@ -46,13 +46,21 @@ async function proxy(plan: (req: { url: string }) => FaultAction): Promise<Fault
   return p;
 }
 
+/** The transport of the small files under test (set per describe block below). */
+let sockets = true;
+
 const options = (endpoint: string, cacheDir: string, extra: PullOptions = {}): PullOptions => ({
   endpoint,
   cacheDir,
   env: {},
   include: ['*.bin'],
-  tuning: { stallMs: 300, retry: { retries: 8, baseDelayMs: 2, maxDelayMs: 20 } },
   ...extra,
+  tuning: {
+    stallMs: 300,
+    retry: { retries: 8, baseDelayMs: 2, maxDelayMs: 20 },
+    smallFileSockets: sockets,
+    ...extra.tuning,
+  },
 });
 
 const repoDir = (cacheDir: string, endpoint: string): string =>
@@ -66,7 +74,14 @@ async function expectAllVerified(dir: string): Promise<void> {
 
 const isFile = (url: string): boolean => url.includes('/resolve/') && url.endsWith('.bin');
 
-describe('the small-file path', () => {
+describe.each([
+  ['over kept-alive raw connections', true],
+  ['over undici', false],
+])('the small-file path %s', (_, raw) => {
+  beforeAll(() => {
+    sockets = raw;
+  });
+
   it('fetches each file once, shares a blob between equal files, and leaves no lock or temp file', async () => {
     const p = await proxy(() => ({ kind: 'pass' }));
     const cacheDir = await mkdtemp(join(scratch, 'plain-'));

@@ -21,6 +21,11 @@ export interface PullTuning extends TransferTuning {
    * per-blob locks.
    */
   readonly smallFileThreshold?: number | undefined;
+  /**
+   * Small files from a plain-http registry travel over keep-alive raw connections, each body read
+   * straight into a buffer of its published size (default true; false keeps them on undici).
+   */
+  readonly smallFileSockets?: boolean | undefined;
   /** A blob lock whose heartbeat is older than this is taken over (default 30 s). */
   readonly lockStaleMs?: number | undefined;
   readonly metadataTtls?: Partial<MetadataTtls> | undefined;

@@ -27,6 +27,7 @@ import { didYouMean } from '../resolve/suggest.ts';
 import { globMatcher, selectFiles } from '../select/select-files.ts';
 import { downloadBlob, partialPaths, type BlobSpec } from '../transfer/download-blob.ts';
 import { Limiter } from '../transfer/limiter.ts';
+import { SocketPool } from '../transfer/socket-pool.ts';
 import type { PlannedFile, PullOptions, PullResult } from './pull-types.ts';
 import { installSmallFiles, isSmallFile } from './small-files.ts';
 
@@ -125,6 +126,7 @@ interface Session {
   readonly http: HubHttp | undefined;
   readonly tracker: ProgressTracker;
   readonly connections: Limiter;
+  readonly sockets: SocketPool | undefined;
 }
 
 /**
@@ -156,6 +158,10 @@ export async function pull(ref: string, options: PullOptions = {}): Promise<Pull
     http,
     tracker: new ProgressTracker(options.onProgress),
     connections: new Limiter(options.tuning?.maxConnections ?? 16),
+    sockets:
+      http !== undefined && config.endpoint.startsWith('http:') && options.tuning?.smallFileSockets !== false
+        ? new SocketPool(config.endpoint)
+        : undefined,
   };
   try {
     if (options.frozen === true) {
@@ -166,6 +172,7 @@ export async function pull(ref: string, options: PullOptions = {}): Promise<Pull
     // The blob writers code their own ENOSPC; the metadata store, locks, trees and links do not.
     throw asDiskFullError(error, config.cacheRoot);
   } finally {
+    session.sockets?.close();
     await http?.close();
   }
 }
@@ -503,6 +510,7 @@ async function installFiles(
           commit,
           tracker,
           connections: session.connections,
+          sockets: session.sockets,
           tuning: options.tuning,
           signal: options.signal,
           blobsReady,

@@ -7,6 +7,7 @@ import type { ProgressTracker } from '../progress/progress-tracker.ts';
 import type { BlobSpec } from '../transfer/download-blob.ts';
 import { defaultSmallFileThreshold, downloadSmallBlob } from '../transfer/download-small.ts';
 import type { Limiter } from '../transfer/limiter.ts';
+import type { SocketPool } from '../transfer/socket-pool.ts';
 import type { PullTuning } from './pull-types.ts';
 
 /**
@@ -26,6 +27,8 @@ export interface SmallFilesJob {
   readonly tracker: ProgressTracker;
   /** Shared with the large-file transfers: HTTP requests in flight. */
   readonly connections: Limiter;
+  /** Keep-alive raw connections to a plain-http registry (undefined: undici only). */
+  readonly sockets: SocketPool | undefined;
   readonly tuning: PullTuning | undefined;
   readonly signal: AbortSignal | undefined;
   /** Settles when the `blobs/` folder exists (made while the lock is taken). */
@@ -105,6 +108,7 @@ async function fetchOne(job: SmallFilesJob, file: FileEntry): Promise<number> {
     spec,
     target: job.cache.blobPath(spec.id),
     limiter: job.connections,
+    sockets: job.sockets,
     stallMs: job.tuning?.stallMs,
     writeFault: job.tuning?.writeFault,
     signal: job.signal,

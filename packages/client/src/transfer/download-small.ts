@@ -14,6 +14,7 @@ import {
 } from '../http/retry-policy.ts';
 import type { BlobSpec, WriteFault } from './download-blob.ts';
 import type { Limiter } from './limiter.ts';
+import type { SocketPool } from './socket-pool.ts';
 
 /** Files up to this size are received into memory and written once (default of `smallFileThreshold`). */
 export const defaultSmallFileThreshold = 4 << 20;
@@ -25,6 +26,8 @@ export interface DownloadSmallOptions {
   /** Where the verified blob ends up (`blobs/<id>`); nothing else is left next to it. */
   readonly target: string;
   readonly limiter: Limiter;
+  /** Keep-alive raw connections tried first for plain-http URLs on the registry's origin. */
+  readonly sockets?: SocketPool | undefined;
   /** A response that delivers no byte for this long is aborted and retried (default 30 s). */
   readonly stallMs?: number | undefined;
   readonly writeFault?: WriteFault | undefined;
@@ -107,9 +110,15 @@ export async function downloadSmallBlob(options: DownloadSmallOptions): Promise<
       },
     );
   }
+  await writeBlob(options, chunks);
+  return spec.size;
+}
+
+/** Writes verified bytes to a temp file and renames it into `blobs/`. */
+async function writeBlob(options: DownloadSmallOptions, chunks: readonly Buffer[]): Promise<void> {
   let temp = tempName(options.target);
   try {
-    options.writeFault?.(0, spec.size);
+    options.writeFault?.(0, options.spec.size);
     for (let tries = 1; ; tries += 1) {
       try {
         await writeChunks(temp, chunks);
@@ -134,7 +143,6 @@ export async function downloadSmallBlob(options: DownloadSmallOptions): Promise<
     }
     throw error;
   }
-  return spec.size;
 }
 
 interface Received {
@@ -184,8 +192,37 @@ function transient(error: unknown): boolean {
   return isRetryableNetworkError(error);
 }
 
-/** One whole-file GET into memory, hashed as it arrives; exactly `spec.size` bytes or an error. */
+/**
+ * One whole-file GET into memory; exactly `spec.size` bytes or an error. Plain-http requests to
+ * the registry go over a pooled raw connection straight into a buffer of that size; anything else
+ * (https, and what the pool hands back: redirects, error statuses, chunked bodies) through undici.
+ */
 async function fetchOnce(options: DownloadSmallOptions): Promise<Received> {
+  const pool = options.sockets;
+  if (pool?.accepts(options.url) === true) {
+    const got = await pool.get({
+      url: new URL(options.url),
+      headers: options.http.outgoingHeaders(options.url, { 'accept-encoding': 'identity' }),
+      size: options.spec.size,
+      signal: options.signal,
+      stallMs: options.stallMs,
+    });
+    if (got.kind === 'body') {
+      return { chunks: [got.body], actual: hashFor(options.spec).update(got.body).digest('hex') };
+    }
+    const { status, headers } = got.head;
+    if (isRetryableStatus(status)) {
+      throw new RetryableStatus(status, parseRetryAfter(headers['retry-after']));
+    }
+    if (status >= 300 && status < 400) {
+      pool.bypass();
+    }
+  }
+  return fetchWithUndici(options);
+}
+
+/** One whole-file GET through undici, hashed as it arrives. */
+async function fetchWithUndici(options: DownloadSmallOptions): Promise<Received> {
   const { size } = options.spec;
   const chunks: Buffer[] = [];
   const hash = hashFor(options.spec);
