@@ -1,2 +1,11 @@
 #!/usr/bin/env node
-import '../dist/main.js';
+// The version check comes first and alone: on an older Node, loading the CLI would stop at
+// `node:sqlite` with an obscure message instead of this one.
+import { unsupportedNode } from '../dist/runtime-check.js';
+
+const problem = unsupportedNode(process.versions.node);
+if (problem !== undefined) {
+  process.stderr.write(problem);
+  process.exit(1);
+}
+await import('../dist/main.js');

@@ -47,6 +47,8 @@ export const errorCodes = {
   /** The user stopped the command (SIGINT); partial work is kept for the next run. */
   INTERRUPTED: ExitCode.usage,
   INTERNAL: ExitCode.usage,
+  /** The Node.js running the CLI is too old (printed by the `hub` launcher before anything loads). */
+  UNSUPPORTED_RUNTIME: ExitCode.usage,
 } as const satisfies Record<string, ExitCode>;
 
 export type ErrorCode = keyof typeof errorCodes;
