@@ -4,13 +4,39 @@ import { ModelhubError } from '@modelhub/core';
 import { captureIo } from '@modelhub/testing';
 
 import { reportError } from './output/error-boundary.ts';
-import { runCli } from './program.ts';
+import { commandsFor, runCli } from './program.ts';
 
 describe('hub', () => {
   it('prints its version and exits 0', async () => {
     const io = captureIo();
     expect(await runCli(['--version'], io)).toBe(0);
     expect(io.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('loads only the command it runs, none for the version, and all for help or a typo', () => {
+    expect(commandsFor(['pull', 'resnet'])).toEqual(['pull']);
+    expect(commandsFor(['--endpoint', 'train', '--json', 'ls'])).toEqual(['ls']);
+    expect(commandsFor(['--version'])).toEqual([]);
+    const all = commandsFor([]);
+    expect(all).toContain('train');
+    expect(all).toContain('serve');
+    expect(commandsFor(['--help'])).toEqual(all);
+    expect(commandsFor(['pul'])).toEqual(all);
+    expect(commandsFor(['--', 'pull'])).toEqual(all);
+  });
+
+  it('lists every command in its help', async () => {
+    const io = captureIo();
+    expect(await runCli(['--help'], io)).toBe(0);
+    for (const name of commandsFor([])) {
+      expect(io.out).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+    }
+  });
+
+  it('runs a command with only that command loaded', async () => {
+    const io = captureIo();
+    expect(await runCli(['pull', '--help'], io)).toBe(0);
+    expect(io.out).toMatch(/Usage: hub pull/);
   });
 
   it('exits 1 with a message on an unknown command', async () => {
