@@ -24,6 +24,8 @@ export type { CachedRepo, CachedSnapshot } from './cache/scan-cache.ts';
 export { gcCache } from './cache/gc-cache.ts';
 export type { GcOptions, GcReport } from './cache/gc-cache.ts';
 export { parseSize, formatBytes } from './cache/parse-size.ts';
+export { BandwidthLimit, MIN_BYTES_PER_SECOND, parseBandwidth } from './http/bandwidth-limit.ts';
+export type { BandwidthLimitOptions } from './http/bandwidth-limit.ts';
 export { repoFolderName } from './cache/repo-cache.ts';
 export { verifyCache, removeModel } from './verify/verify-cache.ts';
 export type { VerifyOptions, VerifyReport, VerifyProblem } from './verify/verify-cache.ts';

@@ -76,6 +76,20 @@ describe('hub pull and the cache commands', () => {
     expect(await runCli([...global(), 'rm', 'modelhub/ppocr-cls'], captureIo())).toBe(2);
   });
 
+  it('--limit-rate paces the download; a rate that is not one is a usage error', async () => {
+    const io = captureIo();
+    expect(
+      await runCli([...global(), '--json', 'pull', 'modelhub/ppocr-cls', '--limit-rate', '20MB/s'], io),
+    ).toBe(0);
+    expect(JSON.parse(io.out)).toMatchObject({ repo: 'modelhub/ppocr-cls' });
+    const bad = captureIo();
+    expect(await runCli([...global(), 'pull', 'ppocr-cls', '--limit-rate', 'fast'], bad)).toBe(1);
+    expect(bad.err).toMatch(/error \[INVALID_ARGUMENT\]: "fast" is not a size/);
+    const low = captureIo();
+    expect(await runCli([...global(), 'pull', 'ppocr-cls', '--limit-rate', '1K'], low)).toBe(1);
+    expect(low.err).toMatch(/at least 64 KiB\/s/);
+  });
+
   it('--frozen without --lock is a usage error', async () => {
     expect(await runCli([...global(), 'pull', 'ppocr-cls', '--frozen'], captureIo())).toBe(1);
   });

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import {
   formatBytes,
   isVariant,
+  parseBandwidth,
   pull,
   variantSuffixes,
   type PullEvent,
@@ -23,6 +24,7 @@ interface PullFlags {
   dryRun?: boolean;
   lock?: string;
   frozen?: boolean;
+  limitRate?: string;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -77,6 +79,7 @@ export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
       .option('--dry-run', 'show files, bytes, what is cached and free disk; download nothing')
       .option('--lock <file>', 'write (or with --frozen, read) a lockfile')
       .option('--frozen', 'install exactly what the lockfile pins; fail on any drift')
+      .option('--limit-rate <rate>', 'download at most RATE bytes per second in all, e.g. 500K, 10M')
       .action(async (model: string, flags: PullFlags) => {
         const globals = program.opts<GlobalOptions>();
         if (flags.frozen === true && flags.lock === undefined) {
@@ -84,6 +87,7 @@ export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
             hint: 'hub pull MODEL --lock modelhub.lock --frozen',
           });
         }
+        const limitRate = flags.limitRate === undefined ? undefined : parseBandwidth(flags.limitRate);
         const bar = createProgressBar(
           globals.json === true || globals.quiet === true ? ({} as ProgressStream) : stderr,
         );
@@ -118,6 +122,7 @@ export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
             dryRun: flags.dryRun === true,
             lockfile: flags.lock,
             frozen: flags.frozen === true,
+            limitRate,
             signal: controller.signal,
             onProgress: announce,
           });

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 
 import { ModelhubError, isModelhubError } from '@modelhub/core';
 
+import type { BandwidthLimit } from './bandwidth-limit.ts';
 import { errorFromResponse, networkError } from './http-errors.ts';
 import {
   backoffDelay,
@@ -48,6 +49,8 @@ export interface HubHttpOptions {
   readonly headersTimeoutMs?: number | undefined;
   readonly onRequest?: RequestObserver | undefined;
   readonly userAgent?: string | undefined;
+  /** A download budget for the response bodies of `stream` and `fetchBody`. */
+  readonly bandwidth?: BandwidthLimit | undefined;
 }
 
 /** Redirects followed per request, by every transport. */
@@ -81,6 +84,37 @@ function transferError(
   return networkError(cause, url);
 }
 
+/**
+ * A Writable in front of `inner` that holds each write's callback until `limit` allows more
+ * bytes: backpressure then stops undici from reading the socket.
+ */
+function paced(inner: Writable, limit: BandwidthLimit): Writable {
+  return new Writable({
+    highWaterMark: inner.writableHighWaterMark,
+    write(chunk: Buffer, encoding, callback) {
+      inner.write(chunk, encoding, (error) => {
+        if (error !== null && error !== undefined) {
+          callback(error);
+          return;
+        }
+        const wait = limit.take(chunk.byteLength);
+        if (wait > 0) {
+          setTimeout(callback, wait);
+        } else {
+          callback();
+        }
+      });
+    },
+    final(callback) {
+      inner.end(callback);
+    },
+    destroy(error, callback) {
+      inner.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+}
+
 function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(raw)) {
@@ -103,6 +137,8 @@ export class HubHttp {
   readonly #onRequest: RequestObserver | undefined;
   readonly #userAgent: string;
   readonly #headersTimeoutMs: number;
+  /** The download budget, if any (also read by the transfers that bypass this class). */
+  readonly bandwidth: BandwidthLimit | undefined;
 
   constructor(options: HubHttpOptions) {
     this.endpoint = options.endpoint;
@@ -119,6 +155,7 @@ export class HubHttp {
     });
     this.#onRequest = options.onRequest;
     this.#userAgent = options.userAgent ?? 'modelhub-client/0.1';
+    this.bandwidth = options.bandwidth;
   }
 
   get hasToken(): boolean {
@@ -219,7 +256,8 @@ export class HubHttp {
             status = statusCode;
             seen = flattenHeaders(raw);
             if (statusCode >= 200 && statusCode < 300) {
-              return sink({ status: statusCode, headers: seen });
+              const writable = sink({ status: statusCode, headers: seen });
+              return this.bandwidth === undefined ? writable : paced(writable, this.bandwidth);
             }
             return new Writable({
               write(chunk: Buffer, _encoding, callback) {
@@ -299,6 +337,7 @@ export class HubHttp {
   ): Promise<void> {
     const target = new URL(url);
     const signal = req.signal;
+    const bandwidth = this.bandwidth;
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted === true) {
         reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -348,6 +387,12 @@ export class HubHttp {
               consume?.(chunk);
             } catch (error) {
               c.abort(error instanceof Error ? error : new Error(String(error)));
+              return;
+            }
+            const wait = bandwidth?.take(chunk.byteLength) ?? 0;
+            if (wait > 0) {
+              c.pause();
+              setTimeout(() => c.resume(), wait);
             }
           },
           onResponseEnd() {

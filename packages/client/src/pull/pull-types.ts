@@ -1,6 +1,7 @@
 import type { FileEntry } from '@modelhub/core';
 
 import type { ClientOptions } from '../config/client-config.ts';
+import type { BandwidthLimit } from '../http/bandwidth-limit.ts';
 import type { RequestObserver } from '../http/hub-http.ts';
 import type { RetryPolicy } from '../http/retry-policy.ts';
 import type { MetadataTtls } from '../metadata/metadata-cache.ts';
@@ -47,6 +48,11 @@ export interface PullOptions extends ClientOptions {
   /** Resolve and plan only: report files, bytes, what is cached and free disk; download nothing. */
   readonly dryRun?: boolean | undefined;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Download at most this many bytes per second, all files and connections together (at least
+   * 64 KiB/s). Pass one `BandwidthLimit` to several pulls to share a budget between them.
+   */
+  readonly limitRate?: number | BandwidthLimit | undefined;
   readonly tuning?: PullTuning | undefined;
   /** Observes every HTTP request (tests and benchmarks count them). */
   readonly onRequest?: RequestObserver | undefined;

@@ -18,6 +18,7 @@ import { cacheRootFor, resolveClientConfig, type ClientConfig } from '../config/
 import { asDiskFullError } from '../cache/disk-full.ts';
 import { acquireLock } from '../cache/file-lock.ts';
 import { RepoCache } from '../cache/repo-cache.ts';
+import { BandwidthLimit } from '../http/bandwidth-limit.ts';
 import { HubHttp } from '../http/hub-http.ts';
 import { findLocked, readLockfile, writeLockedModel, type LockedModel } from '../lockfile/lockfile.ts';
 import { MetadataCache } from '../metadata/metadata-cache.ts';
@@ -143,6 +144,10 @@ export async function pull(ref: string, options: PullOptions = {}): Promise<Pull
     { ...options, endpoint: (parsed.kind === 'repo' ? parsed.endpoint : undefined) ?? options.endpoint },
     (endpoint) => readStoredToken(endpoint, env),
   );
+  const bandwidth =
+    options.limitRate === undefined || options.limitRate instanceof BandwidthLimit
+      ? options.limitRate
+      : new BandwidthLimit(options.limitRate);
   const http = config.offline
     ? undefined
     : new HubHttp({
@@ -151,6 +156,7 @@ export async function pull(ref: string, options: PullOptions = {}): Promise<Pull
         retry: options.tuning?.retry,
         connections: options.tuning?.maxConnections,
         onRequest: options.onRequest,
+        bandwidth,
       });
   const session: Session = {
     config,
@@ -158,8 +164,12 @@ export async function pull(ref: string, options: PullOptions = {}): Promise<Pull
     http,
     tracker: new ProgressTracker(options.onProgress),
     connections: new Limiter(options.tuning?.maxConnections ?? 16),
+    // The raw-socket paths save CPU at full speed; under a bandwidth limit undici paces every body.
     sockets:
-      http !== undefined && config.endpoint.startsWith('http:') && options.tuning?.smallFileSockets !== false
+      http !== undefined &&
+      bandwidth === undefined &&
+      config.endpoint.startsWith('http:') &&
+      options.tuning?.smallFileSockets !== false
         ? new SocketPool(config.endpoint)
         : undefined,
   };
@@ -600,7 +610,7 @@ async function ensureBlob(
           spec,
           target: cache.blobPath(spec.id),
           limiter: session.connections,
-          tuning: transferTuning(http.endpoint, options.tuning),
+          tuning: transferTuning(http.endpoint, options.tuning, http.bandwidth !== undefined),
           signal: options.signal,
           context: { repo: cache.repo, revision: commit, path: file.path, endpoint: http.endpoint },
           onBytes: (n) => {
@@ -629,7 +639,14 @@ async function ensureBlob(
  * on loopback there are none, and extra connections only cost CPU, so a loopback registry gets one
  * stream per file unless the caller set the parallelism explicitly.
  */
-export function transferTuning(endpoint: string, tuning: PullOptions['tuning']): PullOptions['tuning'] {
+export function transferTuning(
+  endpoint: string,
+  tuning: PullOptions['tuning'],
+  paced = false,
+): PullOptions['tuning'] {
+  if (paced) {
+    tuning = { ...tuning, socketMinBytes: Number.POSITIVE_INFINITY };
+  }
   const host = new URL(endpoint).hostname;
   const loopback = host === 'localhost' || host === '[::1]' || /^127\./.test(host);
   if (!loopback || tuning?.parallelThreshold !== undefined || tuning?.connectionsPerFile !== undefined) {
