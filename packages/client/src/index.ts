@@ -6,6 +6,7 @@
  */
 export { pull } from './pull/pull.ts';
 export type { PullOptions, PullResult, PullTuning, PlannedFile } from './pull/pull-types.ts';
+export type { LocalDirResult } from './pull/local-dir.ts';
 export type { PullEvent, FileProgress } from './progress/progress-tracker.ts';
 export {
   DEFAULT_ENDPOINT,

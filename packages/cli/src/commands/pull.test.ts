@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -88,6 +88,20 @@ describe('hub pull and the cache commands', () => {
     const low = captureIo();
     expect(await runCli([...global(), 'pull', 'ppocr-cls', '--limit-rate', '1K'], low)).toBe(1);
     expect(low.err).toMatch(/at least 64 KiB\/s/);
+  });
+
+  it('--local-dir copies the files into a plain folder and says so; --quiet prints that folder', async () => {
+    const localDir = join(cacheDir, 'project-models');
+    const io = captureIo();
+    expect(await runCli([...global(), 'pull', 'modelhub/ppocr-cls', '--local-dir', localDir], io)).toBe(0);
+    expect(io.out).toMatch(new RegExp(`copied \\d+ files to ${localDir}\\n`));
+    const files = await readdir(localDir);
+    expect(files.some((f) => f.endsWith('.onnx'))).toBe(true);
+    const quiet = captureIo();
+    expect(
+      await runCli([...global(), '--quiet', 'pull', 'modelhub/ppocr-cls', '--local-dir', localDir], quiet),
+    ).toBe(0);
+    expect(quiet.out).toBe(`${localDir}\n`);
   });
 
   it('--frozen without --lock is a usage error', async () => {

@@ -25,6 +25,7 @@ interface PullFlags {
   lock?: string;
   frozen?: boolean;
   limitRate?: string;
+  localDir?: string;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -54,6 +55,10 @@ export function describePull(result: PullResult): string {
   lines.push(
     `${result.files.length} files, ${formatBytes(result.plan.totalBytes)} (downloaded ${formatBytes(result.downloadedBytes)}) -> ${result.dir}`,
   );
+  if (result.localDir !== undefined) {
+    const { dir, copied, kept } = result.localDir;
+    lines.push(`copied ${copied} files to ${dir}${kept > 0 ? ` (${kept} already up to date)` : ''}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -79,6 +84,7 @@ export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
       .option('--dry-run', 'show files, bytes, what is cached and free disk; download nothing')
       .option('--lock <file>', 'write (or with --frozen, read) a lockfile')
       .option('--frozen', 'install exactly what the lockfile pins; fail on any drift')
+      .option('--local-dir <dir>', 'also copy the files into DIR as plain files (kept up to date)')
       .option('--limit-rate <rate>', 'download at most RATE bytes per second in all, e.g. 500K, 10M')
       .action(async (model: string, flags: PullFlags) => {
         const globals = program.opts<GlobalOptions>();
@@ -123,6 +129,7 @@ export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
             lockfile: flags.lock,
             frozen: flags.frozen === true,
             limitRate,
+            localDir: flags.localDir,
             signal: controller.signal,
             onProgress: announce,
           });
@@ -130,7 +137,7 @@ export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
           if (globals.json === true) {
             io.stdout(`${JSON.stringify(result)}\n`);
           } else if (globals.quiet === true) {
-            io.stdout(`${result.dir}\n`);
+            io.stdout(`${result.localDir?.dir ?? result.dir}\n`);
           } else {
             io.stdout(describePull(result));
           }

@@ -7,6 +7,7 @@ import type { RetryPolicy } from '../http/retry-policy.ts';
 import type { MetadataTtls } from '../metadata/metadata-cache.ts';
 import type { PullEvent } from '../progress/progress-tracker.ts';
 import type { Variant } from '../select/select-files.ts';
+import type { LocalDirResult } from './local-dir.ts';
 import type { TransferTuning } from '../transfer/download-blob.ts';
 
 /** Tuning knobs of the transfer engine (all optional; the defaults suit most links). */
@@ -47,6 +48,11 @@ export interface PullOptions extends ClientOptions {
   readonly frozen?: boolean | undefined;
   /** Resolve and plan only: report files, bytes, what is cached and free disk; download nothing. */
   readonly dryRun?: boolean | undefined;
+  /**
+   * Also put the files in this folder as ordinary files (copies of the verified blobs,
+   * copy-on-write where the filesystem can), for tools that want a plain folder.
+   */
+  readonly localDir?: string | undefined;
   readonly signal?: AbortSignal | undefined;
   /**
    * Download at most this many bytes per second, all files and connections together (at least
@@ -85,4 +91,6 @@ export interface PullResult {
   };
   /** Bytes actually transferred by this call. */
   readonly downloadedBytes: number;
+  /** With `localDir`: the folder, and how many files were copied there or already up to date. */
+  readonly localDir?: LocalDirResult | undefined;
 }

@@ -1,5 +1,5 @@
 import { lstat, mkdir, readFile, readlink, readdir, stat, statfs, unlink } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 
 import {
   ModelhubError,
@@ -30,6 +30,7 @@ import { downloadBlob, partialPaths, type BlobSpec } from '../transfer/download-
 import { Limiter } from '../transfer/limiter.ts';
 import { SocketPool } from '../transfer/socket-pool.ts';
 import type { PlannedFile, PullOptions, PullResult } from './pull-types.ts';
+import { copyToLocalDir } from './local-dir.ts';
 import { installSmallFiles, isSmallFile } from './small-files.ts';
 
 /** Tree entries (files) as domain file entries; refuses unsafe paths. */
@@ -174,10 +175,14 @@ export async function pull(ref: string, options: PullOptions = {}): Promise<Pull
         : undefined,
   };
   try {
-    if (options.frozen === true) {
-      return await pullFrozen(ref, parsed.kind === 'repo' ? repoId(parsed) : undefined, session);
+    const result =
+      options.frozen === true
+        ? await pullFrozen(ref, parsed.kind === 'repo' ? repoId(parsed) : undefined, session)
+        : await pullResolved(ref, parsed, session);
+    if (options.localDir === undefined || result.dryRun) {
+      return result;
     }
-    return await pullResolved(ref, parsed, session);
+    return { ...result, localDir: await copyToLocalDir(result, resolve(options.localDir)) };
   } catch (error) {
     // The blob writers code their own ENOSPC; the metadata store, locks, trees and links do not.
     throw asDiskFullError(error, config.cacheRoot);
