@@ -104,6 +104,21 @@ describe('hub pull and the cache commands', () => {
     expect(quiet.out).toBe(`${localDir}\n`);
   });
 
+  it('--progress ndjson reports every event as a JSON line on stderr, the result on stdout', async () => {
+    const io = captureIo();
+    const args = ['--json', 'pull', 'ppocr-cls', '--progress', 'ndjson', '--local-dir', join(cacheDir, 'nd')];
+    expect(await runCli([...global(), ...args], io)).toBe(0);
+    const events = io.err
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; via?: string });
+    expect(events[0]).toMatchObject({ type: 'resolved', via: 'alias' });
+    expect(events.map((e) => e.type)).toContain('plan');
+    expect(events.map((e) => e.type)).toContain('file');
+    expect(JSON.parse(io.out)).toMatchObject({ repo: 'modelhub/ppocr-cls' });
+    expect(await runCli([...global(), 'pull', 'ppocr-cls', '--progress', 'loud'], captureIo())).toBe(1);
+  });
+
   it('--frozen without --lock is a usage error', async () => {
     expect(await runCli([...global(), 'pull', 'ppocr-cls', '--frozen'], captureIo())).toBe(1);
   });

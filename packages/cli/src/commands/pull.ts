@@ -26,6 +26,7 @@ interface PullFlags {
   frozen?: boolean;
   limitRate?: string;
   localDir?: string;
+  progress?: string;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -84,6 +85,12 @@ export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
       .option('--dry-run', 'show files, bytes, what is cached and free disk; download nothing')
       .option('--lock <file>', 'write (or with --frozen, read) a lockfile')
       .option('--frozen', 'install exactly what the lockfile pins; fail on any drift')
+      .addOption(
+        new Option(
+          '--progress <mode>',
+          'bar (on a terminal), ndjson (every event as a JSON line on stderr, for scripts) or none',
+        ).choices(['bar', 'ndjson', 'none']),
+      )
       .option('--local-dir <dir>', 'also copy the files into DIR as plain files (kept up to date)')
       .option('--limit-rate <rate>', 'download at most RATE bytes per second in all, e.g. 500K, 10M')
       .action(async (model: string, flags: PullFlags) => {
@@ -94,9 +101,8 @@ export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
           });
         }
         const limitRate = flags.limitRate === undefined ? undefined : parseBandwidth(flags.limitRate);
-        const bar = createProgressBar(
-          globals.json === true || globals.quiet === true ? ({} as ProgressStream) : stderr,
-        );
+        const mode = flags.progress ?? (globals.json === true || globals.quiet === true ? 'none' : 'bar');
+        const bar = createProgressBar(mode === 'bar' ? stderr : ({} as ProgressStream));
         const controller = new AbortController();
         const onSigint = (): void =>
           controller.abort(
@@ -111,10 +117,14 @@ export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
             event.type === 'resolved' &&
             globals.json !== true &&
             globals.quiet !== true &&
+            mode !== 'ndjson' &&
             event.via !== 'name'
           ) {
             bar.done();
             io.stderr(`${model} -> ${event.repo}@${shortSha(event.commit)} (${event.via})\n`);
+          }
+          if (mode === 'ndjson') {
+            io.stderr(`${JSON.stringify(event)}\n`);
           }
           bar.onEvent(event);
         };
