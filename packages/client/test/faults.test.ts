@@ -55,6 +55,33 @@ describe('faults between the client and the real registry', () => {
     expect(new Set(ranges).size).toBe(ranges.length);
   });
 
+  it.each([
+    ['undici', { socketMinBytes: Number.POSITIVE_INFINITY }],
+    ['the raw socket', { socketMinBytes: 1 }],
+    ['the raw socket, writing behind', { socketMinBytes: 1, writeBehind: true }],
+  ])('lets idle connections take over the rest of a slow range (%s)', async (_, transport) => {
+    let slowOnes = 0;
+    const p = await proxy(({ url }) => {
+      if (isModel(url) && slowOnes === 0) {
+        slowOnes += 1;
+        return { kind: 'slow', bytesPerSecond: 128 << 10 };
+      }
+      return { kind: 'pass' };
+    });
+    const result = await pull(
+      'modelhub/ppocr-rec',
+      options(p.url, await freshCache(), { tuning: { ...fast, ...transport, stealMinBytes: 64 << 10 } }),
+    );
+    await expectVerified(result.dir);
+    const model = p.requests.filter((r) => isModel(r.url));
+    const slow = model.find((r) => r.action === 'slow');
+    // The slow connection was stopped long before the end of its 1 MiB range (8 s at its pace)...
+    expect(slow?.bytes ?? Infinity).toBeLessThan(1 << 18);
+    // ...because other connections fetched the rest of it, from split points off the 1 MiB grid.
+    const starts = model.map((r) => Number(/^bytes=(\d+)-/.exec(r.range ?? '')?.[1] ?? 0));
+    expect(starts.some((start) => start % (1 << 20) !== 0)).toBe(true);
+  });
+
   it('survives connections cut at random offsets', async () => {
     const rand = random(42);
     let cuts = 0;

@@ -19,6 +19,7 @@ import { loadPartialState, missingRanges, removePartial, savePartialState } from
 import { inThreadHash, ThreadHash, type IncrementalHash } from './incremental-hash.ts';
 import { SequentialHasher, type Segment } from './sequential-hasher.ts';
 import { SlabWriter } from './slab-writer.ts';
+import { splitLargest } from './segment-split.ts';
 import { socketGet, type BodyPlan } from './socket-get.ts';
 import { Stalled, TransferGuard, assertRangeStart } from './transfer-guard.ts';
 
@@ -42,6 +43,12 @@ export interface TransferTuning {
   readonly parallelThreshold?: number | undefined;
   /** Parallel ranged requests per file (default 4). */
   readonly connectionsPerFile?: number | undefined;
+  /**
+   * When a parallel download has no range left to start, an idle connection takes the second half
+   * of the running range with the most bytes left, if each half is at least this (default 4 MiB;
+   * `Infinity` turns it off). One slow connection then no longer holds up the end of the file.
+   */
+  readonly stealMinBytes?: number | undefined;
   /** A request that delivers no byte for this long is aborted and retried (default 30 s). */
   readonly stallMs?: number | undefined;
   /**
@@ -170,9 +177,29 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
     const workers = parallel ? Math.max(1, tuning.connectionsPerFile ?? 4) : 1;
     let next = 0;
     const route: Route = { socket: true, shared: threaded };
+    const running = new Set<Segment>();
+    const stealMin = tuning.stealMinBytes ?? 4 << 20;
+    /** The next range to fetch: a planned one, else the second half of the slowest running one. */
+    const take = (): Segment | undefined => {
+      const planned = todo[next++];
+      if (planned !== undefined || !parallel) {
+        return planned;
+      }
+      const stolen = splitLargest(running, stealMin);
+      if (stolen !== undefined) {
+        segments.push(stolen);
+        hasher.addSegment(stolen);
+      }
+      return stolen;
+    };
     const worker = async (): Promise<void> => {
-      for (let segment = todo[next++]; segment !== undefined; segment = todo[next++]) {
-        await fetchSegment(options, file, segment, hasher, route);
+      for (let segment = take(); segment !== undefined; segment = take()) {
+        running.add(segment);
+        try {
+          await fetchSegment(options, file, segment, hasher, route);
+        } finally {
+          running.delete(segment);
+        }
       }
     };
     const results = await Promise.allSettled(Array.from({ length: Math.min(workers, todo.length) }, worker));
@@ -229,6 +256,19 @@ function describeFile(options: DownloadBlobOptions): string {
   return typeof path === 'string' ? path : options.spec.id;
 }
 
+/** Stops a request whose range was split off and is complete (not a failure). */
+class RangeDone extends Error {
+  constructor() {
+    super('the rest of this range is fetched by another connection');
+  }
+}
+
+/** A failure of the disk under a transfer: never hidden by a range that happens to be complete. */
+function isWriteFailure(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'ENOSPC' || code === 'EIO' || code === 'EDQUOT';
+}
+
 /** Which transport a blob's requests use; the raw socket is dropped for good once it had to defer. */
 interface Route {
   socket: boolean;
@@ -264,6 +304,10 @@ async function fetchSegment(
     } catch (error) {
       if (options.signal?.aborted === true) {
         throw options.signal.reason instanceof Error ? options.signal.reason : error;
+      }
+      if (segment.written >= segment.end - segment.start && !isWriteFailure(error)) {
+        // The range was cut short by `splitLargest` and is complete: its request was stopped.
+        return;
       }
       const retryable =
         error instanceof RetryableStatus || error instanceof Stalled || isRetryableNetworkError(error);
@@ -308,6 +352,8 @@ async function fetchOnce(
   const whole = from === 0 && segment.end === options.spec.size;
   const guard = new TransferGuard(options.signal, options.tuning?.stallMs ?? 30_000);
   const remaining = (): number => segment.end - segment.start - segment.written;
+  // The last byte the response will carry (a 200 carries the whole file).
+  let responseLast = last;
   try {
     const res = await options.http.stream(
       {
@@ -321,6 +367,7 @@ async function fetchOnce(
       ({ status, headers }) => {
         // A 200 to a ranged request carries the whole file: skip to where this segment starts.
         let skip = status === 200 ? from : 0;
+        responseLast = status === 206 ? last : options.spec.size - 1;
         if (status === 206) {
           assertRangeStart(headers['content-range'], from);
         }
@@ -349,6 +396,10 @@ async function fetchOnce(
                 segment.written += chunk.byteLength;
                 hasher.written(offset, chunk);
                 options.onBytes?.(chunk.byteLength);
+              }
+              if (remaining() === 0 && segment.end - 1 < responseLast) {
+                // The range was split and this part is done: stop reading the rest.
+                guard.controller.abort(new RangeDone());
               }
               callback();
             } catch (error) {
@@ -408,6 +459,7 @@ async function fetchOnceSocket(
     behind: options.tuning?.writeBehind ?? false,
     onBytes: options.onBytes,
     onFailure: (error) => guard.controller.abort(error),
+    onRangeEnd: () => guard.controller.abort(new RangeDone()),
   });
   try {
     let url = options.url;
@@ -434,6 +486,8 @@ async function fetchOnceSocket(
             activity: () => {
               guard.touch();
             },
+            // The segment's end moves back when an idle connection takes the rest of the range.
+            wanted: () => segment.end - from,
             head: ({ status, headers: seen, bodyLength }): BodyPlan | undefined => {
               const location = seen['location'];
               if (status >= 300 && status < 400 && location !== undefined) {

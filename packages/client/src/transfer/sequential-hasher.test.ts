@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { gitBlobSha1, sha256 } from '@modelhub/core';
 
+import { splitLargest } from './segment-split.ts';
 import { SequentialHasher, type Segment } from './sequential-hasher.ts';
 
 describe('SequentialHasher', () => {
@@ -70,5 +71,58 @@ describe('SequentialHasher', () => {
       const hasher = await run(bytes, 'sha256', cap);
       expect(hasher.digestHex).toBe(sha256(bytes));
     }
+  });
+
+  it('hashes a file whose running ranges are split and finished by other writers', async () => {
+    const bytes = randomBytes(1 << 20);
+    const file = await open(join(await dir, `split-${Math.random()}`), 'w+');
+    await file.truncate(bytes.length);
+    const half = bytes.length / 2;
+    const segments: Segment[] = [
+      { start: 0, end: half, written: 0 },
+      { start: half, end: bytes.length, written: 0 },
+    ];
+    const hasher = new SequentialHasher('sha256', bytes.length, file, segments, 64 << 10);
+    const write = async (segment: Segment, length: number): Promise<void> => {
+      const at = segment.start + segment.written;
+      const piece = bytes.subarray(at, Math.min(segment.end, at + length));
+      await file.write(piece, 0, piece.length, at);
+      segment.written += piece.length;
+      hasher.written(at, Buffer.from(piece));
+    };
+    const [first, second] = segments as [Segment, Segment];
+    await write(first, 10_000);
+    await write(second, half); // The second range is done; its writer steals from the first, twice.
+    const stolen = splitLargest(segments, 64 << 10);
+    expect(stolen).toBeDefined();
+    hasher.addSegment(stolen as Segment);
+    const again = splitLargest([first, stolen as Segment], 64 << 10);
+    hasher.addSegment(again as Segment);
+    for (const segment of [again as Segment, stolen as Segment, first].reverse()) {
+      while (segment.written < segment.end - segment.start) {
+        await write(segment, 30_000);
+      }
+    }
+    expect(await hasher.digest()).toBe(sha256(bytes));
+    await file.close();
+  });
+});
+
+describe('splitLargest', () => {
+  it('gives an idle connection the second half of what the busiest range has left', () => {
+    const slow: Segment = { start: 0, end: 16 << 20, written: 1 << 20 };
+    const fast: Segment = { start: 16 << 20, end: 32 << 20, written: 15 << 20 };
+    const stolen = splitLargest([fast, slow], 1 << 20);
+    // 15 MiB left of the slow range: it keeps up to the middle of that (aligned), the rest is stolen.
+    expect(stolen).toEqual({ start: 8.5 * (1 << 20), end: 16 << 20, written: 0 });
+    expect(slow.end).toBe(8.5 * (1 << 20));
+    expect(fast.end).toBe(32 << 20);
+  });
+
+  it('splits nothing when the halves would be smaller than the minimum', () => {
+    const segment: Segment = { start: 0, end: 3 << 20, written: 1 << 20 };
+    expect(splitLargest([segment], 2 << 20)).toBeUndefined();
+    expect(segment.end).toBe(3 << 20);
+    expect(splitLargest([], 1)).toBeUndefined();
   });
 });

@@ -5,7 +5,8 @@ import { inThreadHash, type IncrementalHash } from './incremental-hash.ts';
 /** A byte range of the file with how much of it is written so far. */
 export interface Segment {
   readonly start: number;
-  readonly end: number;
+  /** Moves back when an idle connection takes the rest of the range (`splitLargest`). */
+  end: number;
   written: number;
 }
 
@@ -45,6 +46,15 @@ export class SequentialHasher {
     this.#file = file;
     this.#segments = [...segments].sort((a, b) => a.start - b.start);
     this.#maxHeld = maxHeldBytes;
+  }
+
+  /** Adds a segment split off a running one (it starts past the hash cursor). */
+  addSegment(segment: Segment): void {
+    let at = this.#segments.length;
+    while (at > this.#index && (this.#segments[at - 1]?.start ?? 0) > segment.start) {
+      at -= 1;
+    }
+    this.#segments.splice(at, 0, segment);
   }
 
   get hashedBytes(): number {

@@ -19,6 +19,11 @@ export interface SlabWriterOptions {
   readonly behind?: boolean | undefined;
   /** Called once with the first write error, so the receiver can stop. */
   readonly onFailure?: ((error: unknown) => void) | undefined;
+  /**
+   * Called when bytes arrive past the segment's end, which moved back because another connection
+   * took the rest of the range: the receiver can stop. Those bytes are not written.
+   */
+  readonly onRangeEnd?: (() => void) | undefined;
 }
 
 interface Job {
@@ -59,8 +64,12 @@ export class SlabWriter {
       release();
       return;
     }
-    const job = { slab, length, offset: this.#next, release };
-    this.#next += length;
+    const fits = this.#fit({ slab, length, offset: this.#next, release });
+    if (fits === undefined) {
+      return;
+    }
+    const job = fits;
+    this.#next += job.length;
     if (this.#options.behind === true) {
       this.#queue.push(job);
       this.#pump();
@@ -69,8 +78,8 @@ export class SlabWriter {
     try {
       this.#options.writeFault?.(job.offset, job.length);
       let done = 0;
-      while (done < length) {
-        const bytes = writeSync(this.#options.fd, slab, done, length - done, job.offset + done);
+      while (done < job.length) {
+        const bytes = writeSync(this.#options.fd, slab, done, job.length - done, job.offset + done);
         if (bytes <= 0) {
           throw Object.assign(new Error('the disk accepted no bytes'), { code: 'EIO' });
         }
@@ -112,14 +121,37 @@ export class SlabWriter {
       }
       return;
     }
-    this.#busy = true;
-    try {
-      this.#options.writeFault?.(job.offset, job.length);
-    } catch (error) {
-      this.#fail(error, job);
+    // The segment may have been split since the slab was queued.
+    const fits = this.#fit(job);
+    if (fits === undefined) {
+      this.#pump();
       return;
     }
-    this.#writeFrom(job, 0);
+    this.#busy = true;
+    try {
+      this.#options.writeFault?.(fits.offset, fits.length);
+    } catch (error) {
+      this.#fail(error, fits);
+      return;
+    }
+    this.#writeFrom(fits, 0);
+  }
+
+  /**
+   * The part of `job` inside the segment as it is now. Past its end (another connection took the
+   * rest), the slab is released, the receiver told, and undefined returned when nothing is left.
+   */
+  #fit(job: Job): Job | undefined {
+    const room = this.#options.segment.end - job.offset;
+    if (job.length <= room) {
+      return job;
+    }
+    this.#options.onRangeEnd?.();
+    if (room <= 0) {
+      job.release();
+      return undefined;
+    }
+    return { ...job, length: room };
   }
 
   #writeFrom(job: Job, done: number): void {

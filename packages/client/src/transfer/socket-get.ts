@@ -22,6 +22,11 @@ export interface SlabSink {
   slab(slab: Buffer, length: number, release: () => void): void;
   /** Called on every read (the stall watchdog's heartbeat). */
   activity?(): void;
+  /**
+   * How many body bytes (after `skip`) are still wanted, asked on every read: the transfer ends
+   * early once it falls below the plan's `keep` (another connection took the rest of the range).
+   */
+  wanted?(): number;
 }
 
 export interface SocketGetOptions {
@@ -196,9 +201,10 @@ export function socketGet(options: SocketGetOptions): Promise<SocketResponseHead
         plan = { skip: plan.skip - dropped, keep: plan.keep };
       }
       const fresh = fill - before;
-      if (kept + fresh >= plan.keep) {
-        fill = before + (plan.keep - kept);
-        kept = plan.keep;
+      const keep = Math.min(plan.keep, sink.wanted?.() ?? Number.POSITIVE_INFINITY);
+      if (kept + fresh >= keep) {
+        fill = before + Math.max(0, keep - kept);
+        kept = Math.max(kept, keep);
         return true;
       }
       kept += fresh;

@@ -13,7 +13,9 @@ export type FaultAction =
   /** Forward with the byte at this body offset flipped. */
   | { readonly kind: 'corrupt'; readonly atByte: number }
   /** Forward this many bytes, then send nothing more while keeping the connection open. */
-  | { readonly kind: 'stall'; readonly afterBytes: number };
+  | { readonly kind: 'stall'; readonly afterBytes: number }
+  /** Forward at this many bytes per second (a slow connection among fast ones). */
+  | { readonly kind: 'slow'; readonly bytesPerSecond: number };
 
 export interface ProxiedRequest {
   readonly method: string;
@@ -69,6 +71,29 @@ export async function startFaultProxy(
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         let sent = 0;
         upstreamRes.on('data', (chunk: Buffer) => {
+          if (action.kind === 'slow') {
+            // 4 KiB every 4096/rate seconds, holding the upstream meanwhile.
+            upstreamRes.pause();
+            let at = 0;
+            const pace = (): void => {
+              if (res.destroyed) {
+                upstreamRes.destroy();
+                return;
+              }
+              if (at >= chunk.length) {
+                upstreamRes.resume();
+                return;
+              }
+              const slice = chunk.subarray(at, at + 4096);
+              at += slice.length;
+              res.write(slice);
+              sent += slice.length;
+              record.bytes = sent;
+              setTimeout(pace, (slice.length / action.bytesPerSecond) * 1000);
+            };
+            pace();
+            return;
+          }
           let data = chunk;
           const start = sent;
           if (action.kind === 'corrupt' && action.atByte >= start && action.atByte < start + data.length) {
