@@ -4,6 +4,7 @@ import { formatBytes, resolveClientConfig, scanCache } from '@modelhub/client';
 
 import { clientOptionsFrom } from '../context/client-context.ts';
 import type { Io } from '../output/error-boundary.ts';
+import { formatTable, timeAgo } from '../output/table.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 
 /** `hub ls`: the cached models of the endpoint, with sizes and last use. */
@@ -43,15 +44,30 @@ export const registerLs: CommandRegistrar = (program: Command, io: Io) => {
         io.stderr(`no cached models in ${config.cacheRoot}\n`);
         return;
       }
-      const width = Math.max(...repos.map((r) => r.repo.length));
-      for (const r of repos) {
-        const refs = Object.keys(r.refs).join(',') || '-';
-        io.stdout(
-          `${r.repo.padEnd(width)}  ${formatBytes(r.sizeBytes).padStart(9)}  ${String(r.snapshots.length)} snapshot(s)  refs ${refs}  last used ${r.lastUsed.toISOString()}${r.partialBytes > 0 ? `  partial ${formatBytes(r.partialBytes)}` : ''}\n`,
-        );
-      }
+      // The PARTIAL column only when some model has an interrupted download waiting to resume.
+      const partial = repos.some((r) => r.partialBytes > 0);
       io.stdout(
-        `${repos.length} models, ${formatBytes(repos.reduce((n, r) => n + r.sizeBytes, 0))} in ${config.cacheRoot}\n`,
+        formatTable(
+          [
+            { heading: 'MODEL' },
+            { heading: 'SIZE', align: 'right' },
+            { heading: 'SNAPSHOTS', align: 'right' },
+            { heading: 'REFS' },
+            { heading: 'LAST USED' },
+            ...(partial ? [{ heading: 'PARTIAL', align: 'right' as const }] : []),
+          ],
+          repos.map((r) => [
+            r.repo,
+            formatBytes(r.sizeBytes),
+            String(r.snapshots.length),
+            Object.keys(r.refs).join(',') || '-',
+            timeAgo(r.lastUsed),
+            ...(partial ? [r.partialBytes > 0 ? formatBytes(r.partialBytes) : '-'] : []),
+          ]),
+        ),
+      );
+      io.stdout(
+        `${repos.length} ${repos.length === 1 ? 'model' : 'models'}, ${formatBytes(repos.reduce((n, r) => n + r.sizeBytes, 0))} in ${config.cacheRoot}\n`,
       );
     });
 };

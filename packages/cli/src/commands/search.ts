@@ -4,6 +4,7 @@ import { info, search } from '@modelhub/client';
 
 import { clientOptionsFrom } from '../context/client-context.ts';
 import type { Io } from '../output/error-boundary.ts';
+import { formatTable, timeAgo } from '../output/table.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 
 /** `hub search [QUERY] [--library onnx|tfjs] [--heads-of MODEL] [--limit N]`. */
@@ -38,11 +39,23 @@ export const registerSearch: CommandRegistrar = (program: Command, io: Io) => {
         );
         return;
       }
-      const width = Math.max(...hits.map((h) => h.id.length));
-      for (const hit of hits) {
-        io.stdout(
-          `${hit.id.padEnd(width)}  ${(hit.library ?? '-').padEnd(8)}  ${(hit.pipelineTag ?? '-').padEnd(22)}  ${String(hit.downloads).padStart(8)} downloads\n`,
-        );
-      }
+      io.stdout(
+        formatTable(
+          [
+            { heading: 'MODEL' },
+            { heading: 'LIBRARY' },
+            { heading: 'TASK' },
+            { heading: 'DOWNLOADS', align: 'right' },
+            { heading: 'UPDATED' },
+          ],
+          hits.map((hit) => [
+            hit.id,
+            hit.library ?? '-',
+            hit.pipelineTag ?? '-',
+            String(hit.downloads),
+            hit.lastModified === undefined ? '-' : timeAgo(new Date(hit.lastModified)),
+          ]),
+        ),
+      );
     });
 };
