@@ -28,7 +28,7 @@ export const registerVerify: CommandRegistrar = (program: Command, io: Io) => {
           io.stdout(`${p.kind.padEnd(7)}  ${p.repo}  ${where}${p.repaired ? '  repaired' : ''}\n`);
         }
         io.stdout(
-          `checked ${report.blobs} files (${formatBytes(report.bytes)}) in ${report.repos} models: ${report.problems.length === 0 ? 'all ok' : `${report.problems.length} problem(s)`}\n`,
+          `checked ${report.blobs} files (${formatBytes(report.bytes)}) in ${report.repos} ${report.repos === 1 ? 'model' : 'models'}: ${report.problems.length === 0 ? 'all ok' : `${report.problems.length} problem(s)`}\n`,
         );
       }
       if (!report.ok) {
