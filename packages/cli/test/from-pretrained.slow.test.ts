@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createBundle, importBundle, pull, pushFolder } from '@modelhub/client';
+import { BandwidthLimit, createBundle, importBundle, pull, pushFolder, scanCache } from '@modelhub/client';
 import { isModelhubError, type HeadManifest, type PreprocessSpec } from '@modelhub/core';
 import { readOnnxModel } from '@modelhub/onnx';
 import { decodeImage } from '@modelhub/vision';
@@ -92,13 +92,21 @@ afterAll(async () => {
 describe('fromPretrained', () => {
   it('loads a pushed head from an empty cache: head, then its pinned base, then predicts', async () => {
     const cache = join(work, 'cache-fresh');
+    // One bandwidth budget for both downloads: every byte of the head and of its base goes through it.
+    const limit = new BandwidthLimit(200_000_000);
     const model = await fromPretrained('alice/digits-head', {
       endpoint: registryA.url,
       cacheDir: cache,
       env: {},
+      limitRate: limit,
     });
     try {
       expect(model.kind).toBe('classifier');
+      const pulled = (await scanCache(join(cache, new URL(registryA.url).host.replace(':', '_')))).reduce(
+        (n, r) => n + r.sizeBytes,
+        0,
+      );
+      expect(limit.bytes).toBe(pulled);
       if (model.kind === 'classifier') {
         expect(model.base.repo).toBe('modelhub/ppocr-rec');
         expect(model.labels).toEqual(fx.digits.labels);

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 
-import type { ClientOptions, PullEvent } from '@modelhub/client';
+import type { ClientOptions, PullEvent, PullOptions } from '@modelhub/client';
 import { type EmbedResult, type FeatureExtractor, type HeadManifest, type ImageInput } from '@modelhub/core';
 import type { HeadPrediction } from '@modelhub/trainer';
 
@@ -17,6 +17,10 @@ export interface FromPretrainedOptions extends ClientOptions {
   readonly frozen?: boolean;
   /** Download progress of the head and its base model. */
   readonly onProgress?: (event: PullEvent) => void;
+  /** Download at most this many bytes per second (see `PullOptions.limitRate`). */
+  readonly limitRate?: PullOptions['limitRate'];
+  /** Stops the downloads; what arrived is kept and resumes on the next call. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A pretrained backbone, cut below its output layer. */

@@ -80,7 +80,7 @@ export async function verifyBase(dir: string, manifest: HeadManifest): Promise<v
 export async function pullBase(
   manifest: HeadManifest,
   headEndpoint: string,
-  options: ClientOptions & Pick<PullOptions, 'lockfile' | 'frozen' | 'onProgress'>,
+  options: ClientOptions & Pick<PullOptions, 'lockfile' | 'frozen' | 'onProgress' | 'limitRate' | 'signal'>,
 ): Promise<PullResult> {
   const ref = `${manifest.base.repo}@${manifest.base.commit}`;
   const endpoints = [headEndpoint, manifest.base.endpoint, resolveClientConfig(options).endpoint].filter(
@@ -120,7 +120,7 @@ export interface LoadedHead {
 export async function loadHead(
   headDir: string,
   headEndpoint: string | undefined,
-  options: ClientOptions & Pick<PullOptions, 'lockfile' | 'frozen' | 'onProgress'>,
+  options: ClientOptions & Pick<PullOptions, 'lockfile' | 'frozen' | 'onProgress' | 'limitRate' | 'signal'>,
 ): Promise<LoadedHead> {
   const manifest = parseHeadManifest(
     JSON.parse(await readFile(join(headDir, 'modelhub.json'), 'utf8')),

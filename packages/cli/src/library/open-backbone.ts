@@ -34,6 +34,8 @@ export interface OpenBackboneOptions extends ClientOptions {
   readonly lockfile?: string | undefined;
   readonly frozen?: boolean | undefined;
   readonly onProgress?: PullOptions['onProgress'];
+  readonly limitRate?: PullOptions['limitRate'];
+  readonly signal?: AbortSignal | undefined;
   /** The adapter modules to import from (tests inject a broken one). */
   readonly adapters?: AdapterModules | undefined;
 }
