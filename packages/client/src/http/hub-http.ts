@@ -53,6 +53,17 @@ export interface HubHttpOptions {
   readonly bandwidth?: BandwidthLimit | undefined;
 }
 
+/** A GET whose body a caller consumes (`stream`, `fetchBody`). */
+type BodyRequest = Omit<HttpRequest, 'method' | 'body'>;
+
+/** How a body GET ended: the last hop's status, headers and URL; a non-2xx body as text. */
+export interface BodyResult {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly url: string;
+  readonly body: string;
+}
+
 /** Redirects followed per request, by every transport. */
 export const MAX_REDIRECTS = 5;
 
@@ -224,61 +235,38 @@ export class HubHttp {
    * followed as in `send`; a non-2xx response is returned with its body discarded, so the caller
    * decides what to do.
    */
-  async stream(
-    req: Omit<HttpRequest, 'method' | 'body'> & {
+  stream(
+    req: BodyRequest & {
       /** Abort when no body byte arrives for this long (undici's body timeout; default 120 s). */
       readonly bodyTimeoutMs?: number | undefined;
     },
     sink: (res: { status: number; headers: Readonly<Record<string, string | undefined>> }) => Writable,
-  ): Promise<{
-    status: number;
-    headers: Readonly<Record<string, string | undefined>>;
-    url: string;
-    body: string;
-  }> {
-    let url = req.url;
-    for (let hop = 0; ; hop += 1) {
-      const headers = this.outgoingHeaders(url, req.headers ?? {});
-      let status = 0;
-      let seen: Record<string, string | undefined> = {};
-      let errorBody = '';
-      try {
-        await stream(
-          url,
-          {
-            method: 'GET',
-            headers,
-            dispatcher: this.#agent,
-            ...(req.signal === undefined ? {} : { signal: req.signal }),
-            ...(req.bodyTimeoutMs === undefined ? {} : { bodyTimeout: req.bodyTimeoutMs }),
-          },
-          ({ statusCode, headers: raw }) => {
-            status = statusCode;
-            seen = flattenHeaders(raw);
-            if (statusCode >= 200 && statusCode < 300) {
-              const writable = sink({ status: statusCode, headers: seen });
-              return this.bandwidth === undefined ? writable : paced(writable, this.bandwidth);
-            }
-            return new Writable({
-              write(chunk: Buffer, _encoding, callback) {
-                if (errorBody.length < 65_536) {
-                  errorBody += chunk.toString('utf8');
-                }
-                callback();
-              },
-            });
-          },
-        );
-      } catch (cause) {
-        throw transferError(cause, url, req.signal, status);
-      }
-      const location = seen['location'];
-      if (status >= 300 && status < 400 && location !== undefined) {
-        url = nextHop(url, location, hop);
-        continue;
-      }
-      return { status, headers: seen, url, body: errorBody };
-    }
+  ): Promise<BodyResult> {
+    return this.#getFollowing(req, (url, headers, respond, keepError) =>
+      stream(
+        url,
+        {
+          method: 'GET',
+          headers,
+          dispatcher: this.#agent,
+          ...(req.signal === undefined ? {} : { signal: req.signal }),
+          ...(req.bodyTimeoutMs === undefined ? {} : { bodyTimeout: req.bodyTimeoutMs }),
+        },
+        ({ statusCode, headers: raw }) => {
+          const seen = respond(statusCode, raw);
+          if (seen !== undefined) {
+            const writable = sink({ status: statusCode, headers: seen });
+            return this.bandwidth === undefined ? writable : paced(writable, this.bandwidth);
+          }
+          return new Writable({
+            write(chunk: Buffer, _encoding, callback) {
+              keepError(chunk);
+              callback();
+            },
+          });
+        },
+      ).then(() => undefined),
+    );
   }
 
   /**
@@ -288,15 +276,35 @@ export class HubHttp {
    * and is rethrown); any other body is kept as text for the error. Redirects and the token as in
    * `send`, transport failures as in `stream`.
    */
-  async fetchBody(
-    req: Omit<HttpRequest, 'method' | 'body'> & { readonly bodyTimeoutMs?: number | undefined },
+  fetchBody(
+    req: BodyRequest & { readonly bodyTimeoutMs?: number | undefined },
     onData: (chunk: Buffer) => void,
-  ): Promise<{
-    status: number;
-    headers: Readonly<Record<string, string | undefined>>;
-    url: string;
-    body: string;
-  }> {
+  ): Promise<BodyResult> {
+    return this.#getFollowing(req, (url, headers, respond, keepError) =>
+      this.#dispatchGet(url, headers, req, (statusCode, raw) =>
+        respond(statusCode, raw) !== undefined ? onData : keepError,
+      ),
+    );
+  }
+
+  /**
+   * The redirect loop of `stream` and `fetchBody`: one GET per hop through `get`, which calls
+   * `respond` with the response head (it returns the flattened headers of a 2xx, whose body the
+   * caller consumes, else undefined) and hands any other body to `keepError`, kept as the error's
+   * text. Transport failures become coded errors.
+   */
+  async #getFollowing(
+    req: BodyRequest,
+    get: (
+      url: string,
+      headers: Record<string, string>,
+      respond: (
+        status: number,
+        raw: Dispatcher.ResponseData['headers'],
+      ) => Record<string, string | undefined> | undefined,
+      keepError: (chunk: Buffer) => void,
+    ) => Promise<void>,
+  ): Promise<BodyResult> {
     let url = req.url;
     for (let hop = 0; ; hop += 1) {
       const headers = this.outgoingHeaders(url, req.headers ?? {});
@@ -304,18 +312,20 @@ export class HubHttp {
       let seen: Record<string, string | undefined> = {};
       let errorBody = '';
       try {
-        await this.#dispatchGet(url, headers, req, (statusCode, raw) => {
-          status = statusCode;
-          seen = flattenHeaders(raw);
-          const ok = statusCode >= 200 && statusCode < 300;
-          return (chunk: Buffer) => {
-            if (ok) {
-              onData(chunk);
-            } else if (errorBody.length < 65_536) {
+        await get(
+          url,
+          headers,
+          (statusCode, raw) => {
+            status = statusCode;
+            seen = flattenHeaders(raw);
+            return statusCode >= 200 && statusCode < 300 ? seen : undefined;
+          },
+          (chunk) => {
+            if (errorBody.length < 65_536) {
               errorBody += chunk.toString('utf8');
             }
-          };
-        });
+          },
+        );
       } catch (cause) {
         throw transferError(cause, url, req.signal, status);
       }

@@ -61,6 +61,20 @@ export function isRetryableNetworkError(error: unknown): boolean {
   return code !== undefined && RETRYABLE_CODES.has(code);
 }
 
+/**
+ * A retryable status (408, 429, 5xx) that a transfer met, with the server's `Retry-After` in
+ * milliseconds: thrown inside a transfer's retry loop, which waits and tries again.
+ */
+export class RetryableStatus extends Error {
+  readonly status: number;
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, retryAfter: string | undefined) {
+    super(`HTTP ${status}`);
+    this.status = status;
+    this.retryAfterMs = parseRetryAfter(retryAfter);
+  }
+}
+
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined || value.trim() === '') {

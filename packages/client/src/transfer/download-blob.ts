@@ -12,7 +12,7 @@ import {
   delay,
   isRetryableNetworkError,
   isRetryableStatus,
-  parseRetryAfter,
+  RetryableStatus,
 } from '../http/retry-policy.ts';
 import type { Limiter } from './limiter.ts';
 import { loadPartialState, missingRanges, removePartial, savePartialState } from './partial-state.ts';
@@ -95,16 +95,6 @@ export interface DownloadBlobOptions {
 export interface DownloadBlobResult {
   /** Bytes reused from an earlier, interrupted download. */
   readonly resumedBytes: number;
-}
-
-class RetryableStatus extends Error {
-  readonly status: number;
-  readonly retryAfterMs: number | undefined;
-  constructor(status: number, retryAfterMs: number | undefined) {
-    super(`HTTP ${status}`);
-    this.status = status;
-    this.retryAfterMs = retryAfterMs;
-  }
 }
 
 /** The partial file and its sidecar for a target blob path. */
@@ -411,7 +401,7 @@ async function fetchOnce(
     );
     if (res.status !== 200 && res.status !== 206) {
       if (isRetryableStatus(res.status)) {
-        throw new RetryableStatus(res.status, parseRetryAfter(res.headers['retry-after']));
+        throw new RetryableStatus(res.status, res.headers['retry-after']);
       }
       throw errorFromResponse(res.status, res.headers, res.body, {
         ...options.context,
@@ -530,7 +520,7 @@ async function fetchOnceSocket(
         continue;
       }
       if (isRetryableStatus(result.status)) {
-        throw new RetryableStatus(result.status, parseRetryAfter(result.retryAfter));
+        throw new RetryableStatus(result.status, result.retryAfter);
       }
       return 'defer';
     }

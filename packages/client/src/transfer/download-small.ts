@@ -10,7 +10,7 @@ import {
   delay,
   isRetryableNetworkError,
   isRetryableStatus,
-  parseRetryAfter,
+  RetryableStatus,
 } from '../http/retry-policy.ts';
 import type { BlobSpec, WriteFault } from './download-blob.ts';
 import type { Limiter } from './limiter.ts';
@@ -33,16 +33,6 @@ export interface DownloadSmallOptions {
   readonly writeFault?: WriteFault | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly context?: Readonly<Record<string, unknown>> | undefined;
-}
-
-class RetryableStatus extends Error {
-  readonly status: number;
-  readonly retryAfterMs: number | undefined;
-  constructor(status: number, retryAfterMs: number | undefined) {
-    super(`HTTP ${status}`);
-    this.status = status;
-    this.retryAfterMs = retryAfterMs;
-  }
 }
 
 function hashFor(spec: BlobSpec): Hash {
@@ -212,7 +202,7 @@ async function fetchOnce(options: DownloadSmallOptions): Promise<Received> {
     }
     const { status, headers } = got.head;
     if (isRetryableStatus(status)) {
-      throw new RetryableStatus(status, parseRetryAfter(headers['retry-after']));
+      throw new RetryableStatus(status, headers['retry-after']);
     }
     if (status >= 300 && status < 400) {
       pool.bypass();
@@ -261,7 +251,7 @@ async function fetchWithUndici(options: DownloadSmallOptions): Promise<Received>
   }
   if (res.status < 200 || res.status >= 300) {
     if (isRetryableStatus(res.status)) {
-      throw new RetryableStatus(res.status, parseRetryAfter(res.headers['retry-after']));
+      throw new RetryableStatus(res.status, res.headers['retry-after']);
     }
     throw errorFromResponse(res.status, res.headers, res.body, {
       ...options.context,

@@ -619,19 +619,24 @@ export function wasmKernelsAvailable(): boolean {
  */
 export class WasmArena {
   readonly #memory: WasmMemory;
-  readonly #gemm: GemmFn;
-  readonly #softmax: SoftmaxFn;
-  readonly #updateAndDot: UpdateAndDotFn;
-  readonly #secantPair: SecantPairFn;
+  // The kernels, called straight (all pointers are byte offsets into this arena's memory).
+  /** `out = A·Bᵀ`, A `m × k` at byte offset `a`, B `p × k` at `b`; m % 4 = p % 2 = k % 2 = 0. */
+  readonly gemm: GemmFn;
+  /** See {@link softmaxCode}; `y` holds int32 class indices. */
+  readonly softmax: SoftmaxFn;
+  /** See {@link updateAndDotCode}: the length is in bytes (a multiple of 16). */
+  readonly updateAndDot: UpdateAndDotFn;
+  /** See {@link secantPairCode}: the length is in bytes (a multiple of 16). */
+  readonly secantPair: SecantPairFn;
   #top = 0;
 
   constructor(api: WasmApi, module: WasmModule) {
     this.#memory = new api.Memory({ initial: 1 });
     const instance = new api.Instance(module, { env: { memory: this.#memory } });
-    this.#gemm = instance.exports['gemm'] as GemmFn;
-    this.#softmax = instance.exports['softmax'] as SoftmaxFn;
-    this.#updateAndDot = instance.exports['updateAndDot'] as UpdateAndDotFn;
-    this.#secantPair = instance.exports['secantPair'] as SecantPairFn;
+    this.gemm = instance.exports['gemm'] as GemmFn;
+    this.softmax = instance.exports['softmax'] as SoftmaxFn;
+    this.updateAndDot = instance.exports['updateAndDot'] as UpdateAndDotFn;
+    this.secantPair = instance.exports['secantPair'] as SecantPairFn;
   }
 
   /** Size of the memory in bytes. */
@@ -663,54 +668,6 @@ export class WasmArena {
   /** A view of `length` float64 values at `offset` (take views after the last `alloc`). */
   view(offset: number, length: number): Float64Array {
     return new Float64Array(this.#memory.buffer, offset, length);
-  }
-
-  /** `out = A·Bᵀ`, A `m × k` at byte offset `a`, B `p × k` at `b`; m % 4 = p % 2 = k % 2 = 0. */
-  gemm(a: number, b: number, out: number, m: number, p: number, k: number): void {
-    this.#gemm(a, b, out, m, p, k);
-  }
-
-  /** See {@link softmaxCode}; all pointers are byte offsets, `y` holds int32 class indices. */
-  softmax(
-    scores: number,
-    coef: number,
-    y: number,
-    sw: number,
-    sums: number,
-    rows: number,
-    stride: number,
-    rowStride: number,
-    c: number,
-    table: number,
-  ): number {
-    return this.#softmax(scores, coef, y, sw, sums, rows, stride, rowStride, c, table);
-  }
-
-  /** See {@link updateAndDotCode}: byte offsets, and the length in bytes (a multiple of 16). */
-  updateAndDot(
-    dir: number,
-    src: number,
-    u: number,
-    v: number,
-    coef: number,
-    scale: number,
-    bytes: number,
-  ): number {
-    return this.#updateAndDot(dir, src, u, v, coef, scale, bytes);
-  }
-
-  /** See {@link secantPairCode}: byte offsets, and the length in bytes (a multiple of 16). */
-  secantPair(
-    s: number,
-    y: number,
-    xNew: number,
-    x: number,
-    gNew: number,
-    g: number,
-    out: number,
-    bytes: number,
-  ): void {
-    this.#secantPair(s, y, xNew, x, gNew, g, out, bytes);
   }
 
   /** A view of `length` int32 values at `offset`. */
