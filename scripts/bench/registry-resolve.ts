@@ -73,12 +73,12 @@ try {
   const baselineUrl = baseline.url;
 
   const registry = await startRegistry({ dataDir: join(work, 'data'), host: '127.0.0.1', port: 0 });
-  const repo = await registry.registry.createRepoAs('bench', 'model', 'bench', 'big', false);
-  await registry.registry.storeObject(repo, createReadStream(file, { highWaterMark: 1 << 20 }), {
+  const repo = await registry.registry.repos.createAs('bench', 'model', 'bench', 'big', false);
+  await registry.registry.uploads.storeObject(repo, createReadStream(file, { highWaterMark: 1 << 20 }), {
     sha256: hashes.sha256,
     size,
   });
-  await registry.registry.commitAs('bench', repo, 'main', { summary: 'big file', description: '' }, [
+  await registry.registry.commits.commitAs('bench', repo, 'main', { summary: 'big file', description: '' }, [
     { kind: 'lfsFile', path: 'big.bin', sha256: hashes.sha256, size },
   ]);
   const registryUrl = `${registry.url}/bench/big/resolve/main/big.bin`;

@@ -23,10 +23,10 @@ describe('accounts, scopes and namespaces', () => {
     dir = await mkdtemp(join(tmpdir(), 'modelhub-access-'));
     server = await startRegistry({ dataDir: join(dir, 'data'), port: 0 });
     hubUrl = server.url;
-    owner = await server.registry.createToken('olga', 'write');
-    member = await server.registry.createToken('mia', 'write');
-    outsider = await server.registry.createToken('otto', 'write');
-    reader = await server.registry.createToken('olga', 'read');
+    owner = await server.registry.access.createToken('olga', 'write');
+    member = await server.registry.access.createToken('mia', 'write');
+    outsider = await server.registry.access.createToken('otto', 'write');
+    reader = await server.registry.access.createToken('olga', 'read');
     await server.registry.metadata.addOrgMember('acme', 'olga');
     await server.registry.metadata.addOrgMember('acme', 'mia');
   });

@@ -24,8 +24,8 @@ describe('bad input loses nothing', () => {
       registry: { maxCommitBodySize: 64 * 1024, maxObjectSize: 1024 * 1024 },
     });
     url = server.url;
-    token = await server.registry.createToken('mallory', 'write');
-    await server.registry.createRepo(await server.registry.authenticate(`Bearer ${token}`), {
+    token = await server.registry.access.createToken('mallory', 'write');
+    await server.registry.repos.create(await server.registry.access.authenticate(`Bearer ${token}`), {
       type: 'model',
       name: 'target',
       private: false,

@@ -68,7 +68,7 @@ describe('a server killed mid-upload', () => {
     dirs.push(dir);
     const data = join(dir, 'data');
     const setup = await openRegistry(data);
-    const token = await setup.createToken('crash', 'write');
+    const token = await setup.access.createToken('crash', 'write');
     await setup.close();
 
     const first = await serve(data);

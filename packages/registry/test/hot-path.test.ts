@@ -41,7 +41,7 @@ describe('the /resolve/ hot path and its caches', () => {
     dir = await mkdtemp(join(tmpdir(), 'modelhub-hot-'));
     server = await startRegistry({ dataDir: join(dir, 'data'), port: 0 });
     url = server.url;
-    token = await server.registry.createToken('hot', 'write');
+    token = await server.registry.access.createToken('hot', 'write');
     await create();
   });
 

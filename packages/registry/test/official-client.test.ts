@@ -64,8 +64,8 @@ describe('the official @huggingface/hub client against the registry', () => {
       registry: { multipartThreshold: 200_000, multipartChunkSize: 64 * 1024 },
     });
     hubUrl = server.url;
-    alice = await server.registry.createToken('alice', 'write');
-    bob = await server.registry.createToken('bob', 'write');
+    alice = await server.registry.access.createToken('alice', 'write');
+    bob = await server.registry.access.createToken('bob', 'write');
   });
 
   afterAll(async () => {

@@ -22,7 +22,7 @@ describe('Hub protocol details (hub-protocol.md §1–§9, §13)', () => {
     dir = await mkdtemp(join(tmpdir(), 'modelhub-proto-'));
     server = await startRegistry({ dataDir: join(dir, 'data'), port: 0 });
     url = server.url;
-    token = await server.registry.createToken('pat', 'write');
+    token = await server.registry.access.createToken('pat', 'write');
     const create = await fetch(`${url}/api/repos/create`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

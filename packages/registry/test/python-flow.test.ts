@@ -22,7 +22,7 @@ describe('the huggingface_hub (Python) request sequences', () => {
     dir = await mkdtemp(join(tmpdir(), 'modelhub-python-'));
     server = await startRegistry({ dataDir: join(dir, 'data'), port: 0 });
     url = server.url;
-    token = await server.registry.createToken('py', 'write');
+    token = await server.registry.access.createToken('py', 'write');
   });
 
   afterAll(async () => {

@@ -20,8 +20,8 @@ describe('closing a registry', () => {
     const dir = await mkdtemp(join(tmpdir(), 'modelhub-shutdown-'));
     dirs.push(dir);
     const server = await startRegistry({ dataDir: dir, port: 0, shutdownGraceMs: 200 });
-    const repo = await server.registry.createRepoAs('s', 'model', 's', 'big', false);
-    await server.registry.commitAs('s', repo, 'main', { summary: 'big', description: '' }, [
+    const repo = await server.registry.repos.createAs('s', 'model', 's', 'big', false);
+    await server.registry.commits.commitAs('s', repo, 'main', { summary: 'big', description: '' }, [
       { kind: 'file', path: 'big.dat', content: randomBytes(32 * 1024 * 1024) },
     ]);
     // A client that reads the headers and then nothing: the server's writes back up.

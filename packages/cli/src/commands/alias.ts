@@ -17,7 +17,7 @@ export interface AliasSetOptions {
 export async function runAliasSet(options: AliasSetOptions): Promise<Alias> {
   const registry = await openRegistry(options.data);
   try {
-    return await registry.setAlias(options.name, options.repo, options.revision ?? null);
+    return await registry.aliases.set(options.name, options.repo, options.revision ?? null);
   } finally {
     await registry.close();
   }

@@ -28,8 +28,8 @@ describe('hub token create / hub alias set', () => {
 
     const registry = await openRegistry(data);
     try {
-      const writer = await registry.authenticate(`Bearer ${io.out.trim()}`);
-      const reader = await registry.authenticate(`Bearer ${readOnly.out.trim()}`);
+      const writer = await registry.access.authenticate(`Bearer ${io.out.trim()}`);
+      const reader = await registry.access.authenticate(`Bearer ${readOnly.out.trim()}`);
       expect(writer.kind === 'account' && writer.token.role).toBe('write');
       expect(reader.kind === 'account' && reader.account.name).toBe('erin');
       expect(reader.kind === 'account' && reader.token.role).toBe('read');
@@ -41,7 +41,7 @@ describe('hub token create / hub alias set', () => {
   it('sets an alias to an existing repo and refuses an unknown repo with exit 2', async () => {
     const registry = await openRegistry(data);
     try {
-      await registry.createRepoAs('modelhub', 'model', 'modelhub', 'mobilenet-v2', false);
+      await registry.repos.createAs('modelhub', 'model', 'modelhub', 'mobilenet-v2', false);
     } finally {
       await registry.close();
     }
@@ -49,7 +49,7 @@ describe('hub token create / hub alias set', () => {
     expect(await runCli(['alias', 'set', 'mobilenet', 'modelhub/mobilenet-v2', '--data', data], io)).toBe(0);
     const reopened = await openRegistry(data);
     try {
-      expect(await reopened.getAlias({ kind: 'anonymous' }, 'mobilenet')).toEqual({
+      expect(await reopened.aliases.get({ kind: 'anonymous' }, 'mobilenet')).toEqual({
         name: 'mobilenet',
         repoType: 'model',
         repo: 'modelhub/mobilenet-v2',

@@ -17,7 +17,7 @@ export interface TokenCreateOptions {
 export async function runTokenCreate(options: TokenCreateOptions): Promise<string> {
   const registry = await openRegistry(options.data);
   try {
-    return await registry.createToken(options.user, options.write ? 'write' : 'read', {
+    return await registry.access.createToken(options.user, options.write ? 'write' : 'read', {
       ...(options.name === undefined ? {} : { displayName: options.name }),
     });
   } finally {

@@ -1,7 +1,7 @@
 import { lfsPointer } from '@modelhub/core';
 
 import type { AccessToken, Account, Alias, Commit, Ref, Repo, TreeFile } from '../domain/types.ts';
-import type { LfsObjectPlan } from '../service/registry.ts';
+import type { LfsObjectPlan } from '../service/upload-service.ts';
 import { gitTreeShas } from '../repo/git-objects.ts';
 import type {
   ApiAlias,

@@ -20,7 +20,7 @@ export const repoKinds: readonly { type: RepoType; api: string; web: string }[] 
 /** The caller behind the request's Authorization header (cached on the request). */
 export async function actorOf(ctx: RouteContext, request: FastifyRequest): Promise<Actor> {
   const holder = request as { modelhubActor?: Actor };
-  holder.modelhubActor ??= await ctx.registry.authenticate(request.headers.authorization);
+  holder.modelhubActor ??= await ctx.registry.access.authenticate(request.headers.authorization);
   return holder.modelhubActor;
 }
 

@@ -39,17 +39,17 @@ describe('seedRegistry', () => {
     expect(report.repos).toEqual([
       { repo: 'modelhub/tiny', commit: expect.stringMatching(/^[0-9a-f]{40}$/) as string, changed: true },
     ]);
-    const repo = await registry.readableRepo({ kind: 'anonymous' }, 'model', 'modelhub', 'tiny');
+    const repo = await registry.access.readableRepo({ kind: 'anonymous' }, 'model', 'modelhub', 'tiny');
     expect(repo.private).toBe(false);
     expect(repo.discovery).toEqual({ libraryName: 'tfjs', pipelineTag: null, tags: ['vision', 'tfjs'] });
-    const files = await registry.files(await registry.resolveRevision(repo, 'main'));
+    const files = await registry.revisions.files(await registry.revisions.resolve(repo, 'main'));
     expect(files.map((f) => [f.path, f.lfs])).toEqual([
       ['.gitattributes', false],
       ['README.md', false],
       ['model.json', false],
       ['shards/group1-shard1of1.bin', true],
     ]);
-    expect((await registry.getAlias({ kind: 'anonymous' }, 't')).repo).toBe('modelhub/tiny');
+    expect((await registry.aliases.get({ kind: 'anonymous' }, 't')).repo).toBe('modelhub/tiny');
   });
 
   it('makes no new commit when nothing changed, and one when a file did', async () => {

@@ -57,9 +57,9 @@ export async function seedRegistry(registry: Registry, seedDir: string): Promise
     await registry.metadata.ensureAccount(namespace, 'org');
     const repo =
       (await registry.metadata.getRepo('model', namespace, name)) ??
-      (await registry.createRepoAs(namespace, 'model', namespace, name, model.private === true));
-    const head = await registry.resolveRevision(repo, 'main');
-    const current = new Map((await registry.files(head)).map((f) => [f.path, f]));
+      (await registry.repos.createAs(namespace, 'model', namespace, name, model.private === true));
+    const head = await registry.revisions.resolve(repo, 'main');
+    const current = new Map((await registry.revisions.files(head)).map((f) => [f.path, f]));
     const operations: CommitOperation[] = [];
     let changed = false;
     for (const path of paths) {
@@ -82,7 +82,7 @@ export async function seedRegistry(registry: Registry, seedDir: string): Promise
       }
       changed = true;
       if (lfs) {
-        await registry.storeObject(repo, createReadStream(file, { highWaterMark: 1 << 20 }), {
+        await registry.uploads.storeObject(repo, createReadStream(file, { highWaterMark: 1 << 20 }), {
           sha256: hashes.sha256,
           size: hashes.size,
         });
@@ -101,7 +101,7 @@ export async function seedRegistry(registry: Registry, seedDir: string): Promise
     let commit = head.sha;
     if (changed) {
       commit = (
-        await registry.commitAs(
+        await registry.commits.commitAs(
           namespace,
           repo,
           'main',
@@ -112,7 +112,7 @@ export async function seedRegistry(registry: Registry, seedDir: string): Promise
     }
     repos.push({ repo: model.repo, commit, changed });
     for (const alias of model.aliases) {
-      await registry.setAlias(alias, model.repo);
+      await registry.aliases.set(alias, model.repo);
       aliases.push(alias);
     }
   }

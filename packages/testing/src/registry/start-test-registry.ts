@@ -40,7 +40,7 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
     ...(options.registry === undefined ? {} : { registry: options.registry }),
     ...(seedDir === undefined ? {} : { seedDir }),
   });
-  const adminToken = await running.registry.createToken('admin', 'write', {
+  const adminToken = await running.registry.access.createToken('admin', 'write', {
     admin: true,
     displayName: 'test admin',
   });
@@ -49,7 +49,7 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
     dataDir,
     adminToken,
     createToken: (user, write) =>
-      Promise.resolve(running.registry.createToken(user, write ? 'write' : 'read')),
+      Promise.resolve(running.registry.access.createToken(user, write ? 'write' : 'read')),
     close: async () => {
       await running.close();
       if (owned) {

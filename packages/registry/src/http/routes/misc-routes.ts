@@ -4,7 +4,6 @@ import { ModelhubError } from '@modelhub/core';
 
 import { toApiAlias, toApiWhoAmI } from '../../api/convert.ts';
 import { ValidateYamlBody } from '../../api/api-schemas.ts';
-import type { Account } from '../../domain/types.ts';
 import { parseCardData } from '../../repo/model-card.ts';
 import { actorOf, repoKinds, type RouteContext } from '../request-context.ts';
 
@@ -17,15 +16,12 @@ export function registerMiscRoutes(app: FastifyInstance, ctx: RouteContext): voi
     if (actor.kind === 'anonymous') {
       throw new ModelhubError('AUTH_REQUIRED', 'Invalid credentials in Authorization header');
     }
-    const orgs = (await Promise.all(actor.orgs.map((name) => registry.metadata.getAccount(name)))).filter(
-      (a): a is Account => a !== undefined,
-    );
-    return toApiWhoAmI(actor.account, orgs, actor.token);
+    return toApiWhoAmI(actor.account, await registry.access.organisations(actor), actor.token);
   });
 
   app.get('/api/aliases/:alias', async (request) => {
     const { alias } = request.params as { alias: string };
-    return toApiAlias(await registry.getAlias(await actorOf(ctx, request), alias));
+    return toApiAlias(await registry.aliases.get(await actorOf(ctx, request), alias));
   });
 
   // Python ≥ 1.20 with hf_xet installed asks for Xet tokens before every LFS upload (§9.5).

@@ -58,7 +58,7 @@ async function modelInfoOf(
 ): Promise<ReturnType<typeof toApiModelInfo>> {
   const expand = queryList(request, 'expand', 'expand[]');
   const needsFiles = expand.length === 0 || expand.includes('siblings');
-  return toApiModelInfo(repo, commit, needsFiles ? await ctx.registry.files(commit) : undefined, {
+  return toApiModelInfo(repo, commit, needsFiles ? await ctx.registry.revisions.files(commit) : undefined, {
     expand,
     blobs: truthy(queryOne(request, 'blobs')),
     discovery: discoveryOf(commit.cardData),
@@ -71,9 +71,7 @@ async function lastCommitsOf(
   repo: Repo,
   files: readonly TreeFile[],
 ): Promise<(sha: string) => Commit | undefined> {
-  const shas = [...new Set(files.map((f) => f.lastCommit))];
-  const commits = await Promise.all(shas.map((sha) => ctx.registry.metadata.getCommit(repo.id, sha)));
-  const bySha = new Map(commits.filter((c): c is Commit => c !== undefined).map((c) => [c.sha, c]));
+  const bySha = await ctx.registry.revisions.lastCommits(repo, files);
   return (sha) => bySha.get(sha);
 }
 
@@ -91,7 +89,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
     const body = CreateRepoBody.parse(request.body);
     const isPrivate = body.visibility === undefined ? body.private === true : body.visibility !== 'public';
     const type: RepoType = body.type ?? 'model';
-    const repo = await registry.createRepo(await actorOf(ctx, request), {
+    const repo = await registry.repos.create(await actorOf(ctx, request), {
       type,
       ...(body.organization == null ? {} : { namespace: body.organization }),
       name: body.name,
@@ -106,7 +104,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
     const body = DeleteRepoBody.parse(request.body);
     const actor = await actorOf(ctx, request);
     const namespace = body.organization ?? (actor.kind === 'account' ? actor.account.name : '');
-    await registry.deleteRepo(actor, body.type ?? 'model', namespace, body.name);
+    await registry.repos.delete(actor, body.type ?? 'model', namespace, body.name);
     return reply.code(200).send({});
   });
 
@@ -114,7 +112,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
     const repoPath = `${kind.api}/:namespace/:name`;
     const readable = async (request: FastifyRequest): Promise<Repo> => {
       const { namespace, name } = repoParams(request);
-      return registry.readableRepo(await actorOf(ctx, request), kind.type, namespace, name);
+      return registry.access.readableRepo(await actorOf(ctx, request), kind.type, namespace, name);
     };
 
     app.get(kind.api, async (request, reply) => {
@@ -127,7 +125,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const author = queryOne(request, 'author');
       const pipelineTag = queryOne(request, 'pipeline_tag');
       const actor = await actorOf(ctx, request);
-      const { repos, more } = await registry.listRepos(actor, {
+      const { repos, more } = await registry.repos.list(actor, {
         type: kind.type,
         ...(search === undefined ? {} : { search }),
         ...(author === undefined ? {} : { author }),
@@ -145,8 +143,9 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
       setNextLink(ctx, request, reply, more ? encodeCursor(offset + limit) : undefined);
       const items = [];
       for (const repo of repos) {
-        const commit = await registry.resolveRevision(repo, 'main');
-        const files = full || expand.includes('siblings') ? await registry.files(commit) : undefined;
+        const commit = await registry.revisions.resolve(repo, 'main');
+        const files =
+          full || expand.includes('siblings') ? await registry.revisions.files(commit) : undefined;
         const info = toApiModelInfo(repo, commit, files, { expand, discovery: repo.discovery });
         if (!full && expand.length === 0) {
           // A listing item is short unless `full=true` (as on the Hub); cardData only when asked.
@@ -161,46 +160,38 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
 
     app.get(repoPath, async (request) => {
       const repo = await readable(request);
-      return modelInfoOf(ctx, request, repo, await registry.resolveRevision(repo, 'main'));
+      return modelInfoOf(ctx, request, repo, await registry.revisions.resolve(repo, 'main'));
     });
 
     app.get(`${repoPath}/revision/*`, async (request) => {
       const repo = await readable(request);
-      const commit = await registry.resolveRevision(repo, revisionAfter(request, 'revision'));
+      const commit = await registry.revisions.resolve(repo, revisionAfter(request, 'revision'));
       return modelInfoOf(ctx, request, repo, commit);
     });
 
     app.get(`${repoPath}/refs`, async (request) => {
-      return toApiRefs(await registry.metadata.listRefs((await readable(request)).id));
+      return toApiRefs(await registry.revisions.refs(await readable(request)));
     });
 
     app.get(`${repoPath}/commits/*`, async (request, reply) => {
       const repo = await readable(request);
-      let commit: Commit | undefined = await registry.resolveRevision(
-        repo,
-        revisionAfter(request, 'commits'),
-      );
       const offset = decodeCursor(queryOne(request, 'cursor'));
       const limit = Math.min(Math.max(Number(queryOne(request, 'limit') ?? 100) || 100, 1), 1000);
-      const page: Commit[] = [];
-      for (let i = 0; commit !== undefined && i < offset + limit + 1; i++) {
-        if (i >= offset) {
-          page.push(commit);
-        }
-        commit =
-          commit.parent === null ? undefined : await registry.metadata.getCommit(repo.id, commit.parent);
-      }
-      setNextLink(ctx, request, reply, page.length > limit ? encodeCursor(offset + limit) : undefined);
-      return page.slice(0, limit).map(toApiCommitEntry);
+      const page = await registry.revisions.history(repo, revisionAfter(request, 'commits'), {
+        offset,
+        limit,
+      });
+      setNextLink(ctx, request, reply, page.more ? encodeCursor(offset + limit) : undefined);
+      return page.commits.map(toApiCommitEntry);
     });
 
     app.get(`${repoPath}/tree/*`, async (request, reply) => {
       const repo = await readable(request);
-      const refs = await registry.refNames(repo);
+      const refs = await registry.revisions.refNames(repo);
       const { revision, path } = splitRevisionPath(segmentsAfter(request, 4, 'tree'), (ref) => refs.has(ref));
-      const commit = await registry.resolveRevision(repo, revision);
+      const commit = await registry.revisions.resolve(repo, revision);
       const dir = path.replace(/^\/+|\/+$/g, '');
-      const files = await registry.files(commit);
+      const files = await registry.revisions.files(commit);
       const lastCommitOf = truthy(queryOne(request, 'expand'))
         ? await lastCommitsOf(ctx, repo, files)
         : undefined;
@@ -226,9 +217,9 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
 
     app.post(`${repoPath}/paths-info/*`, async (request) => {
       const repo = await readable(request);
-      const commit = await registry.resolveRevision(repo, revisionAfter(request, 'paths-info'));
+      const commit = await registry.revisions.resolve(repo, revisionAfter(request, 'paths-info'));
       const body = PathsInfoBody.parse(request.body);
-      const files = await registry.files(commit);
+      const files = await registry.revisions.files(commit);
       const lastCommitOf = truthy(body.expand) ? await lastCommitsOf(ctx, repo, files) : undefined;
       const byPath = new Map(files.map((f) => [f.path, f]));
       const out: unknown[] = [];
@@ -253,7 +244,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
     app.post(`${repoPath}/branch/*`, async (request, reply) => {
       const repo = await readable(request);
       const body = BranchBody.parse(request.body ?? {});
-      await registry.createBranch(
+      await registry.refs.createBranch(
         await actorOf(ctx, request),
         repo,
         revisionAfter(request, 'branch'),
@@ -266,7 +257,12 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
     app.post(`${repoPath}/tag/*`, async (request, reply) => {
       const repo = await readable(request);
       const body = TagBody.parse(request.body);
-      await registry.createTag(await actorOf(ctx, request), repo, body.tag, revisionAfter(request, 'tag'));
+      await registry.refs.createTag(
+        await actorOf(ctx, request),
+        repo,
+        body.tag,
+        revisionAfter(request, 'tag'),
+      );
       return reply.code(200).send({});
     });
 
@@ -275,7 +271,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const body = SettingsBody.parse(request.body);
       const isPrivate = body.visibility === undefined ? body.private : body.visibility !== 'public';
       if (isPrivate !== undefined) {
-        await registry.setPrivate(await actorOf(ctx, request), kind.type, namespace, name, isPrivate);
+        await registry.repos.setPrivate(await actorOf(ctx, request), kind.type, namespace, name, isPrivate);
       }
       return reply.code(200).send({});
     });

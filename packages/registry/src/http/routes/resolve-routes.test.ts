@@ -34,9 +34,9 @@ describe('resolve routing (inject)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'modelhub-route-'));
     registry = await openRegistry(dir);
-    const repo = await registry.createRepoAs('ns', 'model', 'ns', 'm.v1', false);
-    await registry.createRepoAs('ns', 'dataset', 'ns', 'data', false);
-    await registry.commitAs('ns', repo, 'main', { summary: 'x', description: '' }, [
+    const repo = await registry.repos.createAs('ns', 'model', 'ns', 'm.v1', false);
+    await registry.repos.createAs('ns', 'dataset', 'ns', 'data', false);
+    await registry.commits.commitAs('ns', repo, 'main', { summary: 'x', description: '' }, [
       { kind: 'file', path: 'dir/file name.txt', content: Buffer.from('hello') },
     ]);
   });

@@ -53,16 +53,18 @@ async function locate(
   keyword: string,
 ): Promise<{ repo: Repo; commit: Commit; file: TreeFile }> {
   const { namespace, name } = request.params as { namespace: string; name: string };
-  const repo = await ctx.registry.readableRepo(await actorOf(ctx, request), type, namespace, name);
+  const repo = await ctx.registry.access.readableRepo(await actorOf(ctx, request), type, namespace, name);
   const segments = segmentsAfter(request, skip, keyword);
   // A commit sha needs no ref list to split the URL (no ref name starts with one).
-  const refs = commitSha.test(segments[0] ?? '') ? new Set<string>() : await ctx.registry.refNames(repo);
+  const refs = commitSha.test(segments[0] ?? '')
+    ? new Set<string>()
+    : await ctx.registry.revisions.refNames(repo);
   const { revision, path } = splitRevisionPath(segments, (ref) => refs.has(ref));
-  const commit = await ctx.registry.resolveRevision(repo, revision);
+  const commit = await ctx.registry.revisions.resolve(repo, revision);
   if (path === '') {
     throw new ModelhubError('ENTRY_NOT_FOUND', 'No file path given.', { details: { commit: commit.sha } });
   }
-  return { repo, commit, file: await ctx.registry.file(commit, path) };
+  return { repo, commit, file: await ctx.registry.revisions.file(commit, path) };
 }
 
 async function sendBytes(
@@ -114,8 +116,8 @@ async function sendBytes(
   }
   reply.header('content-length', String(end - start + 1));
   if (!head && !uncounted.has(file.path) && start === 0 && end > 0) {
-    // Counting must never fail or slow a download.
-    ctx.registry.countDownload(repo).catch(() => undefined);
+    // Counting never fails or slows a download.
+    ctx.registry.downloads.count(repo);
   }
   if (head) {
     return reply.send();

@@ -41,7 +41,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
   for (const kind of repoKinds) {
     const writable = async (request: FastifyRequest): Promise<Repo> => {
       const { namespace, name } = request.params as { namespace: string; name: string };
-      return registry.writableRepo(await actorOf(ctx, request), kind.type, namespace, name);
+      return registry.access.writableRepo(await actorOf(ctx, request), kind.type, namespace, name);
     };
 
     app.post(`${kind.api}/:namespace/:name/preupload/*`, async (request) => {
@@ -50,7 +50,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
         .map((s) => decodeURIComponent(s))
         .join('/');
       const body = PreuploadBody.parse(request.body);
-      const files = await registry.preupload(
+      const files = await registry.uploads.preupload(
         repo,
         revision,
         body.files.map((f) => ({ path: f.path, size: f.size, sample: Buffer.from(f.sample, 'base64') })),
@@ -67,7 +67,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
           'Only the upload operation is supported; download with /resolve/.',
         );
       }
-      const plans = await registry.planLfsUploads(repo, body.objects);
+      const plans = await registry.uploads.planLfsUploads(repo, body.objects);
       const base = baseUrlOf(ctx, request);
       reply.header('content-type', 'application/vnd.git-lfs+json');
       return {
@@ -95,7 +95,13 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
           );
         }
         const { header, operations } = parseCommitBody(request.body);
-        const commit = await registry.commit(await actorOf(ctx, request), repo, branch, header, operations);
+        const commit = await registry.commits.commit(
+          await actorOf(ctx, request),
+          repo,
+          branch,
+          header,
+          operations,
+        );
         return toApiCommitResponse(
           commit,
           `${baseUrlOf(ctx, request)}${kind.web}/${repo.namespace}/${repo.name}`,
@@ -114,13 +120,13 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
 
     scoped.put('/api/lfs/upload/:token', async (request, reply) => {
       const { token } = request.params as { token: string };
-      await registry.receiveUpload(token, request.raw);
+      await registry.uploads.receiveUpload(token, request.raw);
       return reply.code(200).send({});
     });
 
     scoped.put('/api/lfs/upload/:token/:part', async (request, reply) => {
       const { token, part } = request.params as { token: string; part: string };
-      const etag = await registry.receivePart(token, Number(part), request.raw);
+      const etag = await registry.uploads.receivePart(token, Number(part), request.raw);
       reply.header('etag', etag);
       return reply.code(200).send({});
     });
@@ -130,7 +136,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
       const body = LfsCompletionBody.parse(
         JSON.parse((await readLimited(request, registry.options.maxJsonBodySize)).toString('utf8')),
       );
-      await registry.completeUpload(token, body.oid);
+      await registry.uploads.completeUpload(token, body.oid);
       return reply.code(200).send({});
     });
 
@@ -139,7 +145,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
       const body = LfsVerifyBody.parse(
         JSON.parse((await readLimited(request, registry.options.maxJsonBodySize)).toString('utf8')),
       );
-      await registry.verifyUpload(token, body);
+      await registry.uploads.verifyUpload(token, body);
       return reply.code(200).send({});
     });
     done();

@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+
+import { ModelhubError, assertSafeRepoPath } from '@modelhub/core';
+
+import type { UrlSigner } from '../auth/url-signer.ts';
+import type { Repo, TreeFile } from '../domain/types.ts';
+import type { MetadataStore } from '../metadata/metadata-store.ts';
+import { shouldUseLfs } from '../repo/lfs-policy.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import type { RegistryOptions } from './registry-options.ts';
+import type { RevisionService } from './revision-service.ts';
+
+const sha256Pattern = /^[0-9a-f]{64}$/;
+
+/** What the LFS batch endpoint answers for one object. */
+export type LfsObjectPlan =
+  | { readonly oid: string; readonly size: number; readonly state: 'present' }
+  | { readonly oid: string; readonly size: number; readonly state: 'upload'; readonly token: string }
+  | {
+      readonly oid: string;
+      readonly size: number;
+      readonly state: 'multipart';
+      readonly token: string;
+      readonly chunkSize: number;
+      readonly parts: number;
+    }
+  | {
+      readonly oid: string;
+      readonly size: number;
+      readonly state: 'error';
+      readonly code: number;
+      readonly message: string;
+    };
+
+/** The preupload verdict for one file. */
+export interface UploadModeDecision {
+  readonly path: string;
+  readonly uploadMode: 'lfs' | 'regular';
+  readonly shouldIgnore: boolean;
+  readonly oid: string | null;
+}
+
+/** Claims inside a signed LFS upload URL. */
+interface UploadClaims {
+  readonly repoId: number;
+  readonly oid: string;
+  readonly size: number;
+  readonly uploadId: string;
+  readonly parts: number;
+  readonly chunkSize: number;
+}
+
+/**
+ * Getting file contents in before a commit: the preupload verdict (LFS or inline), the LFS batch
+ * plan, and the bytes themselves through signed URLs (whole, or in parts) that carry their own
+ * credential, since the clients send no Authorization there. Every object is re-hashed on receipt.
+ */
+export class UploadService {
+  readonly #metadata: MetadataStore;
+  readonly #blobs: BlobStore;
+  readonly #options: RegistryOptions;
+  readonly #signer: UrlSigner;
+  readonly #revisions: RevisionService;
+
+  constructor(
+    metadata: MetadataStore,
+    blobs: BlobStore,
+    options: RegistryOptions,
+    signer: UrlSigner,
+    revisions: RevisionService,
+  ) {
+    this.#metadata = metadata;
+    this.#blobs = blobs;
+    this.#options = options;
+    this.#signer = signer;
+    this.#revisions = revisions;
+  }
+
+  /** Decides LFS or regular for each file, and reports the remote oid of paths that exist. */
+  async preupload(
+    repo: Repo,
+    revision: string,
+    files: readonly { path: string; size: number; sample: Uint8Array }[],
+  ): Promise<UploadModeDecision[]> {
+    let existing = new Map<string, TreeFile>();
+    try {
+      existing = new Map(
+        (await this.#revisions.files(await this.#revisions.resolve(repo, revision))).map((f) => [f.path, f]),
+      );
+    } catch {
+      // A new branch has no files yet.
+    }
+    return files.map((f) => {
+      assertSafeRepoPath(f.path);
+      const remote = existing.get(f.path);
+      return {
+        path: f.path,
+        uploadMode: shouldUseLfs(f.path, f.size, f.sample, this.#options.lfsThreshold) ? 'lfs' : 'regular',
+        shouldIgnore: false,
+        oid: remote === undefined ? null : remote.lfs ? remote.sha256 : remote.gitOid,
+      };
+    });
+  }
+
+  /** Plans the transfer of each LFS object: already present, one PUT, or parts. */
+  async planLfsUploads(
+    repo: Repo,
+    objects: readonly { oid: string; size: number }[],
+  ): Promise<LfsObjectPlan[]> {
+    const plans: LfsObjectPlan[] = [];
+    for (const { oid, size } of objects) {
+      if (!sha256Pattern.test(oid) || !Number.isSafeInteger(size) || size < 0) {
+        plans.push({
+          oid,
+          size,
+          state: 'error',
+          code: 422,
+          message: 'oid must be a sha256 and size a non-negative integer',
+        });
+        continue;
+      }
+      if (size > this.#options.maxObjectSize) {
+        plans.push({
+          oid,
+          size,
+          state: 'error',
+          code: 413,
+          message: `Objects are limited to ${this.#options.maxObjectSize} bytes`,
+        });
+        continue;
+      }
+      const stored = await this.#blobs.stat(oid);
+      // Skipping the upload is only safe when this repo already proved it holds the bytes.
+      if (stored === size && (await this.#metadata.hasObject(repo.id, oid))) {
+        plans.push({ oid, size, state: 'present' });
+        continue;
+      }
+      const multipart = size > this.#options.multipartThreshold;
+      const chunkSize = multipart ? this.#options.multipartChunkSize : size;
+      const parts = multipart ? Math.ceil(size / chunkSize) : 1;
+      const uploadId = randomBytes(12).toString('hex');
+      const token = this.#signer.sign(
+        { r: repo.id, o: oid, s: size, u: uploadId, p: parts, c: chunkSize },
+        this.#options.uploadUrlTtl,
+      );
+      plans.push(
+        multipart
+          ? { oid, size, state: 'multipart', token, chunkSize, parts }
+          : { oid, size, state: 'upload', token },
+      );
+    }
+    return plans;
+  }
+
+  #claims(token: string): UploadClaims {
+    const raw = this.#signer.verify(token);
+    const { r, o, s, u, p, c } = raw;
+    if (
+      typeof r !== 'number' ||
+      typeof o !== 'string' ||
+      typeof s !== 'number' ||
+      typeof u !== 'string' ||
+      typeof p !== 'number' ||
+      typeof c !== 'number'
+    ) {
+      throw new ModelhubError('AUTH_FORBIDDEN', 'This upload URL is malformed.');
+    }
+    return { repoId: r, oid: o, size: s, uploadId: u, parts: p, chunkSize: c };
+  }
+
+  /** Receives a whole LFS object from a signed URL; refuses bytes that don't match. */
+  async receiveUpload(token: string, body: AsyncIterable<Uint8Array>): Promise<void> {
+    const claims = this.#claims(token);
+    await this.#blobs.write(body, { sha256: claims.oid, size: claims.size, maxSize: claims.size });
+    await this.#metadata.linkObject(claims.repoId, claims.oid);
+  }
+
+  /** Stores an LFS object for a repo from a trusted source (seeding, tools), without a signed URL. */
+  async storeObject(
+    repo: Repo,
+    body: AsyncIterable<Uint8Array>,
+    expected: { sha256: string; size: number },
+  ): Promise<void> {
+    await this.#blobs.write(body, { ...expected, maxSize: expected.size });
+    await this.#metadata.linkObject(repo.id, expected.sha256);
+  }
+
+  /** Receives one part of a multipart upload; returns its ETag. */
+  async receivePart(token: string, partNumber: number, body: AsyncIterable<Uint8Array>): Promise<string> {
+    const claims = this.#claims(token);
+    if (!Number.isSafeInteger(partNumber) || partNumber < 1 || partNumber > claims.parts) {
+      throw new ModelhubError('INVALID_ARGUMENT', `Part ${partNumber} is out of range 1..${claims.parts}.`);
+    }
+    const expected =
+      partNumber === claims.parts ? claims.size - claims.chunkSize * (claims.parts - 1) : claims.chunkSize;
+    return this.#blobs.writePart(claims.uploadId, partNumber, body, expected);
+  }
+
+  /** Joins the parts of a multipart upload into the object. */
+  async completeUpload(token: string, oid: string): Promise<void> {
+    const claims = this.#claims(token);
+    if (oid !== claims.oid) {
+      throw new ModelhubError('INVALID_ARGUMENT', 'The completion names another object than its URL.');
+    }
+    const parts = Array.from({ length: claims.parts }, (_, i) => ({ partNumber: i + 1, etag: '' }));
+    await this.#blobs.completeParts(claims.uploadId, parts, {
+      sha256: claims.oid,
+      size: claims.size,
+      maxSize: claims.size,
+    });
+    await this.#metadata.linkObject(claims.repoId, claims.oid);
+  }
+
+  /** Confirms an uploaded object is stored with the announced size (Python's verify step). */
+  async verifyUpload(token: string, object: { oid: string; size: number }): Promise<void> {
+    const claims = this.#claims(token);
+    const stored = await this.#blobs.stat(claims.oid);
+    if (object.oid !== claims.oid || stored !== claims.size || object.size !== claims.size) {
+      throw new ModelhubError(
+        'INTEGRITY_MISMATCH',
+        `Object ${object.oid} is not stored with size ${object.size}.`,
+      );
+    }
+  }
+}
