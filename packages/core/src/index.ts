@@ -1,8 +1,8 @@
 /**
  * @packageDocumentation
  * Domain types shared by every modelhub package: model references, file entries, the head
- * manifest, the preprocessing spec, the FeatureExtractor contract, errors with stable codes,
- * and hashing. It knows no backend and no transport.
+ * manifest, the preprocessing spec, the FeatureExtractor contract, feature pooling (masked
+ * mean/max/meanmax/cls/flatten), errors with stable codes, and hashing. It knows no backend and no transport.
  */
 export { ExitCode, errorCodes, exitCodeFor } from './errors/error-codes.ts';
 export type { ErrorCode } from './errors/error-codes.ts';
@@ -26,6 +26,15 @@ export { PreprocessSpecSchema } from './preprocess/preprocess-spec.ts';
 export type { PreprocessSpec } from './preprocess/preprocess-spec.ts';
 export { HeadManifestSchema, FeatureTapSchema, parseHeadManifest } from './manifest/head-manifest.ts';
 export type { HeadManifest, FeatureTap } from './manifest/head-manifest.ts';
+
+export {
+  poolFeatures,
+  pooledDim,
+  poolingNames,
+  isPoolingName,
+  moveAxisLast,
+} from './pooling/pool-features.ts';
+export type { PoolingName, FeatureTensor } from './pooling/pool-features.ts';
 
 export type {
   FeatureExtractor,

@@ -1,5 +1,5 @@
-import { ModelhubError } from '@modelhub/core';
-import type { FeatureTap } from '@modelhub/core';
+import { ModelhubError, moveAxisLast, poolFeatures } from '@modelhub/core';
+import type { FeatureTap, PoolingName } from '@modelhub/core';
 
 /** How a tapped tensor's axes are laid out, decided once from a probe run. */
 export interface PoolPlan {
@@ -45,63 +45,22 @@ export function planPooling(
   );
 }
 
-/** Pools a batch of tapped activations (`dims` with batch axis first) into one vector per row. */
+/** The shared pooling name for a tap's pooling (`avg` is the older name of `mean` over space). */
+function sharedPooling(pooling: FeatureTap['pooling']): PoolingName {
+  return pooling === 'avg' ? 'mean' : pooling === 'none' ? 'flatten' : pooling;
+}
+
+/**
+ * Pools a batch of tapped activations (`dims` with batch axis first) into one vector per row with
+ * the shared pooling of `@modelhub/core`; a channels-first map is made channels-last first, except
+ * for `flatten`, which keeps the tensor's order.
+ */
 export function poolBatch(data: Float32Array, dims: readonly number[], plan: PoolPlan): Float32Array[] {
-  const n = dims[0] ?? 0;
-  const per = n === 0 ? 0 : data.length / n;
-  const out: Float32Array[] = [];
-  for (let r = 0; r < n; r++) {
-    const row = data.subarray(r * per, (r + 1) * per);
-    out.push(poolRow(row, dims, plan));
+  const pooling = sharedPooling(plan.pooling);
+  if (pooling === 'flatten') {
+    // The tensor's own order, as ONNX Flatten in a fused export lays it out.
+    return poolFeatures({ data, dims: [dims[0] ?? 0, data.length / Math.max(1, dims[0] ?? 0)] }, 'flatten');
   }
-  return out;
-}
-
-function poolRow(row: Float32Array, dims: readonly number[], plan: PoolPlan): Float32Array {
-  if (plan.pooling === 'none' || plan.pooling === 'flatten') {
-    return row.slice();
-  }
-  const d = plan.dim;
-  const v = new Float32Array(d);
-  if (plan.rank === 3) {
-    const t = dims[1] ?? 0;
-    if (plan.pooling === 'cls') {
-      return row.slice(0, d);
-    }
-    for (let i = 0; i < t; i++) {
-      for (let k = 0; k < d; k++) {
-        v[k] = (v[k] ?? 0) + (row[i * d + k] ?? 0);
-      }
-    }
-    return scale(v, t);
-  }
-  // rank 4, average over the two spatial axes
-  if (plan.channelsLast) {
-    const space = (dims[1] ?? 0) * (dims[2] ?? 0);
-    for (let p = 0; p < space; p++) {
-      for (let k = 0; k < d; k++) {
-        v[k] = (v[k] ?? 0) + (row[p * d + k] ?? 0);
-      }
-    }
-    return scale(v, space);
-  }
-  const space = (dims[2] ?? 0) * (dims[3] ?? 0);
-  for (let k = 0; k < d; k++) {
-    let s = 0;
-    const base = k * space;
-    for (let p = 0; p < space; p++) {
-      s += row[base + p] ?? 0;
-    }
-    v[k] = s;
-  }
-  return scale(v, space);
-}
-
-function scale(v: Float32Array, count: number): Float32Array {
-  if (count > 0) {
-    for (let k = 0; k < v.length; k++) {
-      v[k] = (v[k] ?? 0) / count;
-    }
-  }
-  return v;
+  const tensor = plan.rank === 4 && !plan.channelsLast ? moveAxisLast({ data, dims }, 1) : { data, dims };
+  return poolFeatures(tensor, pooling);
 }
