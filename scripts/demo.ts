@@ -3,7 +3,7 @@
 // held-out digits next to a raw-pixel baseline, `hub push`, then fromPretrained() from a clean
 // cache. Every step runs the real `hub` command (packages/cli/bin/hub.js, built by `npm run demo`).
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -54,31 +54,55 @@ async function hub(args: string[], env: NodeJS.ProcessEnv, show = true): Promise
   return out;
 }
 
+/**
+ * The environment every demo command runs in, built from scratch: the shell's HF_TOKEN, HUB_TOKEN,
+ * HUB_ENDPOINT, caches or offline switches must not change what the demo does (a huggingface.co
+ * token would otherwise meet the demo's own registry).
+ */
+function demoEnv(work: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'LANG', 'LC_ALL', 'TERM', 'SYSTEMROOT', 'TMPDIR', 'TEMP', 'TMP'];
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of keep) {
+    if (process.env[name] !== undefined) {
+      env[name] = process.env[name];
+    }
+  }
+  return {
+    ...env,
+    HOME: join(work, 'home'),
+    XDG_CONFIG_HOME: join(work, 'home', '.config'),
+    XDG_CACHE_HOME: join(work, 'home', '.cache'),
+    HUB_CACHE: join(work, 'cache'),
+    ...extra,
+  };
+}
+
 const fx = await ensureFixtures();
 const work = await mkdtemp(join(tmpdir(), 'modelhub-demo-'));
-console.log(`modelhub demo — working folder ${work}`);
+console.log(`modelhub demo — working folder ${work} (removed at the end)`);
 
 step('1. Start a registry seeded with real pretrained models (from npm packages)');
 console.log(`$ hub serve --data ${join(work, 'registry')} --port 0 --seed ${fx.seedDir}`);
 const server = spawn(
   process.execPath,
   [hubBin, 'serve', '--data', join(work, 'registry'), '--port', '0', '--seed', fx.seedDir],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
+  { stdio: ['ignore', 'pipe', 'inherit'], env: demoEnv(work, {}) },
 );
-const endpoint = await new Promise<string>((done, fail) => {
-  const lines = createInterface({ input: server.stdout });
-  lines.on('line', (line) => {
-    const match = /^listening on (http:\/\/\S+)/.exec(line);
-    if (match?.[1] !== undefined) {
-      done(match[1]);
-    }
-  });
-  server.on('exit', (code) => fail(new Error(`hub serve exited with code ${String(code)}`)));
-});
-console.log(`  listening on ${endpoint}`);
+const serverClosed = new Promise((done) => server.on('close', done));
 
 try {
-  const env = { ...process.env, HUB_ENDPOINT: endpoint, HUB_CACHE: join(work, 'cache'), HUB_OFFLINE: '' };
+  const endpoint = await new Promise<string>((done, fail) => {
+    const lines = createInterface({ input: server.stdout });
+    lines.on('line', (line) => {
+      const match = /^listening on (http:\/\/\S+)/.exec(line);
+      if (match?.[1] !== undefined) {
+        done(match[1]);
+      }
+    });
+    server.on('exit', (code) => fail(new Error(`hub serve exited with code ${String(code)}`)));
+  });
+  console.log(`  listening on ${endpoint}`);
+  const env = demoEnv(work, { HUB_ENDPOINT: endpoint });
   const token = (
     await hub(['token', 'create', '--data', join(work, 'registry'), '--user', 'demo', '--write'], env, false)
   ).trim();
@@ -168,5 +192,6 @@ try {
   console.log(`  total                        ${seconds(Date.now() - started)}`);
 } finally {
   server.kill('SIGTERM');
-  await new Promise((done) => server.on('close', done));
+  await serverClosed;
+  await rm(work, { recursive: true, force: true });
 }

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from '@modelhub/core';
 
 import type { TrainerDeps } from './commands/train.ts';
+import { routeWarnings } from './context/client-context.ts';
 import { processIo, reportError, type Io } from './output/error-boundary.ts';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -49,6 +50,7 @@ const commands: readonly LazyCommand[] = [
   { name: 'gc', load: async () => (await import('./commands/gc.ts')).registerGc },
   { name: 'bundle', load: async () => (await import('./commands/bundle.ts')).registerBundle },
   { name: 'login', load: async () => (await import('./commands/login.ts')).registerLogin },
+  { name: 'whoami', load: async () => (await import('./commands/whoami.ts')).registerWhoami },
   { name: 'inspect', load: async () => (await import('./commands/inspect.ts')).registerInspect },
   { name: 'embed', load: async () => (await import('./commands/embed.ts')).registerEmbed },
   { name: 'predict', load: async () => (await import('./commands/predict.ts')).registerPredict },
@@ -105,7 +107,10 @@ export async function buildProgram(
       '--endpoint <url>',
       'registry URL (env HUB_ENDPOINT, HF_ENDPOINT; default https://huggingface.co)',
     )
-    .option('--token <token>', 'access token (env HUB_TOKEN, HF_TOKEN)')
+    .option(
+      '--token <token>',
+      'access token for this endpoint (env HUB_TOKEN; HF_TOKEN only for huggingface.co or HF_ENDPOINT)',
+    )
     .option('--cache-dir <dir>', 'model cache folder (env HUB_CACHE, HF_HUB_CACHE)')
     .option('--offline', 'use the cache only; never touch the network (env HUB_OFFLINE=1, HF_HUB_OFFLINE=1)')
     .option('--json', 'print one JSON document on stdout')
@@ -122,6 +127,7 @@ export async function buildProgram(
 
 /** Runs the CLI with `argv` (without the node and script paths) and returns the exit code. */
 export async function runCli(argv: readonly string[], io: Io = processIo): Promise<number> {
+  routeWarnings(io);
   try {
     const program = await buildProgram(io, commandsFor(argv));
     await program.parseAsync([...argv], { from: 'user' });

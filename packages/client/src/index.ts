@@ -16,10 +16,13 @@ export {
   modelhubCacheBase,
   endpointFolder,
   normalizeEndpoint,
+  sameEndpoint,
 } from './config/client-config.ts';
-export type { ClientOptions, ClientConfig } from './config/client-config.ts';
+export type { ClientOptions, ClientConfig, ClientWarning } from './config/client-config.ts';
+export { resolveToken, missingTokenHint } from './auth/token-scope.ts';
+export type { TokenSource, SkippedToken, ScopedToken } from './auth/token-scope.ts';
 export { search, info, whoami } from './api/model-queries.ts';
-export type { SearchOptions, SearchHit, ModelDetails } from './api/model-queries.ts';
+export type { SearchOptions, SearchHit, ModelDetails, WhoamiResult } from './api/model-queries.ts';
 export { scanCache } from './cache/scan-cache.ts';
 export type { CachedRepo, CachedSnapshot } from './cache/scan-cache.ts';
 export { gcCache } from './cache/gc-cache.ts';
@@ -34,7 +37,7 @@ export { createBundle, importBundle } from './bundle/bundle.ts';
 export type { BundleResult, BundleManifest } from './bundle/bundle.ts';
 export { readLockfile } from './lockfile/lockfile.ts';
 export type { Lockfile, LockedModel } from './lockfile/lockfile.ts';
-export { readStoredToken, saveToken } from './auth/token-store.ts';
+export { readLoginToken, readHuggingFaceTokenFile, saveToken } from './auth/token-store.ts';
 export { isVariant, variantSuffixes } from './select/select-files.ts';
 export type { Variant } from './select/select-files.ts';
 export type { RequestObserver } from './http/hub-http.ts';

@@ -83,13 +83,15 @@ export async function pullBase(
   options: ClientOptions & Pick<PullOptions, 'lockfile' | 'frozen' | 'onProgress' | 'limitRate' | 'signal'>,
 ): Promise<PullResult> {
   const ref = `${manifest.base.repo}@${manifest.base.commit}`;
-  const endpoints = [headEndpoint, manifest.base.endpoint, resolveClientConfig(options).endpoint].filter(
+  const configured = resolveClientConfig(options).endpoint;
+  const endpoints = [headEndpoint, manifest.base.endpoint, configured].filter(
     (e, i, all) => all.indexOf(e) === i && !e.startsWith('file:'),
   );
   let lastError: ModelhubError | undefined;
   for (const endpoint of endpoints) {
     try {
-      return await pull(ref, { ...options, endpoint });
+      // A token given for the configured registry is not sent to the others the manifest names.
+      return await pull(ref, { ...options, endpoint, tokenEndpoint: options.tokenEndpoint ?? configured });
     } catch (error) {
       const missing =
         isModelhubError(error) && (error.code === 'REPO_NOT_FOUND' || error.code === 'REVISION_NOT_FOUND');

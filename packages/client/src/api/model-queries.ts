@@ -1,6 +1,6 @@
 import { ModelhubError, parseModelRef, repoId } from '@modelhub/core';
 
-import { readStoredToken } from '../auth/token-store.ts';
+import { missingTokenHint, type TokenSource } from '../auth/token-scope.ts';
 import { resolveClientConfig, type ClientOptions } from '../config/client-config.ts';
 import { HubHttp, type RequestObserver } from '../http/hub-http.ts';
 import { MetadataCache } from '../metadata/metadata-cache.ts';
@@ -33,15 +33,14 @@ function makeHttp(options: ClientOptions & { onRequest?: RequestObserver | undef
   endpoint: string;
   cacheRoot: string;
 } {
-  const env = options.env ?? process.env;
-  const config = resolveClientConfig(options, (endpoint) => readStoredToken(endpoint, env));
+  const config = resolveClientConfig(options);
   if (config.offline) {
     throw new ModelhubError('OFFLINE', 'This command needs the registry, and offline mode is on.', {
       hint: 'Unset HUB_OFFLINE / HF_HUB_OFFLINE or drop --offline.',
     });
   }
   return {
-    http: new HubHttp({ endpoint: config.endpoint, token: config.token, onRequest: options.onRequest }),
+    http: HubHttp.forConfig(config, { onRequest: options.onRequest }),
     endpoint: config.endpoint,
     cacheRoot: config.cacheRoot,
   };
@@ -169,12 +168,29 @@ export async function info(
   }
 }
 
-/** Checks a token against the registry (`/api/whoami-v2`) and returns the user name. */
-export async function whoami(options: ClientOptions = {}): Promise<{ endpoint: string; name: string }> {
+/** Who a registry says the token belongs to, and where that token came from (never the token). */
+export interface WhoamiResult {
+  readonly endpoint: string;
+  readonly name: string;
+  readonly tokenSource: TokenSource;
+}
+
+/**
+ * Checks the token scoped to the endpoint (`/api/whoami-v2`). Without one it throws AUTH_REQUIRED
+ * naming the tokens that are set but belong to other registries.
+ */
+export async function whoami(options: ClientOptions = {}): Promise<WhoamiResult> {
+  const config = resolveClientConfig(options);
+  if (config.token === undefined || config.tokenSource === undefined) {
+    throw new ModelhubError('AUTH_REQUIRED', `No token is set for ${config.endpoint}.`, {
+      hint: missingTokenHint(config.endpoint, config.skippedTokens),
+      details: { endpoint: config.endpoint, skipped: config.skippedTokens },
+    });
+  }
   const { http, endpoint } = makeHttp(options);
   try {
     const me = await fetchWhoami(http);
-    return { endpoint, name: me.name };
+    return { endpoint, name: me.name, tokenSource: config.tokenSource };
   } finally {
     await http.close();
   }

@@ -4,11 +4,9 @@ import { join } from 'node:path';
 
 import { z } from 'zod';
 
-import { configDir, huggingFaceCacheRoot, isHuggingFaceEndpoint } from '../config/client-config.ts';
+import { configDir, huggingFaceTokenFile, type Env } from '../config/config-paths.ts';
 
 const TokensSchema = z.object({ tokens: z.record(z.string(), z.string()) });
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 function tokensFile(env: Env): string {
   return join(configDir(env), 'tokens.json');
@@ -24,29 +22,28 @@ function parse(text: string): Record<string, string> {
   return parsed.success ? parsed.data.tokens : {};
 }
 
-/**
- * The token `hub login` stored for an endpoint, or for huggingface.co the official client's token
- * file (`HF_TOKEN_PATH`, else `$HF_HOME/token`, else `~/.cache/huggingface/token`).
- */
-export function readStoredToken(endpoint: string, env: Env): string | undefined {
+/** The token `hub login` stored for exactly this endpoint, if any. */
+export function readLoginToken(endpoint: string, env: Env): string | undefined {
   try {
     const token = parse(readFileSync(tokensFile(env), 'utf8'))[origin(endpoint)];
-    if (token !== undefined) {
-      return token;
-    }
+    return token === undefined || token.trim() === '' ? undefined : token.trim();
   } catch {
-    // No store yet, or an unreadable one: fall through.
+    // No store yet, or an unreadable one.
+    return undefined;
   }
-  if (isHuggingFaceEndpoint(endpoint)) {
-    const path = env['HF_TOKEN_PATH'] ?? join(huggingFaceCacheRoot(env), '..', 'token');
-    try {
-      const token = readFileSync(path, 'utf8').trim();
-      return token === '' ? undefined : token;
-    } catch {
-      return undefined;
-    }
+}
+
+/**
+ * The official client's saved token (`HF_TOKEN_PATH`, else `$HF_HOME/token`, else
+ * `~/.cache/huggingface/token`), if any. It belongs to huggingface.co: see `resolveToken`.
+ */
+export function readHuggingFaceTokenFile(env: Env): string | undefined {
+  try {
+    const token = readFileSync(huggingFaceTokenFile(env), 'utf8').trim();
+    return token === '' ? undefined : token;
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /** Saves a token for an endpoint in a file only the user can read. Returns the file path. */

@@ -16,12 +16,25 @@ describe('resolveClientConfig', () => {
     expect(resolveClientConfig({ env: { HOME: '/h' } }).endpoint).toBe('https://huggingface.co');
   });
 
-  it('takes the token from the option, then HUB_TOKEN, then HF_TOKEN, then the login store', () => {
-    const store = (): string => 'hf_stored';
-    expect(resolveClientConfig({ token: 'hf_a', env: { HUB_TOKEN: 'hf_b' } }, store).token).toBe('hf_a');
-    expect(resolveClientConfig({ env: { HUB_TOKEN: 'hf_b', HF_TOKEN: 'hf_c' } }, store).token).toBe('hf_b');
-    expect(resolveClientConfig({ env: { HF_TOKEN: 'hf_c' } }, store).token).toBe('hf_c');
-    expect(resolveClientConfig({ env: {} }, store).token).toBe('hf_stored');
+  it('takes the token scoped to the endpoint: option, HUB_TOKEN, HF_TOKEN (huggingface.co), the login store', () => {
+    const stores = { login: () => 'hf_stored', huggingFaceFile: () => undefined };
+    const hf = { endpoint: 'https://huggingface.co' };
+    expect(resolveClientConfig({ ...hf, token: 'hf_a', env: { HUB_TOKEN: 'hf_b' } }, stores)).toMatchObject({
+      token: 'hf_a',
+      tokenSource: '--token',
+    });
+    expect(resolveClientConfig({ ...hf, env: { HUB_TOKEN: 'hf_b', HF_TOKEN: 'hf_c' } }, stores).token).toBe(
+      'hf_b',
+    );
+    expect(resolveClientConfig({ ...hf, env: { HF_TOKEN: 'hf_c' } }, stores).token).toBe('hf_c');
+    expect(resolveClientConfig({ ...hf, env: {} }, stores)).toMatchObject({
+      token: 'hf_stored',
+      tokenSource: 'hub login',
+    });
+    expect(resolveClientConfig({ endpoint: 'http://a:1', env: { HF_TOKEN: 'hf_c' } }, stores)).toMatchObject({
+      token: 'hf_stored',
+      skippedTokens: [{ source: 'HF_TOKEN' }],
+    });
   });
 
   it('reads offline mode from HUB_OFFLINE and HF_HUB_OFFLINE unless the option says otherwise', () => {

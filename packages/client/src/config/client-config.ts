@@ -1,17 +1,28 @@
-import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ModelhubError } from '@modelhub/core';
+import { resolveToken, type TokenSource, type SkippedToken, type TokenStores } from '../auth/token-scope.ts';
+import { huggingFaceCacheRoot, modelhubCacheBase, nonEmpty, truthy, type Env } from './config-paths.ts';
+import { DEFAULT_ENDPOINT, isHuggingFaceEndpoint, normalizeEndpoint } from './endpoint.ts';
 
-/** The registry used when nothing names one. */
-export const DEFAULT_ENDPOINT = 'https://huggingface.co';
+export { DEFAULT_ENDPOINT, isHuggingFaceEndpoint, normalizeEndpoint, sameEndpoint } from './endpoint.ts';
+export { configDir, huggingFaceCacheRoot, modelhubCacheBase } from './config-paths.ts';
 
 /** What every client entry point accepts (a subset of `PullOptions`). */
 export interface ClientOptions {
   /** Registry base URL; default from `HUB_ENDPOINT`, `HF_ENDPOINT`, then huggingface.co. */
   endpoint?: string | undefined;
-  /** Access token; default from `HUB_TOKEN`, `HF_TOKEN`, then the `hub login` store. */
+  /**
+   * Access token for `endpoint` (see {@link resolveToken} for where a token is sent). Default: the
+   * token the environment scopes to the endpoint (`HUB_TOKEN`, `HF_TOKEN`, the `hub login` store,
+   * the Hugging Face token file).
+   */
   token?: string | undefined;
+  /**
+   * The endpoint `token` (and a `HUB_TOKEN` without `HUB_ENDPOINT`) was given for, when the call
+   * goes to another one the client found itself (a head's base model on another registry): the
+   * token then stays home. Default: the call's endpoint.
+   */
+  tokenEndpoint?: string | undefined;
   /**
    * Cache base folder. For huggingface.co it is the cache root itself (like `HF_HUB_CACHE`); for any
    * other registry the root is `<cacheDir>/<host>[_<port>]`.
@@ -20,73 +31,33 @@ export interface ClientOptions {
   /** Serve from the cache only; default from `HUB_OFFLINE` / `HF_HUB_OFFLINE`. */
   offline?: boolean | undefined;
   /** Environment to read defaults from (tests pass their own); default `process.env`. */
-  env?: Readonly<Record<string, string | undefined>> | undefined;
+  env?: Env | undefined;
+  /**
+   * Told about things that do not stop the call but that the user should know (a token the
+   * registry rejected, so a public read went on without it). Default: `process.emitWarning`.
+   */
+  onWarning?: ((warning: ClientWarning) => void) | undefined;
+}
+
+/** Something a client call wants the user to know without failing. */
+export interface ClientWarning {
+  readonly code: 'TOKEN_REJECTED';
+  readonly message: string;
 }
 
 /** Options after defaults: what the client actually uses. */
 export interface ClientConfig {
   readonly endpoint: string;
   readonly token: string | undefined;
+  /** Where `token` came from (never the token itself). */
+  readonly tokenSource: TokenSource | undefined;
+  /** Tokens that are set but not for this endpoint, and why (for `hub whoami`). */
+  readonly skippedTokens: readonly SkippedToken[];
   /** The cache root of this endpoint: `models--ns--name` folders live directly under it. */
   readonly cacheRoot: string;
   readonly offline: boolean;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function truthy(value: string | undefined): boolean {
-  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
-}
-
-/** Normalises an endpoint URL: http(s) only, no trailing slash, no query. */
-export function normalizeEndpoint(endpoint: string): string {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch (cause) {
-    throw new ModelhubError('INVALID_ARGUMENT', `The endpoint ${JSON.stringify(endpoint)} is not a URL.`, {
-      hint: 'Pass --endpoint http(s)://host[:port].',
-      cause,
-    });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ModelhubError('INVALID_ARGUMENT', `The endpoint ${endpoint} is not http or https.`, {
-      hint: 'Pass --endpoint http(s)://host[:port].',
-    });
-  }
-  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
-}
-
-/** True for huggingface.co itself, whose cache is shared with the official clients. */
-export function isHuggingFaceEndpoint(endpoint: string): boolean {
-  return new URL(endpoint).host === 'huggingface.co';
-}
-
-/** The Hugging Face cache root, resolved as the official clients do. */
-export function huggingFaceCacheRoot(env: Readonly<Record<string, string | undefined>>): string {
-  const explicit = nonEmpty(env['HF_HUB_CACHE']) ?? nonEmpty(env['HUGGINGFACE_HUB_CACHE']);
-  if (explicit !== undefined) {
-    return explicit;
-  }
-  const hfHome = nonEmpty(env['HF_HOME']);
-  if (hfHome !== undefined) {
-    return join(hfHome, 'hub');
-  }
-  const xdg = nonEmpty(env['XDG_CACHE_HOME']);
-  return join(xdg ?? join(homeOf(env), '.cache'), 'huggingface', 'hub');
-}
-
-function homeOf(env: Readonly<Record<string, string | undefined>>): string {
-  const home = nonEmpty(env['HOME']) ?? homedir();
-  return home === '' ? tmpdir() : home;
-}
-
-/** `HUB_CACHE`, else `~/.cache/modelhub`: the base under which non-HF registries get a folder each. */
-export function modelhubCacheBase(env: Readonly<Record<string, string | undefined>>): string {
-  return nonEmpty(env['HUB_CACHE']) ?? join(homeOf(env), '.cache', 'modelhub');
+  readonly env: Env;
+  readonly onWarning: (warning: ClientWarning) => void;
 }
 
 /** `host` or `host_port`, the per-registry folder name (so two registries never share refs). */
@@ -99,33 +70,15 @@ export function endpointFolder(endpoint: string): string {
 }
 
 /** The folder holding `models--ns--name` for one registry. */
-export function cacheRootFor(
-  endpoint: string,
-  cacheDir: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-): string {
+export function cacheRootFor(endpoint: string, cacheDir: string | undefined, env: Env): string {
   if (isHuggingFaceEndpoint(endpoint)) {
     return cacheDir ?? huggingFaceCacheRoot(env);
   }
   return join(cacheDir ?? modelhubCacheBase(env), endpointFolder(endpoint));
 }
 
-/** Where `hub login` keeps tokens: `HUB_CONFIG_DIR`, else `$XDG_CONFIG_HOME/modelhub`, else `~/.config/modelhub`. */
-export function configDir(env: Readonly<Record<string, string | undefined>>): string {
-  return (
-    nonEmpty(env['HUB_CONFIG_DIR']) ??
-    join(nonEmpty(env['XDG_CONFIG_HOME']) ?? join(homeOf(env), '.config'), 'modelhub')
-  );
-}
-
-/**
- * Applies the documented defaults. `tokenFromStore` is consulted last, so an explicit or
- * environment token always wins over a stored `hub login` token.
- */
-export function resolveClientConfig(
-  options: ClientOptions,
-  tokenFromStore?: (endpoint: string) => string | undefined,
-): ClientConfig {
+/** Applies the documented defaults; the token is the one scoped to the endpoint (`resolveToken`). */
+export function resolveClientConfig(options: ClientOptions, stores?: TokenStores): ClientConfig {
   const env = options.env ?? process.env;
   const endpoint = normalizeEndpoint(
     nonEmpty(options.endpoint) ??
@@ -133,17 +86,21 @@ export function resolveClientConfig(
       nonEmpty(env['HF_ENDPOINT']) ??
       DEFAULT_ENDPOINT,
   );
-  const token =
-    nonEmpty(options.token) ??
-    nonEmpty(env['HUB_TOKEN']) ??
-    nonEmpty(env['HF_TOKEN']) ??
-    tokenFromStore?.(endpoint);
+  const { token, source, skipped } = resolveToken(
+    endpoint,
+    { token: options.token, tokenEndpoint: options.tokenEndpoint },
+    env,
+    stores,
+  );
   const offline = options.offline ?? (truthy(env['HUB_OFFLINE']) || truthy(env['HF_HUB_OFFLINE']));
   return {
     endpoint,
     token,
+    tokenSource: source,
+    skippedTokens: skipped,
     cacheRoot: cacheRootFor(endpoint, nonEmpty(options.cacheDir), env),
     offline,
     env,
+    onWarning: options.onWarning ?? ((w) => process.emitWarning(w.message, { code: `MODELHUB_${w.code}` })),
   };
 }

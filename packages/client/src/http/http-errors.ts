@@ -51,6 +51,16 @@ export function errorFromResponse(
   const authenticated = context['authenticated'] === true;
   const make = (code: ErrorCode, message: string, hint?: string): ModelhubError =>
     new ModelhubError(code, message, { ...(hint === undefined ? {} : { hint }), details });
+  const source =
+    typeof context['tokenSource'] === 'string' ? `the token from ${context['tokenSource']}` : 'the token';
+  if (context['tokenRejected'] === true && (status === 401 || status === 403 || status === 404)) {
+    // The token was refused, and without it the registry does not show the repository.
+    return make(
+      'AUTH_INVALID_TOKEN',
+      `The registry rejected ${source}, and ${what} cannot be read without a valid one.`,
+      'Fix or replace that token (hub whoami shows which one is used), or run hub login.',
+    );
+  }
   switch (hubCode) {
     case 'RepoNotFound':
       return make(
@@ -91,8 +101,8 @@ export function errorFromResponse(
     return authenticated
       ? make(
           'AUTH_INVALID_TOKEN',
-          `The registry refused the token for ${what}${serverMessage === undefined ? '' : `: ${serverMessage}`}.`,
-          'Check --token / HUB_TOKEN, or run hub login again.',
+          `The registry refused ${source} for ${what}${serverMessage === undefined ? '' : `: ${serverMessage}`}.`,
+          'Fix or replace that token (hub whoami shows which one is used), or run hub login again.',
         )
       : make(
           'AUTH_REQUIRED',

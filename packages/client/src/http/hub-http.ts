@@ -5,6 +5,7 @@ import type { z } from 'zod';
 
 import { ModelhubError, isModelhubError } from '@modelhub/core';
 
+import type { ClientConfig } from '../config/client-config.ts';
 import type { BandwidthLimit } from './bandwidth-limit.ts';
 import { errorFromResponse, networkError } from './http-errors.ts';
 import {
@@ -51,6 +52,19 @@ export interface HubHttpOptions {
   readonly userAgent?: string | undefined;
   /** A download budget for the response bodies of `stream` and `fetchBody`. */
   readonly bandwidth?: BandwidthLimit | undefined;
+  /** Where `token` came from, for messages (`HF_TOKEN`, `hub login`…); never the token. */
+  readonly tokenSource?: string | undefined;
+  /** Told once when the registry rejected the token and a read went on without it. */
+  readonly onTokenRejected?: ((message: string) => void) | undefined;
+}
+
+/** What error mapping needs to know about the token of a failed request. */
+export interface AuthContext {
+  /** A token was sent. */
+  readonly authenticated: boolean;
+  readonly tokenSource?: string;
+  /** The registry answered 401 to the token, and the request went again without it. */
+  readonly tokenRejected?: true;
 }
 
 /** A GET whose body a caller consumes (`stream`, `fetchBody`). */
@@ -144,6 +158,11 @@ export class HubHttp {
   readonly retry: RetryPolicy;
   readonly #origin: string;
   readonly #token: string | undefined;
+  readonly #tokenSource: string | undefined;
+  readonly #onTokenRejected: ((message: string) => void) | undefined;
+  /** Set once the registry answered 401 to the token: every later request goes without it. */
+  #tokenRejected = false;
+  #warned = false;
   readonly #agent: Agent;
   readonly #onRequest: RequestObserver | undefined;
   readonly #userAgent: string;
@@ -155,6 +174,8 @@ export class HubHttp {
     this.endpoint = options.endpoint;
     this.#origin = new URL(options.endpoint).origin;
     this.#token = options.token;
+    this.#tokenSource = options.tokenSource;
+    this.#onTokenRejected = options.onTokenRejected;
     this.retry = { ...defaultRetryPolicy, ...options.retry };
     this.#headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
     this.#agent = new Agent({
@@ -169,8 +190,58 @@ export class HubHttp {
     this.bandwidth = options.bandwidth;
   }
 
+  /** A client for the registry `config` names, with its scoped token and warnings. */
+  static forConfig(
+    config: Pick<ClientConfig, 'endpoint' | 'token' | 'tokenSource' | 'onWarning'>,
+    options: Omit<HubHttpOptions, 'endpoint' | 'token' | 'tokenSource' | 'onTokenRejected'> = {},
+  ): HubHttp {
+    return new HubHttp({
+      ...options,
+      endpoint: config.endpoint,
+      token: config.token,
+      tokenSource: config.tokenSource,
+      onTokenRejected: (message) => config.onWarning({ code: 'TOKEN_REJECTED', message }),
+    });
+  }
+
+  /** True while requests to the registry carry a token. */
   get hasToken(): boolean {
-    return this.#token !== undefined;
+    return this.#token !== undefined && !this.#tokenRejected;
+  }
+
+  /** The token facts an error message needs (see `errorFromResponse`). */
+  authContext(): AuthContext {
+    return {
+      authenticated: this.hasToken,
+      ...(this.#tokenSource === undefined ? {} : { tokenSource: this.#tokenSource }),
+      ...(this.#tokenRejected ? { tokenRejected: true as const } : {}),
+    };
+  }
+
+  /**
+   * A read the registry answered 401 although it carried a token: huggingface.co answers so to a
+   * revoked or mistyped token even for public repositories. The token is dropped for the rest of
+   * this client's life and the read goes again without it (true); anything else keeps its answer.
+   * Writes never go on without their token.
+   */
+  #dropRejectedToken(method: string, status: number, sentToken: boolean): boolean {
+    if (status !== 401 || !sentToken || (method !== 'GET' && method !== 'HEAD')) {
+      return false;
+    }
+    this.#tokenRejected = true;
+    return true;
+  }
+
+  /** The first read that succeeded without the rejected token tells the user, once. */
+  #readWithoutToken(status: number): void {
+    if (!this.#tokenRejected || this.#warned || status < 200 || status >= 400) {
+      return;
+    }
+    this.#warned = true;
+    const source = this.#tokenSource === undefined ? 'the token' : `the token from ${this.#tokenSource}`;
+    this.#onTokenRejected?.(
+      `${new URL(this.endpoint).host} rejected ${source} (401); going on without a token, so only public repositories can be read. Fix or remove that token (hub whoami shows which one is used).`,
+    );
   }
 
   /**
@@ -184,7 +255,7 @@ export class HubHttp {
     method: HttpRequest['method'] = 'GET',
   ): Record<string, string> {
     const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...extra };
-    if (this.#token !== undefined && new URL(url).origin === this.#origin) {
+    if (this.hasToken && new URL(url).origin === this.#origin) {
       headers['authorization'] = `Bearer ${this.#token}`;
     }
     this.#onRequest?.({ method, url });
@@ -198,9 +269,22 @@ export class HubHttp {
 
   /**
    * Sends one request and follows redirects itself (`Authorization` goes only to the registry's
-   * origin). Transport failures become coded errors; any HTTP status is returned as is.
+   * origin). Transport failures become coded errors; any HTTP status is returned as is, except
+   * that a read whose token the registry rejects goes again without it (`#dropRejectedToken`).
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
+    const { res, sentToken } = await this.#sendFollowing(req);
+    if (this.#dropRejectedToken(req.method, res.status, sentToken)) {
+      await res.body.dump();
+      const again = (await this.#sendFollowing(req)).res;
+      this.#readWithoutToken(again.status);
+      return again;
+    }
+    return res;
+  }
+
+  /** `send` without the rejected-token rule; says whether the answering hop got the token. */
+  async #sendFollowing(req: HttpRequest): Promise<{ res: HttpResponse; sentToken: boolean }> {
     let url = req.url;
     for (let hop = 0; ; hop += 1) {
       const headers = this.outgoingHeaders(url, req.headers ?? {}, req.method);
@@ -225,7 +309,10 @@ export class HubHttp {
         url = nextHop(url, location, hop);
         continue;
       }
-      return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, url };
+      return {
+        res: { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, url },
+        sentToken: headers['authorization'] !== undefined,
+      };
     }
   }
 
@@ -334,6 +421,11 @@ export class HubHttp {
         url = nextHop(url, location, hop);
         continue;
       }
+      if (this.#dropRejectedToken('GET', status, headers['authorization'] !== undefined)) {
+        hop -= 1; // The same hop again, without the token.
+        continue;
+      }
+      this.#readWithoutToken(status);
       return { status, headers: seen, url, body: errorBody };
     }
   }
@@ -452,7 +544,7 @@ export class HubHttp {
       throw errorFromResponse(res.status, res.headers, text, {
         ...context,
         url: res.url,
-        authenticated: this.hasToken,
+        ...this.authContext(),
       });
     }
   }

@@ -13,7 +13,6 @@ import {
 } from '@modelhub/core';
 
 import { encodePath, encodeRevision, fetchModelInfo, fetchTree, type TreeEntry } from '../api/hub-api.ts';
-import { readStoredToken } from '../auth/token-store.ts';
 import { cacheRootFor, resolveClientConfig, type ClientConfig } from '../config/client-config.ts';
 import { asDiskFullError } from '../cache/disk-full.ts';
 import { acquireLock } from '../cache/file-lock.ts';
@@ -140,20 +139,17 @@ interface Session {
  */
 export async function pull(ref: string, options: PullOptions = {}): Promise<PullResult> {
   const parsed = parseModelRef(ref);
-  const env = options.env ?? process.env;
-  const config = resolveClientConfig(
-    { ...options, endpoint: (parsed.kind === 'repo' ? parsed.endpoint : undefined) ?? options.endpoint },
-    (endpoint) => readStoredToken(endpoint, env),
-  );
+  const config = resolveClientConfig({
+    ...options,
+    endpoint: (parsed.kind === 'repo' ? parsed.endpoint : undefined) ?? options.endpoint,
+  });
   const bandwidth =
     options.limitRate === undefined || options.limitRate instanceof BandwidthLimit
       ? options.limitRate
       : new BandwidthLimit(options.limitRate);
   const http = config.offline
     ? undefined
-    : new HubHttp({
-        endpoint: config.endpoint,
-        token: config.token,
+    : HubHttp.forConfig(config, {
         retry: options.tuning?.retry,
         connections: options.tuning?.maxConnections,
         onRequest: options.onRequest,

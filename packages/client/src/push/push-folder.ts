@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ModelhubError, isModelhubError, parseModelRef } from '@modelhub/core';
 
 import { encodeRevision } from '../api/hub-api.ts';
-import { readStoredToken } from '../auth/token-store.ts';
+import { missingTokenHint } from '../auth/token-scope.ts';
 import { resolveClientConfig, type ClientOptions } from '../config/client-config.ts';
 import { HubHttp, readSmallBody, type HttpResponse, type RequestObserver } from '../http/hub-http.ts';
 import { BatchResponseSchema, uploadLfsObject } from './lfs-upload.ts';
@@ -85,8 +85,7 @@ function splitRepo(repo: string): { namespace: string; name: string } {
  * through the LFS batch API, then commit. Works against our registry and huggingface.co alike.
  */
 export async function pushFolder(dir: string, repo: string, options: PushOptions = {}): Promise<PushResult> {
-  const env = options.env ?? process.env;
-  const config = resolveClientConfig(options, (endpoint) => readStoredToken(endpoint, env));
+  const config = resolveClientConfig(options);
   const { namespace, name } = splitRepo(repo);
   const id = `${namespace}/${name}`;
   const revision = options.revision ?? 'main';
@@ -96,12 +95,12 @@ export async function pushFolder(dir: string, repo: string, options: PushOptions
     });
   }
   if (config.token === undefined) {
-    throw new ModelhubError('AUTH_REQUIRED', `Pushing to ${id} needs a write token.`, {
-      hint: 'Pass --token, set HUB_TOKEN, or run hub login.',
+    throw new ModelhubError('AUTH_REQUIRED', `Pushing to ${id} needs a write token for ${config.endpoint}.`, {
+      hint: missingTokenHint(config.endpoint, config.skippedTokens),
     });
   }
   const files = await scanLocalFolder(dir);
-  const http = new HubHttp({ endpoint: config.endpoint, token: config.token, onRequest: options.onRequest });
+  const http = HubHttp.forConfig(config, { onRequest: options.onRequest });
   const uploads = new Agent({ connections: 4 });
   const context = { repo: id, revision, endpoint: config.endpoint };
   const api = `/api/models/${id}`;

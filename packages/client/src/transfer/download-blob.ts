@@ -406,7 +406,7 @@ async function fetchOnce(
       throw errorFromResponse(res.status, res.headers, res.body, {
         ...options.context,
         url: options.url,
-        authenticated: options.http.hasToken,
+        ...options.http.authContext(),
       });
     }
   } catch (error) {

@@ -256,7 +256,7 @@ async function fetchWithUndici(options: DownloadSmallOptions): Promise<Received>
     throw errorFromResponse(res.status, res.headers, res.body, {
       ...options.context,
       url: options.url,
-      authenticated: options.http.hasToken,
+      ...options.http.authContext(),
     });
   }
   if (received !== size) {

@@ -3,7 +3,6 @@ import { dirname, join, resolve } from 'node:path';
 
 import { ModelhubError, hashFile, parseModelRef, repoId } from '@modelhub/core';
 
-import { readStoredToken } from '../auth/token-store.ts';
 import { resolveClientConfig, type ClientOptions } from '../config/client-config.ts';
 import { repoFolderName } from '../cache/repo-cache.ts';
 import { scanCache, type CachedRepo } from '../cache/scan-cache.ts';
@@ -72,8 +71,7 @@ async function linksOf(repo: CachedRepo): Promise<{ commit: string; path: string
  * downloaded again (verified) from the registry.
  */
 export async function verifyCache(options: VerifyOptions = {}): Promise<VerifyReport> {
-  const env = options.env ?? process.env;
-  const config = resolveClientConfig(options, (endpoint) => readStoredToken(endpoint, env));
+  const config = resolveClientConfig(options);
   let only: string | undefined;
   if (options.model !== undefined) {
     const ref = parseModelRef(options.model);
@@ -161,8 +159,7 @@ export async function removeModel(
   model: string,
   options: ClientOptions = {},
 ): Promise<{ repo: string; removed: boolean; dir: string }> {
-  const env = options.env ?? process.env;
-  const config = resolveClientConfig(options, (endpoint) => readStoredToken(endpoint, env));
+  const config = resolveClientConfig(options);
   const ref = parseModelRef(model);
   let repo: string;
   if (ref.kind === 'repo') {

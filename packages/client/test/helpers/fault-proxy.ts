@@ -21,6 +21,8 @@ export interface ProxiedRequest {
   readonly method: string;
   readonly url: string;
   readonly range: string | undefined;
+  /** The Authorization header the client sent, if any. */
+  readonly authorization: string | undefined;
   readonly action: FaultAction['kind'];
   /** Body bytes sent to the client. */
   bytes: number;
@@ -54,6 +56,7 @@ export async function startFaultProxy(
       method: req.method ?? 'GET',
       url,
       range: req.headers.range,
+      authorization: req.headers.authorization,
       action: action.kind,
       bytes: 0,
     };
