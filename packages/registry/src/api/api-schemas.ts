@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { wireBoolean } from './wire-boolean.ts';
+
 /** Request bodies the official clients send, validated before anything reads them. */
 
 export const CreateRepoBody = z.object({
@@ -13,6 +15,14 @@ export const CreateRepoBody = z.object({
 export const DeleteRepoBody = z.object({
   name: z.string().min(1),
   organization: z.string().min(1).nullish(),
+  type: z.enum(['model', 'dataset', 'space']).optional(),
+});
+
+const RepoId = z.string().regex(/^[^/]+\/[^/]+$/, 'must be namespace/name');
+
+export const MoveRepoBody = z.object({
+  fromRepo: RepoId,
+  toRepo: RepoId,
   type: z.enum(['model', 'dataset', 'space']).optional(),
 });
 
@@ -71,7 +81,7 @@ export const CommitOperationLine = z.discriminatedUnion('key', [
 
 export const PathsInfoBody = z.object({
   paths: z.union([z.string(), z.array(z.string())]).transform((p) => (Array.isArray(p) ? p : [p])),
-  expand: z.union([z.boolean(), z.string()]).optional(),
+  expand: z.unknown().transform(wireBoolean),
 });
 
 export const BranchBody = z.object({

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import { wireBoolean } from '../api/wire-boolean.ts';
 import type { Actor, RepoType } from '../domain/types.ts';
 import type { Registry } from '../service/registry.ts';
 
@@ -49,6 +50,11 @@ export function queryList(request: FastifyRequest, ...names: string[]): string[]
 /** A single query parameter. */
 export function queryOne(request: FastifyRequest, name: string): string | undefined {
   return queryList(request, name)[0];
+}
+
+/** A boolean query parameter (`recursive=True`, `expand=1`…), read as the Hub reads it. */
+export function queryFlag(request: FastifyRequest, name: string): boolean {
+  return wireBoolean(queryOne(request, name));
 }
 
 /** Sets `Link: <next>; rel="next"` (absolute, with every query parameter) when more follow. */

@@ -43,12 +43,18 @@ export interface MetadataStore {
   findToken(tokenHash: string): Promise<{ token: AccessToken; account: Account } | undefined>;
 
   getRepo(type: RepoType, namespace: string, name: string): Promise<Repo | undefined>;
-  /** Creates a repo with its first commit on `main`; fails with CONFLICT if it exists. */
+  /** Creates a repo with its first commit on `main`; fails with CONFLICT if one of that type has the name. */
   createRepo(
     repo: { type: RepoType; namespace: string; name: string; private: boolean },
     initial: (repoId: number) => { commit: Commit; files: readonly TreeFile[] },
   ): Promise<Repo>;
   deleteRepo(repoId: number): Promise<void>;
+  /**
+   * Renames a repo or moves it to another namespace (same type), keeping its id, history, refs and
+   * objects; aliases naming the old id follow it. Fails with CONFLICT if the target name is taken,
+   * with REPO_NOT_FOUND if the repo is gone. The old name is free afterwards.
+   */
+  moveRepo(repoId: number, to: { namespace: string; name: string }): Promise<Repo>;
   setPrivate(repoId: number, isPrivate: boolean): Promise<void>;
   /** One page of repos matching the query, and whether more follow. */
   listRepos(query: RepoQuery): Promise<{ repos: Repo[]; more: boolean }>;
@@ -58,6 +64,8 @@ export interface MetadataStore {
   getRef(repoId: number, kind: Ref['kind'], name: string): Promise<Ref | undefined>;
   listRefs(repoId: number): Promise<Ref[]>;
   setRef(repoId: number, ref: Ref): Promise<void>;
+  /** Deletes a branch or tag; false if it did not exist. */
+  deleteRef(repoId: number, kind: Ref['kind'], name: string): Promise<boolean>;
   getCommit(repoId: number, sha: string): Promise<Commit | undefined>;
   /** Commits whose sha starts with `prefix` (for short revisions); at most two. */
   findCommits(repoId: number, prefix: string): Promise<Commit[]>;

@@ -283,7 +283,7 @@ export class SqliteEngine {
   ): Repo {
     return this.#transaction(() => {
       if (this.getRepo(repo.type, repo.namespace, repo.name) !== undefined) {
-        throw new ModelhubError('CONFLICT', `You already created this ${repo.type} repo.`, {
+        throw new ModelhubError('CONFLICT', `You already created this ${repo.type} repo`, {
           details: { repo: `${repo.namespace}/${repo.name}` },
         });
       }
@@ -311,6 +311,40 @@ export class SqliteEngine {
 
   deleteRepo(repoId: number): void {
     this.#run('DELETE FROM repos WHERE id = ?', repoId);
+  }
+
+  moveRepo(repoId: number, to: { namespace: string; name: string }): Repo {
+    return this.#transaction(() => {
+      const row = this.#get('SELECT * FROM repos WHERE id = ?', repoId);
+      if (row === undefined) {
+        throw new ModelhubError('REPO_NOT_FOUND', 'The repository to move no longer exists.');
+      }
+      const from = toRepo(row);
+      if (this.getRepo(from.type, to.namespace, to.name) !== undefined) {
+        throw new ModelhubError('CONFLICT', `You already created this ${from.type} repo`, {
+          details: { repo: `${to.namespace}/${to.name}` },
+        });
+      }
+      const fullId = `${to.namespace}/${to.name}`;
+      this.#run(
+        'UPDATE repos SET namespace = ?, name = ?, full_id = ? WHERE id = ?',
+        to.namespace,
+        to.name,
+        fullId,
+        repoId,
+      );
+      this.#run(
+        'UPDATE aliases SET repo = ? WHERE repo_type = ? AND repo = ?',
+        fullId,
+        from.type,
+        `${from.namespace}/${from.name}`,
+      );
+      const moved = this.getRepo(from.type, to.namespace, to.name);
+      if (moved === undefined) {
+        throw new ModelhubError('INTERNAL', 'A repo vanished right after it was moved.');
+      }
+      return moved;
+    });
   }
 
   setPrivate(repoId: number, isPrivate: boolean): void {
@@ -381,8 +415,9 @@ export class SqliteEngine {
     );
   }
 
-  deleteRef(repoId: number, kind: Ref['kind'], name: string): void {
-    this.#run('DELETE FROM refs WHERE repo_id = ? AND kind = ? AND name = ?', repoId, kind, name);
+  deleteRef(repoId: number, kind: Ref['kind'], name: string): boolean {
+    const sql = 'DELETE FROM refs WHERE repo_id = ? AND kind = ? AND name = ?';
+    return Number(this.#prepare(sql).run(repoId, kind, name).changes) > 0;
   }
 
   getCommit(repoId: number, sha: string): Commit | undefined {

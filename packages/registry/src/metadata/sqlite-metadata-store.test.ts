@@ -83,4 +83,108 @@ describe('SqliteMetadataStore', () => {
       await store.close();
     }
   });
+
+  it('moves a repo with its history, refs, objects and aliases, and frees the old name', async () => {
+    const store = new SqliteMetadataStore(join(dir, 'm.sqlite'));
+    try {
+      const sha = '1'.repeat(40);
+      const initial = (repoId: number) => ({
+        commit: {
+          sha,
+          repoId,
+          parent: null,
+          title: 'initial commit',
+          description: '',
+          author: 'ann',
+          createdAt: new Date().toISOString(),
+          treeSha: 'f'.repeat(40),
+          cardData: null,
+        },
+        files: [],
+      });
+      const repo = await store.createRepo(
+        { type: 'model', namespace: 'ann', name: 'old', private: true },
+        initial,
+      );
+      await store.setRef(repo.id, { kind: 'tag', name: 'v1', commit: sha });
+      await store.linkObject(repo.id, 'a'.repeat(64));
+      await store.setAlias({ name: 'short', repoType: 'model', repo: 'ann/old', revision: null });
+      await store.createRepo({ type: 'model', namespace: 'club', name: 'taken', private: false }, initial);
+      await store.createRepo({ type: 'dataset', namespace: 'club', name: 'new', private: false }, initial);
+
+      await expect(store.moveRepo(repo.id, { namespace: 'club', name: 'taken' })).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+      // A dataset of the same name does not block a model.
+      const moved = await store.moveRepo(repo.id, { namespace: 'club', name: 'new' });
+      expect(moved).toMatchObject({
+        id: repo.id,
+        type: 'model',
+        namespace: 'club',
+        name: 'new',
+        private: true,
+      });
+      expect(await store.getRepo('model', 'ann', 'old')).toBeUndefined();
+      expect((await store.getRepo('model', 'club', 'new'))?.id).toBe(repo.id);
+      expect((await store.getCommit(repo.id, sha))?.title).toBe('initial commit');
+      expect((await store.getRef(repo.id, 'tag', 'v1'))?.commit).toBe(sha);
+      expect(await store.hasObject(repo.id, 'a'.repeat(64))).toBe(true);
+      expect((await store.getAlias('short'))?.repo).toBe('club/new');
+      expect(
+        (
+          await store.listRepos({
+            type: 'model',
+            tags: [],
+            sort: 'id',
+            descending: false,
+            offset: 0,
+            limit: 10,
+            privateNamespaces: '*',
+          })
+        ).repos.map((r) => `${r.namespace}/${r.name}`),
+      ).toEqual(['club/new', 'club/taken']);
+      // The old name can be created again.
+      const again = await store.createRepo(
+        { type: 'model', namespace: 'ann', name: 'old', private: false },
+        initial,
+      );
+      expect(again.id).not.toBe(repo.id);
+      await expect(store.moveRepo(9999, { namespace: 'x', name: 'y' })).rejects.toMatchObject({
+        code: 'REPO_NOT_FOUND',
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('deletes a branch or a tag and says whether it existed', async () => {
+    const store = new SqliteMetadataStore(join(dir, 'm.sqlite'));
+    try {
+      const { id } = await store.createRepo(
+        { type: 'model', namespace: 'ann', name: 'refs', private: false },
+        (repoId) => ({
+          commit: {
+            sha: '1'.repeat(40),
+            repoId,
+            parent: null,
+            title: 'initial commit',
+            description: '',
+            author: 'ann',
+            createdAt: new Date().toISOString(),
+            treeSha: 'f'.repeat(40),
+            cardData: null,
+          },
+          files: [],
+        }),
+      );
+      await store.setRef(id, { kind: 'branch', name: 'dev', commit: '1'.repeat(40) });
+      await store.setRef(id, { kind: 'tag', name: 'dev', commit: '1'.repeat(40) });
+      expect(await store.deleteRef(id, 'branch', 'dev')).toBe(true);
+      expect(await store.deleteRef(id, 'branch', 'dev')).toBe(false);
+      expect(await store.getRef(id, 'branch', 'dev')).toBeUndefined();
+      expect((await store.getRef(id, 'tag', 'dev'))?.commit).toBe('1'.repeat(40));
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -65,6 +65,9 @@ export class SqliteMetadataStore implements MetadataStore {
   deleteRepo(repoId: number): Promise<void> {
     return later(() => this.#db.deleteRepo(repoId));
   }
+  moveRepo(repoId: number, to: { namespace: string; name: string }): Promise<Repo> {
+    return later(() => this.#db.moveRepo(repoId, to));
+  }
   setPrivate(repoId: number, isPrivate: boolean): Promise<void> {
     return later(() => this.#db.setPrivate(repoId, isPrivate));
   }
@@ -82,6 +85,9 @@ export class SqliteMetadataStore implements MetadataStore {
   }
   setRef(repoId: number, ref: Ref): Promise<void> {
     return later(() => this.#db.setRef(repoId, ref));
+  }
+  deleteRef(repoId: number, kind: Ref['kind'], name: string): Promise<boolean> {
+    return later(() => this.#db.deleteRef(repoId, kind, name));
   }
   getCommit(repoId: number, sha: string): Promise<Commit | undefined> {
     return later(() => this.#db.getCommit(repoId, sha));

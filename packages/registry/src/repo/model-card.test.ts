@@ -37,7 +37,8 @@ private: false
       base_model: 'modelhub/mobilenet-v2',
       metrics: { accuracy: 0.93 },
       'model-index': [{ name: 'digits-head', results: [{ task: { type: 'image-classification' } }] }],
-      description: 'two lines\nof text',
+      // A literal block keeps its final line break (YAML's default chomping).
+      description: 'two lines\nof text\n',
       private: false,
     });
   });

@@ -1,149 +1,41 @@
+import { parseDocument } from 'yaml';
+
 import type { RepoDiscovery } from '../domain/types.ts';
 
-type Yaml = string | number | boolean | null | Yaml[] | { [key: string]: Yaml };
+/** Where a README's YAML front matter is: none, opened but never closed, or its text. */
+export type FrontMatter =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'unclosed' }
+  | { readonly kind: 'block'; readonly text: string; readonly line: number };
 
-function scalar(text: string): Yaml {
-  const t = text.trim();
-  if (t === '' || t === '~' || t === 'null') {
-    return null;
+/** Finds the `---` … `---` block that opens a README (after an optional BOM). */
+export function frontMatterOf(readme: string): FrontMatter {
+  const text = readme.replace(/^\uFEFF/, '');
+  if (!/^---[ \t]*\r?\n/.test(text)) {
+    return { kind: 'none' };
   }
-  if (t === 'true' || t === 'false') {
-    return t === 'true';
-  }
-  if (/^-?\d+(\.\d+)?$/.test(t)) {
-    return Number(t);
-  }
-  if ((t.startsWith('"') && t.endsWith('"')) || (t.startsWith("'") && t.endsWith("'"))) {
-    return t.startsWith('"') ? (JSON.parse(t) as string) : t.slice(1, -1).replaceAll("''", "'");
-  }
-  if (t.startsWith('[') && t.endsWith(']')) {
-    const inner = t.slice(1, -1).trim();
-    return inner === '' ? [] : inner.split(',').map((item) => scalar(item));
-  }
-  return t;
-}
-
-interface Line {
-  readonly indent: number;
-  readonly text: string;
-}
-
-function parseBlock(lines: readonly Line[], start: number, indent: number): { value: Yaml; next: number } {
-  const first = lines[start];
-  if (first === undefined || first.indent < indent) {
-    return { value: null, next: start };
-  }
-  if (first.text.startsWith('- ') || first.text === '-') {
-    const items: Yaml[] = [];
-    let i = start;
-    while (i < lines.length) {
-      const line = lines[i];
-      if (
-        line === undefined ||
-        line.indent !== first.indent ||
-        !(line.text.startsWith('- ') || line.text === '-')
-      ) {
-        break;
-      }
-      const rest = line.text.slice(1).trim();
-      if (rest === '') {
-        const sub = parseBlock(lines, i + 1, first.indent + 1);
-        items.push(sub.value);
-        i = sub.next;
-      } else if (/^[^"'[{][^:]*:(\s|$)/.test(rest)) {
-        // "- key: value" opens a mapping whose other keys sit at the item's content column.
-        const column = first.indent + line.text.indexOf(rest);
-        const synthetic: Line[] = [{ indent: column, text: rest }];
-        let j = i + 1;
-        while (j < lines.length && (lines[j]?.indent ?? 0) >= column) {
-          const l = lines[j];
-          if (l !== undefined) {
-            synthetic.push(l);
-          }
-          j += 1;
-        }
-        items.push(parseBlock(synthetic, 0, column).value);
-        i = j;
-      } else {
-        items.push(scalar(rest));
-        i += 1;
-      }
-    }
-    return { value: items, next: i };
-  }
-  const map: Record<string, Yaml> = {};
-  let i = start;
-  while (i < lines.length) {
-    const line = lines[i];
-    if (line === undefined || line.indent !== first.indent) {
-      if (line !== undefined && line.indent > first.indent) {
-        i += 1;
-        continue;
-      }
-      break;
-    }
-    const match = /^("[^"]*"|'[^']*'|[^:]+):(?:\s+(.*))?$/.exec(line.text);
-    if (match === null) {
-      i += 1;
-      continue;
-    }
-    const rawKey = match[1] ?? '';
-    const key = /^["']/.test(rawKey) ? rawKey.slice(1, -1) : rawKey.trim();
-    const rest = match[2]?.trim() ?? '';
-    if (rest === '' || rest === '|' || rest === '>' || rest === '|-' || rest === '>-') {
-      const next = lines[i + 1];
-      if (
-        rest === '' &&
-        next !== undefined &&
-        (next.indent > line.indent || (next.indent === line.indent && next.text.startsWith('-')))
-      ) {
-        const sub = parseBlock(lines, i + 1, next.indent);
-        map[key] = sub.value;
-        i = sub.next;
-      } else if (rest !== '') {
-        const texts: string[] = [];
-        let j = i + 1;
-        while (j < lines.length && (lines[j]?.indent ?? 0) > line.indent) {
-          texts.push(lines[j]?.text ?? '');
-          j += 1;
-        }
-        map[key] = texts.join(rest.startsWith('|') ? '\n' : ' ');
-        i = j;
-      } else {
-        map[key] = null;
-        i += 1;
-      }
-    } else {
-      map[key] = scalar(rest.replace(/\s+#.*$/, ''));
-      i += 1;
-    }
-  }
-  return { value: map, next: i };
+  const match = /^---[ \t]*\r?\n(?:([\s\S]*?)\r?\n)?---[ \t]*(?:\r?\n|$)/.exec(text);
+  return match === null ? { kind: 'unclosed' } : { kind: 'block', text: match[1] ?? '', line: 2 };
 }
 
 /**
- * The YAML front matter of a model card (README.md) as an object, or null when there is none.
- * It reads the subset model cards use: mappings, block and flow lists, scalars, literal blocks.
+ * The YAML front matter of a model card (README.md) as an object, or null when there is none or
+ * it is not a valid YAML mapping (`/api/validate-yaml` says why; a commit is never refused for it).
  */
 export function parseCardData(readme: string): Record<string, unknown> | null {
-  const text = readme.replace(/^\uFEFF/, '');
-  const match = /^---\r?\n(?:([\s\S]*?)\r?\n)?---[ \t]*(?:\r?\n|$)/.exec(text);
-  if (match === null) {
+  const block = frontMatterOf(readme);
+  if (block.kind !== 'block') {
     return null;
   }
-  const lines: Line[] = [];
-  for (const raw of (match[1] ?? '').split(/\r?\n/)) {
-    if (raw.trim() === '' || raw.trimStart().startsWith('#')) {
-      continue;
-    }
-    const indent = raw.length - raw.trimStart().length;
-    lines.push({ indent, text: raw.trim() });
+  const document = parseDocument(block.text, { uniqueKeys: true });
+  if (document.errors.length > 0) {
+    return null;
   }
-  if (lines.length === 0) {
+  const value: unknown = document.toJS({ maxAliasCount: 100 });
+  if (value === null || value === undefined) {
     return {};
   }
-  const { value } = parseBlock(lines, 0, lines[0]?.indent ?? 0);
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : null;
+  return typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
 function strings(value: unknown): string[] {

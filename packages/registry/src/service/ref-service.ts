@@ -45,4 +45,32 @@ export class RefService {
     const commit = await this.#revisions.resolve(repo, revision);
     await this.#metadata.setRef(repo.id, { kind: 'tag', name: tag, commit: commit.sha });
   }
+
+  /** Deletes a branch; the default branch `main` stays. */
+  async deleteBranch(actor: Actor, repo: Repo, branch: string): Promise<void> {
+    this.#access.assertCanWrite(actor, repo.namespace);
+    if (branch === 'main') {
+      throw new ModelhubError('INVALID_ARGUMENT', 'The default branch main cannot be deleted.', {
+        hint: 'Delete the repository instead, or commit to main.',
+      });
+    }
+    if (!(await this.#metadata.deleteRef(repo.id, 'branch', branch))) {
+      throw refNotFound(repo, 'branch', branch);
+    }
+  }
+
+  /** Deletes a tag (the commit it named stays). */
+  async deleteTag(actor: Actor, repo: Repo, tag: string): Promise<void> {
+    this.#access.assertCanWrite(actor, repo.namespace);
+    if (!(await this.#metadata.deleteRef(repo.id, 'tag', tag))) {
+      throw refNotFound(repo, 'tag', tag);
+    }
+  }
+}
+
+function refNotFound(repo: Repo, kind: 'branch' | 'tag', name: string): ModelhubError {
+  return new ModelhubError('REVISION_NOT_FOUND', `Invalid rev id: ${name} is not a ${kind} of this repo.`, {
+    hint: `List the repo's refs to see its ${kind === 'branch' ? 'branches' : 'tags'}.`,
+    details: { repo: `${repo.namespace}/${repo.name}`, revision: name },
+  });
 }

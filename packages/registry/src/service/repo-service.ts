@@ -84,6 +84,26 @@ export class RepoService {
     this.#revisions.forget();
   }
 
+  /**
+   * Renames a repo or transfers it to another namespace the actor may write to. History, refs,
+   * uploads and aliases follow; the old name answers 404 afterwards and can be used again.
+   */
+  async move(
+    actor: Actor,
+    type: RepoType,
+    from: { namespace: string; name: string },
+    to: { namespace: string; name: string },
+  ): Promise<Repo> {
+    const repo = await this.#access.writableRepo(actor, type, from.namespace, from.name);
+    validName('namespace', to.namespace);
+    validName('repo name', to.name);
+    this.#access.assertCanWrite(actor, to.namespace);
+    if ((await this.#metadata.getAccount(to.namespace)) === undefined) {
+      await this.#metadata.ensureAccount(to.namespace, 'org');
+    }
+    return this.#metadata.moveRepo(repo.id, to);
+  }
+
   /** Makes a repo the actor may write to private or public. */
   async setPrivate(
     actor: Actor,

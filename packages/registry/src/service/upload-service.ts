@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
+
+import ignore from 'ignore';
 
 import { ModelhubError, assertSafeRepoPath } from '@modelhub/core';
 
@@ -11,6 +14,7 @@ import type { RegistryOptions } from './registry-options.ts';
 import type { RevisionService } from './revision-service.ts';
 
 const sha256Pattern = /^[0-9a-f]{64}$/;
+const maxIgnoreFileSize = 1024 * 1024;
 
 /** What the LFS batch endpoint answers for one object. */
 export type LfsObjectPlan =
@@ -76,11 +80,16 @@ export class UploadService {
     this.#revisions = revisions;
   }
 
-  /** Decides LFS or regular for each file, and reports the remote oid of paths that exist. */
+  /**
+   * Decides LFS or regular for each file, reports the remote oid of paths that exist, and marks
+   * the paths a `.gitignore` excludes (the one sent with the request, else the one at `revision`),
+   * which the clients then leave out of the commit.
+   */
   async preupload(
     repo: Repo,
     revision: string,
     files: readonly { path: string; size: number; sample: Uint8Array }[],
+    gitIgnore?: string,
   ): Promise<UploadModeDecision[]> {
     let existing = new Map<string, TreeFile>();
     try {
@@ -90,16 +99,26 @@ export class UploadService {
     } catch {
       // A new branch has no files yet.
     }
+    const rules = gitIgnore ?? (await this.#text(existing.get('.gitignore')));
+    const ignored = rules === undefined ? undefined : ignore({ allowRelativePaths: true }).add(rules);
     return files.map((f) => {
       assertSafeRepoPath(f.path);
       const remote = existing.get(f.path);
       return {
         path: f.path,
         uploadMode: shouldUseLfs(f.path, f.size, f.sample, this.#options.lfsThreshold) ? 'lfs' : 'regular',
-        shouldIgnore: false,
+        shouldIgnore: ignored?.ignores(f.path) ?? false,
         oid: remote === undefined ? null : remote.lfs ? remote.sha256 : remote.gitOid,
       };
     });
+  }
+
+  /** A small regular file's text (a `.gitignore`), or undefined. */
+  async #text(file: TreeFile | undefined): Promise<string | undefined> {
+    if (file === undefined || file.lfs || file.size > maxIgnoreFileSize) {
+      return undefined;
+    }
+    return (await buffer(this.#blobs.read(file.sha256))).toString('utf8');
   }
 
   /** Plans the transfer of each LFS object: already present, one PUT, or parts. */

@@ -4,7 +4,7 @@ import { ModelhubError } from '@modelhub/core';
 
 import { toApiAlias, toApiWhoAmI } from '../../api/convert.ts';
 import { ValidateYamlBody } from '../../api/api-schemas.ts';
-import { parseCardData } from '../../repo/model-card.ts';
+import { validateCard } from '../../repo/card-validation.ts';
 import { actorOf, repoKinds, type RouteContext } from '../request-context.ts';
 
 /** whoami, aliases (a modelhub extension) and validate-yaml (§7, §9.4). */
@@ -39,16 +39,14 @@ export function registerMiscRoutes(app: FastifyInstance, ctx: RouteContext): voi
     }
   }
 
+  // huggingface_hub posts every README.md it commits here first and reads the JSON before the
+  // status (hub-protocol.md §9.4): errors abort the upload, warnings are printed.
   app.post('/api/validate-yaml', (request, reply) => {
     const body = ValidateYamlBody.parse(request.body);
-    try {
-      parseCardData(body.content);
-      return reply.send({ errors: [], warnings: [] });
-    } catch (error) {
-      return reply.code(400).send({
-        errors: [{ message: error instanceof Error ? error.message : String(error) }],
-        warnings: [],
-      });
-    }
+    const { errors, warnings } = validateCard(body.content, body.repoType ?? 'model');
+    return reply.code(errors.length > 0 ? 400 : 200).send({
+      errors: errors.map((message) => ({ message })),
+      warnings: warnings.map((message) => ({ message })),
+    });
   });
 }

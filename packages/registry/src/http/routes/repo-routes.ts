@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-import { ModelhubError } from '@modelhub/core';
+import { ModelhubError, isModelhubError } from '@modelhub/core';
 
 import { toApiCommitEntry, toApiFileEntry, toApiModelInfo, toApiRefs, toApiTree } from '../../api/convert.ts';
 import {
   BranchBody,
   CreateRepoBody,
   DeleteRepoBody,
+  MoveRepoBody,
   PathsInfoBody,
   SettingsBody,
   TagBody,
@@ -19,6 +20,7 @@ import {
   baseUrlOf,
   decodeCursor,
   encodeCursor,
+  queryFlag,
   queryList,
   queryOne,
   repoKinds,
@@ -26,6 +28,7 @@ import {
   setNextLink,
   type RouteContext,
 } from '../request-context.ts';
+import { headerSafe } from '../http-errors.ts';
 
 const sorts: Readonly<Record<string, RepoSort>> = {
   id: 'id',
@@ -46,10 +49,6 @@ function repoParams(request: FastifyRequest): { namespace: string; name: string 
   return request.params as { namespace: string; name: string };
 }
 
-function truthy(value: string | boolean | undefined): boolean {
-  return value === true || value === 'true' || value === '1';
-}
-
 async function modelInfoOf(
   ctx: RouteContext,
   request: FastifyRequest,
@@ -60,7 +59,7 @@ async function modelInfoOf(
   const needsFiles = expand.length === 0 || expand.includes('siblings');
   return toApiModelInfo(repo, commit, needsFiles ? await ctx.registry.revisions.files(commit) : undefined, {
     expand,
-    blobs: truthy(queryOne(request, 'blobs')),
+    blobs: queryFlag(request, 'blobs'),
     discovery: discoveryOf(commit.cardData),
   });
 }
@@ -75,6 +74,12 @@ async function lastCommitsOf(
   return (sha) => bySha.get(sha);
 }
 
+/** The web URL of a repo: `<base>[/datasets|/spaces]/<namespace>/<name>`. */
+function repoUrlOf(ctx: RouteContext, request: FastifyRequest, type: RepoType, id: string): string {
+  const web = repoKinds.find((k) => k.type === type)?.web ?? '';
+  return `${baseUrlOf(ctx, request)}${web}/${id}`;
+}
+
 function revisionAfter(request: FastifyRequest, keyword: string): string {
   return segmentsAfter(request, 4, keyword)
     .map((s) => decodeURIComponent(s))
@@ -85,19 +90,33 @@ function revisionAfter(request: FastifyRequest, keyword: string): string {
 export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { registry } = ctx;
 
-  app.post('/api/repos/create', async (request) => {
+  app.post('/api/repos/create', async (request, reply) => {
     const body = CreateRepoBody.parse(request.body);
     const isPrivate = body.visibility === undefined ? body.private === true : body.visibility !== 'public';
     const type: RepoType = body.type ?? 'model';
-    const repo = await registry.repos.create(await actorOf(ctx, request), {
-      type,
-      ...(body.organization == null ? {} : { namespace: body.organization }),
-      name: body.name,
-      private: isPrivate,
-    });
-    const id = `${repo.namespace}/${repo.name}`;
-    const web = repoKinds.find((k) => k.type === type)?.web ?? '';
-    return { url: `${baseUrlOf(ctx, request)}${web}/${id}`, id, name: id };
+    const actor = await actorOf(ctx, request);
+    try {
+      const repo = await registry.repos.create(actor, {
+        type,
+        ...(body.organization == null ? {} : { namespace: body.organization }),
+        name: body.name,
+        private: isPrivate,
+      });
+      const id = `${repo.namespace}/${repo.name}`;
+      return { url: repoUrlOf(ctx, request, type, id), id, name: id };
+    } catch (error) {
+      if (!isModelhubError(error) || error.code !== 'CONFLICT' || actor.kind === 'anonymous') {
+        throw error;
+      }
+      // As on huggingface.co, the 409 names the existing repo: create_repo(exist_ok=True) in
+      // huggingface_hub returns RepoUrl(body["url"]) after swallowing the 409.
+      const existing = `${body.organization ?? actor.account.name}/${body.name}`;
+      return reply
+        .code(409)
+        .header('x-error-message', headerSafe(error.message))
+        .type('application/json')
+        .send({ error: error.message, url: repoUrlOf(ctx, request, type, existing) });
+    }
   });
 
   app.delete('/api/repos/delete', async (request, reply) => {
@@ -106,6 +125,20 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
     const namespace = body.organization ?? (actor.kind === 'account' ? actor.account.name : '');
     await registry.repos.delete(actor, body.type ?? 'model', namespace, body.name);
     return reply.code(200).send({});
+  });
+
+  app.post('/api/repos/move', async (request) => {
+    const body = MoveRepoBody.parse(request.body);
+    const [fromNamespace = '', fromName = ''] = body.fromRepo.split('/');
+    const [toNamespace = '', toName = ''] = body.toRepo.split('/');
+    const type = body.type ?? 'model';
+    const repo = await registry.repos.move(
+      await actorOf(ctx, request),
+      type,
+      { namespace: fromNamespace, name: fromName },
+      { namespace: toNamespace, name: toName },
+    );
+    return { url: repoUrlOf(ctx, request, type, `${repo.namespace}/${repo.name}`) };
   });
 
   for (const kind of repoKinds) {
@@ -138,8 +171,8 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
         limit,
       });
       const expand = queryList(request, 'expand', 'expand[]');
-      const full = truthy(queryOne(request, 'full'));
-      const withCard = truthy(queryOne(request, 'cardData'));
+      const full = queryFlag(request, 'full');
+      const withCard = queryFlag(request, 'cardData');
       setNextLink(ctx, request, reply, more ? encodeCursor(offset + limit) : undefined);
       const items = [];
       for (const repo of repos) {
@@ -192,10 +225,8 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const commit = await registry.revisions.resolve(repo, revision);
       const dir = path.replace(/^\/+|\/+$/g, '');
       const files = await registry.revisions.files(commit);
-      const lastCommitOf = truthy(queryOne(request, 'expand'))
-        ? await lastCommitsOf(ctx, repo, files)
-        : undefined;
-      const entries = toApiTree(files, dir, truthy(queryOne(request, 'recursive')), lastCommitOf);
+      const lastCommitOf = queryFlag(request, 'expand') ? await lastCommitsOf(ctx, repo, files) : undefined;
+      const entries = toApiTree(files, dir, queryFlag(request, 'recursive'), lastCommitOf);
       if (entries === undefined) {
         throw new ModelhubError('ENTRY_NOT_FOUND', `Entry not found: ${dir}`, {
           details: { commit: commit.sha },
@@ -220,7 +251,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const commit = await registry.revisions.resolve(repo, revisionAfter(request, 'paths-info'));
       const body = PathsInfoBody.parse(request.body);
       const files = await registry.revisions.files(commit);
-      const lastCommitOf = truthy(body.expand) ? await lastCommitsOf(ctx, repo, files) : undefined;
+      const lastCommitOf = body.expand ? await lastCommitsOf(ctx, repo, files) : undefined;
       const byPath = new Map(files.map((f) => [f.path, f]));
       const out: unknown[] = [];
       for (const raw of body.paths) {
@@ -251,6 +282,32 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: RouteContext): voi
         body.startingPoint,
         body.overwrite === true,
       );
+      return reply.code(200).send({});
+    });
+
+    app.delete(`${repoPath}/branch/*`, async (request, reply) => {
+      const repo = await readable(request);
+      await registry.refs.deleteBranch(await actorOf(ctx, request), repo, revisionAfter(request, 'branch'));
+      return reply.code(200).send({});
+    });
+
+    app.delete(`${repoPath}/tag/*`, async (request, reply) => {
+      const repo = await readable(request);
+      await registry.refs.deleteTag(await actorOf(ctx, request), repo, revisionAfter(request, 'tag'));
+      return reply.code(200).send({});
+    });
+
+    // huggingface.co's access probe: 200 when the caller may read (or, with /write, write) the
+    // repo; 401 without a valid token for a repo it cannot see, 404 with one, 403 when it may
+    // read but not write.
+    app.get(`${repoPath}/auth-check`, async (request, reply) => {
+      await readable(request);
+      return reply.code(200).send({});
+    });
+
+    app.get(`${repoPath}/auth-check/write`, async (request, reply) => {
+      const { namespace, name } = repoParams(request);
+      await registry.access.writableRepo(await actorOf(ctx, request), kind.type, namespace, name);
       return reply.code(200).send({});
     });
 

@@ -10,15 +10,11 @@ import type { Repo } from '../../domain/types.ts';
 import {
   actorOf,
   baseUrlOf,
-  queryOne,
+  queryFlag,
   repoKinds,
   segmentsAfter,
   type RouteContext,
 } from '../request-context.ts';
-
-function truthy(value: string | undefined): boolean {
-  return value === 'true' || value === '1';
-}
 
 async function readLimited(request: FastifyRequest, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -54,6 +50,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
         repo,
         revision,
         body.files.map((f) => ({ path: f.path, size: f.size, sample: Buffer.from(f.sample, 'base64') })),
+        body.gitIgnore,
       );
       return { files };
     });
@@ -87,7 +84,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
         if (typeof request.body !== 'string') {
           throw new ModelhubError('INVALID_INPUT', 'The commit body must be NDJSON (application/x-ndjson).');
         }
-        if (truthy(queryOne(request, 'create_pr'))) {
+        if (queryFlag(request, 'create_pr')) {
           // Committing to the branch instead would surprise a client that asked for a review.
           throw new ModelhubError(
             'INVALID_ARGUMENT',
