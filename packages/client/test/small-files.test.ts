@@ -56,7 +56,9 @@ const options = (endpoint: string, cacheDir: string, extra: PullOptions = {}): P
   include: ['*.bin'],
   ...extra,
   tuning: {
-    stallMs: 300,
+    // Long enough that a busy machine never looks like a stall (which would fetch a file twice);
+    // the fault test below shortens it to exercise the watchdog.
+    stallMs: 30_000,
     retry: { retries: 8, baseDelayMs: 2, maxDelayMs: 20 },
     smallFileSockets: sockets,
     ...extra.tuning,
@@ -114,7 +116,10 @@ describe.each([
       ];
       return n <= 15 ? (faults[n % faults.length] ?? { kind: 'pass' }) : { kind: 'pass' };
     });
-    const result = await pull(repo, options(p.url, await mkdtemp(join(scratch, 'faults-'))));
+    const result = await pull(
+      repo,
+      options(p.url, await mkdtemp(join(scratch, 'faults-')), { tuning: { stallMs: 300 } }),
+    );
     await expectAllVerified(result.dir);
     expect(new Set(p.requests.map((r) => r.action))).toEqual(
       new Set(['pass', 'cut', 'truncate', 'stall', 'status']),
