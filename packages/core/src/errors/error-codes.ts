@@ -26,6 +26,12 @@ export const errorCodes = {
   UNSUPPORTED_MODEL: ExitCode.usage,
   BACKEND_UNAVAILABLE: ExitCode.usage,
   CONFLICT: ExitCode.usage,
+  /** A commit named a parentCommit that is no longer the branch head (HTTP 412). */
+  STALE_PARENT_COMMIT: ExitCode.usage,
+  /** A commit referenced an LFS object whose upload was not finished and verified (HTTP 422). */
+  OBJECT_NOT_VERIFIED: ExitCode.usage,
+  /** The service cannot take the request now (draining, or its database is unreachable; HTTP 503). */
+  UNAVAILABLE: ExitCode.network,
   DISK_FULL: ExitCode.usage,
   /** A computation needed more memory than its runtime can have (e.g. wasm's 4 GiB). */
   OUT_OF_MEMORY: ExitCode.usage,
