@@ -28,8 +28,16 @@ export { seedRegistry } from './seed/seed-registry.ts';
 export type { SeedReport } from './seed/seed-registry.ts';
 export type { BlobStore, BlobExpectation, StoredBlob } from './storage/blob-store.ts';
 export { FsBlobStore } from './storage/fs-blob-store.ts';
-export type { MetadataStore, CommitWrite } from './metadata/metadata-store.ts';
+export type {
+  MetadataStore,
+  CommitWrite,
+  CommitDraft,
+  BlobRecord,
+  PendingUpload,
+} from './metadata/metadata-store.ts';
 export { SqliteMetadataStore } from './metadata/sqlite-metadata-store.ts';
+export { PostgresMetadataStore } from './metadata/postgres/postgres-metadata-store.ts';
+export type { PostgresStoreOptions } from './metadata/postgres/postgres-metadata-store.ts';
 export { parseCardData, discoveryOf } from './repo/model-card.ts';
 export type {
   AccessToken,

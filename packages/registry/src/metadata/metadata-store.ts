@@ -22,6 +22,44 @@ export interface CommitWrite {
   readonly discovery: RepoDiscovery;
 }
 
+/** What a commit built on a branch head writes (see MetadataStore.commitToBranch). */
+export interface CommitDraft {
+  readonly commit: Commit;
+  /** The commit's full file list. */
+  readonly files: readonly TreeFile[];
+  /** Discovery fields to store on the repo when the branch is `main`. */
+  readonly discovery: RepoDiscovery;
+  /**
+   * The sha256 of every blob the commit adds or changes: each must be a verified blob, or the
+   * commit fails with OBJECT_NOT_VERIFIED (and each is touched, so GC leaves it alone).
+   */
+  readonly blobs: readonly string[];
+}
+
+/** A blob the registry knows: its bytes are in the BlobStore under its sha256. */
+export interface BlobRecord {
+  readonly sha256: string;
+  readonly size: number;
+  /** `deleting`: garbage collection claimed it and is removing the bytes; it cannot be used. */
+  readonly state: 'verified' | 'deleting';
+}
+
+/** An LFS upload handed out by the batch endpoint and not finished yet. */
+export interface PendingUpload {
+  /** The registry's id, also the staging key of the bytes. */
+  readonly id: string;
+  readonly repoId: number;
+  readonly sha256: string;
+  readonly size: number;
+  readonly parts: number;
+  readonly chunkSize: number;
+  /** The storage's own id of a multipart upload (S3 UploadId), if it has one. */
+  readonly storeUploadId: string | null;
+  readonly createdAt: string;
+  /** When its URLs expire; after that plus a margin the sweeper removes what it left. */
+  readonly expiresAt: string;
+}
+
 /**
  * Registry metadata: accounts, tokens, repos, commits, refs, trees, aliases and download counts.
  * Every method is atomic on its own and asynchronous, so a networked database (PostgreSQL) can
@@ -80,6 +118,55 @@ export interface MetadataStore {
 
   setAlias(alias: Alias): Promise<void>;
   getAlias(name: string): Promise<Alias | undefined>;
+
+  /**
+   * Builds a commit on the current head of `branch` and moves the branch to it, as one atomic
+   * step: concurrent commits to the same branch each see the head the previous one left (the
+   * branch row is locked while `build` runs), so none is lost. `build` gets the head commit and its
+   * files and must not call the store itself (a PostgreSQL store holds a pooled connection for the
+   * transaction meanwhile); it may run again when the transaction is retried. Fails with
+   * REVISION_NOT_FOUND when the branch does not exist, with whatever `build` throws (e.g. a stale
+   * parentCommit), and with OBJECT_NOT_VERIFIED when a blob of `CommitDraft.blobs` is not verified.
+   */
+  commitToBranch(
+    repoId: number,
+    branch: string,
+    build: (head: Commit, files: readonly TreeFile[]) => Promise<CommitDraft>,
+  ): Promise<Commit>;
+
+  // ---- blob lifecycle (garbage collection with a grace window; the blob row is the arbiter) ----
+
+  /** A known blob, touched (its grace window starts again) when it is verified. */
+  touchBlob(sha256: string): Promise<BlobRecord | undefined>;
+  /**
+   * Records that the BlobStore now holds verified bytes for `sha256` (touching the row). False
+   * when garbage collection is deleting that blob right now: write the bytes again once it is done.
+   */
+  recordBlob(sha256: string, size: number): Promise<boolean>;
+  /**
+   * Claims for deletion (state `deleting`) up to `limit` verified blobs that no commit references
+   * and that nobody touched since `cutoff`; returns them. The claim is a conditional update of
+   * each blob row, so a concurrent touch or commit wins over it.
+   */
+  claimGarbage(cutoff: Date, limit: number): Promise<BlobRecord[]>;
+  /** Forgets a blob whose bytes garbage collection removed (only while it is `deleting`). */
+  forgetBlob(sha256: string): Promise<void>;
+
+  // ---- pending LFS uploads (for lazy verification and the abandoned-upload sweeper) -----------
+
+  recordUpload(upload: PendingUpload): Promise<void>;
+  getUpload(id: string): Promise<PendingUpload | undefined>;
+  /** The unfinished uploads of one object to one repo, newest first. */
+  pendingUploads(repoId: number, sha256: string): Promise<PendingUpload[]>;
+  deleteUpload(id: string): Promise<void>;
+  /** Uploads whose URLs expired before `before`, oldest first. */
+  expiredUploads(before: Date, limit: number): Promise<PendingUpload[]>;
+
+  /**
+   * Runs `work` while holding the named leadership (one holder across every process sharing the
+   * store: a PostgreSQL advisory lock, a lease row in SQLite); undefined when another holds it.
+   */
+  withLeadership<T>(name: string, work: () => Promise<T>): Promise<T | undefined>;
 
   /** A per-registry setting (e.g. the URL-signing secret), created by `create` on first use. */
   setting(key: string, create: () => string): Promise<string>;

@@ -93,4 +93,36 @@ export const migrations: readonly string[] = [
   );
   INSERT OR IGNORE INTO repo_objects (repo_id, sha256) SELECT repo_id, sha256 FROM commit_files;
   `,
+  // Blob rows make garbage collection safe next to running uploads and commits: a blob is
+  // usable only while its row is 'verified', GC claims a row ('deleting') with a conditional
+  // update before removing the bytes, and every use touches the row (Harbor's scheme). Pending
+  // uploads are remembered so abandoned ones can be swept; leases elect one GC leader.
+  `
+  CREATE TABLE blobs (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('verified', 'deleting')),
+    touched_at TEXT NOT NULL
+  );
+  INSERT OR IGNORE INTO blobs (sha256, size, state, touched_at)
+    SELECT sha256, MAX(size), 'verified', strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM commit_files GROUP BY sha256;
+  CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    repo_id INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    parts INTEGER NOT NULL,
+    chunk_size INTEGER NOT NULL,
+    store_upload_id TEXT,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE INDEX uploads_object ON uploads(repo_id, sha256);
+  CREATE INDEX uploads_expiry ON uploads(expires_at);
+  CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  `,
 ];

@@ -15,7 +15,8 @@ import type {
   RepoType,
   TreeFile,
 } from '../domain/types.ts';
-import type { CommitWrite } from './metadata-store.ts';
+import type { BlobRecord, CommitDraft, CommitWrite, PendingUpload } from './metadata-store.ts';
+import { branchNotFound, objectNotVerified } from './metadata-errors.ts';
 import { migrations } from './migrations.ts';
 
 type Row = Record<string, unknown>;
@@ -129,6 +130,28 @@ function toRef(row: Row): Ref {
   };
 }
 
+function toBlob(row: Row): BlobRecord {
+  return {
+    sha256: str(row, 'sha256'),
+    size: num(row, 'size'),
+    state: str(row, 'state') === 'deleting' ? 'deleting' : 'verified',
+  };
+}
+
+function toUpload(row: Row): PendingUpload {
+  return {
+    id: str(row, 'id'),
+    repoId: num(row, 'repo_id'),
+    sha256: str(row, 'sha256'),
+    size: num(row, 'size'),
+    parts: num(row, 'parts'),
+    chunkSize: num(row, 'chunk_size'),
+    storeUploadId: strOrNull(row, 'store_upload_id'),
+    createdAt: str(row, 'created_at'),
+    expiresAt: str(row, 'expires_at'),
+  };
+}
+
 const sortColumns = {
   id: 'full_id',
   createdAt: 'created_at',
@@ -204,6 +227,11 @@ export class SqliteEngine {
 
   #run(sql: string, ...params: SQLInputValue[]): number {
     return Number(this.#prepare(sql).run(...params).lastInsertRowid);
+  }
+
+  /** Runs a write; the number of rows it changed. */
+  #change(sql: string, ...params: SQLInputValue[]): number {
+    return Number(this.#prepare(sql).run(...params).changes);
   }
 
   getAccount(name: string): Account | undefined {
@@ -492,24 +520,174 @@ export class SqliteEngine {
           { hint: 'Fetch the new head and commit again.', details: { branch: write.branch, raced: true } },
         );
       }
-      if (this.getCommit(repoId, write.commit.sha) === undefined) {
-        this.#insertCommit(write.commit, write.files);
-      }
-      for (const file of write.files) {
-        this.linkObject(repoId, file.sha256);
-      }
-      this.setRef(repoId, { kind: 'branch', name: write.branch, commit: write.commit.sha });
-      this.#run('UPDATE repos SET last_modified = ? WHERE id = ?', write.commit.createdAt, repoId);
-      if (write.branch === 'main') {
-        this.#run(
-          'UPDATE repos SET library_name = ?, pipeline_tag = ?, tags = ? WHERE id = ?',
-          write.discovery.libraryName,
-          write.discovery.pipelineTag,
-          JSON.stringify(write.discovery.tags),
-          repoId,
+      this.#writeCommitRows(repoId, write.branch, write);
+    });
+  }
+
+  /** The commit at the head of a branch, else REVISION_NOT_FOUND. */
+  branchHead(repoId: number, branch: string): Commit {
+    const ref = this.getRef(repoId, 'branch', branch);
+    const commit = ref === undefined ? undefined : this.getCommit(repoId, ref.commit);
+    if (commit === undefined) {
+      throw branchNotFound(branch);
+    }
+    return commit;
+  }
+
+  /**
+   * Writes a commit built on `expectedHead` and moves the branch, in one transaction: CONFLICT
+   * (raced) if the branch moved meanwhile, OBJECT_NOT_VERIFIED if a new blob is not verified.
+   */
+  applyCommit(repoId: number, branch: string, expectedHead: string, draft: CommitDraft): void {
+    this.#transaction(() => {
+      const head = this.getRef(repoId, 'branch', branch);
+      if (head?.commit !== expectedHead) {
+        throw new ModelhubError(
+          'CONFLICT',
+          `The branch ${branch} moved while the commit was prepared (it is now at ${head?.commit ?? 'nothing'}).`,
+          { hint: 'Fetch the new head and commit again.', details: { branch, raced: true } },
         );
       }
+      const now = new Date().toISOString();
+      for (const sha256 of new Set(draft.blobs)) {
+        if (
+          this.#change(
+            "UPDATE blobs SET touched_at = ? WHERE sha256 = ? AND state = 'verified'",
+            now,
+            sha256,
+          ) === 0
+        ) {
+          throw objectNotVerified(sha256);
+        }
+      }
+      this.#writeCommitRows(repoId, branch, draft);
     });
+  }
+
+  #writeCommitRows(
+    repoId: number,
+    branch: string,
+    draft: { commit: Commit; files: readonly TreeFile[]; discovery: CommitDraft['discovery'] },
+  ): void {
+    if (this.getCommit(repoId, draft.commit.sha) === undefined) {
+      this.#insertCommit(draft.commit, draft.files);
+    }
+    for (const file of draft.files) {
+      this.linkObject(repoId, file.sha256);
+    }
+    this.setRef(repoId, { kind: 'branch', name: branch, commit: draft.commit.sha });
+    this.#run('UPDATE repos SET last_modified = ? WHERE id = ?', draft.commit.createdAt, repoId);
+    if (branch === 'main') {
+      this.#run(
+        'UPDATE repos SET library_name = ?, pipeline_tag = ?, tags = ? WHERE id = ?',
+        draft.discovery.libraryName,
+        draft.discovery.pipelineTag,
+        JSON.stringify(draft.discovery.tags),
+        repoId,
+      );
+    }
+  }
+
+  touchBlob(sha256: string): BlobRecord | undefined {
+    this.#change(
+      "UPDATE blobs SET touched_at = ? WHERE sha256 = ? AND state = 'verified'",
+      new Date().toISOString(),
+      sha256,
+    );
+    const row = this.#get('SELECT * FROM blobs WHERE sha256 = ?', sha256);
+    return row === undefined ? undefined : toBlob(row);
+  }
+
+  recordBlob(sha256: string, size: number): boolean {
+    this.#run(
+      "INSERT INTO blobs (sha256, size, state, touched_at) VALUES (?, ?, 'verified', ?) ON CONFLICT(sha256) DO UPDATE SET touched_at = excluded.touched_at WHERE state = 'verified'",
+      sha256,
+      size,
+      new Date().toISOString(),
+    );
+    return (
+      this.#get("SELECT 1 AS found FROM blobs WHERE sha256 = ? AND state = 'verified'", sha256) !== undefined
+    );
+  }
+
+  claimGarbage(cutoff: Date, limit: number): BlobRecord[] {
+    return this.#transaction(() => {
+      const rows = this.#all(
+        "SELECT * FROM blobs b WHERE state = 'verified' AND touched_at < ? AND NOT EXISTS (SELECT 1 FROM commit_files f WHERE f.sha256 = b.sha256) ORDER BY touched_at LIMIT ?",
+        cutoff.toISOString(),
+        limit,
+      );
+      for (const row of rows) {
+        this.#change("UPDATE blobs SET state = 'deleting' WHERE sha256 = ?", str(row, 'sha256'));
+      }
+      return rows.map((row) => ({ ...toBlob(row), state: 'deleting' as const }));
+    });
+  }
+
+  forgetBlob(sha256: string): void {
+    this.#transaction(() => {
+      if (this.#change("DELETE FROM blobs WHERE sha256 = ? AND state = 'deleting'", sha256) > 0) {
+        this.#change('DELETE FROM repo_objects WHERE sha256 = ?', sha256);
+      }
+    });
+  }
+
+  recordUpload(upload: PendingUpload): void {
+    this.#run(
+      'INSERT INTO uploads (id, repo_id, sha256, size, parts, chunk_size, store_upload_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      upload.id,
+      upload.repoId,
+      upload.sha256,
+      upload.size,
+      upload.parts,
+      upload.chunkSize,
+      upload.storeUploadId,
+      upload.createdAt,
+      upload.expiresAt,
+    );
+  }
+
+  getUpload(id: string): PendingUpload | undefined {
+    const row = this.#get('SELECT * FROM uploads WHERE id = ?', id);
+    return row === undefined ? undefined : toUpload(row);
+  }
+
+  pendingUploads(repoId: number, sha256: string): PendingUpload[] {
+    return this.#all(
+      'SELECT * FROM uploads WHERE repo_id = ? AND sha256 = ? ORDER BY created_at DESC',
+      repoId,
+      sha256,
+    ).map(toUpload);
+  }
+
+  deleteUpload(id: string): void {
+    this.#change('DELETE FROM uploads WHERE id = ?', id);
+  }
+
+  expiredUploads(before: Date, limit: number): PendingUpload[] {
+    return this.#all(
+      'SELECT * FROM uploads WHERE expires_at < ? ORDER BY expires_at LIMIT ?',
+      before.toISOString(),
+      limit,
+    ).map(toUpload);
+  }
+
+  /** Takes the named lease for `holder` until `until`, if it is free or expired; whether it did. */
+  takeLease(name: string, holder: string, until: Date): boolean {
+    const now = new Date().toISOString();
+    return (
+      this.#change(
+        'INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at WHERE leases.expires_at < ? OR leases.holder = excluded.holder',
+        name,
+        holder,
+        until.toISOString(),
+        now,
+      ) > 0
+    );
+  }
+
+  releaseLease(name: string, holder: string): void {
+    this.#change('DELETE FROM leases WHERE name = ? AND holder = ?', name, holder);
   }
 
   linkObject(repoId: number, sha256: string): void {

@@ -9,7 +9,11 @@ import type {
   RepoType,
   TreeFile,
 } from '../domain/types.ts';
-import type { CommitWrite, MetadataStore } from './metadata-store.ts';
+import { randomUUID } from 'node:crypto';
+
+import { isModelhubError } from '@modelhub/core';
+
+import type { BlobRecord, CommitDraft, CommitWrite, MetadataStore, PendingUpload } from './metadata-store.ts';
 import { SqliteEngine } from './sqlite-engine.ts';
 
 /** Runs a synchronous call and hands back its result or error as a promise. */
@@ -25,6 +29,10 @@ function later<T>(work: () => T): Promise<T> {
  */
 export class SqliteMetadataStore implements MetadataStore {
   readonly #db: SqliteEngine;
+  // Commits to one repo are built one at a time in this process (SQLite has one writer, and a
+  // transaction cannot stay open across the awaits of `build`); the head check inside the write
+  // transaction covers another process, and the commit is then built again on the new head.
+  readonly #repoQueues = new Map<number, Promise<unknown>>();
 
   constructor(file: string) {
     this.#db = new SqliteEngine(file);
@@ -104,6 +112,92 @@ export class SqliteMetadataStore implements MetadataStore {
   writeCommit(repoId: number, write: CommitWrite): Promise<void> {
     return later(() => this.#db.writeCommit(repoId, write));
   }
+  async commitToBranch(
+    repoId: number,
+    branch: string,
+    build: (head: Commit, files: readonly TreeFile[]) => Promise<CommitDraft>,
+  ): Promise<Commit> {
+    return this.#serialised(repoId, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const head = this.#db.branchHead(repoId, branch);
+        const draft = await build(head, this.#db.commitFiles(repoId, head.sha));
+        try {
+          this.#db.applyCommit(repoId, branch, head.sha, draft);
+          return draft.commit;
+        } catch (error) {
+          const raced =
+            isModelhubError(error) && error.code === 'CONFLICT' && error.details['raced'] === true;
+          if (!raced || attempt >= 20) {
+            throw error;
+          }
+        }
+      }
+    });
+  }
+
+  async #serialised<T>(repoId: number, work: () => Promise<T>): Promise<T> {
+    const previous = this.#repoQueues.get(repoId) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#repoQueues.set(repoId, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#repoQueues.get(repoId) === settled) {
+        this.#repoQueues.delete(repoId);
+      }
+    }
+  }
+
+  touchBlob(sha256: string): Promise<BlobRecord | undefined> {
+    return later(() => this.#db.touchBlob(sha256));
+  }
+  recordBlob(sha256: string, size: number): Promise<boolean> {
+    return later(() => this.#db.recordBlob(sha256, size));
+  }
+  claimGarbage(cutoff: Date, limit: number): Promise<BlobRecord[]> {
+    return later(() => this.#db.claimGarbage(cutoff, limit));
+  }
+  forgetBlob(sha256: string): Promise<void> {
+    return later(() => this.#db.forgetBlob(sha256));
+  }
+  recordUpload(upload: PendingUpload): Promise<void> {
+    return later(() => this.#db.recordUpload(upload));
+  }
+  getUpload(id: string): Promise<PendingUpload | undefined> {
+    return later(() => this.#db.getUpload(id));
+  }
+  pendingUploads(repoId: number, sha256: string): Promise<PendingUpload[]> {
+    return later(() => this.#db.pendingUploads(repoId, sha256));
+  }
+  deleteUpload(id: string): Promise<void> {
+    return later(() => this.#db.deleteUpload(id));
+  }
+  expiredUploads(before: Date, limit: number): Promise<PendingUpload[]> {
+    return later(() => this.#db.expiredUploads(before, limit));
+  }
+
+  /** A lease row with an expiry (renewed while `work` runs), so a crashed holder frees it. */
+  async withLeadership<T>(name: string, work: () => Promise<T>): Promise<T | undefined> {
+    const leaseMs = 60_000;
+    const holder = randomUUID();
+    if (!this.#db.takeLease(name, holder, new Date(Date.now() + leaseMs))) {
+      return undefined;
+    }
+    const renew = setInterval(() => {
+      this.#db.takeLease(name, holder, new Date(Date.now() + leaseMs));
+    }, leaseMs / 3);
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
+      this.#db.releaseLease(name, holder);
+    }
+  }
+
   linkObject(repoId: number, sha256: string): Promise<void> {
     return later(() => this.#db.linkObject(repoId, sha256));
   }
