@@ -2,8 +2,10 @@ import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Sibling packages resolve to their TypeScript sources through the "@modelhub/source" export
-// condition; Vite replaces (not extends) the default conditions when given some, so keep them.
-const conditions = ['@modelhub/source', ...defaultServerConditions];
+// condition; Vite replaces (not extends) the default conditions when given some, so keep them —
+// except the bundler-only "module" condition, which Node ignores: with it, packages such as the AWS
+// SDK resolve to ES builds with extensionless imports that Node cannot load.
+const conditions = ['@modelhub/source', ...defaultServerConditions.filter((c) => c !== 'module')];
 
 /** Tests that need real models, data sets or minutes of CPU: a named suite that CI still runs. */
 const slow = ['packages/*/test/**/*.slow.test.ts'];

@@ -5,7 +5,10 @@
  */
 export { startRegistry } from './start-registry.ts';
 export type { StartRegistryOptions, RunningRegistry } from './start-registry.ts';
-export { openRegistry } from './open-registry.ts';
+export { openRegistry, parseS3Url } from './open-registry.ts';
+export type { RegistryBackends } from './open-registry.ts';
+export { GarbageCollector } from './service/garbage-collector.ts';
+export type { GcReport } from './service/garbage-collector.ts';
 export { createRegistryApp } from './http/registry-app.ts';
 export type { RegistryAppOptions } from './http/registry-app.ts';
 export { Registry } from './service/registry.ts';
@@ -26,12 +29,14 @@ export type { RegistryOptions } from './service/registry-options.ts';
 export type { CommitOperation, CommitHeader } from './service/commit-operation.ts';
 export { seedRegistry } from './seed/seed-registry.ts';
 export type { SeedReport } from './seed/seed-registry.ts';
-export type { BlobStore, BlobExpectation, StoredBlob } from './storage/blob-store.ts';
+export type { BlobStore, BlobExpectation, StoredBlob, DirectTransfers } from './storage/blob-store.ts';
+export { S3BlobStore } from './storage/s3-blob-store.ts';
+export type { S3BlobStoreOptions } from './storage/s3-blob-store.ts';
 export { FsBlobStore } from './storage/fs-blob-store.ts';
 export type {
   MetadataStore,
   CommitWrite,
-  CommitDraft,
+  PreparedCommit,
   BlobRecord,
   PendingUpload,
 } from './metadata/metadata-store.ts';

@@ -4,14 +4,21 @@ import { ModelhubError } from '@modelhub/core';
 
 import { createRegistryApp } from './http/registry-app.ts';
 import { lockDataDir } from './data-dir-lock.ts';
-import { openRegistry } from './open-registry.ts';
+import { isShared, openRegistry, type RegistryBackends } from './open-registry.ts';
 import { seedRegistry } from './seed/seed-registry.ts';
 import type { Registry } from './service/registry.ts';
 import type { RegistryOptions } from './service/registry-options.ts';
 
 /** Where and how to run a registry server. */
 export interface StartRegistryOptions {
-  readonly dataDir: string;
+  /** The folder of the embedded defaults (SQLite + blobs on disk); claimed by this server. */
+  readonly dataDir?: string;
+  /** Other backends (PostgreSQL metadata, S3 blobs) for stateless replicas; see openRegistry. */
+  readonly backends?: Omit<RegistryBackends, 'dataDir'>;
+  /** nginx X-Accel-Redirect mode: the internal location over the blob folder. */
+  readonly accelRedirect?: string;
+  /** Run background garbage collection (every `registry.gcIntervalSeconds`). @default false */
+  readonly gc?: boolean;
   /** @default '127.0.0.1' */
   readonly host?: string;
   /** 0 picks a free port. @default 8080 */
@@ -51,18 +58,37 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
 
 /** Opens the registry in `dataDir` and serves it over HTTP until `close()`. */
 export async function startRegistry(options: StartRegistryOptions): Promise<RunningRegistry> {
-  const release = await lockDataDir(options.dataDir);
+  const backends: RegistryBackends = {
+    ...options.backends,
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+  };
+  // A local folder belongs to one server (a second one would discard the first one's uploads in
+  // progress); shared backends are made for any number of replicas.
+  const release =
+    options.dataDir === undefined || isShared(backends)
+      ? () => Promise.resolve()
+      : await lockDataDir(options.dataDir);
   let registry: Registry;
   try {
-    registry = await openRegistry(options.dataDir, options.registry);
+    registry = await openRegistry(backends, options.registry);
   } catch (error) {
     await release();
     throw error;
   }
-  const app = createRegistryApp(registry, {
-    ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-  });
+  const state = { draining: false };
+  let app: FastifyInstance;
+  try {
+    app = createRegistryApp(registry, {
+      state,
+      ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.accelRedirect === undefined ? {} : { accelRedirect: options.accelRedirect }),
+    });
+  } catch (error) {
+    await registry.close();
+    await release();
+    throw error;
+  }
   const host = options.host ?? '127.0.0.1';
   try {
     await registry.blobs.recover();
@@ -70,6 +96,9 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
       await seedRegistry(registry, options.seedDir);
     }
     await listen(app, host, options.port ?? 8080);
+    if (options.gc === true) {
+      registry.gc.start(registry.options.gcIntervalSeconds);
+    }
   } catch (error) {
     await app.close();
     await registry.close();
@@ -86,6 +115,10 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
     app,
     close: () => {
       closed ??= (async () => {
+        // Load balancers see /healthz turn 503 and stop sending requests; kept-alive
+        // connections are closed after their current response.
+        state.draining = true;
+        app.server.closeIdleConnections();
         // Running downloads and uploads may finish; after the grace period they are cut (an
         // upload cut short leaves only a temp file, removed at the next start).
         const cut = setTimeout(() => {

@@ -141,7 +141,7 @@ describe('accounts, scopes and namespaces', () => {
       { key: 'header', value: { summary: 'heist' } },
       { key: 'lfsFile', value: { path: 'loot.bin', algo: 'sha256', oid, size: secret.byteLength } },
     ]);
-    expect(steal.status).toBe(400);
+    expect(steal.status).toBe(422);
     const loot = await fetch(`${hubUrl}/otto/heist/resolve/main/loot.bin`);
     expect(loot.headers.get('x-error-code')).toBe('EntryNotFound');
   });

@@ -90,7 +90,7 @@ describe('bad input loses nothing', () => {
       { key: 'header', value: { summary: 'use it anyway' } },
       { key: 'lfsFile', value: { path: 'w.bin', algo: 'sha256', oid, size: good.byteLength } },
     ]);
-    expect(commit.status).toBe(400);
+    expect(commit.status).toBe(422);
     expect((await fetch(href, { method: 'PUT', body: good })).status).toBe(200);
     expect(await server.registry.blobs.stat(oid)).toBe(good.byteLength);
   });
@@ -109,14 +109,14 @@ describe('bad input loses nothing', () => {
       { key: 'file', value: { path: 'good.txt', content: Buffer.from('good').toString('base64') } },
       { key: 'lfsFile', value: { path: 'missing.bin', algo: 'sha256', oid: 'c'.repeat(64), size: 10 } },
     ]);
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(await headOf(url, repo)).toBe(before);
     const file = await fetch(`${url}/${repo}/resolve/main/good.txt`);
     expect(file.status).toBe(404);
     expect(file.headers.get('x-error-code')).toBe('EntryNotFound');
   });
 
-  it('answers a stale parentCommit with 409 and keeps the newer head', async () => {
+  it("answers a stale parentCommit with huggingface.co's 412 and keeps the newer head", async () => {
     const parent = await headOf(url, repo);
     const first = await postCommit(url, repo, token, [
       { key: 'header', value: { summary: 'first', parentCommit: parent } },
@@ -128,7 +128,10 @@ describe('bad input loses nothing', () => {
       { key: 'header', value: { summary: 'second', parentCommit: parent } },
       { key: 'file', value: { path: 'two.txt', content: Buffer.from('2').toString('base64') } },
     ]);
-    expect(stale.status).toBe(409);
+    expect(stale.status).toBe(412);
+    expect(((await stale.json()) as { error: string }).error).toBe(
+      'A commit has happened since. Please refresh and try again.',
+    );
     expect(await headOf(url, repo)).toBe(newHead);
   });
 

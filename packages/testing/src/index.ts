@@ -18,6 +18,7 @@ export type { CapturedIo } from './io/capture-io.ts';
 export { mountSmallFilesystem, withSmallFilesystem } from './fs/small-filesystem.ts';
 export type { SmallFilesystem, SmallFilesystemOptions, CommandLine } from './fs/small-filesystem.ts';
 export { metadataStoreConformance } from './conformance/metadata-store-suite.ts';
+export { blobStoreConformance } from './conformance/blob-store-suite.ts';
 export { startPostgres } from './services/postgres-server.ts';
 export type { TestPostgres } from './services/postgres-server.ts';
 export { startS3 } from './services/s3-server.ts';

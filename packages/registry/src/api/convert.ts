@@ -175,14 +175,15 @@ export function toApiLfsObject(plan: LfsObjectPlan, base: string, ttl: number): 
         size: plan.size,
         authenticated: true,
         actions: {
-          upload: { href: `${base}/api/lfs/upload/${plan.token}`, expires_in: ttl },
+          upload: { href: plan.url ?? `${base}/api/lfs/upload/${plan.token}`, expires_in: ttl },
           verify: { href: `${base}/api/lfs/verify/${plan.token}` },
         },
       };
     case 'multipart': {
       const header: Record<string, string> = { chunk_size: String(plan.chunkSize) };
       for (let part = 1; part <= plan.parts; part++) {
-        header[String(part).padStart(5, '0')] = `${base}/api/lfs/upload/${plan.token}/${part}`;
+        header[String(part).padStart(5, '0')] =
+          plan.partUrls?.[part - 1] ?? `${base}/api/lfs/upload/${plan.token}/${part}`;
       }
       return {
         oid: plan.oid,

@@ -18,6 +18,9 @@ const statusOf: Readonly<Record<string, number>> = {
   AUTH_INVALID_TOKEN: 401,
   AUTH_FORBIDDEN: 403,
   CONFLICT: 409,
+  STALE_PARENT_COMMIT: 412,
+  OBJECT_NOT_VERIFIED: 422,
+  UNAVAILABLE: 503,
   PAYLOAD_TOO_LARGE: 413,
   DISK_FULL: 507,
   INTEGRITY_MISMATCH: 400,
@@ -44,6 +47,10 @@ export function toHttpError(error: unknown): HttpError {
     const commit = error.details['commit'];
     if (error.code === 'ENTRY_NOT_FOUND' && typeof commit === 'string') {
       headers['x-repo-commit'] = commit;
+    }
+    if (error.code === 'UNAVAILABLE') {
+      const retryAfter = error.details['retryAfter'];
+      headers['retry-after'] = String(typeof retryAfter === 'number' ? retryAfter : 1);
     }
     const status =
       error.code === 'REPO_NOT_FOUND'

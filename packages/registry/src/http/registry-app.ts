@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
+import { ModelhubError } from '@modelhub/core';
+
 import type { Registry } from '../service/registry.ts';
+import { FsBlobStore } from '../storage/fs-blob-store.ts';
 import { headerSafe, toHttpError } from './http-errors.ts';
 import type { RouteContext } from './request-context.ts';
 import { registerMiscRoutes } from './routes/misc-routes.ts';
@@ -16,6 +19,14 @@ export interface RegistryAppOptions {
   readonly publicUrl?: string;
   /** Log requests (JSON lines) to stderr. @default false */
   readonly logger?: boolean;
+  /**
+   * Behind nginx: answer downloads with `X-Accel-Redirect` to this internal location over the blob
+   * folder (local-disk blob store only) instead of sending the bytes; see DEVELOPERS.md for the
+   * nginx configuration.
+   */
+  readonly accelRedirect?: string;
+  /** Shared with the server: set `draining` when it stops. */
+  readonly state?: { draining: boolean };
 }
 
 const exposedHeaders = [
@@ -58,7 +69,26 @@ export function createRegistryApp(registry: Registry, options: RegistryAppOption
     bodyLimit: registry.options.maxJsonBodySize,
     routerOptions: { maxParamLength: 2048 },
   });
-  const ctx: RouteContext = { registry, publicUrl: options.publicUrl };
+  const blobs = registry.blobs;
+  const accel = options.accelRedirect;
+  if (accel !== undefined && !(blobs instanceof FsBlobStore)) {
+    throw new ModelhubError('INVALID_ARGUMENT', 'X-Accel-Redirect needs blobs on a local disk.', {
+      hint: 'Drop --accel-redirect with S3 blobs: downloads are presigned redirects there.',
+    });
+  }
+  const ctx: RouteContext = {
+    registry,
+    publicUrl: options.publicUrl,
+    state: options.state ?? { draining: false },
+    ...(accel === undefined || !(blobs instanceof FsBlobStore)
+      ? {}
+      : {
+          accelRedirect: {
+            location: accel.endsWith('/') ? accel : `${accel}/`,
+            relativePath: (sha256: string) => blobs.relativePath(sha256),
+          },
+        }),
+  };
 
   app.addContentTypeParser(
     ['application/vnd.git-lfs+json'],
@@ -122,6 +152,15 @@ export function createRegistryApp(registry: Registry, options: RegistryAppOption
       .header('x-error-message', 'Not Found')
       .type('application/json')
       .send({ error: `No route for ${request.method} ${request.url.split('?')[0] ?? ''}` });
+  });
+
+  // For load balancers: 200 while the metadata store answers, 503 once the server is stopping.
+  app.get('/healthz', async (_request, reply) => {
+    if (ctx.state.draining) {
+      return reply.code(503).header('connection', 'close').send({ status: 'draining' });
+    }
+    await registry.metadata.ping();
+    return reply.send({ status: 'ok' });
   });
 
   registerMiscRoutes(app, ctx);

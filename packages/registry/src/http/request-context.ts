@@ -9,6 +9,16 @@ export interface RouteContext {
   readonly registry: Registry;
   /** The URL clients should use for this registry, or undefined to derive it from `Host`. */
   readonly publicUrl: string | undefined;
+  /** nginx X-Accel-Redirect mode: the internal location over the blob folder, and a blob's path in it. */
+  readonly accelRedirect?: AccelRedirect;
+  /** Set when the server stops: /healthz answers 503 so load balancers stop sending requests. */
+  readonly state: { draining: boolean };
+}
+
+/** How a blob is handed to nginx: `X-Accel-Redirect: <location><relativePath(sha256)>`. */
+export interface AccelRedirect {
+  readonly location: string;
+  relativePath(sha256: string): string;
 }
 
 /** The repo kinds and their URL prefixes: `/api/models` + ``, `/api/datasets` + `/datasets`… */

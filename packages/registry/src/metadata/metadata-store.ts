@@ -23,7 +23,7 @@ export interface CommitWrite {
 }
 
 /** What a commit built on a branch head writes (see MetadataStore.commitToBranch). */
-export interface CommitDraft {
+export interface PreparedCommit {
   readonly commit: Commit;
   /** The commit's full file list. */
   readonly files: readonly TreeFile[];
@@ -126,12 +126,12 @@ export interface MetadataStore {
    * files and must not call the store itself (a PostgreSQL store holds a pooled connection for the
    * transaction meanwhile); it may run again when the transaction is retried. Fails with
    * REVISION_NOT_FOUND when the branch does not exist, with whatever `build` throws (e.g. a stale
-   * parentCommit), and with OBJECT_NOT_VERIFIED when a blob of `CommitDraft.blobs` is not verified.
+   * parentCommit), and with OBJECT_NOT_VERIFIED when a blob of `PreparedCommit.blobs` is not verified.
    */
   commitToBranch(
     repoId: number,
     branch: string,
-    build: (head: Commit, files: readonly TreeFile[]) => Promise<CommitDraft>,
+    build: (head: Commit, files: readonly TreeFile[]) => Promise<PreparedCommit>,
   ): Promise<Commit>;
 
   // ---- blob lifecycle (garbage collection with a grace window; the blob row is the arbiter) ----
@@ -167,6 +167,9 @@ export interface MetadataStore {
    * store: a PostgreSQL advisory lock, a lease row in SQLite); undefined when another holds it.
    */
   withLeadership<T>(name: string, work: () => Promise<T>): Promise<T | undefined>;
+
+  /** Resolves when the store answers (for /healthz); rejects with UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
 
   /** A per-registry setting (e.g. the URL-signing secret), created by `create` on first use. */
   setting(key: string, create: () => string): Promise<string>;

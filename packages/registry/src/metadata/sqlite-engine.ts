@@ -15,7 +15,7 @@ import type {
   RepoType,
   TreeFile,
 } from '../domain/types.ts';
-import type { BlobRecord, CommitDraft, CommitWrite, PendingUpload } from './metadata-store.ts';
+import type { BlobRecord, PreparedCommit, CommitWrite, PendingUpload } from './metadata-store.ts';
 import { branchNotFound, objectNotVerified } from './metadata-errors.ts';
 import { migrations } from './migrations.ts';
 
@@ -538,7 +538,7 @@ export class SqliteEngine {
    * Writes a commit built on `expectedHead` and moves the branch, in one transaction: CONFLICT
    * (raced) if the branch moved meanwhile, OBJECT_NOT_VERIFIED if a new blob is not verified.
    */
-  applyCommit(repoId: number, branch: string, expectedHead: string, draft: CommitDraft): void {
+  applyCommit(repoId: number, branch: string, expectedHead: string, draft: PreparedCommit): void {
     this.#transaction(() => {
       const head = this.getRef(repoId, 'branch', branch);
       if (head?.commit !== expectedHead) {
@@ -567,7 +567,7 @@ export class SqliteEngine {
   #writeCommitRows(
     repoId: number,
     branch: string,
-    draft: { commit: Commit; files: readonly TreeFile[]; discovery: CommitDraft['discovery'] },
+    draft: { commit: Commit; files: readonly TreeFile[]; discovery: PreparedCommit['discovery'] },
   ): void {
     if (this.getCommit(repoId, draft.commit.sha) === undefined) {
       this.#insertCommit(draft.commit, draft.files);

@@ -13,7 +13,13 @@ import { randomUUID } from 'node:crypto';
 
 import { isModelhubError } from '@modelhub/core';
 
-import type { BlobRecord, CommitDraft, CommitWrite, MetadataStore, PendingUpload } from './metadata-store.ts';
+import type {
+  BlobRecord,
+  PreparedCommit,
+  CommitWrite,
+  MetadataStore,
+  PendingUpload,
+} from './metadata-store.ts';
 import { SqliteEngine } from './sqlite-engine.ts';
 
 /** Runs a synchronous call and hands back its result or error as a promise. */
@@ -115,7 +121,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async commitToBranch(
     repoId: number,
     branch: string,
-    build: (head: Commit, files: readonly TreeFile[]) => Promise<CommitDraft>,
+    build: (head: Commit, files: readonly TreeFile[]) => Promise<PreparedCommit>,
   ): Promise<Commit> {
     return this.#serialised(repoId, async () => {
       for (let attempt = 1; ; attempt++) {
@@ -212,6 +218,11 @@ export class SqliteMetadataStore implements MetadataStore {
   }
   setting(key: string, create: () => string): Promise<string> {
     return later(() => this.#db.setting(key, create));
+  }
+  ping(): Promise<void> {
+    return later(() => {
+      this.#db.getAccount('');
+    });
   }
   close(): Promise<void> {
     return later(() => this.#db.close());

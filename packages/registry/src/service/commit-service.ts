@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 
-import { ModelhubError, assertSafeRepoPath, gitBlobSha1, isModelhubError } from '@modelhub/core';
+import { ModelhubError, assertSafeRepoPath, gitBlobSha1 } from '@modelhub/core';
 
 import type { Actor, Commit, Repo, TreeFile } from '../domain/types.ts';
 import type { MetadataStore } from '../metadata/metadata-store.ts';
@@ -9,9 +10,10 @@ import { gitOidOf } from '../repo/git-objects.ts';
 import { discoveryOf, parseCardData } from '../repo/model-card.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { AccessControl } from './access-control.ts';
+import type { BlobLedger } from './blob-ledger.ts';
 import { buildCommit } from './build-commit.ts';
 import type { CommitHeader, CommitOperation } from './commit-operation.ts';
-import type { RevisionService } from './revision-service.ts';
+import type { UploadService } from './upload-service.ts';
 
 const sha256Pattern = /^[0-9a-f]{64}$/;
 const maxCardSize = 1024 * 1024;
@@ -20,23 +22,29 @@ type DraftFile = Omit<TreeFile, 'lastCommit'>;
 
 /**
  * Applies commit operations to a branch, all or nothing: inline files are stored, LFS files must
- * have been uploaded to this repo, `.gitattributes` gains rules for new LFS paths, and the README's
- * front matter becomes the commit's card data.
+ * have been uploaded to this repo and verified, `.gitattributes` gains rules for new LFS paths, and
+ * the README's front matter becomes the commit's card data. The commit itself is one metadata
+ * transaction on the locked branch (MetadataStore.commitToBranch): no in-process lock is needed.
  */
 export class CommitService {
   readonly #metadata: MetadataStore;
   readonly #blobs: BlobStore;
+  readonly #ledger: BlobLedger;
   readonly #access: AccessControl;
-  readonly #revisions: RevisionService;
-  // Commits to one repo run one at a time in this process; the head check in writeCommit (and the
-  // retry in commitAs) covers writers in other processes.
-  readonly #repoQueues = new Map<number, Promise<unknown>>();
+  readonly #uploads: UploadService;
 
-  constructor(metadata: MetadataStore, blobs: BlobStore, access: AccessControl, revisions: RevisionService) {
+  constructor(
+    metadata: MetadataStore,
+    blobs: BlobStore,
+    ledger: BlobLedger,
+    access: AccessControl,
+    uploads: UploadService,
+  ) {
     this.#metadata = metadata;
     this.#blobs = blobs;
+    this.#ledger = ledger;
     this.#access = access;
-    this.#revisions = revisions;
+    this.#uploads = uploads;
   }
 
   /** Commits operations to a branch as `actor`, who must be able to write to the repo. */
@@ -59,142 +67,131 @@ export class CommitService {
     header: CommitHeader,
     operations: readonly CommitOperation[],
   ): Promise<Commit> {
-    // Without a parentCommit the caller asked for "on top of whatever the head is": when another
-    // commit lands while this one is prepared, rebuild it on the new head instead of failing.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#serialised(repo.id, () =>
-          this.#commitOnce(author, repo, branch, header, operations),
-        );
-      } catch (error) {
-        const raced = isModelhubError(error) && error.code === 'CONFLICT' && error.details['raced'] === true;
-        if (!raced || header.parentCommit !== undefined || attempt >= 5) {
-          throw error;
-        }
-      }
-    }
-  }
-
-  async #serialised<T>(repoId: number, work: () => Promise<T>): Promise<T> {
-    const previous = this.#repoQueues.get(repoId) ?? Promise.resolve();
-    const run = previous.then(work, work);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#repoQueues.set(repoId, settled);
-    try {
-      return await run;
-    } finally {
-      if (this.#repoQueues.get(repoId) === settled) {
-        this.#repoQueues.delete(repoId);
-      }
-    }
-  }
-
-  async #commitOnce(
-    author: string,
-    repo: Repo,
-    branch: string,
-    header: CommitHeader,
-    operations: readonly CommitOperation[],
-  ): Promise<Commit> {
-    const headRef = await this.#metadata.getRef(repo.id, 'branch', branch);
-    if (headRef === undefined) {
-      throw new ModelhubError('REVISION_NOT_FOUND', `Invalid rev id: ${branch}`, {
-        hint: 'Commit to an existing branch (create it first).',
-        details: { revision: branch },
-      });
-    }
-    if (header.parentCommit !== undefined && header.parentCommit !== headRef.commit) {
-      throw new ModelhubError(
-        'CONFLICT',
-        `The parent commit ${header.parentCommit} is not the head of ${branch} (${headRef.commit}).`,
-        {
-          hint: 'Fetch the new head, re-apply your changes and commit again.',
-          details: { branch, head: headRef.commit, parentCommit: header.parentCommit },
-        },
-      );
-    }
-    const head = await this.#revisions.resolve(repo, headRef.commit);
-    const previous = new Map((await this.#revisions.files(head)).map((f) => [f.path, f]));
-    const next = new Map<string, DraftFile>(previous);
-    const changed = new Set<string>();
+    // Everything that does not depend on the head is done before the branch is locked: inline
+    // files are stored, LFS objects are checked (and pending direct uploads verified).
+    const ready = new Map<string, DraftFile>();
     for (const op of operations) {
-      await this.#apply(repo, head, op, next, changed);
-    }
-    await this.#trackLfsPaths(next, changed);
-    const files = [...next.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    assertNoFileInsideFile(files, next);
-    const cardData = await this.#cardOf(next.get('README.md'));
-    const built = buildCommit({
-      repoId: repo.id,
-      parent: head,
-      author,
-      header,
-      files,
-      changed,
-      cardData,
-      previous,
-    });
-    await this.#metadata.writeCommit(repo.id, {
-      commit: built.commit,
-      files: built.files,
-      branch,
-      expectedHead: head.sha,
-      discovery: discoveryOf(cardData),
-    });
-    return built.commit;
-  }
-
-  /** Applies one operation to the next file list. */
-  async #apply(
-    repo: Repo,
-    head: Commit,
-    op: CommitOperation,
-    next: Map<string, DraftFile>,
-    changed: Set<string>,
-  ): Promise<void> {
-    const path = op.kind === 'deletedFolder' ? op.path.replace(/\/+$/, '') : op.path;
-    assertSafeRepoPath(path);
-    switch (op.kind) {
-      case 'file': {
-        const stored = await this.#blobs.write([op.content], { maxSize: op.content.byteLength });
-        next.set(path, {
+      const path = op.kind === 'deletedFolder' ? op.path.replace(/\/+$/, '') : op.path;
+      assertSafeRepoPath(path);
+      if (op.kind === 'file') {
+        const stored = await this.#ledger.put([op.content], {
+          sha256: createHash('sha256').update(op.content).digest('hex'),
+          maxSize: op.content.byteLength,
+        });
+        ready.set(path, {
           path,
           size: stored.size,
           sha256: stored.sha256,
           gitOid: gitBlobSha1(op.content),
           lfs: false,
         });
-        changed.add(path);
-        return;
-      }
-      case 'lfsFile': {
-        if (!sha256Pattern.test(op.sha256)) {
-          throw new ModelhubError('INVALID_INPUT', `The LFS oid of ${path} is not a sha256.`);
-        }
-        const size = (await this.#metadata.hasObject(repo.id, op.sha256))
-          ? await this.#blobs.stat(op.sha256)
-          : undefined;
-        if (size === undefined || (op.size !== undefined && op.size !== size)) {
-          throw new ModelhubError(
-            'INVALID_INPUT',
-            `The LFS object ${op.sha256} for ${path} was not uploaded${size === undefined ? '' : ` with size ${op.size}`}.`,
-            {
-              hint: 'Upload the object through the LFS batch endpoint before committing.',
-              details: { path, oid: op.sha256 },
-            },
-          );
-        }
-        next.set(path, {
+      } else if (op.kind === 'lfsFile') {
+        const size = await this.#lfsObject(repo, path, op.sha256, op.size);
+        ready.set(path, {
           path,
           size,
           sha256: op.sha256,
           gitOid: gitOidOf({ lfs: true, sha256: op.sha256, size }),
           lfs: true,
         });
-        changed.add(path);
+      }
+    }
+    // The branch row stays locked while the commit is built on its head: concurrent commits to the
+    // branch queue up there (across every registry process), none is lost, and a stale parent
+    // commit is refused exactly as huggingface.co does (412).
+    return this.#metadata.commitToBranch(repo.id, branch, async (head, headFiles) => {
+      if (header.parentCommit !== undefined && header.parentCommit !== head.sha) {
+        throw new ModelhubError(
+          'STALE_PARENT_COMMIT',
+          'A commit has happened since. Please refresh and try again.',
+          {
+            hint: 'Fetch the new head of the branch, re-apply your changes and commit again.',
+            details: { branch, head: head.sha, parentCommit: header.parentCommit },
+          },
+        );
+      }
+      const previous = new Map(headFiles.map((f) => [f.path, f]));
+      const next = new Map<string, DraftFile>(previous);
+      const changed = new Set<string>();
+      for (const op of operations) {
+        this.#apply(head, op, ready, next, changed);
+      }
+      await this.#trackLfsPaths(next, changed);
+      const files = [...next.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      assertNoFileInsideFile(files, next);
+      const cardData = await this.#cardOf(next.get('README.md'));
+      const built = buildCommit({
+        repoId: repo.id,
+        parent: head,
+        author,
+        header,
+        files,
+        changed,
+        cardData,
+        previous,
+      });
+      return {
+        commit: built.commit,
+        files: built.files,
+        discovery: discoveryOf(cardData),
+        blobs: [...changed].flatMap((path) => {
+          const file = next.get(path);
+          return file === undefined ? [] : [file.sha256];
+        }),
+      };
+    });
+  }
+
+  /** The size of an LFS object this repo may reference: uploaded to it and verified. */
+  async #lfsObject(repo: Repo, path: string, sha256: string, announced: number | undefined): Promise<number> {
+    if (!sha256Pattern.test(sha256)) {
+      throw new ModelhubError('INVALID_INPUT', `The LFS oid of ${path} is not a sha256.`);
+    }
+    let size = (await this.#metadata.hasObject(repo.id, sha256))
+      ? await this.#ledger.usable(sha256)
+      : undefined;
+    if (size === undefined) {
+      // A client that uploaded straight to the storage and skipped the verify call (the JS client
+      // does): its staged bytes are hashed now.
+      size = await this.#uploads.finishPending(repo, sha256);
+    }
+    if (size === undefined) {
+      throw new ModelhubError(
+        'OBJECT_NOT_VERIFIED',
+        `The LFS object ${sha256} for ${path} was not uploaded.`,
+        {
+          hint: 'Upload the object through the LFS batch endpoint before committing.',
+          details: { path, oid: sha256 },
+        },
+      );
+    }
+    if (announced !== undefined && announced !== size) {
+      throw new ModelhubError(
+        'INVALID_INPUT',
+        `The LFS object ${sha256} for ${path} has ${size} bytes, not ${announced}.`,
+        { details: { path, oid: sha256 } },
+      );
+    }
+    return size;
+  }
+
+  /** Applies one operation to the next file list. */
+  #apply(
+    head: Commit,
+    op: CommitOperation,
+    ready: ReadonlyMap<string, DraftFile>,
+    next: Map<string, DraftFile>,
+    changed: Set<string>,
+  ): void {
+    const path = op.kind === 'deletedFolder' ? op.path.replace(/\/+$/, '') : op.path;
+    switch (op.kind) {
+      case 'file':
+      case 'lfsFile': {
+        const file = ready.get(path);
+        if (file !== undefined) {
+          next.set(path, file);
+          changed.add(path);
+        }
         return;
       }
       case 'deletedFile': {
@@ -237,7 +234,7 @@ export class CommitService {
       return;
     }
     const bytes = Buffer.from(updated);
-    const stored = await this.#blobs.write([bytes], { maxSize: bytes.byteLength });
+    const stored = await this.#ledger.put([bytes], { maxSize: bytes.byteLength });
     next.set('.gitattributes', {
       path: '.gitattributes',
       size: stored.size,

@@ -20,6 +20,17 @@ export interface RegistryOptions {
   readonly smallBlobMaxBytes: number;
   /** Commits (with their file lists) kept in memory; commits never change. @default 64 */
   readonly commitCacheSize: number;
+  /** How long a presigned download URL (302 from /resolve/) stays valid, in seconds. @default 3600 */
+  readonly downloadUrlTtl: number;
+  /** Answer /resolve/ of LFS files with a 302 to the blob store when it can presign. @default true */
+  readonly redirectDownloads: boolean;
+  /**
+   * Garbage collection keeps any blob touched within this window, in seconds: it must exceed the
+   * upload URL lifetime plus the longest gap between an upload and its commit. @default 86400
+   */
+  readonly gcGraceSeconds: number;
+  /** Seconds between background GC passes in `hub serve` (0: never; `hub gc` runs one). @default 3600 */
+  readonly gcIntervalSeconds: number;
 }
 
 const MiB = 1024 * 1024;
@@ -37,6 +48,10 @@ export function registryOptions(overrides: Partial<RegistryOptions> = {}): Regis
     smallBlobCacheBytes: 128 * MiB,
     smallBlobMaxBytes: 4 * MiB,
     commitCacheSize: 64,
+    downloadUrlTtl: 3600,
+    redirectDownloads: true,
+    gcGraceSeconds: 86_400,
+    gcIntervalSeconds: 3600,
     ...overrides,
   };
 }

@@ -6,8 +6,10 @@ import type { BlobStore } from '../storage/blob-store.ts';
 import { SmallBlobCache } from '../storage/small-blob-cache.ts';
 import { AccessControl } from './access-control.ts';
 import { AliasService } from './alias-service.ts';
+import { BlobLedger } from './blob-ledger.ts';
 import { CommitService } from './commit-service.ts';
 import { DownloadCounter } from './download-counter.ts';
+import { GarbageCollector } from './garbage-collector.ts';
 import { RefService } from './ref-service.ts';
 import type { RegistryOptions } from './registry-options.ts';
 import { RepoService } from './repo-service.ts';
@@ -35,10 +37,14 @@ export class Registry {
   readonly refs: RefService;
   /** Apply commit operations to a branch. */
   readonly commits: CommitService;
+  /** Blob writes paired with their metadata rows (safe next to garbage collection). */
+  readonly ledger: BlobLedger;
   /** Preupload, LFS batch plans and signed uploads. */
   readonly uploads: UploadService;
   readonly aliases: AliasService;
   readonly downloads: DownloadCounter;
+  /** Blob garbage collection and the abandoned-upload sweeper. */
+  readonly gc: GarbageCollector;
 
   private constructor(metadata: MetadataStore, blobs: BlobStore, options: RegistryOptions, secret: string) {
     this.metadata = metadata;
@@ -50,23 +56,42 @@ export class Registry {
     });
     this.access = new AccessControl(metadata);
     this.revisions = new RevisionService(metadata, options);
-    this.repos = new RepoService(metadata, blobs, this.access, this.revisions);
     this.refs = new RefService(metadata, this.access, this.revisions);
-    this.commits = new CommitService(metadata, blobs, this.access, this.revisions);
-    this.uploads = new UploadService(metadata, blobs, options, new UrlSigner(secret), this.revisions);
+    this.ledger = new BlobLedger(metadata, blobs);
+    this.repos = new RepoService(metadata, this.ledger, this.access, this.revisions);
+    this.uploads = new UploadService(
+      metadata,
+      blobs,
+      this.ledger,
+      options,
+      new UrlSigner(secret),
+      this.revisions,
+    );
+    this.commits = new CommitService(metadata, blobs, this.ledger, this.access, this.uploads);
     this.aliases = new AliasService(metadata, this.access);
     this.downloads = new DownloadCounter(metadata);
+    this.gc = new GarbageCollector(metadata, blobs, { graceSeconds: options.gcGraceSeconds });
   }
 
   /** A registry over the given stores (it reads or creates the URL-signing secret). */
-  static async open(metadata: MetadataStore, blobs: BlobStore, options: RegistryOptions): Promise<Registry> {
-    const secret = await metadata.setting('url-signing-secret', () => randomBytes(32).toString('hex'));
+  static async open(
+    metadata: MetadataStore,
+    blobs: BlobStore,
+    options: RegistryOptions,
+    signingKey?: string,
+  ): Promise<Registry> {
+    // Every replica signs and checks upload URLs with the same key: given (a key file), or one
+    // the first process stored in the shared metadata.
+    const secret =
+      signingKey ?? (await metadata.setting('url-signing-secret', () => randomBytes(32).toString('hex')));
     return new Registry(metadata, blobs, options, secret);
   }
 
   /** Writes pending download counts and closes the metadata store. */
   async close(): Promise<void> {
+    await this.gc.stop();
     await this.downloads.flush().catch(() => undefined);
     await this.metadata.close();
+    this.blobs.close?.();
   }
 }

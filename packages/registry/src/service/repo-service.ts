@@ -3,8 +3,8 @@ import { gitBlobSha1 } from '@modelhub/core';
 import type { Actor, Repo, RepoQuery, RepoType } from '../domain/types.ts';
 import type { MetadataStore } from '../metadata/metadata-store.ts';
 import { defaultGitAttributes } from '../repo/lfs-policy.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
 import type { AccessControl } from './access-control.ts';
+import type { BlobLedger } from './blob-ledger.ts';
 import { buildCommit } from './build-commit.ts';
 import { validName } from './names.ts';
 import type { RevisionService } from './revision-service.ts';
@@ -23,13 +23,18 @@ export type RepoListQuery = Omit<RepoQuery, 'privateNamespaces'>;
 /** Repositories as a whole: create, delete, visibility, and listing what an actor may see. */
 export class RepoService {
   readonly #metadata: MetadataStore;
-  readonly #blobs: BlobStore;
+  readonly #ledger: BlobLedger;
   readonly #access: AccessControl;
   readonly #revisions: RevisionService;
 
-  constructor(metadata: MetadataStore, blobs: BlobStore, access: AccessControl, revisions: RevisionService) {
+  constructor(
+    metadata: MetadataStore,
+    ledger: BlobLedger,
+    access: AccessControl,
+    revisions: RevisionService,
+  ) {
     this.#metadata = metadata;
-    this.#blobs = blobs;
+    this.#ledger = ledger;
     this.#access = access;
     this.#revisions = revisions;
   }
@@ -56,7 +61,7 @@ export class RepoService {
   ): Promise<Repo> {
     const attributes = Buffer.from(defaultGitAttributes);
     // The blob is stored before the metadata transaction refers to it; an orphan is harmless.
-    const stored = await this.#blobs.write([attributes], { maxSize: attributes.byteLength });
+    const stored = await this.#ledger.put([attributes], { maxSize: attributes.byteLength });
     const file = {
       path: '.gitattributes',
       size: stored.size,

@@ -3,13 +3,14 @@ import { buffer } from 'node:stream/consumers';
 
 import ignore from 'ignore';
 
-import { ModelhubError, assertSafeRepoPath } from '@modelhub/core';
+import { ModelhubError, assertSafeRepoPath, isModelhubError } from '@modelhub/core';
 
 import type { UrlSigner } from '../auth/url-signer.ts';
 import type { Repo, TreeFile } from '../domain/types.ts';
-import type { MetadataStore } from '../metadata/metadata-store.ts';
+import type { MetadataStore, PendingUpload } from '../metadata/metadata-store.ts';
 import { shouldUseLfs } from '../repo/lfs-policy.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
+import { blobBeingCollected, type BlobLedger } from './blob-ledger.ts';
 import type { RegistryOptions } from './registry-options.ts';
 import type { RevisionService } from './revision-service.ts';
 
@@ -19,7 +20,14 @@ const maxIgnoreFileSize = 1024 * 1024;
 /** What the LFS batch endpoint answers for one object. */
 export type LfsObjectPlan =
   | { readonly oid: string; readonly size: number; readonly state: 'present' }
-  | { readonly oid: string; readonly size: number; readonly state: 'upload'; readonly token: string }
+  | {
+      readonly oid: string;
+      readonly size: number;
+      readonly state: 'upload';
+      readonly token: string;
+      /** A presigned PUT straight to the storage's staging key, instead of the registry's URL. */
+      readonly url?: string;
+    }
   | {
       readonly oid: string;
       readonly size: number;
@@ -27,6 +35,8 @@ export type LfsObjectPlan =
       readonly token: string;
       readonly chunkSize: number;
       readonly parts: number;
+      /** Presigned part PUTs straight to the storage, instead of the registry's URLs. */
+      readonly partUrls?: readonly string[];
     }
   | {
       readonly oid: string;
@@ -62,6 +72,7 @@ interface UploadClaims {
 export class UploadService {
   readonly #metadata: MetadataStore;
   readonly #blobs: BlobStore;
+  readonly #ledger: BlobLedger;
   readonly #options: RegistryOptions;
   readonly #signer: UrlSigner;
   readonly #revisions: RevisionService;
@@ -69,12 +80,14 @@ export class UploadService {
   constructor(
     metadata: MetadataStore,
     blobs: BlobStore,
+    ledger: BlobLedger,
     options: RegistryOptions,
     signer: UrlSigner,
     revisions: RevisionService,
   ) {
     this.#metadata = metadata;
     this.#blobs = blobs;
+    this.#ledger = ledger;
     this.#options = options;
     this.#signer = signer;
     this.#revisions = revisions;
@@ -121,12 +134,18 @@ export class UploadService {
     return (await buffer(this.#blobs.read(file.sha256))).toString('utf8');
   }
 
-  /** Plans the transfer of each LFS object: already present, one PUT, or parts. */
+  /**
+   * Plans the transfer of each LFS object: already present, one PUT, or parts. With a store that
+   * has direct transfers (S3) the URLs are presigned PUTs into a per-upload staging key, and the
+   * upload is remembered until it is verified (or swept once its URLs expired).
+   */
   async planLfsUploads(
     repo: Repo,
     objects: readonly { oid: string; size: number }[],
+    transfers: readonly string[] = ['basic', 'multipart'],
   ): Promise<LfsObjectPlan[]> {
     const plans: LfsObjectPlan[] = [];
+    const ttl = this.#options.uploadUrlTtl;
     for (const { oid, size } of objects) {
       if (!sha256Pattern.test(oid) || !Number.isSafeInteger(size) || size < 0) {
         plans.push({
@@ -148,24 +167,47 @@ export class UploadService {
         });
         continue;
       }
-      const stored = await this.#blobs.stat(oid);
-      // Skipping the upload is only safe when this repo already proved it holds the bytes.
-      if (stored === size && (await this.#metadata.hasObject(repo.id, oid))) {
+      // Skipping the upload is only safe when this repo already proved it holds the bytes; the
+      // touch keeps the blob out of garbage collection until the commit that follows.
+      if ((await this.#ledger.usable(oid)) === size && (await this.#metadata.hasObject(repo.id, oid))) {
         plans.push({ oid, size, state: 'present' });
         continue;
       }
-      const multipart = size > this.#options.multipartThreshold;
+      const multipart = size > this.#options.multipartThreshold && transfers.includes('multipart');
       const chunkSize = multipart ? this.#options.multipartChunkSize : size;
       const parts = multipart ? Math.ceil(size / chunkSize) : 1;
       const uploadId = randomBytes(12).toString('hex');
       const token = this.#signer.sign(
         { r: repo.id, o: oid, s: size, u: uploadId, p: parts, c: chunkSize },
-        this.#options.uploadUrlTtl,
+        ttl,
       );
+      const direct = this.#blobs.direct;
+      if (direct === undefined) {
+        plans.push(
+          multipart
+            ? { oid, size, state: 'multipart', token, chunkSize, parts }
+            : { oid, size, state: 'upload', token },
+        );
+        continue;
+      }
+      const storeUploadId = await direct.beginStagedUpload(uploadId, parts);
+      const urls = await direct.presignStagedUpload(uploadId, storeUploadId, parts, ttl);
+      const now = Date.now();
+      await this.#metadata.recordUpload({
+        id: uploadId,
+        repoId: repo.id,
+        sha256: oid,
+        size,
+        parts,
+        chunkSize,
+        storeUploadId,
+        createdAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + ttl * 1000).toISOString(),
+      });
       plans.push(
-        multipart
-          ? { oid, size, state: 'multipart', token, chunkSize, parts }
-          : { oid, size, state: 'upload', token },
+        storeUploadId === null
+          ? { oid, size, state: 'upload', token, url: urls[0] ?? '' }
+          : { oid, size, state: 'multipart', token, chunkSize, parts, partUrls: urls },
       );
     }
     return plans;
@@ -190,7 +232,7 @@ export class UploadService {
   /** Receives a whole LFS object from a signed URL; refuses bytes that don't match. */
   async receiveUpload(token: string, body: AsyncIterable<Uint8Array>): Promise<void> {
     const claims = this.#claims(token);
-    await this.#blobs.write(body, { sha256: claims.oid, size: claims.size, maxSize: claims.size });
+    await this.#ledger.put(body, { sha256: claims.oid, size: claims.size, maxSize: claims.size });
     await this.#metadata.linkObject(claims.repoId, claims.oid);
   }
 
@@ -200,7 +242,7 @@ export class UploadService {
     body: AsyncIterable<Uint8Array>,
     expected: { sha256: string; size: number },
   ): Promise<void> {
-    await this.#blobs.write(body, { ...expected, maxSize: expected.size });
+    await this.#ledger.put(body, { ...expected, maxSize: expected.size });
     await this.#metadata.linkObject(repo.id, expected.sha256);
   }
 
@@ -215,30 +257,112 @@ export class UploadService {
     return this.#blobs.writePart(claims.uploadId, partNumber, body, expected);
   }
 
-  /** Joins the parts of a multipart upload into the object. */
-  async completeUpload(token: string, oid: string): Promise<void> {
+  /** Joins the parts of a multipart upload into the object (the completion URL carries its token). */
+  async completeUpload(
+    token: string,
+    oid: string,
+    parts: readonly { partNumber: number; etag: string }[] = [],
+  ): Promise<void> {
     const claims = this.#claims(token);
     if (oid !== claims.oid) {
       throw new ModelhubError('INVALID_ARGUMENT', 'The completion names another object than its URL.');
     }
-    const parts = Array.from({ length: claims.parts }, (_, i) => ({ partNumber: i + 1, etag: '' }));
-    await this.#blobs.completeParts(claims.uploadId, parts, {
+    const pending = await this.#metadata.getUpload(claims.uploadId);
+    if (this.#blobs.direct !== undefined) {
+      if (pending === undefined) {
+        await this.#alreadyFinished(claims);
+        return;
+      }
+      await this.#finish(pending, parts);
+      return;
+    }
+    const all = Array.from({ length: claims.parts }, (_, i) => ({ partNumber: i + 1, etag: '' }));
+    const stored = await this.#blobs.completeParts(claims.uploadId, all, {
       sha256: claims.oid,
       size: claims.size,
       maxSize: claims.size,
     });
+    await this.#ledger.record(stored);
     await this.#metadata.linkObject(claims.repoId, claims.oid);
   }
 
   /** Confirms an uploaded object is stored with the announced size (Python's verify step). */
   async verifyUpload(token: string, object: { oid: string; size: number }): Promise<void> {
     const claims = this.#claims(token);
-    const stored = await this.#blobs.stat(claims.oid);
-    if (object.oid !== claims.oid || stored !== claims.size || object.size !== claims.size) {
+    if (object.oid !== claims.oid || object.size !== claims.size) {
       throw new ModelhubError(
         'INTEGRITY_MISMATCH',
         `Object ${object.oid} is not stored with size ${object.size}.`,
       );
     }
+    const pending = await this.#metadata.getUpload(claims.uploadId);
+    if (pending !== undefined && pending.storeUploadId === null) {
+      await this.#finish(pending, null);
+      return;
+    }
+    await this.#alreadyFinished(claims);
+  }
+
+  /** A verify or completion whose upload is no longer pending: fine if the object is there. */
+  async #alreadyFinished(claims: UploadClaims): Promise<void> {
+    const size = await this.#ledger.usable(claims.oid);
+    if (size !== claims.size || !(await this.#metadata.hasObject(claims.repoId, claims.oid))) {
+      throw new ModelhubError(
+        'INTEGRITY_MISMATCH',
+        `Object ${claims.oid} is not stored with size ${claims.size}.`,
+        { hint: 'Upload it again through the LFS batch endpoint.' },
+      );
+    }
+  }
+
+  /**
+   * Verifies a staged direct upload (hashing every byte) and makes it a blob of the repo: the
+   * staged copy is promoted to the live key, or dropped when the blob is already there.
+   */
+  async #finish(
+    upload: PendingUpload,
+    parts: readonly { partNumber: number; etag: string }[] | null,
+  ): Promise<void> {
+    const direct = this.#blobs.direct;
+    if (direct === undefined) {
+      throw new ModelhubError('INTERNAL', 'A staged upload without direct transfers.');
+    }
+    const stored = await direct.verifyStagedUpload(upload.id, upload.storeUploadId, parts, {
+      sha256: upload.sha256,
+      size: upload.size,
+    });
+    const existing = await this.#metadata.touchBlob(stored.sha256);
+    if (existing?.state === 'deleting') {
+      throw blobBeingCollected(stored.sha256);
+    }
+    if (existing === undefined) {
+      await direct.promoteStagedUpload(upload.id, stored.sha256, stored.size);
+      await this.#ledger.record(stored);
+    } else {
+      await direct.abortStagedUpload(upload.id, null);
+    }
+    await this.#metadata.linkObject(upload.repoId, stored.sha256);
+    await this.#metadata.deleteUpload(upload.id);
+  }
+
+  /**
+   * Finishes a pending single-part direct upload of `sha256` to `repo` whose client never called
+   * verify (the JS client does not); its size, or undefined when there is none with bytes.
+   */
+  async finishPending(repo: Repo, sha256: string): Promise<number | undefined> {
+    for (const upload of await this.#metadata.pendingUploads(repo.id, sha256)) {
+      if (upload.storeUploadId !== null) {
+        continue;
+      }
+      try {
+        await this.#finish(upload, null);
+        return upload.size;
+      } catch (error) {
+        if (!(isModelhubError(error) && error.code === 'ENTRY_NOT_FOUND')) {
+          throw error;
+        }
+      }
+    }
+    return undefined;
   }
 }

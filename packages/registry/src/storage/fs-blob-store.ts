@@ -55,12 +55,29 @@ export class FsBlobStore implements BlobStore {
     return join(this.#root, 'blobs', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
+  /** A blob's path under the `blobs/` folder (what nginx serves in X-Accel-Redirect mode). */
+  relativePath(sha256: string): string {
+    if (!sha256Pattern.test(sha256)) {
+      throw new ModelhubError('INVALID_ARGUMENT', `${JSON.stringify(sha256)} is not a sha256.`);
+    }
+    return `${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
+  }
+
+  /** The folder holding the blobs (alias it in nginx for X-Accel-Redirect mode). */
+  get blobsDir(): string {
+    return join(this.#root, 'blobs');
+  }
+
   async stat(sha256: string): Promise<number | undefined> {
     try {
       return (await stat(this.pathOf(sha256))).size;
     } catch {
       return undefined;
     }
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await rm(this.pathOf(sha256), { force: true });
   }
 
   read(sha256: string, range?: { start: number; end: number }): Readable {

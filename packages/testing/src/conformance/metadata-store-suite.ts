@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 
 import { ModelhubError, isModelhubError } from '@modelhub/core';
-import type { Commit, CommitDraft, MetadataStore, RepoQuery, TreeFile } from '@modelhub/registry';
+import type { Commit, PreparedCommit, MetadataStore, RepoQuery, TreeFile } from '@modelhub/registry';
 
 import type { ItLike } from './feature-extractor-suite.ts';
 
@@ -40,7 +40,7 @@ function draftOn(
   files: readonly TreeFile[],
   added: Omit<TreeFile, 'lastCommit'>[],
   title = 'c',
-): CommitDraft {
+): PreparedCommit {
   const commit = commitOf(head.repoId, head.sha, title);
   const byPath = new Map(files.map((f) => [f.path, f]));
   for (const file of added) {
@@ -125,6 +125,25 @@ export function metadataStoreConformance(it: ItLike, open: () => Promise<Metadat
       assert.equal(await store.getCommit(repo.id, main.commit), undefined);
     },
   );
+
+  withStore('moveRepo keeps the history and aliases; deleteRef', async (store) => {
+    const repo = await newRepo(store);
+    await newRepo(store, 'taken');
+    await store.setAlias({ name: 'short', repoType: 'model', repo: 'ann/r', revision: null });
+    await rejectsWith(store.moveRepo(repo.id, { namespace: 'ann', name: 'taken' }), 'CONFLICT');
+    const moved = await store.moveRepo(repo.id, { namespace: 'bob', name: 'renamed' });
+    assert.equal(moved.id, repo.id);
+    assert.equal(await store.getRepo('model', 'ann', 'r'), undefined);
+    assert.equal((await store.getRepo('model', 'bob', 'renamed'))?.id, repo.id);
+    assert.equal((await store.getAlias('short'))?.repo, 'bob/renamed');
+    await rejectsWith(store.moveRepo(9_999_999, { namespace: 'x', name: 'y' }), 'REPO_NOT_FOUND');
+    const main = await store.getRef(repo.id, 'branch', 'main');
+    assert.ok(main !== undefined);
+    await store.setRef(repo.id, { kind: 'tag', name: 'v1', commit: main.commit });
+    assert.equal(await store.deleteRef(repo.id, 'tag', 'v1'), true);
+    assert.equal(await store.deleteRef(repo.id, 'tag', 'v1'), false);
+    assert.equal(await store.getRef(repo.id, 'tag', 'v1'), undefined);
+  });
 
   withStore('listRepos: visibility, search, author, tags, sort and pages', async (store) => {
     const names = ['delta', 'Alpha', 'charlie', 'bravo'];

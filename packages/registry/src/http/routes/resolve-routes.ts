@@ -92,6 +92,38 @@ async function sendBytes(
     'content-disposition',
     `inline; filename*=UTF-8''${encodeURIComponent(file.path.split('/').pop() ?? '')}`,
   );
+  const direct = ctx.registry.blobs.direct;
+  if (file.lfs && pointer === undefined && direct !== undefined && ctx.registry.options.redirectDownloads) {
+    // huggingface.co's shape: a 302 to the storage carrying the file's identity on the 302 itself
+    // (Python reads X-Linked-Size and X-Linked-Etag there and does not follow an absolute Location
+    // on HEAD). The URL is presigned: clients must not send their token to it.
+    const location = await direct.presignGet(file.sha256, {
+      ttlSeconds: ctx.registry.options.downloadUrlTtl,
+      filename: file.path.split('/').pop() ?? 'file',
+    });
+    reply.header('location', location);
+    reply.header('cache-control', 'private, no-store');
+    reply.header('content-length', '0');
+    reply.removeHeader('accept-ranges');
+    reply.removeHeader('content-type');
+    reply.removeHeader('content-disposition');
+    if (!head && !uncounted.has(file.path) && !isContinuation(request.headers.range)) {
+      ctx.registry.downloads.count(repo);
+    }
+    return reply.code(302).send();
+  }
+  const accel = ctx.accelRedirect;
+  if (accel !== undefined && pointer === undefined && size > 0) {
+    // Behind nginx: the registry only authorizes; nginx serves the blob file itself (sendfile,
+    // its own Range and HEAD handling) from the internal location `accel.location`.
+    if (!head && !uncounted.has(file.path) && !isContinuation(request.headers.range)) {
+      ctx.registry.downloads.count(repo);
+    }
+    reply.header('x-accel-redirect', `${accel.location}${accel.relativePath(file.sha256)}`);
+    reply.header('x-accel-buffering', 'no');
+    reply.removeHeader('accept-ranges');
+    return reply.code(200).send();
+  }
   if (size === 0) {
     // A range over an empty resource is unsatisfiable by the RFC, but the JS client needs a size.
     if (request.headers.range !== undefined) {
@@ -145,6 +177,11 @@ async function sendBytes(
   }
   pipeline(ctx.registry.blobs.read(file.sha256, { start, end }), reply.raw, () => undefined);
   return reply;
+}
+
+/** Whether a Range header asks for anything but the start of the file (a resumed download). */
+function isContinuation(range: string | undefined): boolean {
+  return range !== undefined && !/^bytes=0-/.test(range.trim());
 }
 
 /** `GET`/`HEAD` `/{prefix}{repo}/resolve/{rev}/{path}` and `/raw/` (hub-protocol.md §3). */

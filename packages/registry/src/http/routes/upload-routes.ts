@@ -64,7 +64,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
           'Only the upload operation is supported; download with /resolve/.',
         );
       }
-      const plans = await registry.uploads.planLfsUploads(repo, body.objects);
+      const plans = await registry.uploads.planLfsUploads(repo, body.objects, body.transfers ?? ['basic']);
       const base = baseUrlOf(ctx, request);
       reply.header('content-type', 'application/vnd.git-lfs+json');
       return {
@@ -133,7 +133,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: RouteContext): v
       const body = LfsCompletionBody.parse(
         JSON.parse((await readLimited(request, registry.options.maxJsonBodySize)).toString('utf8')),
       );
-      await registry.uploads.completeUpload(token, body.oid);
+      await registry.uploads.completeUpload(token, body.oid, body.parts);
       return reply.code(200).send({});
     });
 

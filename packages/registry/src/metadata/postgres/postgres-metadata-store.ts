@@ -16,7 +16,7 @@ import type {
 import { branchNotFound, objectNotVerified } from '../metadata-errors.ts';
 import type {
   BlobRecord,
-  CommitDraft,
+  PreparedCommit,
   CommitWrite,
   MetadataStore,
   PendingUpload,
@@ -240,6 +240,45 @@ export class PostgresMetadataStore implements MetadataStore {
     await this.#rows('DELETE FROM repos WHERE id = $1', [repoId]);
   }
 
+  moveRepo(repoId: number, to: { namespace: string; name: string }): Promise<Repo> {
+    return withTransaction(this.#pool, async (client) => {
+      const row = (await client.query<PgRow>('SELECT * FROM repos WHERE id = $1 FOR UPDATE', [repoId]))
+        .rows[0];
+      if (row === undefined) {
+        throw new ModelhubError('REPO_NOT_FOUND', 'The repository to move no longer exists.');
+      }
+      const from = toRepo(row);
+      const fullId = `${to.namespace}/${to.name}`;
+      const moved = (
+        await client.query<PgRow>(
+          `UPDATE repos SET namespace = $2, name = $3, full_id = $4 WHERE id = $1
+           AND NOT EXISTS (SELECT 1 FROM repos WHERE type = $5 AND namespace = $2 AND name = $3)
+           RETURNING *`,
+          [repoId, to.namespace, to.name, fullId, from.type],
+        )
+      ).rows[0];
+      if (moved === undefined) {
+        throw new ModelhubError('CONFLICT', `You already created this ${from.type} repo`, {
+          details: { repo: fullId },
+        });
+      }
+      await client.query('UPDATE aliases SET repo = $1 WHERE repo_type = $2 AND repo = $3', [
+        fullId,
+        from.type,
+        `${from.namespace}/${from.name}`,
+      ]);
+      return toRepo(moved);
+    }).catch((error: unknown) => {
+      // Two moves to the same name at once: the unique constraint decides.
+      if ((error as { code?: unknown } | null)?.code === '23505') {
+        throw new ModelhubError('CONFLICT', 'You already created this repo', {
+          details: { repo: `${to.namespace}/${to.name}` },
+        });
+      }
+      throw error;
+    });
+  }
+
   async setPrivate(repoId: number, isPrivate: boolean): Promise<void> {
     await this.#rows('UPDATE repos SET private = $1 WHERE id = $2', [isPrivate, repoId]);
   }
@@ -305,6 +344,14 @@ export class PostgresMetadataStore implements MetadataStore {
     );
   }
 
+  async deleteRef(repoId: number, kind: Ref['kind'], name: string): Promise<boolean> {
+    const rows = await this.#rows(
+      'DELETE FROM refs WHERE repo_id = $1 AND kind = $2 AND name = $3 RETURNING name',
+      [repoId, kind, name],
+    );
+    return rows.length > 0;
+  }
+
   async getCommit(repoId: number, sha: string): Promise<Commit | undefined> {
     const row = await this.#row('SELECT * FROM commits WHERE repo_id = $1 AND sha = $2', [repoId, sha]);
     return row === undefined ? undefined : toCommit(row);
@@ -351,7 +398,7 @@ export class PostgresMetadataStore implements MetadataStore {
   commitToBranch(
     repoId: number,
     branch: string,
-    build: (head: Commit, files: readonly TreeFile[]) => Promise<CommitDraft>,
+    build: (head: Commit, files: readonly TreeFile[]) => Promise<PreparedCommit>,
   ): Promise<Commit> {
     return withTransaction(this.#pool, async (client) => {
       // The row lock makes every other commit to this branch wait here until this one is done.
@@ -660,7 +707,7 @@ async function writeCommitRows(
   client: pg.PoolClient,
   repoId: number,
   branch: string,
-  draft: { commit: Commit; files: readonly TreeFile[]; discovery: CommitDraft['discovery'] },
+  draft: { commit: Commit; files: readonly TreeFile[]; discovery: PreparedCommit['discovery'] },
 ): Promise<void> {
   await insertCommit(client, draft.commit, draft.files);
   await linkObjects(client, repoId, draft.files);

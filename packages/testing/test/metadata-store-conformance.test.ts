@@ -4,10 +4,10 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, it } from 'vitest';
 
-import { metadataStoreConformance, startPostgres, type TestPostgres } from '@modelhub/testing';
+import { PostgresMetadataStore, SqliteMetadataStore } from '@modelhub/registry';
 
-import { PostgresMetadataStore } from '../src/metadata/postgres/postgres-metadata-store.ts';
-import { SqliteMetadataStore } from '../src/metadata/sqlite-metadata-store.ts';
+import { metadataStoreConformance } from '../src/conformance/metadata-store-suite.ts';
+import { startPostgres, type TestPostgres } from '../src/services/postgres-server.ts';
 
 describe('MetadataStore conformance: SQLite', () => {
   let dir: string;
