@@ -6,12 +6,12 @@ import type { Command } from 'commander';
 import { ModelhubError } from '@modelhub/core';
 import { startRegistry } from '@modelhub/registry';
 
+import { backendsFrom, withBackendFlags, type BackendFlags } from '../context/registry-backends.ts';
 import type { Io } from '../output/error-boundary.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 
 /** Options of `hub serve`. */
-export interface ServeOptions {
-  readonly data: string;
+export interface ServeOptions extends BackendFlags {
   readonly host: string;
   readonly port: number;
   readonly seed?: string;
@@ -19,6 +19,14 @@ export interface ServeOptions {
   readonly json?: boolean;
   /** Log every request to stderr. */
   readonly log?: boolean;
+  /** nginx X-Accel-Redirect mode: the internal location over the blob folder. */
+  readonly accelRedirect?: string;
+  /** Stream LFS files through the server even when the blob store can presign (false = --no-redirect). */
+  readonly redirect?: boolean;
+  /** Seconds between background GC passes (0 = none). */
+  readonly gcInterval?: number;
+  /** GC keeps blobs touched within this many seconds. */
+  readonly gcGrace?: number;
 }
 
 /** Something that resolves when the process is asked to stop (SIGINT/SIGTERM by default). */
@@ -45,8 +53,17 @@ export async function runServe(
   io: Io,
   stop: StopSignal = processStopSignal(),
 ): Promise<void> {
+  const { dataDir, ...backends } = backendsFrom(options);
   const running = await startRegistry({
-    dataDir: options.data,
+    ...(dataDir === undefined ? {} : { dataDir }),
+    backends,
+    gc: true,
+    registry: {
+      ...(options.redirect === false ? { redirectDownloads: false } : {}),
+      ...(options.gcInterval === undefined ? {} : { gcIntervalSeconds: options.gcInterval }),
+      ...(options.gcGrace === undefined ? {} : { gcGraceSeconds: options.gcGrace }),
+    },
+    ...(options.accelRedirect === undefined ? {} : { accelRedirect: options.accelRedirect }),
     host: options.host,
     port: options.port,
     ...(options.seed === undefined ? {} : { seedDir: options.seed }),
@@ -59,6 +76,16 @@ export async function runServe(
   const signal = await stop;
   io.stderr(`${signal}: shutting down\n`);
   await running.close();
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 0) {
+    throw new ModelhubError('INVALID_ARGUMENT', `${JSON.stringify(value)} is not a number of seconds.`, {
+      hint: 'Use a whole number, e.g. 3600.',
+    });
+  }
+  return seconds;
 }
 
 function parsePort(value: string): number {
@@ -92,10 +119,10 @@ async function defaultSeedDir(): Promise<string> {
 
 /** `hub serve`: a self-hosted registry that speaks the Hugging Face Hub protocol. */
 export const registerServe: CommandRegistrar = (program: Command, io: Io) => {
-  program
-    .command('serve')
-    .description('run a model registry that speaks the Hugging Face Hub protocol')
-    .option('--data <dir>', 'folder holding the registry state (SQLite metadata + blobs)', 'modelhub-data')
+  withBackendFlags(
+    program.command('serve').description('run a model registry that speaks the Hugging Face Hub protocol'),
+    'modelhub-data',
+  )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8080)
     .option(
@@ -104,15 +131,26 @@ export const registerServe: CommandRegistrar = (program: Command, io: Io) => {
     )
     .option('--public-url <url>', 'URL clients use to reach this server (for links and upload URLs)')
     .option('--log', 'log every request (JSON lines on stderr)')
+    .option(
+      '--no-redirect',
+      'stream LFS files through this server instead of redirecting to presigned S3 URLs',
+    )
+    .option(
+      '--accel-redirect <location>',
+      'behind nginx: hand downloads to this internal location (X-Accel-Redirect)',
+    )
+    .option('--gc-interval <seconds>', 'seconds between garbage collection passes (0: none)', parseSeconds)
+    .option(
+      '--gc-grace <seconds>',
+      'keep blobs touched within this many seconds (default 86400)',
+      parseSeconds,
+    )
     .action(
-      async (options: {
-        data: string;
-        host: string;
-        port: number;
-        seed?: string | true;
-        publicUrl?: string;
-        log?: boolean;
-      }) => {
+      async (
+        options: Omit<ServeOptions, 'seed' | 'json'> & {
+          seed?: string | true;
+        },
+      ) => {
         const globals = program.opts<GlobalOptions>();
         const { seed: seedFlag, ...rest } = options;
         const seed = seedFlag === true ? await defaultSeedDir() : seedFlag;
