@@ -17,13 +17,7 @@ async function publishAndDelete(backends: string | RegistryBackends): Promise<st
     const repo = await registry.repos.createAs('erin', 'model', 'erin', 'gone', false);
     const bytes = randomBytes(4096);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    await registry.uploads.storeObject(
-      repo,
-      (async function* () {
-        yield bytes;
-      })(),
-      { sha256, size: bytes.length },
-    );
+    await registry.uploads.storeObject(repo, [bytes], { sha256, size: bytes.length });
     await registry.commits.commitAs('erin', repo, 'main', { summary: 'weights', description: '' }, [
       { kind: 'lfsFile', path: 'w.bin', sha256, size: bytes.length },
     ]);

@@ -239,7 +239,7 @@ export class UploadService {
   /** Stores an LFS object for a repo from a trusted source (seeding, tools), without a signed URL. */
   async storeObject(
     repo: Repo,
-    body: AsyncIterable<Uint8Array>,
+    body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     expected: { sha256: string; size: number },
   ): Promise<void> {
     await this.#ledger.put(body, { ...expected, maxSize: expected.size });
