@@ -1,5 +1,5 @@
 // Fails when a package depends on, or imports, another package against the arrows in
-// design.md ("Packages", plus @modelhub/vision: image decoding shared by both adapters and the trainer): arrows never point sideways or up. It cross-checks three places:
+// design.md ("Packages", plus @modelhub/vision, @modelhub/text and @modelhub/audio: inputs by modality, shared by the adapters, the trainer and the CLI): arrows never point sideways or up. It cross-checks three places:
 // package.json dependencies, tsconfig.build.json references, and the imports in the sources.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -8,13 +8,26 @@ const allowed: Record<string, readonly string[]> = {
   core: [],
   onnx: ['core'],
   vision: ['core'],
+  text: ['core'],
+  audio: ['core'],
   client: ['core'],
   registry: ['core'],
-  'adapter-onnx': ['core', 'onnx', 'vision'],
-  'adapter-tfjs': ['core', 'onnx', 'vision'],
-  trainer: ['core', 'onnx', 'vision'],
+  'adapter-onnx': ['core', 'onnx', 'vision', 'text', 'audio'],
+  'adapter-tfjs': ['core', 'onnx', 'vision', 'text'],
+  trainer: ['core', 'onnx', 'vision', 'text'],
   testing: ['core', 'registry'],
-  cli: ['core', 'onnx', 'vision', 'client', 'registry', 'adapter-onnx', 'adapter-tfjs', 'trainer'],
+  cli: [
+    'core',
+    'onnx',
+    'vision',
+    'text',
+    'audio',
+    'client',
+    'registry',
+    'adapter-onnx',
+    'adapter-tfjs',
+    'trainer',
+  ],
 };
 // Tests may also use the private test helpers.
 const testOnly = ['testing'];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { isModelhubError } from '@modelhub/core';
+import { isModelhubError, requireImageSpec } from '@modelhub/core';
 import { ensureFixtures, featureExtractorConformance } from '@modelhub/testing';
 import type { FixtureSet } from '@modelhub/testing';
 import { decodeImage } from '@modelhub/vision';
@@ -68,7 +68,7 @@ describe('PaddleOCR rec through the ONNX adapter', () => {
       const session = await InferenceSession.create(
         (extractor as unknown as { modelPath: string }).modelPath,
       );
-      const img = await decodeImage(words[0] ?? '', extractor.preprocess);
+      const img = await decodeImage(words[0] ?? '', requireImageSpec(extractor.preprocess, 'test'));
       const out = await session.run({ x: new Tensor('float32', img.data, [1, ...img.dims]) }, [
         'transpose_51.tmp_0',
       ]);
@@ -94,7 +94,7 @@ describe('PaddleOCR rec through the ONNX adapter', () => {
   it('keeps the original output of the edited model identical to the unedited model', async () => {
     const extractor = await onnxAdapter.loadFeatureExtractor(recDir, options('rec'));
     const editedPath = (extractor as unknown as { modelPath: string }).modelPath;
-    const spec = extractor.preprocess;
+    const spec = requireImageSpec(extractor.preprocess, 'test');
     await extractor.dispose();
     const img = await decodeImage(words[1] ?? '', spec);
     const feeds = { x: new Tensor('float32', img.data, [1, ...img.dims]) };
@@ -161,7 +161,9 @@ describe('PaddleOCR cls through the ONNX adapter', () => {
     expect(ins.inputs.map((i) => i.name)).toEqual(['x']);
     expect(ins.outputs.map((o) => o.name)).toEqual(['softmax_0.tmp_0']);
     expect(ins.chosen).toMatchObject({ tensor: 'reshape2_0.tmp_0', dim: 200, pooling: 'none' });
-    expect(ins.preprocess?.resize).toMatchObject({ mode: 'fit_height', height: 48, width: 192 });
+    expect(
+      ins.preprocess !== null && 'resize' in ins.preprocess ? ins.preprocess.resize : undefined,
+    ).toMatchObject({ mode: 'fit_height', height: 48, width: 192 });
   });
 });
 

@@ -24,6 +24,15 @@ export { lfsPointer } from './hashing/lfs-pointer.ts';
 
 export { PreprocessSpecSchema } from './preprocess/preprocess-spec.ts';
 export type { PreprocessSpec } from './preprocess/preprocess-spec.ts';
+export {
+  InputSpecSchema,
+  TextSpecSchema,
+  AudioSpecSchema,
+  modalityOf,
+  isImageSpec,
+  requireImageSpec,
+} from './preprocess/input-spec.ts';
+export type { InputSpec, TextSpec, AudioSpec, Modality } from './preprocess/input-spec.ts';
 export { HeadManifestSchema, FeatureTapSchema, parseHeadManifest } from './manifest/head-manifest.ts';
 export type { HeadManifest, FeatureTap } from './manifest/head-manifest.ts';
 
@@ -39,6 +48,8 @@ export type { PoolingName, FeatureTensor } from './pooling/pool-features.ts';
 export type {
   FeatureExtractor,
   ImageInput,
+  TextInput,
+  ModelInput,
   EmbedResult,
   EmbedFailure,
 } from './features/feature-extractor.ts';

@@ -13,3 +13,4 @@ export { resizeTarget, specChannels, specOutputDims } from './decode/resize-targ
 export { resolvePreprocess } from './preprocess/resolve-preprocess.ts';
 export type { PreprocessHints, ResolvedPreprocess } from './preprocess/resolve-preprocess.ts';
 export { familyPresets, presetNames } from './preprocess/family-presets.ts';
+export { imageContract } from './preprocess/image-contract.ts';

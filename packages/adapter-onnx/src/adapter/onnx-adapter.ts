@@ -14,7 +14,7 @@ import type {
 } from '@modelhub/core';
 import { chooseFeatureTap, findFeatureTaps, writeTappedModel } from '@modelhub/onnx';
 import type { TapCandidate } from '@modelhub/onnx';
-import { decodeBatch } from '@modelhub/vision';
+import { decodeBatch, imageContract } from '@modelhub/vision';
 
 import { DEFAULT_BATCH_SIZE, OnnxFeatureExtractor } from '../extractor/onnx-feature-extractor.ts';
 import { listOnnxFiles } from '../model-dir/find-model-file.ts';
@@ -152,6 +152,8 @@ export async function inspect(modelDir: string, options: AdapterOptions): Promis
   const candidates = all.map((c) => asCandidate(c, plans.get(c.tensor)));
   return {
     format: 'onnx',
+    modality: 'image',
+    contract: imageContract(spec),
     inputs: loaded.inputs.map(tensorInfo),
     outputs: loaded.outputs.map(tensorInfo),
     candidates,

@@ -15,6 +15,8 @@ export function fusePoolingOf(plan: PoolPlan): FusePooling {
     case 'cls':
       return { kind: 'first', axis: 1 };
     case 'mean':
+    case 'max':
+    case 'meanmax':
       return { kind: 'mean', axes: [1] };
     case 'avg':
       return { kind: 'mean', axes: plan.channelsLast ? [1, 2] : [2, 3] };

@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 
 import { ModelhubError } from '@modelhub/core';
-import type { PreprocessSpec, TensorInfo } from '@modelhub/core';
+import { requireImageSpec } from '@modelhub/core';
+import type { InputSpec, PreprocessSpec, TensorInfo } from '@modelhub/core';
 import { dataTypeName, readModelFile, readOnnxModel } from '@modelhub/onnx';
 import type { OnnxModel, OnnxValueInfo } from '@modelhub/onnx';
 import { resolvePreprocess, specOutputDims } from '@modelhub/vision';
@@ -64,10 +65,10 @@ export function imageInput(loaded: LoadedOnnx): OnnxValueInfo {
 export async function resolveSpec(
   loaded: LoadedOnnx,
   input: OnnxValueInfo,
-  override: PreprocessSpec | undefined,
+  override: InputSpec | undefined,
 ): Promise<{ spec: PreprocessSpec; warnings: string[] }> {
   if (override !== undefined) {
-    return { spec: override, warnings: [] };
+    return { spec: requireImageSpec(override, loaded.modelPath), warnings: [] };
   }
   return resolvePreprocess(loaded.modelDir, { inputShape: (input.dims ?? []).map((d) => d ?? -1) });
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { ModelhubError } from '@modelhub/core';
+import { ModelhubError, requireImageSpec } from '@modelhub/core';
 import type { AdapterOptions, PreprocessSpec } from '@modelhub/core';
 import { resolvePreprocess } from '@modelhub/vision';
 
@@ -90,7 +90,7 @@ export async function openModel(
   if (options.preprocess === undefined) {
     ({ spec: preprocess, warnings } = await resolvePreprocess(modelDir, { inputShape: topology.inputShape }));
   } else {
-    preprocess = options.preprocess;
+    preprocess = requireImageSpec(options.preprocess, `The TF.js model in ${modelDir}`);
     warnings = [];
   }
   return { json, topology, tap, preprocess, warnings, labels: await readLabels(modelDir) };

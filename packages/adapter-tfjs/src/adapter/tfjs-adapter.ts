@@ -10,7 +10,7 @@ import type {
   ModelInspection,
   OriginalPrediction,
 } from '@modelhub/core';
-import { describeInput } from '@modelhub/vision';
+import { describeInput, imageContract } from '@modelhub/vision';
 
 import { openModel } from './open-model.ts';
 import { runBatches } from './run-batches.ts';
@@ -78,6 +78,8 @@ async function inspect(modelDir: string, options: AdapterOptions): Promise<Model
   const output = { name: topology.outputName, shape: [-1, topology.outputSize ?? -1], dtype: 'float32' };
   return {
     format: topology.kind === 'layers' ? 'tfjs-layers' : 'tfjs-graph',
+    modality: 'image',
+    contract: imageContract(opened.preprocess),
     inputs: [{ name: topology.inputName, shape: topology.inputShape, dtype: 'float32' }],
     outputs: [output],
     candidates,

@@ -31,6 +31,16 @@ function pool(y: tf.Tensor, pooling: Pooling | undefined): { out: tf.Tensor; use
         out: y.mean(Array.from({ length: rank - 2 }, (_, i) => i + 1)).reshape([y.shape[0] ?? 1, -1]),
         used,
       };
+    case 'max':
+      return {
+        out: y.max(Array.from({ length: rank - 2 }, (_, i) => i + 1)).reshape([y.shape[0] ?? 1, -1]),
+        used,
+      };
+    case 'meanmax': {
+      const axes = Array.from({ length: rank - 2 }, (_, i) => i + 1);
+      const n = y.shape[0] ?? 1;
+      return { out: tf.concat([y.mean(axes).reshape([n, -1]), y.max(axes).reshape([n, -1])], 1), used };
+    }
     case 'cls':
       return { out: y.gather([0], 1).reshape([y.shape[0] ?? 1, -1]), used };
     case 'flatten':

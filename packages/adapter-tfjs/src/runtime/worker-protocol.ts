@@ -1,7 +1,7 @@
 // Messages between the main thread and an inference worker. Worker-safe (types only).
 
 /** How a tap of rank > 2 becomes a vector (mirrors FeatureTap['pooling']). */
-export type Pooling = 'none' | 'avg' | 'mean' | 'cls' | 'flatten';
+export type Pooling = 'none' | 'avg' | 'mean' | 'max' | 'meanmax' | 'cls' | 'flatten';
 
 /** `workerData` of an inference worker. */
 export interface WorkerInit {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 
 import { ModelhubError } from '@modelhub/core';
-import type { FeatureTap, PreprocessSpec } from '@modelhub/core';
+import type { FeatureTap, InputSpec } from '@modelhub/core';
 
 import { expandInputs } from '../adapters/input-files.ts';
 import { adapterFor } from '../adapters/load-adapter.ts';
@@ -29,7 +29,7 @@ export interface EmbeddingIndex {
   readonly formatVersion: 1;
   readonly model: string;
   readonly tap: FeatureTap;
-  readonly preprocessing: PreprocessSpec;
+  readonly preprocessing: InputSpec;
   readonly dtype: 'float32';
   readonly shape: readonly [number, number];
   readonly inputs: readonly string[];

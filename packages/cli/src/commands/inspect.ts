@@ -43,8 +43,18 @@ function formatInspection(r: Awaited<ReturnType<typeof runInspect>>): string {
     lines.push(` ${mark}${c.tensor}  ${c.dim}-d, pooling ${c.pooling}  (${c.reason})`);
   }
   const p = r.preprocess;
+  lines.push(`modality  ${r.modality}: ${r.contract}`);
   if (p === null) {
-    lines.push('preprocessing  none (not an image model)');
+    lines.push('preprocessing  none resolved');
+  } else if (p.modality === 'text') {
+    lines.push(
+      `preprocessing  ${p.source}: ${p.tokenizer.kind} tokenizer ${p.tokenizer.file}, at most ${p.maxTokens} tokens (longer texts cut at the end), inputs ${p.inputs}`,
+    );
+  } else if (p.modality === 'audio') {
+    const f = p.frontend;
+    lines.push(
+      `preprocessing  ${p.source}: WAV → mono ${p.sampleRate} Hz ×${p.scale}, ${f.frontendFile} → frames ×${f.frameScale}+${f.frameOffset}, windows of ${f.window} frames every ${f.hop} (${((f.window * f.samplesPerFrame) / p.sampleRate).toFixed(3)} s every ${((f.hop * f.samplesPerFrame) / p.sampleRate).toFixed(3)} s) → ${f.embeddingFile}; clips shorter than ${(p.minSamples / p.sampleRate).toFixed(2)} s padded with silence`,
+    );
   } else {
     const size =
       p.pad === null ? `${p.resize.height}×${p.resize.width}` : `${p.pad.height}×${p.pad.width} (padded)`;

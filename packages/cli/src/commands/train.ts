@@ -3,7 +3,13 @@ import { join } from 'node:path';
 
 import { Option, type Command } from 'commander';
 
-import { ModelhubError, type FeatureExtractor, type FeatureTap, type PreprocessSpec } from '@modelhub/core';
+import {
+  ModelhubError,
+  requireImageSpec,
+  type FeatureExtractor,
+  type FeatureTap,
+  type InputSpec,
+} from '@modelhub/core';
 import {
   FeatureCache,
   assertFineTunable,
@@ -48,7 +54,7 @@ export interface BackboneOptions {
   /** Pool the tapped tensor this way (heads pin theirs). */
   readonly pooling?: FeatureTap['pooling'];
   /** Use this preprocessing instead of the one resolved from the model's files (heads pin theirs). */
-  readonly preprocess?: PreprocessSpec;
+  readonly preprocess?: InputSpec;
 }
 
 /** What `hub train` and `hub eval` need from the outside world; injected so tests stay real but small. */
@@ -173,7 +179,7 @@ async function prepareFineTune(
       ? preprocessedImageExtractor(
           backbone.extractor.modelId,
           plan.cutLayer,
-          backbone.extractor.preprocess,
+          requireImageSpec(backbone.extractor.preprocess, '--fine-tune all'),
           cutDim,
         )
       : (await deps.openBackbone(options.base, { layer: plan.cutLayer, pooling: 'flatten' })).extractor;

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 
 import { modelhubCacheBase, type ClientOptions, type PullOptions } from '@modelhub/client';
-import { hashFile, type FeatureExtractor, type FeatureTap, type PreprocessSpec } from '@modelhub/core';
+import { hashFile, type FeatureExtractor, type FeatureTap, type InputSpec } from '@modelhub/core';
 
 import { adapterFor, type AdapterModules, adapterModules } from '../adapters/load-adapter.ts';
 import { locateModel } from '../adapters/resolve-model.ts';
@@ -30,7 +30,7 @@ export interface OpenBackboneOptions extends ClientOptions {
   /** Pooling of the tapped tensor (heads pin theirs). */
   readonly pooling?: FeatureTap['pooling'] | undefined;
   /** Preprocessing to use instead of the one resolved from the model's files (heads pin theirs). */
-  readonly preprocess?: PreprocessSpec | undefined;
+  readonly preprocess?: InputSpec | undefined;
   readonly lockfile?: string | undefined;
   readonly frozen?: boolean | undefined;
   readonly onProgress?: PullOptions['onProgress'];

@@ -1,9 +1,21 @@
 import type { ModelhubError } from '../errors/modelhub-error.ts';
 import type { FeatureTap } from '../manifest/head-manifest.ts';
-import type { PreprocessSpec } from '../preprocess/preprocess-spec.ts';
+import type { InputSpec } from '../preprocess/input-spec.ts';
 
 /** An image to embed: a file path, or the encoded bytes of a PNG/JPEG/WebP/… file. */
 export type ImageInput = string | Uint8Array;
+
+/** A text given directly rather than as a `.txt` file; `name` is how errors and outputs call it. */
+export interface TextInput {
+  readonly text: string;
+  readonly name?: string;
+}
+
+/**
+ * Anything an extractor embeds: a file path (image, `.txt` or `.wav` by the model's modality), the
+ * bytes of such a file, or a text.
+ */
+export type ModelInput = ImageInput | TextInput;
 
 /** One input of a batch that could not be embedded; the rest of the batch still is. */
 export interface EmbedFailure {
@@ -16,10 +28,16 @@ export interface EmbedFailure {
 export interface EmbedResult {
   readonly vectors: ReadonlyArray<Float32Array | undefined>;
   readonly failures: readonly EmbedFailure[];
+  /**
+   * Things done to inputs that still produced vectors (e.g. a text cut to the model's length).
+   * Each kind is reported once per extractor, not once per input.
+   */
+  readonly warnings?: readonly string[];
 }
 
 /**
- * A pretrained network cut below its output layer: images in, fixed-length feature vectors out.
+ * A pretrained network cut below its output layer: images, texts or sounds in, fixed-length
+ * feature vectors out.
  * Both adapters (ONNX, TF.js) implement it; the trainer and `fromPretrained()` only see this.
  */
 export interface FeatureExtractor {
@@ -29,10 +47,10 @@ export interface FeatureExtractor {
   readonly dim: number;
   /** Which tensor is tapped and how it is pooled. */
   readonly tap: FeatureTap;
-  /** The resolved preprocessing applied to every image. */
-  readonly preprocess: PreprocessSpec;
-  /** Embeds a batch of images. Unreadable inputs are reported in `failures`, not thrown. */
-  embed(inputs: readonly ImageInput[]): Promise<EmbedResult>;
+  /** The resolved preprocessing applied to every input (its `modality` says which kind). */
+  readonly preprocess: InputSpec;
+  /** Embeds a batch of inputs. Unreadable inputs are reported in `failures`, not thrown. */
+  embed(inputs: readonly ModelInput[]): Promise<EmbedResult>;
   /** Frees native sessions and worker threads. The extractor is unusable afterwards. */
   dispose(): Promise<void>;
 }

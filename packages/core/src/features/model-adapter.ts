@@ -1,7 +1,7 @@
 import type { ModelhubError } from '../errors/modelhub-error.ts';
-import type { FeatureExtractor, ImageInput } from './feature-extractor.ts';
+import type { FeatureExtractor, ModelInput } from './feature-extractor.ts';
 import type { FeatureTap } from '../manifest/head-manifest.ts';
-import type { PreprocessSpec } from '../preprocess/preprocess-spec.ts';
+import type { InputSpec, Modality } from '../preprocess/input-spec.ts';
 
 /** A graph input or output as the runtime reports it; symbolic dims are strings. */
 export interface TensorInfo {
@@ -21,13 +21,17 @@ export interface FeatureCandidate {
 /** What `hub inspect` shows about a model folder. */
 export interface ModelInspection {
   readonly format: FeatureTap['runtime'];
+  /** What the model takes: images, texts or sounds. */
+  readonly modality: Modality;
+  /** The input contract in one line: what files or values the extractor accepts and how they become tensors. */
+  readonly contract: string;
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
   readonly candidates: readonly FeatureCandidate[];
   /** The tap `loadFeatureExtractor` would use with the same options. */
   readonly chosen: FeatureCandidate | undefined;
-  /** The resolved preprocessing, or null when none applies (e.g. a non-image model such as audio). */
-  readonly preprocess: PreprocessSpec | null;
+  /** The resolved preprocessing, or null when none applies (e.g. a model with no known input). */
+  readonly preprocess: InputSpec | null;
   readonly warnings: readonly string[];
 }
 
@@ -38,7 +42,7 @@ export interface AdapterOptions {
   /** Tap this tensor / layer instead of the one found automatically (`--layer`). */
   readonly layer?: string;
   /** Use this preprocessing instead of the one resolved from the model's files. */
-  readonly preprocess?: PreprocessSpec;
+  readonly preprocess?: InputSpec;
   /** Folder where derived artifacts (edited graphs) are cached. */
   readonly workDir: string;
   /** How a tap of rank > 2 becomes a vector; default: `avg` for rank 4, `mean` for rank 3. */
@@ -81,7 +85,7 @@ export interface ModelAdapter {
   /** Runs the full model with its original head (sanity check against the publisher's outputs). */
   predictOriginal(
     modelDir: string,
-    inputs: readonly ImageInput[],
+    inputs: readonly ModelInput[],
     options: AdapterOptions & { readonly topK: number },
   ): Promise<OriginalPrediction[]>;
 }

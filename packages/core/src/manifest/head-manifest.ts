@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { ModelhubError } from '../errors/modelhub-error.ts';
-import { PreprocessSpecSchema } from '../preprocess/preprocess-spec.ts';
+import { InputSpecSchema } from '../preprocess/input-spec.ts';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a 64-digit lowercase hex sha256');
 const commitSha = z.string().regex(/^[0-9a-f]{40}$/, 'a 40-digit lowercase hex commit sha');
@@ -16,7 +16,7 @@ export const FeatureTapSchema = z.object({
    */
   runtime: z.enum(['onnx', 'tfjs-layers', 'tfjs-graph', 'pixels']),
   /** How a tensor of rank > 2 becomes a vector. */
-  pooling: z.enum(['none', 'avg', 'mean', 'cls', 'flatten']),
+  pooling: z.enum(['none', 'avg', 'mean', 'max', 'meanmax', 'cls', 'flatten']),
   /** Length of the feature vector. */
   dim: z.number().int().positive(),
 });
@@ -30,7 +30,7 @@ export type FeatureTap = z.infer<typeof FeatureTapSchema>;
 export const HeadManifestSchema = z.object({
   format: z.literal('modelhub-head'),
   formatVersion: z.literal(1),
-  task: z.literal('image-classification'),
+  task: z.enum(['image-classification', 'text-classification', 'audio-classification']),
   base: z.object({
     endpoint: z.string().url(),
     repo: z.string().regex(/^[^/]+\/[^/]+$/, 'namespace/name'),
@@ -40,7 +40,7 @@ export const HeadManifestSchema = z.object({
       .min(1),
   }),
   feature: FeatureTapSchema,
-  preprocessing: PreprocessSpecSchema,
+  preprocessing: InputSpecSchema,
   labels: z.array(z.string().min(1)).min(2),
   head: z.object({
     type: z.enum(['linear', 'mlp']),

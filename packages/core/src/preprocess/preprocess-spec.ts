@@ -6,6 +6,8 @@ import { z } from 'zod';
  * recorded in every head manifest.
  */
 export const PreprocessSpecSchema = z.object({
+  /** The input modality; absent in heads written before text and audio existed (= image). */
+  modality: z.literal('image').optional(),
   /** Where the values came from, e.g. `preprocessor_config.json` or `preset:mobilenet-tfjs`. */
   source: z.string(),
   decode: z.object({

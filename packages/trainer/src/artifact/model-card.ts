@@ -1,4 +1,11 @@
-import type { HeadManifest } from '@modelhub/core';
+import { modalityOf, type HeadManifest } from '@modelhub/core';
+
+/** Per modality: the Hub's dataset type, what one example is called, and an example input file. */
+const modalityWords = {
+  image: { dataset: 'imagefolder', items: 'images', example: 'image.png' },
+  text: { dataset: 'text', items: 'texts', example: 'message.txt' },
+  audio: { dataset: 'audiofolder', items: 'clips', example: 'clip.wav' },
+} as const;
 
 const yamlString = (s: string): string => JSON.stringify(s);
 
@@ -50,15 +57,16 @@ export function renderModelCard(manifest: HeadManifest, name: string): string {
       '            name: Validation macro-F1',
     );
   }
+  const words = modalityWords[modalityOf(manifest.preprocessing)];
   const front = [
     '---',
     `base_model: ${yamlString(manifest.base.repo)}`,
     'library_name: onnx',
-    'pipeline_tag: image-classification',
+    `pipeline_tag: ${manifest.task}`,
     'tags:',
     '  - modelhub',
     '  - modelhub-head',
-    '  - image-classification',
+    `  - ${manifest.task}`,
     '  - transfer-learning',
     `  - ${manifest.head.type === 'linear' ? 'softmax-regression' : 'mlp'}`,
     'metrics:',
@@ -68,10 +76,10 @@ export function renderModelCard(manifest: HeadManifest, name: string): string {
     `  - name: ${yamlString(name)}`,
     '    results:',
     '      - task:',
-    '          type: image-classification',
+    `          type: ${manifest.task}`,
     '        dataset:',
     `          name: ${yamlString(`local dataset ${manifest.dataset.manifestSha256.slice(0, 12)}`)}`,
-    '          type: imagefolder',
+    `          type: ${words.dataset}`,
     '          split: validation',
     ...(metricLines.length > 0 ? ['        metrics:', ...metricLines] : ['        metrics: []']),
     '---',
@@ -94,7 +102,7 @@ export function renderModelCard(manifest: HeadManifest, name: string): string {
     '## Use',
     '',
     '```',
-    `hub predict ./this-head image.png`,
+    `hub predict ./this-head ${words.example}`,
     '```',
     '',
     '```ts',
@@ -107,7 +115,7 @@ export function renderModelCard(manifest: HeadManifest, name: string): string {
     '',
     '## Training data',
     '',
-    '| label | images |',
+    `| label | ${words.items} |`,
     '|---|---|',
     perClass,
     '',

@@ -2,11 +2,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
+  modalityOf,
   parseHeadManifest,
   sha256,
   type FeatureTap,
   type HeadManifest,
-  type PreprocessSpec,
+  type InputSpec,
 } from '@modelhub/core';
 import { buildHeadModel } from '@modelhub/onnx';
 
@@ -47,7 +48,7 @@ export interface WriteHeadArtifactOptions {
   readonly labels: readonly string[];
   readonly base: BaseModelPin;
   readonly feature: FeatureTap;
-  readonly preprocessing: PreprocessSpec;
+  readonly preprocessing: InputSpec;
   readonly dataset: { readonly manifestSha256: string; readonly perClass: Readonly<Record<string, number>> };
   /** Extra training facts (split, dataset size, trainer version…), merged over the head's recipe. */
   readonly training?: Readonly<Record<string, unknown>>;
@@ -91,7 +92,7 @@ export async function writeHeadArtifact(options: WriteHeadArtifactOptions): Prom
   const manifestJson = {
     format: 'modelhub-head',
     formatVersion: 1,
-    task: 'image-classification',
+    task: `${modalityOf(options.preprocessing)}-classification`,
     base: { endpoint: base.endpoint, repo: base.repo, commit: base.commit, files: base.files },
     feature: options.feature,
     preprocessing: options.preprocessing,

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+import { ModelhubError } from '../errors/modelhub-error.ts';
+
+import { PreprocessSpecSchema, type PreprocessSpec } from './preprocess-spec.ts';
+
+/**
+ * Fully resolved text preprocessing: which tokenizer (by file and its sha256), how long a sequence
+ * the model takes, and how longer texts are cut. Recorded in heads so the same tokens come back.
+ */
+export const TextSpecSchema = z.object({
+  modality: z.literal('text'),
+  /** Where the values came from, e.g. `tokenizer.json` or `modelhub.json`. */
+  source: z.string(),
+  tokenizer: z.object({
+    /** `hf-tokenizers`: a Hugging Face `tokenizer.json`; `use-sentencepiece`: the USE `vocab.json`. */
+    kind: z.enum(['hf-tokenizers', 'use-sentencepiece']),
+    /** Path of the tokenizer file inside the model folder. */
+    file: z.string().min(1),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
+  /** Most tokens fed per text (special tokens included); longer texts are cut at the end. */
+  maxTokens: z.number().int().positive(),
+  truncation: z.literal('end'),
+  /** How the model's inputs are laid out: dense ids + masks, or a sparse [indices, values] batch. */
+  inputs: z.enum(['ids-mask', 'sparse-ids']),
+});
+
+export type TextSpec = z.infer<typeof TextSpecSchema>;
+
+/**
+ * Fully resolved audio preprocessing: every clip is decoded, mixed down to mono, resampled to
+ * `sampleRate`, scaled, and cut into windows of the model's fixed input; the window vectors are
+ * pooled over the windows that hold real audio.
+ */
+export const AudioSpecSchema = z.object({
+  modality: z.literal('audio'),
+  source: z.string(),
+  sampleRate: z.number().int().positive(),
+  /** Stereo and multichannel clips become one channel by averaging the channels. */
+  downmix: z.literal('mean'),
+  /** Samples in [-1, 1] are multiplied by this before the model (32768 = int16 range). */
+  scale: z.number().positive(),
+  /**
+   * How the clip becomes model inputs. `frames`: a front-end graph turns the waveform into feature
+   * frames, windows of `window` frames every `hop` frames go to the embedding graph.
+   */
+  frontend: z.object({
+    kind: z.literal('frames'),
+    /** Front-end graph (waveform → frames) and embedding graph (window → vector), folder paths. */
+    frontendFile: z.string().min(1),
+    embeddingFile: z.string().min(1),
+    /** `frames * frameScale + frameOffset` before windowing. */
+    frameScale: z.number(),
+    frameOffset: z.number(),
+    window: z.number().int().positive(),
+    hop: z.number().int().positive(),
+    /** Audio samples per frame (the front end's hop), to tell which windows hold real audio. */
+    samplesPerFrame: z.number().int().positive(),
+  }),
+  /** Clips shorter than this many samples are padded with silence (one window's worth). */
+  minSamples: z.number().int().positive(),
+});
+
+export type AudioSpec = z.infer<typeof AudioSpecSchema>;
+
+/**
+ * The preprocessing of any input modality, as an extractor applies it and a head records it.
+ * Image specs written before the modality tag existed parse as images.
+ */
+export const InputSpecSchema = z.union([TextSpecSchema, AudioSpecSchema, PreprocessSpecSchema]);
+
+export type InputSpec = z.infer<typeof InputSpecSchema>;
+
+/** The modality an input spec is for. */
+export type Modality = 'image' | 'text' | 'audio';
+
+/** The modality of a resolved spec (image when untagged). */
+export function modalityOf(spec: InputSpec): Modality {
+  return spec.modality ?? 'image';
+}
+
+/** Narrows a spec to image preprocessing. */
+export function isImageSpec(spec: InputSpec): spec is PreprocessSpec {
+  return modalityOf(spec) === 'image';
+}
+
+/**
+ * The image preprocessing of a spec, or an UNSUPPORTED_MODEL error naming `context` when the spec
+ * is for text or audio (an image-only code path was handed another modality).
+ */
+export function requireImageSpec(spec: InputSpec, context: string): PreprocessSpec {
+  if (isImageSpec(spec)) {
+    return spec;
+  }
+  throw new ModelhubError(
+    'UNSUPPORTED_MODEL',
+    `${context} takes images, but the preprocessing given is for ${modalityOf(spec)}.`,
+    { hint: 'Use a model and inputs of the same modality (hub inspect MODEL shows what a model takes).' },
+  );
+}
