@@ -50,7 +50,7 @@ const rounds = Number(args.rounds);
 const { InferenceSession, Tensor } = await import('onnxruntime-node');
 const sharp = (await import('sharp')).default;
 const { ensureFixtures } = await import('@modelhub/testing');
-const { loadFeatureExtractor, createSession } = await import('@modelhub/adapter-onnx');
+const { loadImageExtractor, createSession } = await import('@modelhub/adapter-onnx');
 const { decodeBatch } = await import('@modelhub/vision');
 
 const fx = await ensureFixtures();
@@ -68,7 +68,7 @@ for (let i = 0; i < imageCount; i++) {
   files.push(path);
 }
 
-const extractor = await loadFeatureExtractor(modelDir, {
+const extractor = await loadImageExtractor(modelDir, {
   modelId: modelName,
   workDir: join(work, 'cache'),
   batchSize,

@@ -9,8 +9,11 @@ export {
   detect,
   inspect,
   loadFeatureExtractor,
+  loadImageExtractor,
   predictOriginal,
 } from './adapter/onnx-adapter.ts';
+export { AudioFeatureExtractor } from './audio/audio-feature-extractor.ts';
+export { TextFeatureExtractor } from './text/text-feature-extractor.ts';
 export { OnnxFeatureExtractor, DEFAULT_BATCH_SIZE } from './extractor/onnx-feature-extractor.ts';
 export { findModelFile, listOnnxFiles } from './model-dir/find-model-file.ts';
 export { planPooling, poolBatch } from './pooling/pool-features.ts';

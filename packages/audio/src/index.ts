@@ -12,3 +12,5 @@ export { loadAudio, describeAudioInput } from './load/load-audio.ts';
 export type { LoadedAudio } from './load/load-audio.ts';
 export { planWindows } from './window/plan-windows.ts';
 export type { WindowPlan } from './window/plan-windows.ts';
+export { resolveAudioSpec, readAudioHints } from './spec/resolve-audio-spec.ts';
+export type { AudioHints } from './spec/resolve-audio-spec.ts';

@@ -5,6 +5,7 @@ import { ModelhubError, isModelhubError } from '@modelhub/core';
 import type {
   AdapterOptions,
   FeatureCandidate,
+  FeatureExtractor,
   FeatureTap,
   ImageInput,
   ModelAdapter,
@@ -18,6 +19,8 @@ import { decodeBatch, imageContract } from '@modelhub/vision';
 
 import { DEFAULT_BATCH_SIZE, OnnxFeatureExtractor } from '../extractor/onnx-feature-extractor.ts';
 import { listOnnxFiles } from '../model-dir/find-model-file.ts';
+import { declaredOnnxModality, modalityOfGraph } from '../modality/detect-modality.ts';
+import { inspectModality, loadAudioExtractor, loadTextExtractor } from '../modality/open-modality.ts';
 import { imageInput, loadOnnx, probeDims, resolveSpec, tensorInfo } from '../model-dir/load-onnx.ts';
 import type { LoadedOnnx } from '../model-dir/load-onnx.ts';
 import { planPooling } from '../pooling/pool-features.ts';
@@ -58,6 +61,24 @@ function tapOf(candidate: TapCandidate, plan: PoolPlan): FeatureTap {
  * session, and decides pooling from one probe run.
  */
 export async function loadFeatureExtractor(
+  modelDir: string,
+  options: AdapterOptions,
+): Promise<FeatureExtractor> {
+  const declared = await declaredOnnxModality(modelDir, options.preprocess);
+  if (declared === 'audio') {
+    return loadAudioExtractor(modelDir, options);
+  }
+  if (
+    declared === 'text' ||
+    (declared === undefined && modalityOfGraph(await loadOnnx(modelDir)) === 'text')
+  ) {
+    return loadTextExtractor(modelDir, options);
+  }
+  return loadImageExtractor(modelDir, options);
+}
+
+/** Loads an image model as an {@link OnnxFeatureExtractor} (with the warnings of its preprocessing). */
+export async function loadImageExtractor(
   modelDir: string,
   options: AdapterOptions,
 ): Promise<OnnxFeatureExtractor & { readonly warnings: readonly string[] }> {
@@ -125,7 +146,14 @@ function messageOf(error: unknown): string {
 
 /** Inputs, outputs, candidate taps (with pooled dims from a probe run) and resolved preprocessing. */
 export async function inspect(modelDir: string, options: AdapterOptions): Promise<ModelInspection> {
+  const declared = await declaredOnnxModality(modelDir, options.preprocess);
+  if (declared === 'audio' || declared === 'text') {
+    return inspectModality(modelDir, declared, options);
+  }
   const loaded = await loadOnnx(modelDir);
+  if (declared === undefined && modalityOfGraph(loaded) === 'text') {
+    return inspectModality(modelDir, 'text', options);
+  }
   const warnings: string[] = [];
   const found = findFeatureTaps(loaded.model);
   let chosen: TapCandidate | undefined;
@@ -281,6 +309,16 @@ export async function predictOriginal(
   inputs: readonly ImageInput[],
   options: AdapterOptions & { readonly topK: number },
 ): Promise<OriginalPrediction[]> {
+  const declared = await declaredOnnxModality(modelDir, options.preprocess);
+  if (declared === 'audio' || declared === 'text') {
+    throw new ModelhubError(
+      'UNSUPPORTED_MODEL',
+      `${modelDir} is a ${declared} backbone without an output layer of its own, so it has no labels to predict.`,
+      {
+        hint: 'Use `hub embed` for its features, or train a head on it with `hub train` and predict with the head.',
+      },
+    );
+  }
   const loaded = await loadOnnx(modelDir);
   const input = imageInput(loaded);
   const { spec } = await resolveSpec(loaded, input, options.preprocess);

@@ -3,7 +3,7 @@ import { fuseBackboneAndHead, type FusePooling } from '@modelhub/onnx';
 
 import { loadOnnx } from '../model-dir/load-onnx.ts';
 import type { PoolPlan } from '../pooling/pool-features.ts';
-import { loadFeatureExtractor } from '../adapter/onnx-adapter.ts';
+import { loadImageExtractor } from '../adapter/onnx-adapter.ts';
 
 /** The ONNX form of the pooling the extractor applies in JS. */
 export function fusePoolingOf(plan: PoolPlan): FusePooling {
@@ -32,7 +32,7 @@ export async function fuseHead(
   head: Uint8Array,
   options: FuseHeadOptions,
 ): Promise<Uint8Array> {
-  const extractor = await loadFeatureExtractor(modelDir, {
+  const extractor = await loadImageExtractor(modelDir, {
     ...options,
     layer: options.tap.tensor,
     pooling: options.tap.pooling,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { ModelhubError } from '@modelhub/core';
 import type {
   AdapterOptions,
   FeatureCandidate,
@@ -12,7 +13,12 @@ import type {
 } from '@modelhub/core';
 import { describeInput, imageContract } from '@modelhub/vision';
 
+import { declaredModality } from '@modelhub/text';
+
+import { readModelJson } from '../model/model-files.ts';
+import { toModelhubError } from '../model/to-modelhub-error.ts';
 import { openModel } from './open-model.ts';
+import { sparseTextContract, takesSparseIds, UseTextExtractor } from './use-text-extractor.ts';
 import { runBatches } from './run-batches.ts';
 import { loadTfjsFeatureExtractor, startPool, warmupShape } from './tfjs-feature-extractor.ts';
 import type { TfjsExtractorOptions } from './tfjs-feature-extractor.ts';
@@ -41,7 +47,56 @@ function vectorDim(shape: number[] | null): number {
   return shape.length >= 3 ? (shape[shape.length - 1] ?? 0) : (shape[1] ?? 0);
 }
 
+/** True when the folder holds a text model: its modelhub.json says so, or its graph takes sparse token ids. */
+async function isTextModel(modelDir: string, options: Pick<AdapterOptions, 'preprocess'>): Promise<boolean> {
+  if (options.preprocess !== undefined) {
+    return options.preprocess.modality === 'text';
+  }
+  if ((await declaredModality(modelDir)) === 'text') {
+    return true;
+  }
+  try {
+    return takesSparseIds(await readModelJson(modelDir));
+  } catch (error) {
+    throw toModelhubError(error, modelDir);
+  }
+}
+
+async function inspectText(modelDir: string, options: AdapterOptions): Promise<ModelInspection> {
+  const extractor = await UseTextExtractor.open(modelDir, await readModelJson(modelDir), {
+    ...options,
+    workers: 1,
+  });
+  try {
+    const candidate = {
+      tensor: extractor.tap.tensor,
+      dim: extractor.dim,
+      pooling: extractor.tap.pooling,
+      reason: 'the sentence encoder’s own output (one vector per text)',
+    };
+    return {
+      format: 'tfjs-graph',
+      modality: 'text',
+      contract: sparseTextContract(extractor.preprocess),
+      inputs: [
+        { name: 'indices', shape: [-1, 2], dtype: 'int32' },
+        { name: 'values', shape: [-1], dtype: 'int32' },
+      ],
+      outputs: [{ name: extractor.tap.tensor, shape: [-1, extractor.dim], dtype: 'float32' }],
+      candidates: [candidate],
+      chosen: candidate,
+      preprocess: extractor.preprocess,
+      warnings: [],
+    };
+  } finally {
+    await extractor.dispose();
+  }
+}
+
 async function inspect(modelDir: string, options: AdapterOptions): Promise<ModelInspection> {
+  if (await isTextModel(modelDir, options)) {
+    return inspectText(modelDir, options);
+  }
   const opened = await openModel(modelDir, options);
   const { topology } = opened;
   const names = [
@@ -94,6 +149,15 @@ async function predictOriginal(
   inputs: readonly ImageInput[],
   options: AdapterOptions & { readonly topK: number; readonly workers?: number },
 ): Promise<OriginalPrediction[]> {
+  if (await isTextModel(modelDir, options)) {
+    throw new ModelhubError(
+      'UNSUPPORTED_MODEL',
+      `${modelDir} is a text encoder without an output layer of its own, so it has no labels to predict.`,
+      {
+        hint: 'Use `hub embed` for its features, or train a head on it with `hub train` and predict with the head.',
+      },
+    );
+  }
   const opened = await openModel(modelDir, {
     ...(options.preprocess === undefined ? {} : { preprocess: options.preprocess }),
   });
@@ -130,7 +194,9 @@ export const tfjsAdapter: ModelAdapter = {
   format: 'tfjs',
   detect,
   inspect,
-  loadFeatureExtractor: (modelDir: string, options: TfjsExtractorOptions): Promise<FeatureExtractor> =>
-    loadTfjsFeatureExtractor(modelDir, options),
+  loadFeatureExtractor: async (modelDir: string, options: TfjsExtractorOptions): Promise<FeatureExtractor> =>
+    (await isTextModel(modelDir, options))
+      ? UseTextExtractor.open(modelDir, await readModelJson(modelDir), options)
+      : loadTfjsFeatureExtractor(modelDir, options),
   predictOriginal,
 };

@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   let run: (x: tf.Tensor) => tf.Tensor;
   let describe: (names: string[], inputShape: number[]) => Array<number[] | null>;
   let dispose: () => void;
+  // Graph models with named integer inputs (USE's sparse ids) run through executeAsync.
+  let runSparse: ((indices: Int32Array, values: Int32Array) => Promise<tf.Tensor>) | undefined;
   if (init.kind === 'layers') {
     const model = await tf.loadLayersModel(dirIOHandler(init.modelDir));
     const names = new Set(model.layers.map((l) => l.name));
@@ -83,6 +85,18 @@ async function main(): Promise<void> {
   } else {
     const model = await tf.loadGraphModel(dirIOHandler(init.modelDir));
     const output = init.tap;
+    runSparse = async (indices, values) => {
+      const feeds = {
+        indices: tf.tensor2d(indices, [indices.length / 2, 2], 'int32'),
+        values: tf.tensor1d(values, 'int32'),
+      };
+      try {
+        return (await model.executeAsync(feeds, output ?? undefined)) as tf.Tensor;
+      } finally {
+        feeds.indices.dispose();
+        feeds.values.dispose();
+      }
+    };
     run = (x) =>
       output === null ? (model.predict(x) as tf.Tensor) : (model.execute(x, output) as tf.Tensor);
     describe = (list, inputShape) => {
@@ -137,6 +151,17 @@ async function main(): Promise<void> {
           post({ type: 'run', id: request.id, data: result.data, shape: result.shape }, [
             result.data.buffer as ArrayBuffer,
           ]);
+        } else if (request.type === 'run-sparse') {
+          if (runSparse === undefined) {
+            throw new Error('this model takes no sparse token ids');
+          }
+          const y = await runSparse(request.indices, request.values);
+          try {
+            const values = new Float32Array((await y.data()) as Float32Array);
+            post({ type: 'run', id: request.id, data: values, shape: y.shape }, [values.buffer]);
+          } finally {
+            y.dispose();
+          }
         } else if (request.type === 'memory') {
           const { numTensors, numBytes } = tf.memory();
           post({ type: 'memory', id: request.id, numTensors, numBytes });

@@ -196,6 +196,18 @@ export class WorkerPool {
     return { data: response.data, shape: response.shape };
   }
 
+  /** Runs a graph model on a sparse batch of token ids; returns its output `[rows, dim]`. */
+  async runSparse(indices: Int32Array, values: Int32Array): Promise<{ data: Float32Array; shape: number[] }> {
+    const response = await this.request(
+      (id) => ({ type: 'run-sparse', id, indices, values }),
+      [indices.buffer as ArrayBuffer, values.buffer as ArrayBuffer],
+    );
+    if (response.type !== 'run') {
+      throw new ModelhubError('INTERNAL', `unexpected worker response ${response.type}`);
+    }
+    return { data: response.data, shape: response.shape };
+  }
+
   /** Output shapes of named layers / nodes (null where unknown). */
   async describe(names: string[], inputShape: number[]): Promise<Array<number[] | null>> {
     const response = await this.request((id) => ({ type: 'describe', id, names, inputShape }), []);

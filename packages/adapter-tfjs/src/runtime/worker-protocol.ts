@@ -25,7 +25,14 @@ export type WorkerRequest =
       readonly names: string[];
       readonly inputShape: number[];
     }
-  | { readonly type: 'memory'; readonly id: number };
+  | { readonly type: 'memory'; readonly id: number }
+  | {
+      /** A sparse batch of token ids (Universal Sentence Encoder's `indices` [n,2] and `values` [n]). */
+      readonly type: 'run-sparse';
+      readonly id: number;
+      readonly indices: Int32Array;
+      readonly values: Int32Array;
+    };
 
 export type WorkerResponse =
   | {
