@@ -19,6 +19,8 @@ export type { FeatureSource } from './cache/feature-cache.ts';
 export { embedItems } from './cache/embed-items.ts';
 export type { EmbedItem, EmbedItemsOptions, EmbedItemsResult, EmbedProgress } from './cache/embed-items.ts';
 export { rawPixelExtractor } from './features/raw-pixel-extractor.ts';
+export { tfidfExtractor, wordTokens } from './features/tfidf-extractor.ts';
+export { mfccMeanExtractor, mfccMean } from './features/mfcc-mean-extractor.ts';
 
 export { trainHead } from './fit/train-head.ts';
 export type { LabelledFeatures, TrainHeadOptions, TrainedHead } from './fit/train-head.ts';
@@ -34,6 +36,8 @@ export { confusionMatrixSvg } from './metrics/confusion-svg.ts';
 
 export { subsetPerClass } from './dataset/subset-per-class.ts';
 export { trainOnDataset, scoreHead, stackFeatures } from './pipeline/train-on-dataset.ts';
+export { fewShotDraws, summarizeDraws } from './pipeline/few-shot-draws.ts';
+export type { FewShotDraw, FewShotOptions } from './pipeline/few-shot-draws.ts';
 export type { TrainOnDatasetOptions, TrainOnDatasetResult } from './pipeline/train-on-dataset.ts';
 export { writeHeadArtifact, headFiles } from './artifact/write-head-artifact.ts';
 export type { BaseModelPin, WriteHeadArtifactOptions } from './artifact/write-head-artifact.ts';

@@ -31,7 +31,7 @@ export function audioContract(spec: AudioSpec): string {
   const seconds = (frames: number): string => ((frames * f.samplesPerFrame) / spec.sampleRate).toFixed(3);
   return (
     `.wav files or their bytes (PCM 8/16/24/32-bit, float, A-law, µ-law, IMA ADPCM; any rate; mono or stereo) → mono ${spec.sampleRate} Hz; ` +
-    `one vector per ${seconds(f.window)} s window every ${seconds(f.hop)} s, pooled over the windows of real audio; clips under ${(spec.minSamples / spec.sampleRate).toFixed(2)} s are padded`
+    `one vector per ${seconds(f.window)} s window every ${seconds(f.hop)} s, pooled over the windows of real audio; clips under ${(spec.minSamples / spec.sampleRate).toFixed(2)} s are centred in silence`
   );
 }
 
@@ -157,9 +157,10 @@ export class AudioFeatureExtractor implements FeatureExtractor {
     const spec = this.preprocess;
     const f = spec.frontend;
     const length = Math.max(audio.samples.length, spec.minSamples);
+    const offset = Math.floor((length - audio.samples.length) / 2);
     const wave = new Float32Array(length);
     for (let i = 0; i < audio.samples.length; i++) {
-      wave[i] = (audio.samples[i] ?? 0) * spec.scale;
+      wave[offset + i] = (audio.samples[i] ?? 0) * spec.scale;
     }
     const input = this.graphs.frontend.inputNames[0] ?? 'input';
     const output = this.graphs.frontend.outputNames[0] ?? 'output';
@@ -173,8 +174,9 @@ export class AudioFeatureExtractor implements FeatureExtractor {
     const data = t.data as Float32Array;
     const width = t.dims.at(-1) ?? 1;
     const frameCount = data.length / width;
-    const realFrames = Math.max(1, Math.floor(audio.samples.length / f.samplesPerFrame));
-    const plan = planWindows(frameCount, f.window, f.hop, realFrames);
+    const realStart = Math.floor(offset / f.samplesPerFrame);
+    const realEnd = Math.max(realStart + 1, Math.ceil((offset + audio.samples.length) / f.samplesPerFrame));
+    const plan = planWindows(frameCount, f.window, f.hop, realStart, realEnd);
     const windows = new Float32Array(plan.starts.length * f.window * width);
     plan.starts.forEach((start, w) => {
       for (let k = 0; k < f.window * width; k++) {

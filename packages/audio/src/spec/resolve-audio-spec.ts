@@ -103,5 +103,6 @@ export async function resolveAudioSpec(dir: string): Promise<AudioSpec> {
       samplesPerFrame: num(a, 'samplesPerFrame'),
     },
     minSamples: Math.round(num(a, 'minSeconds', 1) * sampleRate),
+    pad: 'centre',
   };
 }

@@ -1,11 +1,12 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-const IMAGE = /\.(png|jpe?g|webp|gif|tiff?|avif|bmp)$/i;
+/** Files a folder argument expands to: images, texts (one example per file) and WAV clips. */
+const EXAMPLE = /\.(png|jpe?g|webp|gif|tiff?|avif|bmp|txt|wav)$/i;
 
 /**
  * Expands FILE… arguments: files are kept as given (a bad one is reported per input later);
- * folders become their image files, recursively, in sorted order.
+ * folders become their image, `.txt` and `.wav` files, recursively, in sorted order.
  */
 export async function expandInputs(args: readonly string[]): Promise<string[]> {
   const out: string[] = [];
@@ -28,7 +29,7 @@ async function imagesUnder(dir: string): Promise<string[]> {
     const path = join(dir, e.name);
     if (e.isDirectory()) {
       out.push(...(await imagesUnder(path)));
-    } else if (IMAGE.test(e.name)) {
+    } else if (EXAMPLE.test(e.name)) {
       out.push(path);
     }
   }

@@ -51,12 +51,18 @@ export async function runEmbed(
   options: EmbedCommandOptions,
   global: GlobalOptions,
   onProgress: (done: number, total: number) => void = () => undefined,
-): Promise<EmbeddingIndex & { readonly out: string; readonly indexPath: string }> {
+): Promise<
+  EmbeddingIndex & { readonly out: string; readonly indexPath: string; readonly warnings: readonly string[] }
+> {
   const inputs = await expandInputs(files);
   if (inputs.length === 0) {
-    throw new ModelhubError('INVALID_ARGUMENT', 'No input images: the given folders hold no image files.', {
-      hint: 'Pass image files or folders of PNG/JPEG/WebP images.',
-    });
+    throw new ModelhubError(
+      'INVALID_ARGUMENT',
+      'No inputs: the given folders hold no image, .txt or .wav files.',
+      {
+        hint: 'Pass files, or folders of PNG/JPEG/WebP images, .txt texts or .wav clips.',
+      },
+    );
   }
   const resolved = await resolveModel(model, global);
   const adapter = await adapterFor(resolved.dir);
@@ -71,6 +77,7 @@ export async function runEmbed(
   const tmp = `${out}.partial`;
   const embedded: string[] = [];
   const failures: Array<{ input: string; code: string; message: string }> = [];
+  const warnings: string[] = [];
   try {
     const npy = await NpyWriter.create(tmp, extractor.dim);
     try {
@@ -84,6 +91,7 @@ export async function runEmbed(
             embedded.push(chunk[i] ?? '');
           }
         });
+        warnings.push(...(result.warnings ?? []));
         for (const f of result.failures) {
           failures.push({ input: f.input, code: f.error.code, message: f.error.message });
         }
@@ -121,16 +129,18 @@ export async function runEmbed(
   };
   const indexPath = `${out}.index.json`;
   await writeFile(indexPath, `${JSON.stringify(index, null, 2)}\n`);
-  return { ...index, out, indexPath };
+  return { ...index, out, indexPath, warnings };
 }
 
 /** `hub embed MODEL FILE… --out FILE`: features as a float32 [N,D] .npy plus FILE.index.json. */
 export const registerEmbed: CommandRegistrar = (program: Command, io: Io) => {
   program
     .command('embed')
-    .description('write feature vectors of images as a float32 [N,D] .npy file (+ FILE.index.json)')
+    .description(
+      'write feature vectors of images, texts or sounds as a float32 [N,D] .npy file (+ FILE.index.json)',
+    )
     .argument('<model>', 'model folder, or registry reference (namespace/name[@revision], alias)')
-    .argument('<files...>', 'image files or folders of images')
+    .argument('<files...>', 'files or folders: images, .txt texts or .wav clips (as the model takes)')
     .requiredOption('--out <file>', 'the .npy file to write; the index goes to FILE.index.json')
     .option('--layer <name>', 'tensor / layer to tap instead of the one found automatically')
     .option('--pooling <mode>', 'how a tap of rank > 2 becomes a vector: avg, mean, cls, flatten')
@@ -158,6 +168,9 @@ export const registerEmbed: CommandRegistrar = (program: Command, io: Io) => {
           `${JSON.stringify({ out: result.out, index: result.indexPath, shape: result.shape, tap: result.tap, model: result.model, failures: result.failures })}\n`,
         );
         return;
+      }
+      for (const w of result.warnings) {
+        io.stderr(`warning: ${w}\n`);
       }
       for (const f of result.failures) {
         io.stderr(`skipped ${f.input}: ${f.message}\n`);

@@ -105,6 +105,9 @@ export async function runEval(options: EvalOptions, deps: TrainerDeps, io: Io): 
     if (options.json) {
       io.stdout(`${JSON.stringify(report)}\n`);
     } else if (!options.quiet) {
+      for (const w of result.warnings) {
+        io.stderr(`warning: ${w}\n`);
+      }
       io.stdout(formatMetrics(result.metrics, `${options.data}`));
       if (result.unknownLabels.length > 0) {
         io.stdout(`warning: labels unknown to the head were left out: ${result.unknownLabels.join(', ')}\n`);
@@ -131,9 +134,12 @@ export function evalCommand(deps: (globals: GlobalOptions) => TrainerDeps): Comm
         'score a trained head on a labelled dataset: accuracy, macro-F1, per-class metrics, confusion matrix',
       )
       .argument('<head>', 'head folder written by hub train, or its repository (namespace/name[@rev])')
-      .requiredOption('--data <dir>', 'class folders root/<label>/*.png|jpg|webp, or a .csv/.jsonl manifest')
+      .requiredOption(
+        '--data <dir>',
+        'class folders root/<label>/*.png|jpg|webp|txt|wav, a .csv/.jsonl manifest (path,label), or a .csv/.jsonl of texts (text,label)',
+      )
       .option('--confusion-svg <file>', 'also save the confusion matrix as an SVG picture')
-      .option('--skip-bad', 'leave unreadable images out instead of failing')
+      .option('--skip-bad', 'leave unreadable examples (images, texts, clips) out instead of failing')
       .option('--json', 'print one JSON document on stdout')
       .action(
         async (

@@ -53,7 +53,7 @@ function formatInspection(r: Awaited<ReturnType<typeof runInspect>>): string {
   } else if (p.modality === 'audio') {
     const f = p.frontend;
     lines.push(
-      `preprocessing  ${p.source}: WAV → mono ${p.sampleRate} Hz ×${p.scale}, ${f.frontendFile} → frames ×${f.frameScale}+${f.frameOffset}, windows of ${f.window} frames every ${f.hop} (${((f.window * f.samplesPerFrame) / p.sampleRate).toFixed(3)} s every ${((f.hop * f.samplesPerFrame) / p.sampleRate).toFixed(3)} s) → ${f.embeddingFile}; clips shorter than ${(p.minSamples / p.sampleRate).toFixed(2)} s padded with silence`,
+      `preprocessing  ${p.source}: WAV → mono ${p.sampleRate} Hz ×${p.scale}, ${f.frontendFile} → frames ×${f.frameScale}+${f.frameOffset}, windows of ${f.window} frames every ${f.hop} (${((f.window * f.samplesPerFrame) / p.sampleRate).toFixed(3)} s every ${((f.hop * f.samplesPerFrame) / p.sampleRate).toFixed(3)} s) → ${f.embeddingFile}; clips shorter than ${(p.minSamples / p.sampleRate).toFixed(2)} s centred in silence`,
     );
   } else {
     const size =

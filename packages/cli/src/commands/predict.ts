@@ -24,10 +24,17 @@ export async function runPredict(
   files: readonly string[],
   options: PredictCommandOptions,
   global: GlobalOptions,
+  onWarning: (message: string) => void = () => undefined,
 ): Promise<{ readonly model: string; readonly predictions: OriginalPrediction[] }> {
   const inputs = await expandInputs(files);
   if (inputs.length === 0) {
-    throw new ModelhubError('INVALID_ARGUMENT', 'No input images: the given folders hold no image files.');
+    throw new ModelhubError(
+      'INVALID_ARGUMENT',
+      'No inputs: the given folders hold no image, .txt or .wav files.',
+      {
+        hint: 'Pass files, or folders of PNG/JPEG/WebP images, .txt texts or .wav clips.',
+      },
+    );
   }
   const resolved = await resolveModel(model, global);
   if (await isHeadFolder(resolved.dir)) {
@@ -35,7 +42,7 @@ export async function runPredict(
     const pulled = resolved.modelId !== resolved.dir;
     return {
       model: resolved.modelId,
-      predictions: await predictWithHeadFolder(resolved.dir, pulled, inputs, options, global),
+      predictions: await predictWithHeadFolder(resolved.dir, pulled, inputs, options, global, onWarning),
     };
   }
   const adapter = await adapterFor(resolved.dir);
@@ -69,6 +76,7 @@ async function predictWithHeadFolder(
   inputs: readonly string[],
   options: PredictCommandOptions,
   global: GlobalOptions,
+  onWarning: (message: string) => void,
 ): Promise<OriginalPrediction[]> {
   const clientOptions = clientOptionsFrom(global);
   const head = await loadHead(
@@ -78,6 +86,9 @@ async function predictWithHeadFolder(
   );
   try {
     const embedded = await head.extractor.embed(inputs);
+    for (const w of embedded.warnings ?? []) {
+      onWarning(w);
+    }
     const rows = embedded.vectors.flatMap((v, i) => (v === undefined ? [] : [i]));
     const dim = head.extractor.dim;
     const features = new Float32Array(rows.length * dim);
@@ -114,11 +125,15 @@ export const registerPredict: CommandRegistrar = (program: Command, io: Io) => {
       '<model>',
       'head or model: a folder, or a registry reference (namespace/name[@revision], alias)',
     )
-    .argument('<files...>', 'image files or folders of images')
+    .argument('<files...>', 'files or folders: images, .txt texts or .wav clips (as the model takes)')
     .option('--top <k>', 'labels per image (default 5)', (v) => Number.parseInt(v, 10))
     .action(async (model: string, files: string[], options: PredictCommandOptions) => {
       const global = program.opts<GlobalOptions>();
-      const result = await runPredict(model, files, options, global);
+      const result = await runPredict(model, files, options, global, (w) => {
+        if (global.quiet !== true) {
+          io.stderr(`warning: ${w}\n`);
+        }
+      });
       if (global.json === true) {
         io.stdout(
           `${JSON.stringify({

@@ -286,6 +286,11 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
     if (open) {
       io.stderr('\n');
     }
+    if (!options.quiet) {
+      for (const w of run.embedding.warnings) {
+        io.stderr(`warning: ${w}\n`);
+      }
+    }
     // Option 2 records what trained and how (cut, layers, learning rate, epochs) next to the mode.
     const fineTuneRecipe = run.head.recipe['fineTune'];
     const training = {
@@ -452,7 +457,10 @@ export function trainCommand(deps: (globals: GlobalOptions) => TrainerDeps): Com
         'fit a new output head on your labelled images over a pretrained backbone (Option 1), optionally training its last layers too (Option 2, --fine-tune)',
       )
       .requiredOption('--base <model>', 'backbone to pull and cut, e.g. ppocr-rec or org/name@rev')
-      .requiredOption('--data <dir>', 'class folders root/<label>/*.png|jpg|webp, or a .csv/.jsonl manifest')
+      .requiredOption(
+        '--data <dir>',
+        'class folders root/<label>/*.png|jpg|webp|txt|wav, a .csv/.jsonl manifest (path,label), or a .csv/.jsonl of texts (text,label)',
+      )
       .requiredOption('--out <dir>', 'folder to write the head to (head.onnx, modelhub.json, README.md)')
       .addOption(
         new Option('--head <type>', 'softmax regression or a small MLP')
@@ -487,7 +495,7 @@ export function trainCommand(deps: (globals: GlobalOptions) => TrainerDeps): Com
           .default('none'),
       )
       .option('--layer <name>', 'tap this tensor / layer instead of the one found automatically')
-      .option('--skip-bad', 'leave unreadable images out instead of failing')
+      .option('--skip-bad', 'leave unreadable examples (images, texts, clips) out instead of failing')
       .option('--force', 'overwrite a non-empty --out folder')
       .option('--json', 'print one JSON document on stdout')
       .action(async (flags: TrainFlags) => {

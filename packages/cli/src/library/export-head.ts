@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 import type { ClientOptions } from '@modelhub/client';
-import { ModelhubError, type HeadManifest } from '@modelhub/core';
+import { ModelhubError, modalityOf, type HeadManifest } from '@modelhub/core';
 import { buildHeadModel } from '@modelhub/onnx';
 import { readHeadArtifact } from '@modelhub/trainer';
 
@@ -36,6 +36,20 @@ function exportMetadata(manifest: HeadManifest, head: string, fused: boolean): R
     'modelhub.feature': JSON.stringify(manifest.feature),
     'modelhub.head': head,
   };
+}
+
+/** Why a head cannot be fused with its backbone into one ONNX graph here. */
+function whyHeadOnly(manifest: HeadManifest, modality: string): string {
+  if (modality === 'text' && manifest.feature.runtime === 'tfjs-graph') {
+    return `${manifest.base.repo} is a TF.js graph text encoder (sparse SentencePiece ids in): TF.js graphs have no ONNX form here, and its tokenizer runs outside any graph`;
+  }
+  if (modality === 'text') {
+    return `${manifest.base.repo} is a text encoder whose tokenizer (tokenizer.json) runs outside the graph, and fusing the attention-mask pooling is not built yet`;
+  }
+  if (modality === 'audio') {
+    return `${manifest.base.repo} is a two-graph audio backbone whose WAV decoding, resampling and windowing run outside the graphs, and fusing them is not built yet`;
+  }
+  return `${manifest.base.repo} is a ${manifest.feature.runtime} model, which cannot be turned into ONNX here`;
 }
 
 /**
@@ -76,7 +90,8 @@ export async function exportHead(
   const adapter = await adapterFor(base.dir, options.adapters ?? adapterModules);
   const baseName = `${manifest.base.repo}@${manifest.base.commit}`;
   await mkdir(dirname(resolve(out)), { recursive: true });
-  if (adapter.fuseHead === undefined) {
+  const modality = modalityOf(manifest.preprocessing);
+  if (adapter.fuseHead === undefined || modality !== 'image') {
     // TF.js graphs have no ONNX form here: ship the head, say where its features come from.
     const bytes = buildHeadModel({
       layers: artifact.layers,
@@ -96,9 +111,9 @@ export async function exportHead(
       outputs: ['logits', 'probs'],
       labels: manifest.labels,
       note:
-        `${manifest.base.repo} is a ${manifest.feature.runtime} model, which cannot be turned into ONNX here, so the head alone was written: ` +
+        `${whyHeadOnly(manifest, modality)}, so the head alone was written: ` +
         `its input "features" [N,${manifest.feature.dim}] is the ${manifest.feature.pooling}-pooled output of ${manifest.feature.tensor}; ` +
-        `compute it with fromPretrained('${manifest.base.repo}@${manifest.base.commit}', { layer: '${manifest.feature.tensor}' }).embed(images).`,
+        `compute it with fromPretrained('${manifest.base.repo}@${manifest.base.commit}', { layer: '${manifest.feature.tensor}' }).embed(${modality === 'image' ? 'images' : modality === 'text' ? 'texts' : 'wavFiles'}).`,
     };
   }
   const bytes = await adapter.fuseHead(base.dir, headBytes, {

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 
 import type { ClientOptions, PullEvent, PullOptions } from '@modelhub/client';
-import { type EmbedResult, type FeatureExtractor, type HeadManifest, type ImageInput } from '@modelhub/core';
+import { type EmbedResult, type FeatureExtractor, type HeadManifest, type ModelInput } from '@modelhub/core';
 import type { HeadPrediction } from '@modelhub/trainer';
 
 import { locateModel } from '../adapters/resolve-model.ts';
@@ -38,10 +38,10 @@ export interface PretrainedClassifier {
   readonly base: HeadManifest['base'];
   readonly labels: readonly string[];
   readonly manifest: HeadManifest;
-  /** Top-k labels with probabilities for each image. */
-  predict(images: readonly ImageInput[], options?: { readonly topK?: number }): Promise<HeadPrediction[]>;
-  /** The base model's features for each image (what the head sees). */
-  embed(images: readonly ImageInput[]): Promise<EmbedResult>;
+  /** Top-k labels with probabilities for each input (image, `.txt` or `.wav` path, bytes, or `{ text }`). */
+  predict(images: readonly ModelInput[], options?: { readonly topK?: number }): Promise<HeadPrediction[]>;
+  /** The base model's features for each input (what the head sees). */
+  embed(images: readonly ModelInput[]): Promise<EmbedResult>;
   dispose(): Promise<void>;
 }
 

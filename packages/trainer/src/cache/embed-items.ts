@@ -2,10 +2,12 @@ import { ModelhubError, type FeatureExtractor } from '@modelhub/core';
 
 import { featureNamespace, type FeatureCache } from './feature-cache.ts';
 
-/** An image to embed: its path and content hash (the cache key). */
+/** An example to embed: its path (or table position) and content hash (the cache key). */
 export interface EmbedItem {
   readonly path: string;
   readonly sha256: string;
+  /** The text itself, for an example read from a table rather than a file. */
+  readonly text?: string;
 }
 
 /** Progress of {@link embedItems}. */
@@ -32,6 +34,8 @@ export interface EmbedItemsResult {
   readonly fromCache: number;
   readonly embedded: number;
   readonly namespace: string;
+  /** What the extractor did to some inputs (e.g. texts cut to the model's length), each said once. */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -64,13 +68,18 @@ export async function embedItems(
   });
   const todo = [...pending.values()];
   const failures: { path: string; message: string }[] = [];
+  const warnings: string[] = [];
   const batchSize = Math.max(1, options.batchSize ?? 16);
   let done = fromCache;
   options.onProgress?.({ done, total: items.length, fromCache });
   for (let start = 0; start < todo.length; start += batchSize) {
     const group = todo.slice(start, start + batchSize);
-    const inputs = group.map((g) => (items[g[0] as number] as EmbedItem).path);
+    const inputs = group.map((g) => {
+      const item = items[g[0] as number] as EmbedItem;
+      return item.text === undefined ? item.path : { text: item.text, name: item.path };
+    });
     const result = await extractor.embed(inputs);
+    warnings.push(...(result.warnings ?? []));
     const fresh: [string, Float32Array][] = [];
     group.forEach((indices, j) => {
       const vec = result.vectors[j];
@@ -103,7 +112,7 @@ export async function embedItems(
     const shown = failures.slice(0, 20).map((f) => `${f.path}: ${f.message}`);
     throw new ModelhubError(
       'INVALID_DATASET',
-      `${failures.length} image(s) could not be embedded by ${extractor.modelId}:\n  ${shown.join('\n  ')}`,
+      `${failures.length} example(s) could not be embedded by ${extractor.modelId}:\n  ${shown.join('\n  ')}`,
       { hint: 'Fix or remove them, or pass --skip-bad to leave them out.', details: { failures } },
     );
   }
@@ -113,5 +122,6 @@ export async function embedItems(
     fromCache,
     embedded: items.length - fromCache - failures.length,
     namespace: ns,
+    warnings,
   };
 }

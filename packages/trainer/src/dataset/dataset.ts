@@ -1,12 +1,14 @@
-/** One labelled image of a dataset. */
+/** One labelled example of a dataset: an image, text or audio file, or a text from a table. */
 export interface DatasetItem {
-  /** Absolute path of the image file. */
+  /** Absolute path of the file, or `<table file>:<line>` for a text read from a CSV/JSONL table. */
   readonly path: string;
   /** Path relative to the dataset root, with `/` separators (what the manifest hash covers). */
   readonly relPath: string;
   readonly label: string;
-  /** Hex sha256 of the file content (also the feature-cache key). */
+  /** Hex sha256 of the file content, or of the text (also the feature-cache key). */
   readonly sha256: string;
+  /** The example itself when it came from a table rather than a file. */
+  readonly text?: string;
 }
 
 /** A file that was left out of a dataset, and why. */

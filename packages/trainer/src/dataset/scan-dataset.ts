@@ -4,12 +4,15 @@ import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node
 import { z } from 'zod';
 
 import { ModelhubError, sha256 } from '@modelhub/core';
+import { isTextTable, readTextTable } from '@modelhub/text';
 
 import { compareLabels } from './compare-labels.ts';
 import type { Dataset, DatasetItem, SkippedFile } from './dataset.ts';
 import { datasetManifestHash } from './dataset-manifest-hash.ts';
 
 const imageExtensions = new Set(['.png', '.jpg', '.jpeg', '.webp']);
+/** Files a class folder may hold: images, texts (one example per file) and WAV clips. */
+const exampleExtensions = new Set([...imageExtensions, '.txt', '.wav']);
 
 /** Options of {@link scanDataset}. */
 export interface ScanDatasetOptions {
@@ -25,6 +28,27 @@ interface Entry {
 }
 
 const JsonlRow = z.object({ path: z.string().min(1), label: z.union([z.string().min(1), z.number()]) });
+
+/** Why a file's bytes cannot be an example of its kind, or undefined when they look right. */
+function contentProblem(path: string, bytes: Uint8Array): string | undefined {
+  if (bytes.byteLength === 0) {
+    return 'empty file';
+  }
+  const ext = extname(path).toLowerCase();
+  if (ext === '.txt') {
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes).trim() === '' ? 'empty text' : undefined;
+    } catch {
+      return 'not UTF-8 text';
+    }
+  }
+  if (ext === '.wav') {
+    const tag = String.fromCharCode(...bytes.subarray(0, 4));
+    const wave = String.fromCharCode(...bytes.subarray(8, 12));
+    return ['RIFF', 'RIFX', 'RF64'].includes(tag) && wave === 'WAVE' ? undefined : 'not a WAV file';
+  }
+  return looksLikeImage(bytes) ? undefined : 'not a PNG, JPEG or WebP image';
+}
 
 /** True when the bytes start like a PNG, JPEG or WebP file. */
 function looksLikeImage(bytes: Uint8Array): boolean {
@@ -48,7 +72,7 @@ async function classFolderEntries(root: string): Promise<Entry[]> {
       if (
         file.isFile() &&
         !file.name.startsWith('.') &&
-        imageExtensions.has(extname(file.name).toLowerCase())
+        exampleExtensions.has(extname(file.name).toLowerCase())
       ) {
         entries.push({ path: join(file.parentPath, file.name), label: dir.name });
       }
@@ -143,9 +167,10 @@ async function manifestEntries(file: string): Promise<Entry[]> {
 }
 
 /**
- * Reads a dataset: a class-folder tree (`root/<label>/*.png|jpg|webp`) or a CSV/JSONL manifest of
- * (path, label) rows. Every file is read and hashed; files that cannot be read or are not images
- * fail the scan, naming each one, unless `skipBad` is set.
+ * Reads a dataset: a class-folder tree (`root/<label>/*.png|jpg|webp|txt|wav`), a CSV/JSONL manifest
+ * of (path, label) rows, or a CSV/JSONL table of (text, label) rows. Every file is read and hashed;
+ * files that cannot be read or do not hold what their extension says (an empty or non-UTF-8 `.txt`,
+ * a `.wav` that is not RIFF/WAVE, a broken image) fail the scan, naming each one, unless `skipBad` is set.
  */
 export async function scanDataset(source: string, options: ScanDatasetOptions = {}): Promise<Dataset> {
   const abs = resolve(source);
@@ -171,6 +196,9 @@ export async function scanDataset(source: string, options: ScanDatasetOptions = 
     );
   }
   const root = isManifest ? dirname(abs) : abs;
+  if (isManifest && (await isTextTable(abs))) {
+    return textTableDataset(source, abs, options);
+  }
   const entries = isManifest ? await manifestEntries(abs) : await classFolderEntries(abs);
 
   const items: (DatasetItem | undefined)[] = new Array<DatasetItem | undefined>(entries.length);
@@ -187,11 +215,9 @@ export async function scanDataset(source: string, options: ScanDatasetOptions = 
         bad.push({ path: entry.path, reason: (error as NodeJS.ErrnoException).code ?? String(error) });
         continue;
       }
-      if (!looksLikeImage(bytes)) {
-        bad.push({
-          path: entry.path,
-          reason: bytes.byteLength === 0 ? 'empty file' : 'not a PNG, JPEG or WebP image',
-        });
+      const problem = contentProblem(entry.path, bytes);
+      if (problem !== undefined) {
+        bad.push({ path: entry.path, reason: problem });
         continue;
       }
       const rel = relative(root, entry.path).split(sep).join('/');
@@ -200,6 +226,46 @@ export async function scanDataset(source: string, options: ScanDatasetOptions = 
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
 
+  return finishDataset(
+    source,
+    abs,
+    items.filter((i): i is DatasetItem => i !== undefined),
+    bad,
+    options,
+  );
+}
+
+/** A dataset of texts from a CSV/JSONL table (`text` and `label` columns): each row is one example. */
+async function textTableDataset(source: string, file: string, options: ScanDatasetOptions): Promise<Dataset> {
+  const rows = await readTextTable(file);
+  const items: DatasetItem[] = [];
+  const bad: SkippedFile[] = [];
+  const name = file.split(sep).pop() ?? file;
+  for (const row of rows) {
+    const text = row.text.trim();
+    const at = `${file}:${row.line}`;
+    if (text === '' || row.label === '') {
+      bad.push({ path: at, reason: text === '' ? 'empty text' : 'no label' });
+      continue;
+    }
+    items.push({
+      path: at,
+      relPath: `${name}:${row.line}`,
+      label: row.label,
+      sha256: sha256(new TextEncoder().encode(text)),
+      text,
+    });
+  }
+  return finishDataset(source, file, items, bad, options);
+}
+
+function finishDataset(
+  source: string,
+  abs: string,
+  kept: DatasetItem[],
+  bad: SkippedFile[],
+  options: ScanDatasetOptions,
+): Dataset {
   bad.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (bad.length > 0 && options.skipBad !== true) {
     const shown = bad.slice(0, 20).map((b) => `${b.path}: ${b.reason}`);
@@ -211,7 +277,6 @@ export async function scanDataset(source: string, options: ScanDatasetOptions = 
     );
   }
 
-  const kept = items.filter((i): i is DatasetItem => i !== undefined);
   kept.sort(
     (a, b) => compareLabels(a.label, b.label) || (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0),
   );
@@ -223,7 +288,7 @@ export async function scanDataset(source: string, options: ScanDatasetOptions = 
   if (labels.length < 2) {
     throw new ModelhubError(
       'INVALID_DATASET',
-      `dataset ${source} has ${labels.length} label(s) with images; a classifier needs at least 2`,
+      `dataset ${source} has ${labels.length} label(s) with examples; a classifier needs at least 2`,
       {
         hint: 'Put the images of each class in their own sub-folder (root/<label>/*.png), or list them in a manifest.',
         details: { source, labels },

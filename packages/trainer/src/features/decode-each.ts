@@ -1,15 +1,21 @@
 import { isModelhubError, ModelhubError } from '@modelhub/core';
-import type { EmbedFailure, EmbedResult, ImageInput } from '@modelhub/core';
+import type { EmbedFailure, EmbedResult, ModelInput } from '@modelhub/core';
 import { describeInput } from '@modelhub/vision';
+
+/** How an input is named in failures. */
+const nameOf = (input: ModelInput): string =>
+  typeof input === 'string' || input instanceof Uint8Array
+    ? describeInput(input)
+    : (input.name ?? JSON.stringify(input.text.slice(0, 40)));
 
 /**
  * Turns each input into a vector with `decode`, `concurrency` at a time, in input order. A file that
  * cannot be read becomes a failure naming it; the other inputs still get their vectors.
  */
-export async function decodeEach(
-  inputs: readonly ImageInput[],
+export async function decodeEach<I extends ModelInput>(
+  inputs: readonly I[],
   concurrency: number,
-  decode: (input: ImageInput) => Promise<Float32Array>,
+  decode: (input: I) => Promise<Float32Array>,
 ): Promise<EmbedResult> {
   const vectors: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(inputs.length);
   const failures: EmbedFailure[] = [];
@@ -17,14 +23,14 @@ export async function decodeEach(
   const worker = async (): Promise<void> => {
     while (next < inputs.length) {
       const index = next++;
-      const input = inputs[index] as ImageInput;
+      const input = inputs[index] as I;
       try {
         vectors[index] = await decode(input);
       } catch (error) {
         const wrapped = isModelhubError(error)
           ? error
-          : new ModelhubError('INVALID_INPUT', `Cannot read image ${describeInput(input)}`, { cause: error });
-        failures.push({ index, input: describeInput(input), error: wrapped });
+          : new ModelhubError('INVALID_INPUT', `Cannot read ${nameOf(input)}`, { cause: error });
+        failures.push({ index, input: nameOf(input), error: wrapped });
       }
     }
   };

@@ -45,6 +45,7 @@ export interface TrainOnDatasetResult {
     readonly embedded: number;
     readonly skipped: ReadonlyArray<{ readonly path: string; readonly message: string }>;
     readonly namespace: string;
+    readonly warnings: readonly string[];
   };
 }
 
@@ -144,6 +145,7 @@ export async function prepareDataset(
       embedded: embedded.embedded,
       skipped: embedded.failures,
       namespace: embedded.namespace,
+      warnings: embedded.warnings,
     },
   };
 }

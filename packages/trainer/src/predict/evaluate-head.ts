@@ -14,6 +14,8 @@ export interface HeadEvaluation {
   readonly unknownLabels: readonly string[];
   readonly skipped: ReadonlyArray<{ readonly path: string; readonly message: string }>;
   readonly fromCache: number;
+  /** What the extractor did to some inputs (e.g. texts cut to the model's length). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -50,5 +52,11 @@ export async function evaluateHead(
     classifier.labels,
     out.probs,
   );
-  return { metrics, unknownLabels, skipped: embedded.failures, fromCache: embedded.fromCache };
+  return {
+    metrics,
+    unknownLabels,
+    skipped: embedded.failures,
+    fromCache: embedded.fromCache,
+    warnings: embedded.warnings,
+  };
 }

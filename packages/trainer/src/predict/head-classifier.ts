@@ -1,4 +1,4 @@
-import { ModelhubError, type FeatureExtractor, type ImageInput } from '@modelhub/core';
+import { ModelhubError, type FeatureExtractor, type ModelInput } from '@modelhub/core';
 
 import { readHeadArtifact, type HeadArtifact } from '../artifact/read-head-artifact.ts';
 import { loadTail } from '../artifact/tail-files.ts';
@@ -24,8 +24,8 @@ export interface HeadClassifier {
   predictFeatures(features: Float32Array, rows: number): HeadOutput;
   /** Runs the fine-tuned tail (when the head has one) and the head on feature vectors. */
   scoreFeatures(features: Float32Array, rows: number): Promise<HeadOutput>;
-  /** Embeds the images and returns each one's top-k labels; unreadable images throw, naming them. */
-  predict(inputs: readonly ImageInput[], options?: { readonly topK?: number }): Promise<HeadPrediction[]>;
+  /** Embeds the inputs and returns each one's top-k labels; unreadable inputs throw, naming them. */
+  predict(inputs: readonly ModelInput[], options?: { readonly topK?: number }): Promise<HeadPrediction[]>;
 }
 
 /** Checks that an extractor produces the features a head expects (same tap, dim, preprocessing). */
@@ -121,7 +121,12 @@ export async function loadHeadClassifier(
       });
       const out = await scoreFeatures(features, inputs.length);
       return inputs.map((input, row) => ({
-        input: typeof input === 'string' ? input : `<buffer ${row}>`,
+        input:
+          typeof input === 'string'
+            ? input
+            : input instanceof Uint8Array
+              ? `<buffer ${row}>`
+              : (input.name ?? `<text ${row}>`),
         top: topK(out.probs, row, artifact.labels, options.topK ?? 5),
       }));
     },
@@ -132,7 +137,7 @@ export async function loadHeadClassifier(
 export async function predictWithHead(
   headDir: string,
   extractor: FeatureExtractor,
-  inputs: readonly ImageInput[],
+  inputs: readonly ModelInput[],
   options: { readonly topK?: number } = {},
 ): Promise<HeadPrediction[]> {
   const classifier = await loadHeadClassifier(headDir, extractor);
