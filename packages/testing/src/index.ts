@@ -26,3 +26,4 @@ export type { TestS3 } from './services/s3-server.ts';
 export { startNginx } from './services/nginx-server.ts';
 export type { TestNginx } from './services/nginx-server.ts';
 export { freePort } from './services/free-port.ts';
+export { wordPieceTokenizerJson } from './text/word-piece-tokenizer.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { hfTextTokenizer } from './hf-text-tokenizer.ts';
-import { wordPieceTokenizerJson } from './word-piece-fixture.test-helper.ts';
+import { wordPieceTokenizerJson } from '@modelhub/testing';
 
 describe('hfTextTokenizer (tokenizer.json through @huggingface/tokenizers)', () => {
   const tokenizer = hfTextTokenizer(wordPieceTokenizerJson(), { model_max_length: 8 }, 8, 'tokenizer.json');
