@@ -14,7 +14,7 @@ const allowed: Record<string, readonly string[]> = {
   registry: ['core'],
   'adapter-onnx': ['core', 'onnx', 'vision', 'text', 'audio'],
   'adapter-tfjs': ['core', 'onnx', 'vision', 'text'],
-  trainer: ['core', 'onnx', 'vision', 'text'],
+  trainer: ['core', 'onnx', 'vision', 'text', 'audio'],
   testing: ['core', 'registry'],
   cli: [
     'core',
