@@ -32,7 +32,7 @@ async function classFolders(spec: Record<string, number>): Promise<void> {
 describe('scanDataset', () => {
   it('reads class folders in a stable order with a manifest hash', async () => {
     await classFolders({ '10': 2, '2': 3, cat: 1 });
-    await writeFile(join(dir, '2', 'notes.txt'), 'ignored');
+    await writeFile(join(dir, '2', 'notes.md'), 'ignored');
     const ds = await scanDataset(dir);
     expect(ds.labels).toEqual(['2', '10', 'cat']);
     expect(ds.perClass).toEqual({ '2': 3, '10': 2, cat: 1 });
@@ -114,5 +114,26 @@ describe('stratifiedSplit', () => {
     expect(() => stratifiedSplit(['a', 'a', 'b'], { validationFraction: 0.2, seed: 1 })).toThrow(
       /"b" have fewer than 2/,
     );
+  });
+
+  it('reads texts and clips from class folders and labelled texts from a CSV, naming bad ones', async () => {
+    const root = join(dir, 'modal');
+    await mkdir(join(root, 'ham'), { recursive: true });
+    await mkdir(join(root, 'spam'), { recursive: true });
+    await writeFile(join(root, 'ham', 'a.txt'), 'meeting at noon\n');
+    await writeFile(join(root, 'spam', 'b.txt'), 'free money');
+    await writeFile(join(root, 'spam', 'c.wav'), 'RIFF\0\0\0\0WAVEfmt ');
+    await writeFile(join(root, 'ham', 'blank.txt'), '  \n');
+    await expect(scanDataset(root)).rejects.toThrow(/blank\.txt: empty text/);
+    const ds = await scanDataset(root, { skipBad: true });
+    expect(ds.items.map((i) => i.relPath)).toEqual(['ham/a.txt', 'spam/b.txt', 'spam/c.wav']);
+    const csv = join(dir, 'texts.csv');
+    await writeFile(csv, 'text,label\n"hello, you",ham\nwin now,spam\n,spam\n');
+    await expect(scanDataset(csv)).rejects.toThrow(`${csv}:4: empty text`);
+    const table = await scanDataset(csv, { skipBad: true });
+    expect(table.items.map((i) => [i.label, i.text])).toEqual([
+      ['ham', 'hello, you'],
+      ['spam', 'win now'],
+    ]);
   });
 });
