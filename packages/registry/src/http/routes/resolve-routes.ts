@@ -121,7 +121,10 @@ async function sendBytes(
     }
     reply.header('x-accel-redirect', `${accel.location}${accel.relativePath(file.sha256)}`);
     reply.header('x-accel-buffering', 'no');
-    reply.removeHeader('accept-ranges');
+    if (request.headers.range === undefined) {
+      // nginx adds its own to a whole-file answer (and none to a 206, which keeps this one).
+      reply.removeHeader('accept-ranges');
+    }
     return reply.code(200).send();
   }
   if (size === 0) {
