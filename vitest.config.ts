@@ -26,6 +26,9 @@ export default defineConfig({
           include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
           exclude: slow,
           testTimeout: 30_000,
+          // Hooks start real services (registries with imported models, PostgreSQL, S3, nginx):
+          // seconds of work that a loaded machine stretches past vitest's 10 s default.
+          hookTimeout: 60_000,
         },
       },
       {

@@ -34,4 +34,18 @@ describe('startTestRegistry', () => {
       await hub.close();
     }
   });
+
+  it('imports only the named fixture models when given a list', async () => {
+    const hub = await startTestRegistry({ seed: ['ppocr-cls'] });
+    try {
+      const names = [];
+      for await (const model of listModels({ hubUrl: hub.url })) {
+        names.push(model.name);
+      }
+      expect(names).toEqual(['modelhub/ppocr-cls']);
+      expect((await fetch(`${hub.url}/api/aliases/ppocr-cls`)).status).toBe(200);
+    } finally {
+      await hub.close();
+    }
+  });
 });

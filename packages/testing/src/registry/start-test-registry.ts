@@ -1,19 +1,25 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
-import { startRegistry, type RegistryOptions } from '@modelhub/registry';
+import { startRegistry, type RegistryBackends, type RegistryOptions } from '@modelhub/registry';
 
 import { ensureFixtures } from '../fixtures/ensure-fixtures.ts';
+import type { FixtureModelName } from '../fixtures/fixture-models.ts';
 
 /** Options of {@link startTestRegistry}. */
 export interface TestRegistryOptions {
-  /** Import the fixture models (seed.json from ensureFixtures()) as `modelhub/*` repos + aliases. */
-  readonly seed?: boolean;
+  /**
+   * Import the fixture models (seed.json from ensureFixtures()) as `modelhub/*` repos + aliases:
+   * all of them, or only those named (seeding all ~80 MB takes seconds on a loaded machine).
+   */
+  readonly seed?: boolean | readonly FixtureModelName[];
   /** Keep state here (it survives close()); a fresh temp dir, removed on close(), otherwise. */
   readonly dataDir?: string;
   /** Registry tunables (e.g. a small `multipartThreshold` to exercise multipart uploads). */
   readonly registry?: Partial<RegistryOptions>;
+  /** Other backends than the data folder's (e.g. S3 blobs: `{ blobs: 's3://…', s3Endpoint }`). */
+  readonly backends?: Omit<RegistryBackends, 'dataDir'>;
 }
 
 /** A real registry server on 127.0.0.1, port 0. */
@@ -32,12 +38,13 @@ export interface TestRegistry {
 export async function startTestRegistry(options: TestRegistryOptions = {}): Promise<TestRegistry> {
   const owned = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'modelhub-registry-')));
-  const seedDir = options.seed === true ? (await ensureFixtures()).seedDir : undefined;
+  const seedDir = await seedFolder(options.seed, dataDir);
   const running = await startRegistry({
     dataDir,
     host: '127.0.0.1',
     port: 0,
     ...(options.registry === undefined ? {} : { registry: options.registry }),
+    ...(options.backends === undefined ? {} : { backends: options.backends }),
     ...(seedDir === undefined ? {} : { seedDir }),
   });
   const adminToken = await running.registry.access.createToken('admin', 'write', {
@@ -57,4 +64,30 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
       }
     },
   };
+}
+
+/**
+ * The seed folder to import: the fixtures' own, or a folder in `dataDir` whose seed.json lists
+ * only the named models (pointing back at the fixtures' folders).
+ */
+async function seedFolder(seed: TestRegistryOptions['seed'], dataDir: string): Promise<string | undefined> {
+  if (seed === undefined || seed === false) {
+    return undefined;
+  }
+  const fixtures = (await ensureFixtures()).seedDir;
+  if (seed === true) {
+    return fixtures;
+  }
+  const all = JSON.parse(await readFile(join(fixtures, 'seed.json'), 'utf8')) as {
+    models: { dir: string }[];
+  };
+  const names = new Set<string>(seed);
+  const dir = join(dataDir, 'seed-subset');
+  const models = all.models
+    .filter((m) => names.has(m.dir))
+    .map((m) => ({ ...m, dir: relative(dir, join(fixtures, m.dir)) }));
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'seed.json'), JSON.stringify({ models }));
+  return dir;
 }
