@@ -53,8 +53,10 @@ export type {
   Ref,
   Repo,
   RepoDiscovery,
+  RepoFilter,
   RepoQuery,
   RepoSort,
   RepoType,
   TreeFile,
+  WebSession,
 } from './domain/types.ts';

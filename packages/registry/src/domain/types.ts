@@ -18,6 +18,17 @@ export interface AccessToken {
   readonly role: 'read' | 'write';
   readonly displayName: string;
   readonly createdAt: string;
+  /** When the token last authenticated a request (to the minute), or null if never. */
+  readonly lastUsedAt?: string | null;
+}
+
+/** A browser session opened on the web pages by pasting a token (only the id's sha256 is kept). */
+export interface WebSession {
+  readonly idHash: string;
+  /** The pasted token: the session has its rights, and ends when it is revoked. */
+  readonly tokenId: number;
+  readonly createdAt: string;
+  readonly expiresAt: string;
 }
 
 /** Discovery fields derived from the model card at the head of the default branch. */
@@ -102,6 +113,8 @@ export interface RepoQuery {
   readonly search?: string;
   readonly author?: string;
   readonly tags: readonly string[];
+  /** Repos carrying any of these tags are left out (e.g. `modelhub-head` to list backbones). */
+  readonly excludeTags?: readonly string[];
   readonly pipelineTag?: string;
   readonly sort: RepoSort;
   readonly descending: boolean;
@@ -110,3 +123,6 @@ export interface RepoQuery {
   /** Namespaces whose private repos the caller may see; `'*'` for admins. */
   readonly privateNamespaces: readonly string[] | '*';
 }
+
+/** The filter part of a {@link RepoQuery}: what `countRepos` counts. */
+export type RepoFilter = Omit<RepoQuery, 'sort' | 'descending' | 'offset' | 'limit'>;

@@ -6,9 +6,11 @@ import type {
   Ref,
   Repo,
   RepoDiscovery,
+  RepoFilter,
   RepoQuery,
   RepoType,
   TreeFile,
+  WebSession,
 } from '../domain/types.ts';
 
 /** What a new commit writes: the commit, its full file list, and the branch it moves. */
@@ -79,6 +81,21 @@ export interface MetadataStore {
     displayName: string,
   ): Promise<AccessToken>;
   findToken(tokenHash: string): Promise<{ token: AccessToken; account: Account } | undefined>;
+  /** The account's tokens, newest first (never the secrets). */
+  listTokens(account: string): Promise<AccessToken[]>;
+  /** Deletes one of the account's tokens and every web session opened with it; false if none. */
+  deleteToken(account: string, tokenId: number): Promise<boolean>;
+  /** Records that the token authenticated a request at `at` (ISO time). */
+  touchToken(tokenId: number, at: string): Promise<void>;
+
+  /** Stores a web session (and drops expired ones). */
+  createWebSession(session: WebSession): Promise<void>;
+  /** The token and account behind an unexpired session, by the sha256 of its id. */
+  findWebSession(
+    idHash: string,
+    now: string,
+  ): Promise<{ token: AccessToken; account: Account; session: WebSession } | undefined>;
+  deleteWebSession(idHash: string): Promise<void>;
 
   getRepo(type: RepoType, namespace: string, name: string): Promise<Repo | undefined>;
   /** Creates a repo with its first commit on `main`; fails with CONFLICT if one of that type has the name. */
@@ -96,6 +113,8 @@ export interface MetadataStore {
   setPrivate(repoId: number, isPrivate: boolean): Promise<void>;
   /** One page of repos matching the query, and whether more follow. */
   listRepos(query: RepoQuery): Promise<{ repos: Repo[]; more: boolean }>;
+  /** How many repos match the filter (the same visibility rules as listRepos). */
+  countRepos(filter: RepoFilter): Promise<number>;
   /** Adds `count` (default 1) to the repo's download counter. */
   countDownload(repoId: number, count?: number): Promise<void>;
 

@@ -125,4 +125,17 @@ export const migrations: readonly string[] = [
     expires_at TEXT NOT NULL
   );
   `,
+  // Web pages: browser sessions opened by pasting a token (a session acts with that token's
+  // rights and ends with it), and when each token was last used.
+  `
+  ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+  CREATE TABLE web_sessions (
+    id_hash TEXT PRIMARY KEY,
+    token_id INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE INDEX web_sessions_token ON web_sessions(token_id);
+  CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
+  `,
 ];

@@ -11,9 +11,11 @@ import type {
   Commit,
   Ref,
   Repo,
+  RepoFilter,
   RepoQuery,
   RepoType,
   TreeFile,
+  WebSession,
 } from '../domain/types.ts';
 import type { BlobRecord, PreparedCommit, CommitWrite, PendingUpload } from './metadata-store.ts';
 import { branchNotFound, objectNotVerified } from './metadata-errors.ts';
@@ -62,6 +64,7 @@ function toToken(row: Row): AccessToken {
     role: str(row, 'role') === 'write' ? 'write' : 'read',
     displayName: str(row, 'display_name'),
     createdAt: str(row, 'created_at'),
+    lastUsedAt: strOrNull(row, 'last_used_at'),
   };
 }
 
@@ -295,6 +298,69 @@ export class SqliteEngine {
     return account === undefined ? undefined : { token, account };
   }
 
+  listTokens(account: string): AccessToken[] {
+    return this.#all('SELECT * FROM tokens WHERE account = ? ORDER BY id DESC', account).map(toToken);
+  }
+
+  deleteToken(account: string, tokenId: number): boolean {
+    return this.#transaction(() => {
+      const found = this.#get('SELECT id FROM tokens WHERE id = ? AND account = ?', tokenId, account);
+      if (found === undefined) {
+        return false;
+      }
+      this.#run('DELETE FROM web_sessions WHERE token_id = ?', tokenId);
+      this.#run('DELETE FROM tokens WHERE id = ?', tokenId);
+      return true;
+    });
+  }
+
+  touchToken(tokenId: number, at: string): void {
+    this.#run('UPDATE tokens SET last_used_at = ? WHERE id = ?', at, tokenId);
+  }
+
+  createWebSession(session: WebSession): void {
+    this.#transaction(() => {
+      this.#run('DELETE FROM web_sessions WHERE expires_at <= ?', session.createdAt);
+      this.#run(
+        'INSERT INTO web_sessions (id_hash, token_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+        session.idHash,
+        session.tokenId,
+        session.createdAt,
+        session.expiresAt,
+      );
+    });
+  }
+
+  findWebSession(
+    idHash: string,
+    now: string,
+  ): { token: AccessToken; account: Account; session: WebSession } | undefined {
+    const row = this.#get(
+      'SELECT s.id_hash, s.token_id, s.created_at AS session_created_at, s.expires_at, t.* FROM web_sessions s JOIN tokens t ON t.id = s.token_id WHERE s.id_hash = ? AND s.expires_at > ?',
+      idHash,
+      now,
+    );
+    if (row === undefined) {
+      return undefined;
+    }
+    const token = toToken(row);
+    const account = this.getAccount(token.account);
+    if (account === undefined) {
+      return undefined;
+    }
+    const session: WebSession = {
+      idHash: str(row, 'id_hash'),
+      tokenId: num(row, 'token_id'),
+      createdAt: str(row, 'session_created_at'),
+      expiresAt: str(row, 'expires_at'),
+    };
+    return { token, account, session };
+  }
+
+  deleteWebSession(idHash: string): void {
+    this.#run('DELETE FROM web_sessions WHERE id_hash = ?', idHash);
+  }
+
   getRepo(type: RepoType, namespace: string, name: string): Repo | undefined {
     const row = this.#get(
       'SELECT * FROM repos WHERE type = ? AND namespace = ? AND name = ?',
@@ -379,40 +445,55 @@ export class SqliteEngine {
     this.#run('UPDATE repos SET private = ? WHERE id = ?', isPrivate ? 1 : 0, repoId);
   }
 
-  listRepos(query: RepoQuery): { repos: Repo[]; more: boolean } {
+  #repoWhere(filter: RepoFilter): { where: string; params: SQLInputValue[] } {
     const where: string[] = ['type = ?'];
-    const params: SQLInputValue[] = [query.type];
-    if (query.privateNamespaces !== '*') {
-      const marks = query.privateNamespaces.map(() => '?').join(', ');
+    const params: SQLInputValue[] = [filter.type];
+    if (filter.privateNamespaces !== '*') {
+      const marks = filter.privateNamespaces.map(() => '?').join(', ');
       where.push(
-        query.privateNamespaces.length === 0 ? 'private = 0' : `(private = 0 OR namespace IN (${marks}))`,
+        filter.privateNamespaces.length === 0 ? 'private = 0' : `(private = 0 OR namespace IN (${marks}))`,
       );
-      params.push(...query.privateNamespaces);
+      params.push(...filter.privateNamespaces);
     }
-    if (query.search !== undefined && query.search !== '') {
+    if (filter.search !== undefined && filter.search !== '') {
       where.push('instr(lower(full_id), lower(?)) > 0');
-      params.push(query.search);
+      params.push(filter.search);
     }
-    if (query.author !== undefined && query.author !== '') {
+    if (filter.author !== undefined && filter.author !== '') {
       where.push('namespace = ?');
-      params.push(query.author);
+      params.push(filter.author);
     }
-    if (query.pipelineTag !== undefined && query.pipelineTag !== '') {
+    if (filter.pipelineTag !== undefined && filter.pipelineTag !== '') {
       where.push('pipeline_tag = ?');
-      params.push(query.pipelineTag);
+      params.push(filter.pipelineTag);
     }
-    for (const tag of query.tags) {
+    for (const tag of filter.tags) {
       where.push('EXISTS (SELECT 1 FROM json_each(repos.tags) WHERE json_each.value = ?)');
       params.push(tag);
     }
+    for (const tag of filter.excludeTags ?? []) {
+      where.push('NOT EXISTS (SELECT 1 FROM json_each(repos.tags) WHERE json_each.value = ?)');
+      params.push(tag);
+    }
+    return { where: where.join(' AND '), params };
+  }
+
+  listRepos(query: RepoQuery): { repos: Repo[]; more: boolean } {
+    const { where, params } = this.#repoWhere(query);
     const direction = query.descending ? 'DESC' : 'ASC';
     const rows = this.#all(
-      `SELECT * FROM repos WHERE ${where.join(' AND ')} ORDER BY ${sortColumns[query.sort]} ${direction}, full_id ASC LIMIT ? OFFSET ?`,
+      `SELECT * FROM repos WHERE ${where} ORDER BY ${sortColumns[query.sort]} ${direction}, full_id ASC LIMIT ? OFFSET ?`,
       ...params,
       query.limit + 1,
       query.offset,
     );
     return { repos: rows.slice(0, query.limit).map(toRepo), more: rows.length > query.limit };
+  }
+
+  countRepos(filter: RepoFilter): number {
+    const { where, params } = this.#repoWhere(filter);
+    const row = this.#get(`SELECT count(*) AS n FROM repos WHERE ${where}`, ...params);
+    return row === undefined ? 0 : num(row, 'n');
   }
 
   countDownload(repoId: number, count = 1): void {

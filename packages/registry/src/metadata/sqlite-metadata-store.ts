@@ -5,9 +5,11 @@ import type {
   Commit,
   Ref,
   Repo,
+  RepoFilter,
   RepoQuery,
   RepoType,
   TreeFile,
+  WebSession,
 } from '../domain/types.ts';
 import { randomUUID } from 'node:crypto';
 
@@ -67,6 +69,27 @@ export class SqliteMetadataStore implements MetadataStore {
   findToken(tokenHash: string): Promise<{ token: AccessToken; account: Account } | undefined> {
     return later(() => this.#db.findToken(tokenHash));
   }
+  listTokens(account: string): Promise<AccessToken[]> {
+    return later(() => this.#db.listTokens(account));
+  }
+  deleteToken(account: string, tokenId: number): Promise<boolean> {
+    return later(() => this.#db.deleteToken(account, tokenId));
+  }
+  touchToken(tokenId: number, at: string): Promise<void> {
+    return later(() => this.#db.touchToken(tokenId, at));
+  }
+  createWebSession(session: WebSession): Promise<void> {
+    return later(() => this.#db.createWebSession(session));
+  }
+  findWebSession(
+    idHash: string,
+    now: string,
+  ): Promise<{ token: AccessToken; account: Account; session: WebSession } | undefined> {
+    return later(() => this.#db.findWebSession(idHash, now));
+  }
+  deleteWebSession(idHash: string): Promise<void> {
+    return later(() => this.#db.deleteWebSession(idHash));
+  }
   getRepo(type: RepoType, namespace: string, name: string): Promise<Repo | undefined> {
     return later(() => this.#db.getRepo(type, namespace, name));
   }
@@ -87,6 +110,9 @@ export class SqliteMetadataStore implements MetadataStore {
   }
   listRepos(query: RepoQuery): Promise<{ repos: Repo[]; more: boolean }> {
     return later(() => this.#db.listRepos(query));
+  }
+  countRepos(filter: RepoFilter): Promise<number> {
+    return later(() => this.#db.countRepos(filter));
   }
   countDownload(repoId: number, count?: number): Promise<void> {
     return later(() => this.#db.countDownload(repoId, count));

@@ -1,7 +1,7 @@
 import { ModelhubError } from '@modelhub/core';
 
 import { generateAccessToken, hashAccessToken } from '../auth/access-token.ts';
-import type { Account, Actor, Repo, RepoType } from '../domain/types.ts';
+import type { AccessToken, Account, Actor, Repo, RepoType } from '../domain/types.ts';
 import type { MetadataStore } from '../metadata/metadata-store.ts';
 import { validName } from './names.ts';
 
@@ -58,12 +58,24 @@ export class AccessControl {
         hint: 'Create a token with `hub token create` and pass it as a Bearer token.',
       });
     }
+    this.noteTokenUse(found.token);
     return {
       kind: 'account',
       account: found.account,
       orgs: await this.#metadata.orgsOf(found.account.name),
       token: found.token,
     };
+  }
+
+  /**
+   * Records that a token was used, at most once a minute per token, without waiting for the write
+   * (the tokens page shows "last used"; a failed write must never fail the request).
+   */
+  noteTokenUse(token: AccessToken, now = new Date()): void {
+    const last = token.lastUsedAt == null ? 0 : Date.parse(token.lastUsedAt);
+    if (now.getTime() - last >= 60_000) {
+      this.#metadata.touchToken(token.id, now.toISOString()).catch(() => undefined);
+    }
   }
 
   /** The organisations the actor belongs to, as accounts (none for anonymous callers). */
