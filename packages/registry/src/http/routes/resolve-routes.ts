@@ -7,6 +7,7 @@ import { ModelhubError, lfsPointer } from '@modelhub/core';
 
 import type { Commit, Repo, RepoType, TreeFile } from '../../domain/types.ts';
 import { splitRevisionPath } from '../../repo/revision-path.ts';
+import { countsAsDownload, fileResponseHeaders } from '../file-response-headers.ts';
 import { actorOf, repoKinds, segmentsAfter, type RouteContext } from '../request-context.ts';
 
 /** Parses a single `bytes=` range against a size; undefined = whole file, null = unsatisfiable. */
@@ -41,9 +42,6 @@ export function parseRange(
 }
 
 const commitSha = /^[0-9a-f]{40}$/;
-
-/** Files whose download is not a "model download" for the counter. */
-const uncounted = new Set(['README.md', '.gitattributes']);
 
 async function locate(
   ctx: RouteContext,
@@ -87,11 +85,9 @@ async function sendBytes(
   }
   reply.header('x-linked-size', String(size));
   reply.header('accept-ranges', 'bytes');
-  reply.header('content-type', 'application/octet-stream');
-  reply.header(
-    'content-disposition',
-    `inline; filename*=UTF-8''${encodeURIComponent(file.path.split('/').pop() ?? '')}`,
-  );
+  for (const [name, value] of Object.entries(fileResponseHeaders(file.path))) {
+    reply.header(name, value);
+  }
   const direct = ctx.registry.blobs.direct;
   if (file.lfs && pointer === undefined && direct !== undefined && ctx.registry.options.redirectDownloads) {
     // huggingface.co's shape: a 302 to the storage carrying the file's identity on the 302 itself
@@ -107,7 +103,7 @@ async function sendBytes(
     reply.removeHeader('accept-ranges');
     reply.removeHeader('content-type');
     reply.removeHeader('content-disposition');
-    if (!head && !uncounted.has(file.path) && !isContinuation(request.headers.range)) {
+    if (!head && countsAsDownload(file.path) && !isContinuation(request.headers.range)) {
       ctx.registry.downloads.count(repo);
     }
     return reply.code(302).send();
@@ -116,7 +112,7 @@ async function sendBytes(
   if (accel !== undefined && pointer === undefined && size > 0) {
     // Behind nginx: the registry only authorizes; nginx serves the blob file itself (sendfile,
     // its own Range and HEAD handling) from the internal location `accel.location`.
-    if (!head && !uncounted.has(file.path) && !isContinuation(request.headers.range)) {
+    if (!head && countsAsDownload(file.path) && !isContinuation(request.headers.range)) {
       ctx.registry.downloads.count(repo);
     }
     reply.header('x-accel-redirect', `${accel.location}${accel.relativePath(file.sha256)}`);
@@ -150,7 +146,7 @@ async function sendBytes(
     reply.header('content-range', `bytes ${start}-${end}/${size}`);
   }
   reply.header('content-length', String(end - start + 1));
-  if (!head && !uncounted.has(file.path) && start === 0 && end > 0) {
+  if (!head && countsAsDownload(file.path) && start === 0 && end > 0) {
     // Counting never fails or slows a download.
     ctx.registry.downloads.count(repo);
   }
