@@ -12,6 +12,8 @@ import { registerMiscRoutes } from './routes/misc-routes.ts';
 import { registerRepoRoutes } from './routes/repo-routes.ts';
 import { registerResolveRoutes } from './routes/resolve-routes.ts';
 import { registerUploadRoutes } from './routes/upload-routes.ts';
+import { registerWebPages } from '../web/web-pages.ts';
+import { sendNotFoundPage, wantsHtml } from '../web/routes/web-errors.ts';
 
 /** Options of the HTTP front of a registry. */
 export interface RegistryAppOptions {
@@ -146,8 +148,12 @@ export function createRegistryApp(registry: Registry, options: RegistryAppOption
     void reply.header('x-error-message', headerSafe(http.message));
     void reply.code(http.status).type('application/json').send({ error: http.message });
   });
+  const tls = options.publicUrl?.startsWith('https://') === true;
   app.setNotFoundHandler((request, reply) => {
-    void reply
+    if (request.method === 'GET' && wantsHtml(request)) {
+      return sendNotFoundPage(request, reply, tls);
+    }
+    return reply
       .code(404)
       .header('x-error-message', 'Not Found')
       .type('application/json')
@@ -167,5 +173,6 @@ export function createRegistryApp(registry: Registry, options: RegistryAppOption
   registerRepoRoutes(app, ctx);
   registerUploadRoutes(app, ctx);
   registerResolveRoutes(app, ctx);
+  registerWebPages(app, registry, { publicUrl: options.publicUrl });
   return app;
 }

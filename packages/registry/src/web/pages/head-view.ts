@@ -1,0 +1,79 @@
+import type { HeadManifest } from '@modelhub/core';
+
+/** One class's validation scores, as the trainer records them. */
+export interface ClassScores {
+  readonly label: string;
+  readonly precision: number;
+  readonly recall: number;
+  readonly f1: number;
+  readonly support: number;
+}
+
+/** The validation numbers of a head's manifest, read defensively (the file is untrusted). */
+export interface ValidationMetrics {
+  readonly count: number | undefined;
+  readonly accuracy: number | undefined;
+  readonly macroF1: number | undefined;
+  readonly logLoss: number | undefined;
+  readonly baseline: { readonly label: string; readonly accuracy: number } | undefined;
+  readonly perClass: readonly ClassScores[];
+  readonly warnings: readonly string[];
+}
+
+function numberOr(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** The `metrics.validation` record of a head manifest. */
+export function validationMetrics(manifest: HeadManifest): ValidationMetrics {
+  const raw = manifest.metrics['validation'];
+  const v = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const perClass = Array.isArray(v['perClass']) ? (v['perClass'] as unknown[]) : [];
+  const baseline = v['majorityBaseline'] as { label?: unknown; accuracy?: unknown } | undefined;
+  return {
+    count: numberOr(v['count']),
+    accuracy: numberOr(v['accuracy']),
+    macroF1: numberOr(v['macroF1']),
+    logLoss: numberOr(v['logLoss']),
+    baseline:
+      typeof baseline?.label === 'string' && typeof baseline.accuracy === 'number'
+        ? { label: baseline.label, accuracy: baseline.accuracy }
+        : undefined,
+    perClass: perClass.flatMap((c) => {
+      const r = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
+      const label = r['label'];
+      const [precision, recall, f1, support] = [r['precision'], r['recall'], r['f1'], r['support']].map(
+        numberOr,
+      );
+      return typeof label === 'string' &&
+        precision !== undefined &&
+        recall !== undefined &&
+        f1 !== undefined &&
+        support !== undefined
+        ? [{ label, precision, recall, f1, support }]
+        : [];
+    }),
+    warnings: Array.isArray(v['warnings'])
+      ? v['warnings'].filter((w): w is string => typeof w === 'string')
+      : [],
+  };
+}
+
+/** Where a head's base model is, seen from this registry. */
+export interface BaseModelView {
+  readonly repo: string;
+  readonly commit: string;
+  readonly endpoint: string;
+  /** The base is a repo of this registry the viewer can read. */
+  readonly local: boolean;
+  /** The head of the base's main branch now, when local. */
+  readonly currentMain: string | undefined;
+}
+
+/** What a head's page shows besides its card. */
+export interface HeadView {
+  readonly manifest: HeadManifest;
+  readonly base: BaseModelView;
+  /** The confusion-matrix SVG at the head's commit, when the head has one. */
+  readonly confusionUrl: string | undefined;
+}
