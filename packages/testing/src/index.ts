@@ -27,3 +27,5 @@ export { startNginx } from './services/nginx-server.ts';
 export type { TestNginx } from './services/nginx-server.ts';
 export { freePort } from './services/free-port.ts';
 export { wordPieceTokenizerJson } from './text/word-piece-tokenizer.ts';
+export { launchTestBrowser, chromiumFlags, chromiumPath, screenshotsRoot } from './browser/test-browser.ts';
+export type { TestBrowser } from './browser/test-browser.ts';
