@@ -3,11 +3,21 @@
 // e.g. a plain-http registry on a LAN, which browsers do not treat as a secure context).
 'use strict';
 
+/**
+ * The live region that announces the result to screen readers.
+ * @param {Element} button
+ * @returns {Element | null}
+ */
 function statusNear(button) {
   const box = button.closest('section') || document;
   return box.querySelector('.copy-status');
 }
 
+/**
+ * Says what happened, next to the button and to screen readers.
+ * @param {Element} button
+ * @param {string} text
+ */
 function say(button, text) {
   const status = statusNear(button);
   if (status) {
@@ -33,8 +43,8 @@ document.addEventListener('click', (event) => {
     const range = document.createRange();
     range.selectNodeContents(target);
     const selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
+    selection?.removeAllRanges();
+    selection?.addRange(range);
     say(button, 'Selected: press Ctrl+C (⌘C) to copy.');
   };
   if (navigator.clipboard && window.isSecureContext) {

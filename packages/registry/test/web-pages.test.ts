@@ -27,8 +27,8 @@ async function seed(
   options: { private?: boolean } = {},
 ): Promise<Repo> {
   await registry.metadata.ensureAccount(namespace, 'user');
-  const repo = await registry.createRepoAs(namespace, 'model', namespace, name, options.private === true);
-  await registry.commitAs(namespace, repo, 'main', { summary: `Add ${name}`, description: '' }, [
+  const repo = await registry.repos.createAs(namespace, 'model', namespace, name, options.private === true);
+  await registry.commits.commitAs(namespace, repo, 'main', { summary: `Add ${name}`, description: '' }, [
     { kind: 'file', path: 'README.md', content: Buffer.from(card) },
     { kind: 'file', path: 'picture.png', content: Buffer.from('not really a png') },
     { kind: 'file', path: 'weights.bin', content: Buffer.from([0, 1, 2, 3]) },
@@ -74,8 +74,8 @@ beforeAll(async () => {
   registry = await openRegistry(join(dir, 'data'));
   app = createRegistryApp(registry);
   tlsApp = createRegistryApp(registry, { publicUrl: 'https://hub.example' });
-  aliceWrite = await registry.createToken('alice', 'write', { displayName: 'laptop' });
-  aliceRead = await registry.createToken('alice', 'read', { displayName: 'reader' });
+  aliceWrite = await registry.access.createToken('alice', 'write', { displayName: 'laptop' });
+  aliceRead = await registry.access.createToken('alice', 'read', { displayName: 'reader' });
   await seed(
     'org',
     'backbone',
@@ -226,7 +226,7 @@ describe('private repos', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('class="badge private"');
     // Another account's session does not see them.
-    const bob = await registry.createToken('bob', 'write');
+    const bob = await registry.access.createToken('bob', 'write');
     const bobCookie = await logIn(app, bob).catch(() => '');
     const asBob = await app.inject({ url: '/alice/secret-head', headers: { ...html, cookie: bobCookie } });
     expect(asBob.statusCode).toBe(404);
@@ -311,7 +311,7 @@ describe('sessions and CSRF', () => {
     expect(created.statusCode).toBe(200);
     expect(created.headers['cache-control']).toBe('no-store');
     const secret = /<pre id="new-token-value"><code>(hf_\w+)<\/code>/.exec(created.body)?.[1] ?? '';
-    expect((await registry.authenticate(`Bearer ${secret}`)).kind).toBe('account');
+    expect((await registry.access.authenticate(`Bearer ${secret}`)).kind).toBe('account');
     const again = await app.inject({ url: '/settings/tokens', headers: { ...html, cookie } });
     expect(again.body).not.toContain(secret);
     const ciRow = /<tr>\s*<th scope="row">\s*ci\s*<\/th>[\s\S]*?<\/tr>/.exec(again.body)?.[0] ?? '';
@@ -349,7 +349,7 @@ describe('sessions and CSRF', () => {
     const ended = await app.inject({ url: '/settings/tokens', headers: { ...html, cookie: readCookie } });
     expect(ended.statusCode).toBe(303);
     expect(ended.headers.location).toBe('/login?next=%2Fsettings%2Ftokens');
-    await expect(registry.authenticate(`Bearer ${aliceRead}`)).rejects.toThrow(/Invalid credentials/);
+    await expect(registry.access.authenticate(`Bearer ${aliceRead}`)).rejects.toThrow(/Invalid credentials/);
   });
 
   it('logs out: the session row is gone, so the old cookie opens nothing', async () => {

@@ -43,7 +43,7 @@ export class WebData {
 
   /** Who holds a pasted token (AUTH_INVALID_TOKEN if nobody). */
   authenticateToken(token: string): Promise<Actor> {
-    return this.registry.authenticate(`Bearer ${token.trim()}`);
+    return this.registry.access.authenticate(`Bearer ${token.trim()}`);
   }
 
   /** Opens a session with the token's rights; returns the session id for the cookie. */
@@ -65,7 +65,7 @@ export class WebData {
     if (found === undefined) {
       return undefined;
     }
-    this.registry.noteTokenUse(found.token, now);
+    this.registry.access.noteTokenUse(found.token, now);
     return {
       kind: 'account',
       account: found.account,
@@ -85,7 +85,7 @@ export class WebData {
 
   /** Creates a token and returns its secret (shown once, never stored). */
   createToken(account: string, role: 'read' | 'write', name: string): Promise<string> {
-    return this.registry.createToken(account, role, { displayName: name });
+    return this.registry.access.createToken(account, role, { displayName: name });
   }
 
   revokeToken(account: string, tokenId: number): Promise<boolean> {
@@ -100,7 +100,7 @@ export class WebData {
 
   /** A model repo the actor may read, else REPO_NOT_FOUND (private repos are not revealed). */
   repo(actor: Actor, namespace: string, name: string): Promise<Repo> {
-    return this.registry.readableRepo(actor, 'model', namespace, name);
+    return this.registry.access.readableRepo(actor, 'model', namespace, name);
   }
 
   /** A readable repo, or undefined when it is missing or hidden from the actor. */
@@ -110,7 +110,7 @@ export class WebData {
       return undefined;
     }
     const repo = await this.registry.metadata.getRepo('model', namespace, name);
-    return repo !== undefined && this.registry.canRead(actor, repo) ? repo : undefined;
+    return repo !== undefined && this.registry.access.canRead(actor, repo) ? repo : undefined;
   }
 
   /** One page of model repos the actor may see, and how many match in all. */
@@ -118,7 +118,7 @@ export class WebData {
     actor: Actor,
     query: Omit<RepoQuery, 'privateNamespaces' | 'type'>,
   ): Promise<{ repos: Repo[]; more: boolean; total: number }> {
-    const privateNamespaces = this.registry.privateNamespaces(actor);
+    const privateNamespaces = this.registry.access.privateNamespaces(actor);
     const filter: RepoFilter = {
       type: 'model',
       privateNamespaces,
@@ -142,24 +142,33 @@ export class WebData {
   }
 
   resolve(repo: Repo, revision: string): Promise<Commit> {
-    return this.registry.resolveRevision(repo, revision);
+    return this.registry.revisions.resolve(repo, revision);
   }
 
   refs(repo: Repo): Promise<Ref[]> {
-    return this.registry.metadata.listRefs(repo.id);
+    return this.registry.revisions.refs(repo);
+  }
+
+  /** The history of a revision, newest first, one page at a time. */
+  history(
+    repo: Repo,
+    revision: string,
+    page: { offset: number; limit: number },
+  ): Promise<{ readonly commits: readonly Commit[]; readonly more: boolean }> {
+    return this.registry.revisions.history(repo, revision, page);
   }
 
   /** A commit of the repo by full sha, or undefined. */
   commit(repo: Repo, sha: string): Promise<Commit | undefined> {
-    return this.registry.metadata.getCommit(repo.id, sha);
+    return this.registry.revisions.commit(repo, sha);
   }
 
   files(commit: Commit): Promise<TreeFile[]> {
-    return this.registry.files(commit);
+    return this.registry.revisions.files(commit);
   }
 
   file(commit: Commit, path: string): Promise<TreeFile> {
-    return this.registry.file(commit, path);
+    return this.registry.revisions.file(commit, path);
   }
 
   /** The first `maxBytes` of a file's content. */

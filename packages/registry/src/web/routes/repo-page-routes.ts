@@ -146,25 +146,21 @@ export function registerRepoPageRoutes(app: FastifyInstance, ctx: WebContext): v
       return reply.callNotFound();
     }
     const { repo } = found;
-    const { revision, commit: tip } = await revisionPath(data, request, repo, 'commits');
+    const { revision } = await revisionPath(data, request, repo, 'commits');
     const params = new URL(request.raw.url ?? '/', 'http://page.invalid').searchParams;
     const page = pageNumber(params.get('p') ?? undefined);
-    const commits: Commit[] = [];
-    let next: Commit | undefined = tip;
-    for (let i = 0; next !== undefined && i < page * commitsPageSize + 1; i++) {
-      if (i >= (page - 1) * commitsPageSize) {
-        commits.push(next);
-      }
-      next = next.parent === null ? undefined : await data.commit(repo, next.parent);
-    }
+    const history = await data.history(repo, revision, {
+      offset: (page - 1) * commitsPageSize,
+      limit: commitsPageSize,
+    });
     const base = `/${repo.namespace}/${repo.name}/commits/${encodeURIComponent(revision)}`;
     return sendPage(ctx, request, reply, {
       title: `History of ${repo.namespace}/${repo.name}`,
       body: commitsPage({
         repo,
         revision,
-        commits: commits.slice(0, commitsPageSize),
-        older: commits.length > commitsPageSize ? `${base}?p=${page + 1}` : undefined,
+        commits: history.commits,
+        older: history.more ? `${base}?p=${page + 1}` : undefined,
         newer: page > 1 ? (page === 2 ? base : `${base}?p=${page - 1}`) : undefined,
       }),
     });
