@@ -220,21 +220,23 @@ describe('web pages in Chromium', () => {
     const head = (
       await modelInfo({ name: 'alice/digits-head', hubUrl: registry.url, additionalFields: ['sha'] })
     ).sha;
-    const pages: [string, string, string][] = [
-      ['/', 'Models', 'home'],
-      ['/models?search=ppocr', 'Models', 'search'],
-      ['/modelhub', 'modelhub', 'owner'],
-      ['/modelhub/ppocr-rec', 'ppocr-rec', 'backbone'],
-      ['/alice/digits-head', 'digits-head', 'head'],
-      ['/alice/digits-head/tree/main', 'digits-head', 'tree'],
-      ['/alice/digits-head/blob/main/modelhub.json', 'digits-head', 'blob'],
-      ['/alice/digits-head/commits/main', 'digits-head', 'commits'],
-      [`/alice/digits-head/commit/${head ?? ''}`, 'digits-head', 'commit'],
-      ['/alice/plain-model', 'plain-model', 'plain-card'],
-      ['/alice/xss-card', 'xss-card', 'xss-card'],
-      ['/login', 'Log in', 'login'],
+    // [path, heading, screenshot name, run axe]: axe runs once per page template (the home page is
+    // the search page; every card page shares the repo page's template), in both themes.
+    const pages: [string, string, string, boolean][] = [
+      ['/', 'Models', 'home', false],
+      ['/models?search=ppocr', 'Models', 'search', true],
+      ['/modelhub', 'modelhub', 'owner', true],
+      ['/modelhub/ppocr-rec', 'ppocr-rec', 'backbone', true],
+      ['/alice/digits-head', 'digits-head', 'head', true],
+      ['/alice/digits-head/tree/main', 'digits-head', 'tree', true],
+      ['/alice/digits-head/blob/main/modelhub.json', 'digits-head', 'blob', true],
+      ['/alice/digits-head/commits/main', 'digits-head', 'commits', true],
+      [`/alice/digits-head/commit/${head ?? ''}`, 'digits-head', 'commit', true],
+      ['/alice/plain-model', 'plain-model', 'plain-card', false],
+      ['/alice/xss-card', 'xss-card', 'xss-card', true],
+      ['/login', 'Log in', 'login', true],
     ];
-    for (const [path, heading, name] of pages) {
+    for (const [path, heading, name, axe] of pages) {
       for (const [context, theme] of [
         [anonymous, 'light'],
         [dark, 'dark'],
@@ -244,7 +246,9 @@ describe('web pages in Chromium', () => {
         expect(problems, path).toEqual([]);
         expect(await cspViolations(page), path).toEqual([]);
         // axe (WCAG 2.1 A and AA rules) in each theme: contrast differs between them.
-        expect(await browser.seriousA11yViolations(page), `${path} (${theme})`).toEqual([]);
+        if (axe) {
+          expect(await browser.seriousA11yViolations(page), `${path} (${theme})`).toEqual([]);
+        }
         await browser.screenshot(page, `${name}-${theme}`);
         await page.close();
       }
