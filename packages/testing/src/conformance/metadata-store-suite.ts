@@ -191,6 +191,70 @@ export function metadataStoreConformance(it: ItLike, open: () => Promise<Metadat
     assert.equal(page.more, true);
     const rest = await store.listRepos({ ...base, privateNamespaces: '*', limit: 3, offset: 3 });
     assert.deepEqual([rest.more, rest.repos.map((r) => r.name)], [false, ['bravo']]);
+    // excludeTags leaves out repos carrying any of them; countRepos counts what listRepos would list.
+    assert.deepEqual(await ids({ excludeTags: ['vision'] }), ['charlie', 'Alpha']);
+    const filter = { type: 'model' as const, tags: [], privateNamespaces: [] };
+    assert.equal(await store.countRepos(filter), 3);
+    assert.equal(await store.countRepos({ ...filter, privateNamespaces: '*' }), 4);
+    assert.equal(await store.countRepos({ ...filter, excludeTags: ['vision'] }), 2);
+    assert.equal(
+      await store.countRepos({ ...filter, search: 'ALP', pipelineTag: 'image-classification' }),
+      1,
+    );
+  });
+
+  withStore('tokens: list, last use, delete; web sessions end with their token', async (store) => {
+    await store.ensureAccount('ann', 'user');
+    await store.ensureAccount('bob', 'user');
+    const first = await store.insertToken('ann', 'write', 'hash-a', 'laptop');
+    const second = await store.insertToken('ann', 'read', 'hash-b', 'ci');
+    await store.insertToken('bob', 'write', 'hash-c', 'bob');
+    assert.deepEqual(
+      (await store.listTokens('ann')).map((t) => [t.displayName, t.lastUsedAt ?? null]),
+      [
+        ['ci', null],
+        ['laptop', null],
+      ],
+    );
+    const used = '2026-01-02T03:04:05.000Z';
+    await store.touchToken(first.id, used);
+    assert.equal((await store.findToken('hash-a'))?.token.lastUsedAt, used);
+
+    const now = new Date('2026-01-02T00:00:00.000Z');
+    const later = (ms: number) => new Date(now.getTime() + ms).toISOString();
+    await store.createWebSession({
+      idHash: 's1',
+      tokenId: first.id,
+      createdAt: now.toISOString(),
+      expiresAt: later(3600_000),
+    });
+    await store.createWebSession({
+      idHash: 's2',
+      tokenId: second.id,
+      createdAt: now.toISOString(),
+      expiresAt: later(3600_000),
+    });
+    const found = await store.findWebSession('s1', later(1000));
+    assert.equal(found?.account.name, 'ann');
+    assert.equal(found?.token.id, first.id);
+    assert.equal(found?.session.expiresAt, later(3600_000));
+    assert.equal(await store.findWebSession('s1', later(3600_000)), undefined, 'expired');
+    assert.equal(await store.findWebSession('nope', later(1000)), undefined);
+    await store.deleteWebSession('s1');
+    assert.equal(await store.findWebSession('s1', later(1000)), undefined);
+
+    assert.equal(await store.deleteToken('bob', second.id), false, "only the owner's tokens");
+    assert.equal(await store.deleteToken('ann', second.id), true);
+    assert.equal(await store.findToken('hash-b'), undefined);
+    assert.equal(
+      await store.findWebSession('s2', later(1000)),
+      undefined,
+      'the session ended with its token',
+    );
+    assert.deepEqual(
+      (await store.listTokens('ann')).map((t) => t.displayName),
+      ['laptop'],
+    );
   });
 
   withStore('refs and short commit shas', async (store) => {

@@ -110,4 +110,17 @@ export const pgMigrations: readonly string[] = [
   CREATE INDEX uploads_object ON uploads(repo_id, sha256);
   CREATE INDEX uploads_expiry ON uploads(expires_at);
   `,
+  // Web pages: browser sessions opened by pasting a token (a session acts with that token's
+  // rights and ends with it), and when each token was last used.
+  `
+  ALTER TABLE tokens ADD COLUMN last_used_at timestamptz;
+  CREATE TABLE web_sessions (
+    id_hash text PRIMARY KEY,
+    token_id integer NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL
+  );
+  CREATE INDEX web_sessions_token ON web_sessions(token_id);
+  CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
+  `,
 ];

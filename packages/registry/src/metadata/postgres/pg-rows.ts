@@ -57,6 +57,7 @@ export function toToken(row: PgRow): AccessToken {
     role: str(row, 'role') === 'write' ? 'write' : 'read',
     displayName: str(row, 'display_name'),
     createdAt: time(row, 'created_at'),
+    lastUsedAt: row['last_used_at'] == null ? null : time(row, 'last_used_at'),
   };
 }
 

@@ -9,9 +9,11 @@ import type {
   Commit,
   Ref,
   Repo,
+  RepoFilter,
   RepoQuery,
   RepoType,
   TreeFile,
+  WebSession,
 } from '../../domain/types.ts';
 import { branchNotFound, objectNotVerified } from '../metadata-errors.ts';
 import type {
@@ -199,6 +201,71 @@ export class PostgresMetadataStore implements MetadataStore {
     };
   }
 
+  async listTokens(account: string): Promise<AccessToken[]> {
+    const rows = await this.#rows('SELECT * FROM tokens WHERE account = $1 ORDER BY id DESC', [account]);
+    return rows.map(toToken);
+  }
+
+  async deleteToken(account: string, tokenId: number): Promise<boolean> {
+    // Its web sessions go with it (ON DELETE CASCADE).
+    const rows = await this.#rows('DELETE FROM tokens WHERE id = $1 AND account = $2 RETURNING id', [
+      tokenId,
+      account,
+    ]);
+    return rows.length > 0;
+  }
+
+  async touchToken(tokenId: number, at: string): Promise<void> {
+    await this.#rows('UPDATE tokens SET last_used_at = $1 WHERE id = $2', [at, tokenId]);
+  }
+
+  createWebSession(session: WebSession): Promise<void> {
+    return withTransaction(this.#pool, async (client) => {
+      await client.query('DELETE FROM web_sessions WHERE expires_at <= $1', [session.createdAt]);
+      await client.query(
+        'INSERT INTO web_sessions (id_hash, token_id, created_at, expires_at) VALUES ($1, $2, $3, $4)',
+        [session.idHash, session.tokenId, session.createdAt, session.expiresAt],
+      );
+    });
+  }
+
+  async findWebSession(
+    idHash: string,
+    now: string,
+  ): Promise<{ token: AccessToken; account: Account; session: WebSession } | undefined> {
+    const row = await this.#row(
+      `SELECT t.*, s.id_hash, s.token_id, s.created_at AS s_created_at, s.expires_at AS s_expires_at,
+              a.id AS a_id, a.name AS a_name, a.type AS a_type, a.is_admin AS a_is_admin, a.created_at AS a_created_at
+       FROM web_sessions s JOIN tokens t ON t.id = s.token_id JOIN accounts a ON a.name = t.account
+       WHERE s.id_hash = $1 AND s.expires_at > $2`,
+      [idHash, now],
+    );
+    if (row === undefined) {
+      return undefined;
+    }
+    const iso = (value: unknown): string => (value instanceof Date ? value.toISOString() : String(value));
+    return {
+      token: toToken(row),
+      account: toAccount({
+        id: row['a_id'],
+        name: row['a_name'],
+        type: row['a_type'],
+        is_admin: row['a_is_admin'],
+        created_at: row['a_created_at'],
+      }),
+      session: {
+        idHash: String(row['id_hash']),
+        tokenId: Number(row['token_id']),
+        createdAt: iso(row['s_created_at']),
+        expiresAt: iso(row['s_expires_at']),
+      },
+    };
+  }
+
+  async deleteWebSession(idHash: string): Promise<void> {
+    await this.#rows('DELETE FROM web_sessions WHERE id_hash = $1', [idHash]);
+  }
+
   async getRepo(type: RepoType, namespace: string, name: string): Promise<Repo | undefined> {
     const row = await this.#row('SELECT * FROM repos WHERE type = $1 AND namespace = $2 AND name = $3', [
       type,
@@ -283,38 +350,53 @@ export class PostgresMetadataStore implements MetadataStore {
     await this.#rows('UPDATE repos SET private = $1 WHERE id = $2', [isPrivate, repoId]);
   }
 
-  async listRepos(query: RepoQuery): Promise<{ repos: Repo[]; more: boolean }> {
-    const params: unknown[] = [query.type];
+  /** The WHERE clause of a repo filter, with its parameters numbered from $1. */
+  #repoWhere(filter: RepoFilter): { where: string; params: unknown[]; param: (value: unknown) => string } {
+    const params: unknown[] = [filter.type];
     const where: string[] = ['type = $1'];
     const param = (value: unknown): string => {
       params.push(value);
       return `$${params.length}`;
     };
-    if (query.privateNamespaces !== '*') {
+    if (filter.privateNamespaces !== '*') {
       where.push(
-        query.privateNamespaces.length === 0
+        filter.privateNamespaces.length === 0
           ? 'NOT private'
-          : `(NOT private OR namespace = ANY(${param([...query.privateNamespaces])}::text[]))`,
+          : `(NOT private OR namespace = ANY(${param([...filter.privateNamespaces])}::text[]))`,
       );
     }
-    if (query.search !== undefined && query.search !== '') {
-      where.push(`strpos(lower(full_id), lower(${param(query.search)})) > 0`);
+    if (filter.search !== undefined && filter.search !== '') {
+      where.push(`strpos(lower(full_id), lower(${param(filter.search)})) > 0`);
     }
-    if (query.author !== undefined && query.author !== '') {
-      where.push(`namespace = ${param(query.author)}`);
+    if (filter.author !== undefined && filter.author !== '') {
+      where.push(`namespace = ${param(filter.author)}`);
     }
-    if (query.pipelineTag !== undefined && query.pipelineTag !== '') {
-      where.push(`pipeline_tag = ${param(query.pipelineTag)}`);
+    if (filter.pipelineTag !== undefined && filter.pipelineTag !== '') {
+      where.push(`pipeline_tag = ${param(filter.pipelineTag)}`);
     }
-    if (query.tags.length > 0) {
-      where.push(`tags @> ${param([...query.tags])}::text[]`);
+    if (filter.tags.length > 0) {
+      where.push(`tags @> ${param([...filter.tags])}::text[]`);
     }
+    if (filter.excludeTags !== undefined && filter.excludeTags.length > 0) {
+      where.push(`NOT (tags && ${param([...filter.excludeTags])}::text[])`);
+    }
+    return { where: where.join(' AND '), params, param };
+  }
+
+  async listRepos(query: RepoQuery): Promise<{ repos: Repo[]; more: boolean }> {
+    const { where, params, param } = this.#repoWhere(query);
     const direction = query.descending ? 'DESC' : 'ASC';
     const rows = await this.#rows(
-      `SELECT * FROM repos WHERE ${where.join(' AND ')} ORDER BY ${sortColumns[query.sort]} ${direction}, full_id ASC LIMIT ${param(query.limit + 1)} OFFSET ${param(query.offset)}`,
+      `SELECT * FROM repos WHERE ${where} ORDER BY ${sortColumns[query.sort]} ${direction}, full_id ASC LIMIT ${param(query.limit + 1)} OFFSET ${param(query.offset)}`,
       params,
     );
     return { repos: rows.slice(0, query.limit).map(toRepo), more: rows.length > query.limit };
+  }
+
+  async countRepos(filter: RepoFilter): Promise<number> {
+    const { where, params } = this.#repoWhere(filter);
+    const row = await this.#row(`SELECT count(*) AS n FROM repos WHERE ${where}`, params);
+    return Number(row?.['n'] ?? 0);
   }
 
   async countDownload(repoId: number, count = 1): Promise<void> {
