@@ -39,6 +39,8 @@ function accelConfig(upstream: string, blobsDir: string): string {
       add_header X-Request-Id $upstream_http_x_request_id;
       add_header Access-Control-Allow-Origin $upstream_http_access_control_allow_origin;
       add_header Access-Control-Expose-Headers $upstream_http_access_control_expose_headers;
+      add_header Content-Security-Policy $upstream_http_content_security_policy;
+      add_header X-Content-Type-Options $upstream_http_x_content_type_options;
     }`;
 }
 
@@ -51,6 +53,9 @@ const compared = [
   'content-range',
   'content-type',
   'accept-ranges',
+  // Repo files run nothing on the registry's origin: the sandbox CSP and nosniff survive nginx.
+  'content-security-policy',
+  'x-content-type-options',
 ];
 
 function headersOf(response: Response): Record<string, string | null> {
