@@ -2,7 +2,9 @@
 import { ensureFixtures } from '@modelhub/testing';
 
 const started = Date.now();
-const fx = await ensureFixtures();
+const fx = await ensureFixtures({
+  onProgress: (step, index, total) => console.error(`  building ${index}/${total}: ${step}`),
+});
 console.log(`fixtures ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${fx.root}`);
 for (const model of Object.values(fx.models)) {
   console.log(`  ${model.name.padEnd(18)} ${model.format.padEnd(12)} ${model.files.join(', ')}`);

@@ -6,6 +6,7 @@ import { ExitCode } from '@modelhub/core';
 
 import type { TrainerDeps } from './commands/train.ts';
 import { routeWarnings } from './context/client-context.ts';
+import { assertWritablePathOptions } from './context/path-options.ts';
 import { processIo, reportError, type Io } from './output/error-boundary.ts';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -117,7 +118,8 @@ export async function buildProgram(
     .option('--quiet', 'print nothing but results and errors')
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, action) => assertWritablePathOptions(program.opts(), action.opts()));
   const wanted = commands.filter((c) => names.includes(c.name));
   for (const register of await Promise.all(wanted.map((c) => c.load()))) {
     register(program, io);

@@ -8,6 +8,7 @@ export { ExitCode, errorCodes, exitCodeFor } from './errors/error-codes.ts';
 export type { ErrorCode } from './errors/error-codes.ts';
 export { ModelhubError, isModelhubError } from './errors/modelhub-error.ts';
 export type { ModelhubErrorOptions } from './errors/modelhub-error.ts';
+export { filesystemError, assertWritableLocation } from './errors/filesystem-error.ts';
 
 export { parseModelRef, formatModelRef, repoId, isCommitSha } from './model-ref/model-ref.ts';
 export type { ModelRef, RepoRef, AliasRef } from './model-ref/model-ref.ts';
@@ -15,6 +16,7 @@ export type { ModelRef, RepoRef, AliasRef } from './model-ref/model-ref.ts';
 export { FileEntrySchema, blobIdOf } from './files/file-entry.ts';
 export type { FileEntry } from './files/file-entry.ts';
 export { assertSafeRepoPath } from './files/safe-path.ts';
+export { assertRealFilesystem } from './files/pseudo-filesystem.ts';
 
 export { sha256 } from './hashing/sha256.ts';
 export { gitBlobSha1, createGitBlobHash } from './hashing/git-blob-sha1.ts';

@@ -1,6 +1,10 @@
+import { constants, existsSync } from 'node:fs';
+import { access, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
 import type { FastifyInstance } from 'fastify';
 
-import { ModelhubError } from '@modelhub/core';
+import { ModelhubError, assertRealFilesystem } from '@modelhub/core';
 
 import { createRegistryApp } from './http/registry-app.ts';
 import { lockDataDir } from './data-dir-lock.ts';
@@ -24,7 +28,8 @@ export interface StartRegistryOptions {
   /** 0 picks a free port. @default 8080 */
   readonly port?: number;
   readonly publicUrl?: string;
-  readonly logger?: boolean;
+  /** `true`: log every request and error; `'errors'`: server errors only (see createRegistryApp). */
+  readonly logger?: boolean | 'errors';
   readonly registry?: Partial<RegistryOptions>;
   /** Import this seed folder (see seedRegistry) before accepting connections. */
   readonly seedDir?: string;
@@ -56,23 +61,60 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
   }
 }
 
-/** Opens the registry in `dataDir` and serves it over HTTP until `close()`. */
+/** Refuses a seed folder without a readable `seed.json` before anything is created. */
+async function checkSeedDir(seedDir: string): Promise<void> {
+  const file = join(seedDir, 'seed.json');
+  try {
+    await access(file, constants.R_OK);
+  } catch (cause) {
+    throw new ModelhubError('FILE_NOT_FOUND', `The seed folder ${seedDir} has no readable seed.json.`, {
+      hint:
+        'A seed folder holds seed.json ({"models":[{"repo":"ns/name","dir":"folder","aliases":[]}]}) and one ' +
+        'folder per model. In a modelhub checkout, hub serve --seed without a folder builds the fixture models.',
+      details: { seedDir, file },
+      cause,
+    });
+  }
+}
+
+/**
+ * Opens the registry in `dataDir` and serves it over HTTP until `close()`. A start that fails (a
+ * missing seed, a busy port) leaves no data folder behind if it created it.
+ */
 export async function startRegistry(options: StartRegistryOptions): Promise<RunningRegistry> {
+  const dataDir = options.dataDir;
+  if (dataDir !== undefined) {
+    assertRealFilesystem(dataDir, 'The data folder');
+  }
+  if (options.seedDir !== undefined) {
+    await checkSeedDir(options.seedDir);
+  }
+  const created = dataDir !== undefined && !existsSync(dataDir);
+  const forget = async (): Promise<void> => {
+    if (created) {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  };
   const backends: RegistryBackends = {
     ...options.backends,
-    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(dataDir === undefined ? {} : { dataDir }),
   };
   // A local folder belongs to one server (a second one would discard the first one's uploads in
   // progress); shared backends are made for any number of replicas.
-  const release =
-    options.dataDir === undefined || isShared(backends)
-      ? () => Promise.resolve()
-      : await lockDataDir(options.dataDir);
+  let release: () => Promise<void>;
+  try {
+    release =
+      dataDir === undefined || isShared(backends) ? () => Promise.resolve() : await lockDataDir(dataDir);
+  } catch (error) {
+    await forget();
+    throw error;
+  }
   let registry: Registry;
   try {
     registry = await openRegistry(backends, options.registry);
   } catch (error) {
     await release();
+    await forget();
     throw error;
   }
   const state = { draining: false };
@@ -87,6 +129,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
   } catch (error) {
     await registry.close();
     await release();
+    await forget();
     throw error;
   }
   const host = options.host ?? '127.0.0.1';
@@ -103,6 +146,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
     await app.close();
     await registry.close();
     await release();
+    await forget();
     throw error;
   }
   const address = app.server.address();

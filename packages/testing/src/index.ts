@@ -4,7 +4,7 @@
  * digits as image folders, and a real registry on port 0.
  */
 export { ensureFixtures, fixturesRoot } from './fixtures/ensure-fixtures.ts';
-export type { FixtureSet, FixtureModel } from './fixtures/ensure-fixtures.ts';
+export type { FixtureSet, FixtureModel, FixtureProgress } from './fixtures/ensure-fixtures.ts';
 export { fixtureModels } from './fixtures/fixture-models.ts';
 export type { FixtureModelName, FixtureFormat, FixtureModelSpec } from './fixtures/fixture-models.ts';
 export { readUmdExport } from './fixtures/umd-literal.ts';

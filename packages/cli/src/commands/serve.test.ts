@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -68,6 +70,63 @@ describe('hub serve', () => {
       });
     } finally {
       await new Promise((ok) => blocker.close(ok));
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+
+  it('always logs server errors on stderr, and every request only with --log', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'modelhub-cli-serve-log-'));
+    const seed = join(data, 'seed');
+    await mkdir(join(seed, 'tiny'), { recursive: true });
+    await writeFile(
+      join(seed, 'seed.json'),
+      JSON.stringify({ models: [{ repo: 'modelhub/tiny', dir: 'tiny' }] }),
+    );
+    await writeFile(join(seed, 'tiny', 'README.md'), '# tiny\n');
+    const main = resolve(import.meta.dirname, '..', 'main.ts');
+    const serve = async (extra: string[]): Promise<string> => {
+      const state = join(data, `state-${extra.length}`);
+      const child = spawn(
+        process.execPath,
+        [
+          '--conditions=@modelhub/source',
+          main,
+          'serve',
+          '--data',
+          state,
+          '--port',
+          '0',
+          '--seed',
+          seed,
+          ...extra,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let err = '';
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const closed = new Promise((done) => child.on('close', done));
+      const url = await new Promise<string>((done) => {
+        createInterface({ input: child.stdout }).on('line', (line) =>
+          done(line.replace('listening on ', '')),
+        );
+      });
+      expect((await fetch(`${url}/api/models/modelhub/tiny`)).status).toBe(200);
+      // Pull the blob store away under the server: reading the file is now a server error.
+      await rm(join(state, 'storage'), { recursive: true, force: true });
+      expect((await fetch(`${url}/modelhub/tiny/resolve/main/README.md`)).status).toBe(500);
+      child.kill('SIGTERM');
+      await closed;
+      return err;
+    };
+    try {
+      const quiet = await serve([]);
+      expect(quiet).toMatch(/"level":50.*ENOENT/);
+      expect(quiet).not.toContain('incoming request');
+      const logged = await serve(['--log']);
+      expect(logged).toMatch(/"level":50.*ENOENT/);
+      expect(logged).toContain('incoming request');
+      expect(logged).toContain('/api/models/modelhub/tiny');
+    } finally {
       await rm(data, { recursive: true, force: true });
     }
   });

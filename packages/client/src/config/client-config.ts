@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 
+import { assertRealFilesystem } from '@modelhub/core';
+
 import { resolveToken, type TokenSource, type SkippedToken, type TokenStores } from '../auth/token-scope.ts';
 import { huggingFaceCacheRoot, modelhubCacheBase, nonEmpty, truthy, type Env } from './config-paths.ts';
 import { DEFAULT_ENDPOINT, isHuggingFaceEndpoint, normalizeEndpoint } from './endpoint.ts';
@@ -93,12 +95,15 @@ export function resolveClientConfig(options: ClientOptions, stores?: TokenStores
     stores,
   );
   const offline = options.offline ?? (truthy(env['HUB_OFFLINE']) || truthy(env['HF_HUB_OFFLINE']));
+  const cacheRoot = cacheRootFor(endpoint, nonEmpty(options.cacheDir), env);
+  // Before anything creates folders there: Node's recursive mkdir never returns inside /proc.
+  assertRealFilesystem(cacheRoot, 'The model cache');
   return {
     endpoint,
     token,
     tokenSource: source,
     skippedTokens: skipped,
-    cacheRoot: cacheRootFor(endpoint, nonEmpty(options.cacheDir), env),
+    cacheRoot,
     offline,
     env,
     onWarning: options.onWarning ?? ((w) => process.emitWarning(w.message, { code: `MODELHUB_${w.code}` })),

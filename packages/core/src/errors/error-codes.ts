@@ -55,6 +55,20 @@ export const errorCodes = {
   INTERNAL: ExitCode.usage,
   /** The Node.js running the CLI is too old (printed by the `hub` launcher before anything loads). */
   UNSUPPORTED_RUNTIME: ExitCode.usage,
+  /** A file or folder the command reads does not exist (ENOENT). */
+  FILE_NOT_FOUND: ExitCode.notFound,
+  /** The system refused access (EACCES, EPERM: ownership, mode bits, an immutable folder). */
+  PERMISSION_DENIED: ExitCode.usage,
+  /** The path is on a filesystem mounted read-only (EROFS). */
+  READ_ONLY_FILESYSTEM: ExitCode.usage,
+  /** A path that must be a folder is a file (ENOTDIR, or EEXIST when creating the folder). */
+  NOT_A_DIRECTORY: ExitCode.usage,
+  /** A path that must be a file is a folder (EISDIR). */
+  IS_A_DIRECTORY: ExitCode.usage,
+  /** The disk or its driver failed a read or write (EIO). */
+  IO_ERROR: ExitCode.usage,
+  /** The path is on a pseudo filesystem (/proc, /sys…) that cannot hold modelhub's files. */
+  UNSUPPORTED_FILESYSTEM: ExitCode.usage,
 } as const satisfies Record<string, ExitCode>;
 
 export type ErrorCode = keyof typeof errorCodes;

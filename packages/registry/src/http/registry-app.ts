@@ -19,8 +19,11 @@ import { sendNotFoundPage, wantsHtml } from '../web/routes/web-errors.ts';
 export interface RegistryAppOptions {
   /** The URL clients reach the server at (for links and LFS hrefs); derived from `Host` when unset. */
   readonly publicUrl?: string;
-  /** Log requests (JSON lines) to stderr. @default false */
-  readonly logger?: boolean;
+  /**
+   * Log to stderr as JSON lines: `true` every request and error, `'errors'` only server errors
+   * (5xx, with their stack). @default false
+   */
+  readonly logger?: boolean | 'errors';
   /**
    * Behind nginx: answer downloads with `X-Accel-Redirect` to this internal location over the blob
    * folder (local-disk blob store only) instead of sending the bytes; see DEVELOPERS.md for the
@@ -65,7 +68,10 @@ function formBody(text: string): Record<string, string | string[]> {
  */
 export function createRegistryApp(registry: Registry, options: RegistryAppOptions = {}): FastifyInstance {
   const app = Fastify({
-    logger: options.logger === true ? { level: 'info', stream: process.stderr } : false,
+    logger:
+      options.logger === true || options.logger === 'errors'
+        ? { level: options.logger === true ? 'info' : 'error', stream: process.stderr }
+        : false,
     exposeHeadRoutes: false,
     genReqId: () => randomUUID(),
     bodyLimit: registry.options.maxJsonBodySize,

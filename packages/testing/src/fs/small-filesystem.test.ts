@@ -53,6 +53,23 @@ describe('mountSmallFilesystem', () => {
     });
   }
 
+  for (const method of available) {
+    it(`${method}: remounts read-only (EROFS) and back, keeping the files`, async () => {
+      await withSmallFilesystem(
+        MiB,
+        async (fs) => {
+          await writeFile(join(fs.dir, 'kept'), 'yes');
+          await fs.setReadOnly(true);
+          await expect(writeFile(join(fs.dir, 'new'), 'no')).rejects.toMatchObject({ code: 'EROFS' });
+          expect(await readFile(join(fs.dir, 'kept'), 'utf8')).toBe('yes');
+          await fs.setReadOnly(false);
+          await writeFile(join(fs.dir, 'new'), 'now');
+        },
+        { method },
+      );
+    });
+  }
+
   it('refuses a size below one page', async () => {
     await expect(mountSmallFilesystem(100)).rejects.toThrow(RangeError);
   });

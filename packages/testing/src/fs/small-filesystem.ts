@@ -39,6 +39,8 @@ export interface SmallFilesystem {
   command(command: string, args: readonly string[]): CommandLine;
   /** Changes the size limit; the files on it stay. */
   resize(sizeBytes: number): Promise<void>;
+  /** Remounts it read-only (writes then fail with EROFS) or read-write again; the files stay. */
+  setReadOnly(readOnly: boolean): Promise<void>;
   /** Unmounts it (its files are gone) and removes the mount point. Idempotent. */
   close(): Promise<void>;
 }
@@ -61,6 +63,9 @@ async function mountAsRoot(mountPoint: string, sizeBytes: number): Promise<Small
       checkSize(size);
       await run('mount', ['-t', 'tmpfs', '-o', `remount,size=${size}`, 'tmpfs', mountPoint]);
     },
+    setReadOnly: async (readOnly) => {
+      await run('mount', ['-o', `remount,${readOnly ? 'ro' : 'rw'}`, mountPoint]);
+    },
     close: async () => {
       if (closed) {
         return;
@@ -81,14 +86,18 @@ async function mountAsRoot(mountPoint: string, sizeBytes: number): Promise<Small
 
 /**
  * The holder: a shell in a new user + mount namespace that mounts the tmpfs, says `ready`, then
- * reads one size per line from stdin and remounts with it (answering `ok` or `failed`). Closing
- * its stdin ends it, and with it the namespace and the tmpfs.
+ * reads one request per line from stdin (a size, or `ro` / `rw`) and remounts with it (answering
+ * `ok` or `failed`). Closing its stdin ends it, and with it the namespace and the tmpfs.
  */
 const holderScript = `
 mount -t tmpfs -o "size=$1,mode=0755" tmpfs "$2" || exit 1
 echo ready
-while read -r size; do
-  if mount -t tmpfs -o "remount,size=$size" tmpfs "$2"; then echo ok; else echo failed; fi
+while read -r request; do
+  case "$request" in
+    ro|rw) options="remount,$request" ;;
+    *) options="remount,size=$request" ;;
+  esac
+  if mount -t tmpfs -o "$options" tmpfs "$2"; then echo ok; else echo failed; fi
 done
 `;
 
@@ -170,6 +179,15 @@ async function mountInUserNamespace(mountPoint: string, sizeBytes: number): Prom
       const answer = await lines.next();
       if (answer !== 'ok') {
         throw new Error(`could not resize the tmpfs to ${size} bytes: ${stderr.trim()}`);
+      }
+    },
+    setReadOnly: async (readOnly) => {
+      holder.stdin.write(readOnly ? 'ro\n' : 'rw\n');
+      const answer = await lines.next();
+      if (answer !== 'ok') {
+        throw new Error(
+          `could not remount the tmpfs ${readOnly ? 'read-only' : 'read-write'}: ${stderr.trim()}`,
+        );
       }
     },
     close: async () => {
