@@ -327,7 +327,12 @@ export class HubHttp {
       /** Abort when no body byte arrives for this long (undici's body timeout; default 120 s). */
       readonly bodyTimeoutMs?: number | undefined;
     },
-    sink: (res: { status: number; headers: Readonly<Record<string, string | undefined>> }) => Writable,
+    sink: (res: {
+      status: number;
+      headers: Readonly<Record<string, string | undefined>>;
+      /** The URL that answered (after redirects). */
+      url: string;
+    }) => Writable,
   ): Promise<BodyResult> {
     return this.#getFollowing(req, (url, headers, respond, keepError) =>
       stream(
@@ -342,7 +347,7 @@ export class HubHttp {
         ({ statusCode, headers: raw }) => {
           const seen = respond(statusCode, raw);
           if (seen !== undefined) {
-            const writable = sink({ status: statusCode, headers: seen });
+            const writable = sink({ status: statusCode, headers: seen, url });
             return this.bandwidth === undefined ? writable : paced(writable, this.bandwidth);
           }
           return new Writable({

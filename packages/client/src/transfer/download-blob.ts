@@ -18,6 +18,7 @@ import type { Limiter } from './limiter.ts';
 import { loadPartialState, missingRanges, removePartial, savePartialState } from './partial-state.ts';
 import { inThreadHash, ThreadHash, type IncrementalHash } from './incremental-hash.ts';
 import { SequentialHasher, type Segment } from './sequential-hasher.ts';
+import { isRefusal, SignedLocation, SignedUrlRefused, storageRefusal } from './signed-location.ts';
 import { SlabWriter } from './slab-writer.ts';
 import { splitLargest } from './segment-split.ts';
 import { socketGet, type BodyPlan } from './socket-get.ts';
@@ -166,7 +167,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
     const hasher = new SequentialHasher(spec.algo, spec.size, file, segments, undefined, hash);
     const workers = parallel ? Math.max(1, tuning.connectionsPerFile ?? 4) : 1;
     let next = 0;
-    const route: Route = { socket: true, shared: threaded };
+    const route: Route = { socket: true, shared: threaded, location: new SignedLocation(options.url) };
     const running = new Set<Segment>();
     const stealMin = tuning.stealMinBytes ?? 4 << 20;
     /** The next range to fetch: a planned one, else the second half of the slowest running one. */
@@ -264,6 +265,8 @@ interface Route {
   socket: boolean;
   /** Receive slabs in SharedArrayBuffers (the hash runs on a worker thread). */
   readonly shared: boolean;
+  /** The registry's URL of the blob, and the signed storage URL it redirected to, if any. */
+  readonly location: SignedLocation;
 }
 
 /** Fetches one segment to completion, retrying and resuming from the last written byte. */
@@ -281,12 +284,12 @@ async function fetchSegment(
     try {
       await options.limiter.run(async () => {
         if (route.socket && socketEligible(options, segment)) {
-          if ((await fetchOnceSocket(options, file, segment, hasher, route.shared)) === 'done') {
+          if ((await fetchOnceSocket(options, file, segment, hasher, route)) === 'done') {
             return;
           }
           route.socket = false;
         }
-        await fetchOnce(options, file, segment, hasher);
+        await fetchOnce(options, file, segment, hasher, route.location);
       });
       if (segment.written === before) {
         throw Object.assign(new Error('empty response body'), { code: 'UND_ERR_SOCKET' });
@@ -298,6 +301,10 @@ async function fetchSegment(
       if (segment.written >= segment.end - segment.start && !isWriteFailure(error)) {
         // The range was cut short by `splitLargest` and is complete: its request was stopped.
         return;
+      }
+      if (error instanceof SignedUrlRefused) {
+        // An expired signed URL: the next request asks the registry for a fresh one at once.
+        continue;
       }
       const retryable =
         error instanceof RetryableStatus || error instanceof Stalled || isRetryableNetworkError(error);
@@ -330,12 +337,16 @@ async function fetchSegment(
   }
 }
 
-/** One ranged GET for the rest of a segment; writes what arrives, in order, at its offsets. */
+/**
+ * One ranged GET for the rest of a segment (from the remembered signed URL, else the registry);
+ * writes what arrives, in order, at its offsets.
+ */
 async function fetchOnce(
   options: DownloadBlobOptions,
   file: FileHandle,
   segment: Segment,
   hasher: SequentialHasher,
+  location: SignedLocation,
 ): Promise<void> {
   const from = segment.start + segment.written;
   const last = segment.end - 1;
@@ -344,17 +355,19 @@ async function fetchOnce(
   const remaining = (): number => segment.end - segment.start - segment.written;
   // The last byte the response will carry (a 200 carries the whole file).
   let responseLast = last;
+  const { url, reused } = location.next();
   try {
     const res = await options.http.stream(
       {
-        url: options.url,
+        url,
         // A whole-file request needs no Range; any other asks for exactly the missing bytes.
         headers: whole
           ? { 'accept-encoding': 'identity' }
           : { range: `bytes=${from}-${last}`, 'accept-encoding': 'identity' },
         signal: guard.controller.signal,
       },
-      ({ status, headers }) => {
+      ({ status, headers, url: answered }) => {
+        location.learn(answered);
         // A 200 to a ranged request carries the whole file: skip to where this segment starts.
         let skip = status === 200 ? from : 0;
         responseLast = status === 206 ? last : options.spec.size - 1;
@@ -400,8 +413,15 @@ async function fetchOnce(
       },
     );
     if (res.status !== 200 && res.status !== 206) {
+      if (reused && isRefusal(res.status)) {
+        location.forget(url);
+        throw new SignedUrlRefused(res.status);
+      }
       if (isRetryableStatus(res.status)) {
         throw new RetryableStatus(res.status, res.headers['retry-after']);
+      }
+      if (new URL(res.url).origin !== new URL(options.url).origin) {
+        throw storageRefusal(res.status, res.url, describeFile(options), options.context ?? {});
       }
       throw errorFromResponse(res.status, res.headers, res.body, {
         ...options.context,
@@ -435,8 +455,9 @@ async function fetchOnceSocket(
   file: FileHandle,
   segment: Segment,
   hasher: SequentialHasher,
-  shared: boolean,
+  route: Route,
 ): Promise<'done' | 'defer'> {
+  const { location: signed, shared } = route;
   const from = segment.start + segment.written;
   const wanted = segment.end - from;
   const whole = from === 0 && segment.end === options.spec.size;
@@ -452,7 +473,8 @@ async function fetchOnceSocket(
     onRangeEnd: () => guard.controller.abort(new RangeDone()),
   });
   try {
-    let url = options.url;
+    const start = signed.next();
+    let url = start.url;
     for (let hop = 0; ; hop += 1) {
       const target = new URL(url);
       if (target.protocol !== 'http:') {
@@ -492,6 +514,7 @@ async function fetchOnceSocket(
               if (status === 206) {
                 assertRangeStart(seen['content-range'], from);
               }
+              signed.learn(url);
               // A 200 to a ranged request carries the whole file: skip to where this segment starts.
               const skip = status === 200 ? from : 0;
               return { skip, keep: Math.max(0, Math.min(wanted, bodyLength - skip)) };
@@ -518,6 +541,10 @@ async function fetchOnceSocket(
         }
         url = new URL(result.location, url).toString();
         continue;
+      }
+      if (hop === 0 && start.reused && isRefusal(result.status)) {
+        signed.forget(url);
+        throw new SignedUrlRefused(result.status);
       }
       if (isRetryableStatus(result.status)) {
         throw new RetryableStatus(result.status, result.retryAfter);

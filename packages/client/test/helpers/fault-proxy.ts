@@ -6,8 +6,11 @@ export type FaultAction =
   | { readonly kind: 'pass' }
   /** Answer with this status instead of forwarding (e.g. 500, 429 with Retry-After). */
   | { readonly kind: 'status'; readonly status: number; readonly headers?: Readonly<Record<string, string>> }
-  /** Forward, then reset the connection after this many body bytes. */
-  | { readonly kind: 'cut'; readonly afterBytes: number }
+  /**
+   * Forward, then reset the connection after this many body bytes (once `until` settles, if
+   * given: the connection stays open and silent meanwhile).
+   */
+  | { readonly kind: 'cut'; readonly afterBytes: number; readonly until?: Promise<unknown> }
   /** Forward, then close the connection cleanly after this many body bytes (a truncated body). */
   | { readonly kind: 'truncate'; readonly afterBytes: number }
   /** Forward with the byte at this body offset flipped. */
@@ -24,6 +27,8 @@ export interface ProxiedRequest {
   /** The Authorization header the client sent, if any. */
   readonly authorization: string | undefined;
   readonly action: FaultAction['kind'];
+  /** The status the client got (0 until the response began). */
+  status: number;
   /** Body bytes sent to the client. */
   bytes: number;
 }
@@ -44,6 +49,10 @@ export interface FaultProxy {
 export async function startFaultProxy(
   upstream: string,
   plan: (req: { method: string; url: string; index: number }) => FaultAction,
+  options: {
+    /** Forward the client's Host header unchanged (for URLs signed for the proxy's host). */
+    readonly preserveHost?: boolean;
+  } = {},
 ): Promise<FaultProxy> {
   const target = new URL(upstream);
   const requests: ProxiedRequest[] = [];
@@ -58,19 +67,22 @@ export async function startFaultProxy(
       range: req.headers.range,
       authorization: req.headers.authorization,
       action: action.kind,
+      status: 0,
       bytes: 0,
     };
     requests.push(record);
     if (action.kind === 'status') {
       req.resume();
+      record.status = action.status;
       res.writeHead(action.status, { 'content-type': 'application/json', ...action.headers });
       res.end(JSON.stringify({ error: `injected ${action.status}` }));
       return;
     }
-    const headers = { ...req.headers, host: target.host };
+    const headers = options.preserveHost === true ? req.headers : { ...req.headers, host: target.host };
     const upstreamReq = httpRequest(
       { hostname: target.hostname, port: target.port, path: url, method: req.method, headers },
       (upstreamRes) => {
+        record.status = upstreamRes.statusCode ?? 502;
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         let sent = 0;
         upstreamRes.on('data', (chunk: Buffer) => {
@@ -129,7 +141,10 @@ export async function startFaultProxy(
           }
           if (sent >= limit) {
             upstreamRes.destroy();
-            if (action.kind === 'cut') {
+            if (action.kind === 'cut' && action.until !== undefined) {
+              stalled.add(res);
+              void action.until.finally(() => res.socket?.resetAndDestroy());
+            } else if (action.kind === 'cut') {
               res.socket?.resetAndDestroy();
             } else if (action.kind === 'truncate') {
               res.socket?.end();
