@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { commit } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { isModelhubError } from '@modelhub/core';
@@ -10,10 +11,15 @@ import { startTestRegistry, type TestRegistry } from '@modelhub/testing';
 
 import { pull } from '../src/index.ts';
 import { pushFolder } from '../src/push/push-folder.ts';
+import { startFaultProxy, type FaultAction, type FaultProxy } from './helpers/fault-proxy.ts';
 
 let registry: TestRegistry;
 let work: string;
 let alice: string;
+/** A proxy in front of the registry that keeps the Host header, so upload URLs lead back through it. */
+let proxy: FaultProxy;
+let plan: (req: { method: string; url: string; index: number }) => FaultAction = () => ({ kind: 'pass' });
+const quick = { retries: 4, baseDelayMs: 2, maxDelayMs: 20 };
 
 async function headFolder(name: string, weights: Buffer): Promise<string> {
   const dir = join(work, name);
@@ -43,9 +49,11 @@ beforeAll(async () => {
   });
   work = await mkdtemp(join(tmpdir(), 'modelhub-push-'));
   alice = await registry.createToken('alice', true);
+  proxy = await startFaultProxy(registry.url, (req) => plan(req), { preserveHost: true });
 });
 
 afterAll(async () => {
+  await proxy.close();
   await registry.close();
   await rm(work, { recursive: true, force: true });
 });
@@ -189,5 +197,138 @@ describe('pushFolder', () => {
     expect(await codeOf(pushFolder(dir, 'just-a-name', { endpoint: registry.url, token: alice }))).toBe(
       'INVALID_ARGUMENT',
     );
+  });
+
+  it('sends a part again alone when its upload is cut, and a single-PUT file too', async () => {
+    const weights = randomBytes(3 * 1024 * 1024 + 5);
+    const small = randomBytes(300_000);
+    const dir = await headFolder('head-cut', weights);
+    await writeFile(join(dir, 'extra', 'small.dat'), small);
+    const from = proxy.requests.length;
+    const cut = new Set<string>();
+    plan = ({ method, url }) => {
+      const key = url.split('?')[0] ?? url;
+      // The first attempt of part 2 and of the single PUT are cut after 64 KiB of their bodies.
+      if (method === 'PUT' && (/\/2$/.test(key) || !/\/\d+$/.test(key)) && !cut.has(key)) {
+        cut.add(key);
+        return { kind: 'drop', afterBodyBytes: 64 << 10 };
+      }
+      return { kind: 'pass' };
+    };
+    const seen: number[] = [];
+    const result = await pushFolder(dir, 'alice/cut-parts', {
+      endpoint: proxy.url,
+      token: alice,
+      retry: quick,
+      onProgress: (done) => seen.push(done),
+    });
+    const puts = proxy.requests.slice(from).filter((r) => r.method === 'PUT');
+    const byUrl = new Map<string, number>();
+    for (const put of puts) {
+      const key = put.url.split('?')[0] ?? put.url;
+      byUrl.set(key, (byUrl.get(key) ?? 0) + 1);
+    }
+    // Four parts and one single PUT; only the two cut ones went twice.
+    expect([...byUrl.values()].sort()).toEqual([1, 1, 1, 2, 2]);
+    expect(cut.size).toBe(2);
+    expect(seen.at(-1)).toBe(weights.length + small.length);
+    const pulled = await pull(`alice/cut-parts@${result.commit}`, {
+      endpoint: registry.url,
+      cacheDir: join(work, 'cache-cut'),
+      env: {},
+    });
+    expect(await readFile(join(pulled.dir, 'head.onnx'))).toEqual(weights);
+    expect(await readFile(join(pulled.dir, 'extra', 'small.dat'))).toEqual(small);
+  });
+
+  it('gives up on a part that keeps failing, with an error naming the file and part', async () => {
+    const dir = await headFolder('head-fail', randomBytes(3 * 1024 * 1024 + 7));
+    plan = ({ method, url }) =>
+      method === 'PUT' && /\/3$/.test(url) ? { kind: 'status', status: 503 } : { kind: 'pass' };
+    const error = await pushFolder(dir, 'alice/fail-parts', {
+      endpoint: proxy.url,
+      token: alice,
+      retry: quick,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'HTTP_ERROR' });
+    expect(String((error as Error).message)).toMatch(/part 3 of head\.onnx kept failing.*503 5 times/);
+  });
+
+  /** Commits `path` to alice/racing directly on the registry (another user's push). */
+  const concurrentCommit = (path: string, text: string) =>
+    commit({
+      hubUrl: registry.url,
+      accessToken: alice,
+      repo: { type: 'model', name: 'alice/racing' },
+      title: `concurrent ${path}`,
+      operations: [{ operation: 'addOrUpdate', path, content: new Blob([text]) }],
+    });
+
+  it('on 412 moves onto the new head and commits there when the other commit touched other files', async () => {
+    const dir = await headFolder('head-race', randomBytes(1000));
+    await pushFolder(dir, 'alice/racing', { endpoint: registry.url, token: alice });
+    await writeFile(join(dir, 'extra', 'labels.txt'), 'a\nb\n');
+    let raced = 0;
+    let other = '';
+    plan = ({ method, url }) => {
+      if (method === 'POST' && url.includes('/commit/') && raced++ === 0) {
+        // Another commit lands between this push's head check and its commit.
+        return {
+          kind: 'hold',
+          until: concurrentCommit('notes.md', 'hi').then((c) => (other = c?.commit.oid ?? '')),
+        };
+      }
+      return { kind: 'pass' };
+    };
+    const result = await pushFolder(dir, 'alice/racing', { endpoint: proxy.url, token: alice, retry: quick });
+    expect(raced).toBe(2);
+    expect(result.uploaded).toEqual(['extra/labels.txt']);
+    const history = (await (await fetch(`${registry.url}/api/models/alice/racing/commits/main`)).json()) as {
+      id: string;
+    }[];
+    expect(history.map((c) => c.id).slice(0, 2)).toEqual([result.commit, other]);
+    const pulled = await pull('alice/racing', {
+      endpoint: registry.url,
+      cacheDir: join(work, 'cache-race'),
+      env: {},
+    });
+    expect(await readFile(join(pulled.dir, 'notes.md'), 'utf8')).toBe('hi');
+    expect(await readFile(join(pulled.dir, 'extra', 'labels.txt'), 'utf8')).toBe('a\nb\n');
+  });
+
+  it('on 412 refuses with CONFLICT when the other commit changed a pushed file, overwriting nothing', async () => {
+    const dir = await headFolder('head-race-2', randomBytes(1000));
+    await writeFile(join(dir, 'notes.md'), 'mine');
+    let raced = 0;
+    plan = ({ method, url }) =>
+      method === 'POST' && url.includes('/commit/') && raced++ === 0
+        ? { kind: 'hold', until: concurrentCommit('notes.md', 'theirs') }
+        : { kind: 'pass' };
+    const error = await pushFolder(dir, 'alice/racing', {
+      endpoint: proxy.url,
+      token: alice,
+      retry: quick,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONFLICT', details: { conflicting: ['notes.md'] } });
+    const notes = await fetch(`${registry.url}/alice/racing/resolve/main/notes.md`);
+    expect(await notes.text()).toBe('theirs');
+  });
+
+  it('on 412 gives up with CONFLICT after a bounded number of lost races', async () => {
+    const dir = await headFolder('head-race-3', randomBytes(1000));
+    await writeFile(join(dir, 'mine.txt'), 'mine');
+    let raced = 0;
+    plan = ({ method, url }) =>
+      method === 'POST' && url.includes('/commit/')
+        ? { kind: 'hold', until: concurrentCommit(`others/${raced++}.txt`, 'x') }
+        : { kind: 'pass' };
+    const error = await pushFolder(dir, 'alice/racing', {
+      endpoint: proxy.url,
+      token: alice,
+      retry: quick,
+      maxRebases: 2,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONFLICT', details: { attempts: 3 } });
+    expect(raced).toBe(3);
   });
 });

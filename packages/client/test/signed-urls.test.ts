@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,12 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isModelhubError, sha256 } from '@modelhub/core';
 import { startS3, startTestRegistry, type TestRegistry, type TestS3 } from '@modelhub/testing';
 
-import { pull, type PullOptions } from '../src/index.ts';
+import { pull, pushFolder, type PullOptions } from '../src/index.ts';
 import { startFaultProxy, type FaultAction, type FaultProxy } from './helpers/fault-proxy.ts';
 import { publish } from './helpers/publish.ts';
 
 // A registry whose blobs live in S3 (@20minutes/s3rver, which checks SigV4 signatures and their
-// expiry) answers /resolve/ with a 302 to a presigned GET that lives 3 s. The presigned URLs
+// expiry) answers /resolve/ with a 302 to a presigned GET that lives 3 s (and hands out upload
+// URLs that live as long). The presigned URLs
 // name a fault proxy in front of the store (the store's public endpoint), so the tests cut
 // transfers and watch what the client asks the storage, while the signatures stay the store's.
 
@@ -41,7 +42,7 @@ beforeAll(async () => {
   proxy = await startFaultProxy(s3.endpoint, (req) => plan(req), { preserveHost: true });
   registry = await startTestRegistry({
     backends: { blobs: `s3://${s3.bucket}/hub`, s3Endpoint: s3.endpoint, s3PublicEndpoint: proxy.url },
-    registry: { downloadUrlTtl: TTL_SECONDS },
+    registry: { downloadUrlTtl: TTL_SECONDS, uploadUrlTtl: TTL_SECONDS },
   });
   token = await registry.createToken('alice', true);
   await publish(registry.url, token, repo, { 'model.bin': weights, 'config.json': '{}' });
@@ -185,5 +186,37 @@ describe('presigned downloads in parallel ranges', () => {
     expect(isModelhubError(error) && error.code).toBe('HTTP_ERROR');
     expect(String((error as Error).message)).toContain(`storage at ${new URL(proxy.url).host}`);
     expect(storageRequests(from)).toHaveLength(1);
+  });
+});
+
+describe('presigned uploads', () => {
+  it('an upload URL that expired before its PUT arrived: the push asks the batch again and uploads', async () => {
+    const dir = join(scratch, 'push-expired');
+    await mkdir(dir, { recursive: true });
+    const bytes = randomBytes(700_000);
+    await writeFile(join(dir, 'weights.dat'), bytes);
+    const from = proxy.requests.length;
+    let held = 0;
+    plan = ({ method, url }) =>
+      method === 'PUT' && url.includes('/hub/staging/') && held++ === 0
+        ? { kind: 'hold', until: after(expiryOf(url)) }
+        : { kind: 'pass' };
+    const batches: string[] = [];
+    const result = await pushFolder(dir, 'alice/pushed', {
+      endpoint: registry.url,
+      token,
+      env: {},
+      retry: { retries: 3, baseDelayMs: 2, maxDelayMs: 20 },
+      onRequest: ({ url }) => {
+        if (url.endsWith('/info/lfs/objects/batch')) {
+          batches.push(url);
+        }
+      },
+    });
+    const puts = proxy.requests.slice(from).filter((r) => r.method === 'PUT');
+    expect(puts.map((r) => r.status)).toEqual([403, 200]);
+    expect(batches).toHaveLength(2);
+    const back = await fetch(`${registry.url}/alice/pushed/resolve/${result.commit}/weights.dat`);
+    expect(sha256(Buffer.from(await back.arrayBuffer()))).toBe(sha256(bytes));
   });
 });

@@ -9,7 +9,9 @@ import { encodeRevision } from '../api/hub-api.ts';
 import { missingTokenHint } from '../auth/token-scope.ts';
 import { resolveClientConfig, type ClientOptions } from '../config/client-config.ts';
 import { HubHttp, readSmallBody, type HttpResponse, type RequestObserver } from '../http/hub-http.ts';
-import { BatchResponseSchema, uploadLfsObject } from './lfs-upload.ts';
+import { backoffDelay, delay, type RetryPolicy } from '../http/retry-policy.ts';
+import { concurrentChanges } from './concurrent-changes.ts';
+import { uploadLfsFiles } from './lfs-files.ts';
 import { scanLocalFolder, type LocalFile } from './local-files.ts';
 
 export interface PushOptions extends ClientOptions {
@@ -20,13 +22,21 @@ export interface PushOptions extends ClientOptions {
   /** Commit title. */
   readonly message?: string | undefined;
   /**
-   * Commit only if the branch is still at this commit; by default, the head seen when the push
-   * starts, so a concurrent push to the same branch makes this one fail instead of overwriting it.
+   * Commit only if the branch is still at this commit (CONFLICT otherwise). By default the push
+   * commits on the head it saw when it started, and when another commit lands first (412) it
+   * commits on the new head instead, as long as that commit changed none of the pushed files.
    */
   readonly parentCommit?: string | undefined;
-  /** Bytes uploaded so far out of the bytes that need uploading. */
+  /** How often a push without `parentCommit` moves onto a newer head before giving up (default 5). */
+  readonly maxRebases?: number | undefined;
+  /** Upload PUTs in flight at once, across files and parts (default 4). */
+  readonly connections?: number | undefined;
+  /** Retries of every request, upload part and rebase (backoff with jitter). */
+  readonly retry?: Partial<RetryPolicy> | undefined;
+  /** Bytes uploaded so far out of the bytes that need uploading (it goes back when a part is sent again). */
   readonly onProgress?: ((uploaded: number, total: number) => void) | undefined;
   readonly onRequest?: RequestObserver | undefined;
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface PushResult {
@@ -100,8 +110,8 @@ export async function pushFolder(dir: string, repo: string, options: PushOptions
     });
   }
   const files = await scanLocalFolder(dir);
-  const http = HubHttp.forConfig(config, { onRequest: options.onRequest });
-  const uploads = new Agent({ connections: 4 });
+  const http = HubHttp.forConfig(config, { onRequest: options.onRequest, retry: options.retry });
+  const uploads = new Agent({ connections: options.connections ?? 4 });
   const context = { repo: id, revision, endpoint: config.endpoint };
   const api = `/api/models/${id}`;
   const post = (
@@ -116,6 +126,7 @@ export async function pushFolder(dir: string, repo: string, options: PushOptions
         url: http.url(path),
         headers: { 'content-type': contentType, accept: 'application/json' },
         body: typeof body === 'string' ? body : JSON.stringify(body),
+        signal: options.signal,
       },
       context,
       accept,
@@ -193,99 +204,119 @@ export async function pushFolder(dir: string, repo: string, options: PushOptions
     const total = lfsFiles.reduce((sum, f) => sum + f.size, 0);
     let done = 0;
     options.onProgress?.(0, total);
-    for (let i = 0; i < lfsFiles.length; i += 100) {
-      const chunk = lfsFiles.slice(i, i + 100);
-      const res = await http.sendWithRetry(
-        {
-          method: 'POST',
-          url: http.url(`/${id}.git/info/lfs/objects/batch`),
-          headers: { accept: 'application/vnd.git-lfs+json', 'content-type': 'application/vnd.git-lfs+json' },
-          body: JSON.stringify({
-            operation: 'upload',
-            transfers: ['basic', 'multipart'],
-            hash_algo: 'sha256',
-            ref: { name: revision },
-            objects: chunk.map((f) => ({ oid: f.sha256, size: f.size })),
-          }),
-        },
-        context,
-      );
-      const batch = await json(res, BatchResponseSchema, 'the LFS batch request');
-      for (const object of batch.objects) {
-        const file = chunk.find((f) => f.sha256 === object.oid);
-        if (file === undefined) {
-          continue;
-        }
-        if (object.error !== undefined) {
-          throw new ModelhubError(
-            'HTTP_ERROR',
-            `The registry refused ${file.path}: ${object.error.message}.`,
-            {
-              details: { path: file.path, code: object.error.code },
-            },
-          );
-        }
-        await uploadLfsObject(object, file, uploads, (bytes) => {
+    await uploadLfsFiles(
+      {
+        http,
+        dispatcher: uploads,
+        repo: id,
+        revision,
+        connections: options.connections,
+        signal: options.signal,
+        onBytes: (bytes) => {
           done += bytes;
           options.onProgress?.(done, total);
-        });
-        const verify = object.actions?.verify;
-        if (verify !== undefined) {
-          const res = await http.sendWithRetry({
-            method: 'POST',
-            url: verify.href,
-            headers: { 'content-type': 'application/vnd.git-lfs+json' },
-            body: JSON.stringify({ oid: file.sha256, size: file.size }),
-          });
-          await res.body.dump();
-        }
-      }
-    }
+        },
+      },
+      lfsFiles,
+    );
 
-    const lines = [
-      {
+    const oidOf = (f: LocalFile): string => (modes.get(f.path)?.lfs === true ? f.sha256 : f.gitSha1);
+    let toCommit = changed;
+    const lines = new Map(
+      await Promise.all(
+        changed.map(
+          async (f) =>
+            [f.path, JSON.stringify(await commitLine(f, modes.get(f.path)?.lfs === true))] as const,
+        ),
+      ),
+    );
+    const result = (commit: string, commitUrl: string | undefined): PushResult => ({
+      endpoint: config.endpoint,
+      repo: id,
+      revision,
+      commit,
+      commitUrl,
+      createdRepo,
+      uploaded: toCommit.map((f) => f.path),
+      unchanged: [...unchanged, ...changed.filter((f) => !toCommit.includes(f)).map((f) => f.path)],
+      lfsBytes: total,
+    });
+    for (let rebase = 0; ; rebase += 1) {
+      const header = {
         key: 'header',
         value: {
           summary:
             options.message ??
-            `Upload ${changed.length} file${changed.length === 1 ? '' : 's'} with modelhub`,
+            `Upload ${toCommit.length} file${toCommit.length === 1 ? '' : 's'} with modelhub`,
           description: '',
           parentCommit: parent,
         },
-      },
-      ...(await Promise.all(changed.map((f) => commitLine(f, modes.get(f.path)?.lfs === true)))),
-    ];
-    const res = await post(
-      `${api}/commit/${encodeRevision(revision)}`,
-      lines.map((l) => JSON.stringify(l)).join('\n'),
-      [409, 412],
-      'application/x-ndjson',
-    );
-    if (res.status === 409 || res.status === 412) {
-      const text = await readSmallBody(res);
-      throw new ModelhubError(
-        'CONFLICT',
-        `${id}@${revision} moved on while pushing: it is no longer at ${parent.slice(0, 12)}.`,
-        {
-          hint: 'Someone pushed a newer commit; pull it, reconcile, and push again.',
-          details: { repo: id, revision, parentCommit: parent, server: text.slice(0, 300) },
-        },
+      };
+      const res = await post(
+        `${api}/commit/${encodeRevision(revision)}`,
+        [JSON.stringify(header), ...toCommit.map((f) => lines.get(f.path) ?? '')].join('\n'),
+        [409, 412],
+        'application/x-ndjson',
       );
+      if (res.status !== 409 && res.status !== 412) {
+        const commit = await json(res, CommitSchema, 'the commit');
+        return result(commit.commitOid, commit.commitUrl);
+      }
+      const text = await readSmallBody(res);
+      if (res.status === 409 || options.parentCommit !== undefined) {
+        throw new ModelhubError(
+          'CONFLICT',
+          `${id}@${revision} moved on while pushing: it is no longer at ${parent.slice(0, 12)}.`,
+          {
+            hint: 'Someone pushed a newer commit; pull it, reconcile, and push again.',
+            details: { repo: id, revision, parentCommit: parent, server: text.slice(0, 300) },
+          },
+        );
+      }
+      // Another commit landed first: go on from the new head, unless it touched the same files.
+      const maxRebases = options.maxRebases ?? 5;
+      if (rebase >= maxRebases) {
+        throw new ModelhubError(
+          'CONFLICT',
+          `${id}@${revision} kept moving: ${rebase + 1} attempts to commit on its newest head were overtaken by other commits.`,
+          {
+            hint: 'Other pushes land on this branch without pause; retry later, or push to another branch (--revision).',
+            details: { repo: id, revision, attempts: rebase + 1 },
+          },
+        );
+      }
+      const head = (
+        await http.getJson(`${api}/revision/${encodeRevision(revision)}`, RevisionSchema, context)
+      ).data.sha;
+      const changes = await concurrentChanges(
+        http,
+        id,
+        parent,
+        head,
+        toCommit.map((f) => ({ path: f.path, oid: oidOf(f) })),
+        context,
+      );
+      if (changes.conflicting.length > 0) {
+        const shown = changes.conflicting.slice(0, 5).join(', ');
+        throw new ModelhubError(
+          'CONFLICT',
+          `${id}@${revision} moved on while pushing, and the new commits changed ${shown}${changes.conflicting.length > 5 ? ', …' : ''} too.`,
+          {
+            hint: 'Pull the new revision, reconcile those files, and push again.',
+            details: { repo: id, revision, parentCommit: parent, head, conflicting: changes.conflicting },
+          },
+        );
+      }
+      parent = head;
+      toCommit = toCommit.filter((f) => !changes.alreadyThere.includes(f.path));
+      if (toCommit.length === 0) {
+        return result(head, undefined);
+      }
+      await delay(backoffDelay(http.retry, rebase, undefined), options.signal);
     }
-    const commit = await json(res, CommitSchema, 'the commit');
-    return {
-      endpoint: config.endpoint,
-      repo: id,
-      revision,
-      commit: commit.commitOid,
-      commitUrl: commit.commitUrl,
-      createdRepo,
-      uploaded: changed.map((f) => f.path),
-      unchanged,
-      lfsBytes: total,
-    };
   } finally {
-    await Promise.all([http.close(), uploads.close()]);
+    // Nothing is in flight after a success; after a failure, parts still running are cut.
+    await Promise.all([http.close(), uploads.destroy()]);
   }
 }
 

@@ -18,7 +18,11 @@ export type FaultAction =
   /** Forward this many bytes, then send nothing more while keeping the connection open. */
   | { readonly kind: 'stall'; readonly afterBytes: number }
   /** Forward at this many bytes per second (a slow connection among fast ones). */
-  | { readonly kind: 'slow'; readonly bytesPerSecond: number };
+  | { readonly kind: 'slow'; readonly bytesPerSecond: number }
+  /** Forward once `until` settles (something else happens first, e.g. another commit lands). */
+  | { readonly kind: 'hold'; readonly until: Promise<unknown> }
+  /** Read this many bytes of the request body, then reset the connection (an upload cut short). */
+  | { readonly kind: 'drop'; readonly afterBodyBytes: number };
 
 export interface ProxiedRequest {
   readonly method: string;
@@ -71,6 +75,17 @@ export async function startFaultProxy(
       bytes: 0,
     };
     requests.push(record);
+    if (action.kind === 'drop') {
+      let received = 0;
+      req.on('data', (chunk: Buffer) => {
+        received += chunk.byteLength;
+        if (received >= action.afterBodyBytes) {
+          req.socket.resetAndDestroy();
+        }
+      });
+      req.on('end', () => req.socket.resetAndDestroy());
+      return;
+    }
     if (action.kind === 'status') {
       req.resume();
       record.status = action.status;
@@ -158,7 +173,12 @@ export async function startFaultProxy(
       },
     );
     upstreamReq.on('error', () => res.destroy());
-    req.pipe(upstreamReq);
+    if (action.kind === 'hold') {
+      req.pause();
+      void action.until.finally(() => req.pipe(upstreamReq));
+    } else {
+      req.pipe(upstreamReq);
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
