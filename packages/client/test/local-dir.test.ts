@@ -42,8 +42,9 @@ describe('pull into a local folder', () => {
     const options: PullOptions = { endpoint: registry.url, cacheDir, env: {}, localDir };
 
     const first = await pull(repo, options);
-    expect(first.files.map((f) => f.path).sort()).toEqual(Object.keys(files).sort());
-    expect(first.localDir).toEqual({ dir: localDir, copied: 3, kept: 0 });
+    // The registry's .gitattributes comes too, as with huggingface_hub's --local-dir.
+    expect(first.files.map((f) => f.path).sort()).toEqual(['.gitattributes', ...Object.keys(files)].sort());
+    expect(first.localDir).toEqual({ dir: localDir, copied: 4, kept: 0 });
     for (const [path, content] of Object.entries(files)) {
       const entry = await lstat(join(localDir, path));
       expect(entry.isFile()).toBe(true);
@@ -52,7 +53,7 @@ describe('pull into a local folder', () => {
     const before = await stat(join(localDir, 'model.onnx'));
 
     const second = await pull(repo, options);
-    expect(second.localDir).toMatchObject({ copied: 0, kept: 3 });
+    expect(second.localDir).toMatchObject({ copied: 0, kept: 4 });
     expect((await stat(join(localDir, 'model.onnx'))).mtimeMs).toBe(before.mtimeMs);
 
     // An edit in the folder stays out of the cache, and the next pull puts the original back.
@@ -61,12 +62,18 @@ describe('pull into a local folder', () => {
       (await readFile(join(first.dir, 'config.json'))).equals(files['config.json'] ?? Buffer.alloc(0)),
     ).toBe(true);
     const third = await pull(repo, options);
-    expect(third.localDir).toMatchObject({ copied: 1, kept: 2 });
+    expect(third.localDir).toMatchObject({ copied: 1, kept: 3 });
     expect(
       (await readFile(join(localDir, 'config.json'))).equals(files['config.json'] ?? Buffer.alloc(0)),
     ).toBe(true);
     // Bookkeeping lives under .modelhub/, and no temp file is left behind.
-    expect((await readdir(localDir)).sort()).toEqual(['.modelhub', 'config.json', 'model.onnx', 'sub']);
+    expect((await readdir(localDir)).sort()).toEqual([
+      '.gitattributes',
+      '.modelhub',
+      'config.json',
+      'model.onnx',
+      'sub',
+    ]);
   });
 
   it('follows a new revision, offline from the cache too, and copies nothing on a dry run', async () => {
@@ -93,7 +100,7 @@ describe('pull into a local folder', () => {
       offline: true,
       localDir: offlineDir,
     });
-    expect(offline.localDir).toMatchObject({ copied: 3 });
+    expect(offline.localDir).toMatchObject({ copied: 4 });
 
     const dryDir = join(scratch, 'dry');
     const dry = await pull(repo, {

@@ -1,6 +1,6 @@
 import { lstat, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -8,6 +8,7 @@ import { gitBlobSha1, sha256 } from '@modelhub/core';
 import { ensureFixtures, startTestRegistry, type TestRegistry } from '@modelhub/testing';
 
 import { pull, type PullOptions } from '../src/index.ts';
+import { hfOfflineMissing } from './helpers/hf-offline-snapshot.ts';
 import { publish } from './helpers/publish.ts';
 
 let registry: TestRegistry;
@@ -42,7 +43,8 @@ describe('pull() against the real registry', () => {
     expect(result.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(result.revision).toBe('main');
     expect(result.files.map((f) => f.path)).toContain('model.onnx');
-    expect(result.files.map((f) => f.path)).not.toContain('.gitattributes');
+    // huggingface_hub reads this snapshot offline only if every file of trees/<commit>.json is there.
+    expect(result.files.map((f) => f.path)).toContain('.gitattributes');
     const onnx = result.files.find((f) => f.path === 'model.onnx');
     const original = await readFile(join(fx.models['ppocr-rec'].dir, 'model.onnx'));
     expect(onnx).toMatchObject({ lfs: true, size: original.length, sha256: sha256(original) });
@@ -62,6 +64,7 @@ describe('pull() against the real registry', () => {
     };
     expect(tree.format_version).toBe(1);
     expect(tree.files['model.onnx']?.lfs_sha256).toBe(sha256(original));
+    expect(await hfOfflineMissing(root)).toEqual([]);
   });
 
   it('resolves an alias, and for TF.js fetches model.json and exactly the shards it lists', async () => {
@@ -82,6 +85,21 @@ describe('pull() against the real registry', () => {
     const shards = modelJson.weightsManifest.flatMap((g) => g.paths);
     const weights = result.files.filter((f) => f.path.endsWith('.bin')).map((f) => f.path);
     expect(weights.sort()).toEqual(shards.sort());
+    expect(await hfOfflineMissing(dirname(dirname(result.dir)))).toEqual([]);
+  });
+
+  it('leaves out only the weights a runtime does not load, so the Python client needs just those', async () => {
+    const cacheDir = await freshCache();
+    await publish(registry.url, registry.adminToken, 'alice/variants', {
+      'README.md': '# variants\n',
+      'config.json': '{}',
+      'onnx/model.onnx': 'fp32',
+      'onnx/model_quantized.onnx': 'q8',
+      'pytorch_model.bin': 'torch',
+    });
+    const result = await pull('alice/variants', options(cacheDir));
+    const missing = await hfOfflineMissing(dirname(dirname(result.dir)));
+    expect(missing.sort()).toEqual(['onnx/model_quantized.onnx', 'pytorch_model.bin']);
   });
 
   it('reports byte-weighted progress that ends at the total', async () => {

@@ -24,9 +24,10 @@ describe('selectFiles', () => {
     'model.safetensors',
   );
 
-  it('picks the fp32 ONNX model, its external data, configs and the card by default', async () => {
+  it('picks the fp32 ONNX model, its external data and every file that is not a weight by default', async () => {
     const chosen = await selectFiles(onnxRepo, {}, noModelJson);
     expect(chosen.map((f) => f.path)).toEqual([
+      '.gitattributes',
       'README.md',
       'config.json',
       'onnx/model.onnx',
@@ -48,6 +49,7 @@ describe('selectFiles', () => {
 
   it('for TF.js takes model.json and exactly the shards it lists', async () => {
     const repo = files(
+      '.gitattributes',
       'model.json',
       'group1-shard1of2.bin',
       'group1-shard2of2.bin',
@@ -59,6 +61,7 @@ describe('selectFiles', () => {
     });
     const chosen = await selectFiles(repo, {}, () => Promise.resolve(manifest));
     expect(chosen.map((f) => f.path)).toEqual([
+      '.gitattributes',
       'README.md',
       'group1-shard1of2.bin',
       'group1-shard2of2.bin',

@@ -86,8 +86,9 @@ export function tfjsShards(modelJsonPath: string, modelJson: string): string[] {
 /**
  * Chooses the files to fetch. With `include`, exactly the matching files; otherwise the files a
  * runtime needs: for ONNX, one variant of each model (fp32 unless `variant` says otherwise) with its
- * external data, plus configs, vocabularies and the model card; for TF.js, `model.json` and exactly
- * the shards it lists; for anything else, every file. `exclude` always applies last.
+ * external data, plus every file that is not a weight (configs, vocabularies, the card,
+ * `.gitattributes`); for TF.js, `model.json`, exactly the shards it lists and every other non-weight
+ * file; for anything else, every file. Only weights the runtime does not load are skipped. `exclude` always applies last.
  * `readModelJson` is called for TF.js repositories (the caller fetches model.json first).
  */
 export async function selectFiles(
@@ -115,7 +116,9 @@ async function defaultSelection(
   readModelJson: (path: string) => Promise<string>,
 ): Promise<FileEntry[]> {
   const format = detectFormat(files);
-  const support = files.filter((f) => !WEIGHT.test(f.path) && f.path !== '.gitattributes');
+  // Every file but weights, `.gitattributes` included: huggingface_hub reads a snapshot offline as
+  // complete only when every file of `trees/<commit>.json` is there, so a shared cache needs it.
+  const support = files.filter((f) => !WEIGHT.test(f.path));
   if (format === 'onnx') {
     const groups = new Map<string, Map<Variant, FileEntry>>();
     for (const f of files.filter((x) => x.path.endsWith('.onnx'))) {
