@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The version check comes first and alone: on an older Node, loading the CLI would stop at
-// `node:sqlite` with an obscure message instead of this one.
+// `node:sqlite` with an obscure message instead of this one. The compile cache is turned on before
+// the CLI's modules load (it never fails the command; see compile-cache.ts).
+import { enableCompileCache } from '../dist/compile-cache.js';
 import { unsupportedNode } from '../dist/runtime-check.js';
 
 const problem = unsupportedNode(process.versions.node);
@@ -8,4 +10,5 @@ if (problem !== undefined) {
   process.stderr.write(problem);
   process.exit(1);
 }
+enableCompileCache();
 await import('../dist/main.js');

@@ -1,3 +1,4 @@
+import { exitAfterOutput } from './exit-after-output.ts';
 import { runCli } from './program.ts';
 
-process.exitCode = await runCli(process.argv.slice(2));
+await exitAfterOutput(await runCli(process.argv.slice(2)));

@@ -1,0 +1,201 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startTestRegistry, type TestRegistry } from '@modelhub/testing';
+
+// The `hub` process as users time it: the built launcher, one fresh process per command. Slow
+// suite: it builds first (incrementally), then runs the launcher a few dozen times.
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+const launcher = join(repoRoot, 'packages', 'cli', 'bin', 'hub.js');
+const model = 'modelhub/ppocr-cls';
+
+let work: string;
+let registry: TestRegistry;
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the launcher in a clean environment whose home and caches live under `work`. */
+function hub(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<Run> {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !/^(HUB_|HF_|NODE_COMPILE_CACHE|NODE_DISABLE_COMPILE_CACHE)/.test(k),
+    ),
+  );
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [...nodeArgs, launcher, ...args],
+      {
+        env: {
+          ...clean,
+          HOME: join(work, 'home'),
+          XDG_CACHE_HOME: join(work, 'xdg'),
+          HUB_CACHE: join(work, 'models'),
+          HUB_ENDPOINT: registry.url,
+          ...env,
+        },
+        maxBuffer: 64 << 20,
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+async function cacheEntries(xdg: string): Promise<string[]> {
+  const root = join(xdg, 'modelhub', 'node-compile-cache');
+  const out: string[] = [];
+  for (const tag of await readdir(root)) {
+    for (const name of await readdir(join(root, tag))) {
+      out.push(join(root, tag, name));
+    }
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  spawnSync(
+    process.execPath,
+    [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
+    {
+      cwd: repoRoot,
+      stdio: 'inherit',
+    },
+  );
+  work = await mkdtemp(join(tmpdir(), 'modelhub-process-'));
+  await mkdir(join(work, 'home'), { recursive: true });
+  registry = await startTestRegistry({ seed: true });
+});
+
+afterAll(async () => {
+  await registry.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('the compile cache of the hub launcher', () => {
+  it('is kept per user and used by the next process', async () => {
+    const first = await hub(['--version']);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect((await cacheEntries(join(work, 'xdg'))).length).toBeGreaterThan(0);
+    const second = await hub(['--version'], { NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    expect(second.stderr).toMatch(/V8 code cache for ESM \S+\/program\.js was accepted/);
+  });
+
+  it('never fails a command: an unusable folder, corrupt entries, unreadable entries, or turned off', async () => {
+    const reference = await hub(['ls', '--json']);
+    expect(reference.code).toBe(0);
+
+    // A file where the folder should be: the cache stays off.
+    const blocked = join(work, 'blocked');
+    await mkdir(blocked, { recursive: true });
+    await writeFile(join(blocked, 'modelhub'), 'not a folder');
+    expect(await hub(['ls', '--json'], { XDG_CACHE_HOME: blocked })).toEqual(reference);
+
+    // Every entry overwritten with garbage or emptied: compiled again, and rewritten.
+    const xdg = join(work, 'corrupt');
+    await hub(['ls', '--json'], { XDG_CACHE_HOME: xdg });
+    const entries = await cacheEntries(xdg);
+    expect(entries.length).toBeGreaterThan(10);
+    await Promise.all(
+      entries.map((file, i) => writeFile(file, i % 2 === 0 ? Buffer.alloc(300, i) : Buffer.alloc(0))),
+    );
+    expect(await hub(['ls', '--json'], { XDG_CACHE_HOME: xdg })).toEqual(reference);
+    const rewritten = await hub(['ls', '--json'], {
+      XDG_CACHE_HOME: xdg,
+      NODE_DEBUG_NATIVE: 'COMPILE_CACHE',
+    });
+    expect(rewritten.stderr).toMatch(/program\.js was accepted/);
+
+    // Entries that can be neither read nor replaced (a folder in each one's place).
+    await Promise.all(
+      entries.map(async (file) => {
+        await rm(file, { force: true });
+        await mkdir(join(file, 'in-the-way'), { recursive: true });
+      }),
+    );
+    expect(await hub(['ls', '--json'], { XDG_CACHE_HOME: xdg })).toEqual(reference);
+
+    // NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+    const off = join(work, 'off');
+    expect(await hub(['ls', '--json'], { XDG_CACHE_HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual(
+      reference,
+    );
+    await expect(stat(join(off, 'modelhub'))).rejects.toThrow();
+  });
+});
+
+describe('the end of a hub process', () => {
+  it('waits for nothing left in the event loop once the command has returned and its output is written', async () => {
+    // A preload that leaves a listening server and a ref'd interval behind: a process that waited for
+    // its event loop to drain would never end (and this test would time out).
+    const preload = join(work, 'keep-alive.mjs');
+    await writeFile(
+      preload,
+      "import { createServer } from 'node:net';\n" +
+        "createServer().listen(0, '127.0.0.1');\n" +
+        'setInterval(() => undefined, 1_000_000);\n',
+    );
+    const nodeArgs = ['--import', pathToFileURL(preload).href];
+    const version = await hub(['--version'], {}, nodeArgs);
+    expect(version).toMatchObject({ code: 0, stderr: '' });
+    const pulled = await hub(['pull', model, '--json'], {}, nodeArgs);
+    expect(pulled.code).toBe(0);
+    expect((JSON.parse(pulled.stdout) as { repo: string }).repo).toBe(model);
+    const missing = await hub(['pull', 'modelhub/no-such-model'], {}, nodeArgs);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('error [REPO_NOT_FOUND]');
+  }, 120_000);
+
+  it('syncs nothing to disk on a warm pull (strace counts fsync, fdatasync, sync_file_range, syncfs)', async () => {
+    const log = join(work, 'strace.txt');
+    await hub(['pull', model]);
+    const strace = spawnSync(
+      'strace',
+      [
+        '-f',
+        '-o',
+        log,
+        '-e',
+        'trace=fsync,fdatasync,sync_file_range,syncfs,msync',
+        process.execPath,
+        launcher,
+        'pull',
+        model,
+      ],
+      {
+        env: {
+          ...process.env,
+          HOME: join(work, 'home'),
+          XDG_CACHE_HOME: join(work, 'xdg'),
+          HUB_CACHE: join(work, 'models'),
+          HUB_ENDPOINT: registry.url,
+        },
+        encoding: 'utf8',
+      },
+    );
+    expect(strace.status).toBe(0);
+    expect(strace.stdout).toContain(`${model}@main commit`);
+    const traced = (await readFile(log, 'utf8'))
+      .split('\n')
+      .filter((l) => /\b(fsync|fdatasync|sync_file_range|syncfs|msync)\(/.test(l));
+    expect(traced).toEqual([]);
+  });
+});
