@@ -91,7 +91,8 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
     const isTest = /\.test\.ts$/.test(file) || file.includes('/test/');
     const rel = relative(root, file);
     for (const match of text.matchAll(
-      /(?:from\s+|import\s*\(\s*)['"](@modelhub\/[^'"/]+|\.{1,2}\/[^'"]*)['"]/g,
+      // A subpath (`@modelhub/core/errors`) counts as its package.
+      /(?:from\s+|import\s*\(\s*)['"](@modelhub\/[^'"/]+|\.{1,2}\/[^'"]*)(?:\/[^'"]*)?['"]/g,
     )) {
       const spec = match[1] ?? '';
       if (spec.startsWith('.')) {

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 
 import { Command, CommanderError } from 'commander';
 
-import { ExitCode } from '@modelhub/core';
+import { ExitCode } from '@modelhub/core/errors';
 
 import type { TrainerDeps } from './commands/train.ts';
 import { routeWarnings } from './context/client-context.ts';

@@ -199,3 +199,54 @@ describe('the end of a hub process', () => {
     expect(traced).toEqual([]);
   });
 });
+
+describe('what a hub process loads', () => {
+  /** The module URLs (and `node:` built-ins) that `hub args` resolved, through a resolve hook. */
+  async function loaded(args: readonly string[]): Promise<string[]> {
+    const preload = join(work, 'trace-modules.mjs');
+    const out = join(work, `modules-${args.join('-').replace(/[^a-z0-9-]/gi, '_')}.txt`);
+    await writeFile(
+      preload,
+      "import { registerHooks } from 'node:module';\n" +
+        "import { writeFileSync } from 'node:fs';\n" +
+        'const urls = new Set();\n' +
+        'registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); urls.add(r.url); return r; } });\n' +
+        "process.on('exit', () => writeFileSync(process.env.TRACE_OUT, [...urls].join('\\n')));\n",
+    );
+    const run = await hub(args, { TRACE_OUT: out }, ['--import', pathToFileURL(preload).href]);
+    expect(run.code).toBe(0);
+    return (await readFile(out, 'utf8')).split('\n');
+  }
+  const from = (urls: readonly string[], pkg: string): string[] =>
+    urls.filter(
+      (u) =>
+        u.includes(`/node_modules/${pkg}/`) || u.includes(`/packages/${pkg.replace('@modelhub/', '')}/dist/`),
+    );
+
+  it('hub --version loads the command parser and the error contract, no client, schema or HTTP library', async () => {
+    const urls = await loaded(['--version']);
+    expect(from(urls, 'commander').length).toBeGreaterThan(0);
+    for (const heavy of ['zod', 'undici', '@modelhub/client', 'keyv', 'tar']) {
+      expect(from(urls, heavy), heavy).toEqual([]);
+    }
+    expect(
+      urls.filter((u) => u.includes('/packages/core/dist/')).every((u) => /\/errors(\.js|\/)/.test(u)),
+    ).toBe(true);
+  });
+
+  it('hub pull loads neither the bundle format, the registry server, nor a model runtime', async () => {
+    await hub(['pull', model]);
+    const urls = await loaded(['pull', model]);
+    expect(from(urls, '@modelhub/client').length).toBeGreaterThan(0);
+    for (const heavy of [
+      'tar',
+      'fastify',
+      '@modelhub/registry',
+      '@tensorflow/tfjs',
+      'onnxruntime-node',
+      'sharp',
+    ]) {
+      expect(from(urls, heavy), heavy).toEqual([]);
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { ExitCode, filesystemError, isModelhubError } from '@modelhub/core';
+import { ExitCode, filesystemError, isModelhubError } from '@modelhub/core/errors';
 
 /** Where the CLI writes; injected so tests can capture it. */
 export interface Io {

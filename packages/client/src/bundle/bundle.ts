@@ -3,7 +3,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, statfs, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import * as tar from 'tar';
+import type * as tar from 'tar';
 import { z } from 'zod';
 
 import { FileEntrySchema, ModelhubError, blobIdOf, hashFile, parseModelRef } from '@modelhub/core';
@@ -70,11 +70,12 @@ export async function createBundle(
       entries.push(`${folder}/blobs/${blobIdOf(file)}`);
     }
   }
+  const { create, replace } = await import('tar'); // Loaded here, as in extract().
   const staging = await mkdtemp(join(tmpdir(), 'modelhub-bundle-'));
   try {
     await writeFile(join(staging, MANIFEST), JSON.stringify(manifest, null, 2));
-    await tar.c({ file: out, cwd: staging, portable: true }, [MANIFEST]);
-    await tar.r({ file: out, cwd: config.cacheRoot, portable: true }, [...new Set(entries)]);
+    await create({ file: out, cwd: staging, portable: true }, [MANIFEST]);
+    await replace({ file: out, cwd: config.cacheRoot, portable: true }, [...new Set(entries)]);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -93,7 +94,8 @@ export async function createBundle(
 /** tar.x, with an archive that is not a tar file (random bytes, a truncated download) as INVALID_INPUT. */
 async function extract(options: tar.TarOptionsWithAliasesAsyncFile): Promise<void> {
   try {
-    await tar.x(options);
+    const { extract: untar } = await import('tar'); // Loaded here: no other command needs it.
+    await untar(options);
   } catch (cause) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('TAR_')) {
