@@ -8,3 +8,5 @@ export type { ErrorCode } from './errors/error-codes.ts';
 export { ModelhubError, isModelhubError } from './errors/modelhub-error.ts';
 export type { ModelhubErrorOptions } from './errors/modelhub-error.ts';
 export { filesystemError, assertWritableLocation } from './errors/filesystem-error.ts';
+// The path checks every command runs before it starts (program.ts's preAction hook).
+export { assertRealFilesystem } from './files/pseudo-filesystem.ts';

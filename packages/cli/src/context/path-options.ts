@@ -1,4 +1,4 @@
-import { assertRealFilesystem, assertWritableLocation } from '@modelhub/core';
+import { assertRealFilesystem, assertWritableLocation } from '@modelhub/core/errors';
 
 /** Options that name a folder or file the command creates or writes, by their flag. */
 const writtenPaths: Readonly<Record<string, string>> = {
