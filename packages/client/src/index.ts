@@ -35,6 +35,8 @@ export { verifyCache, removeModel } from './verify/verify-cache.ts';
 export type { VerifyOptions, VerifyReport, VerifyProblem } from './verify/verify-cache.ts';
 export { createBundle, importBundle } from './bundle/bundle.ts';
 export type { BundleResult, BundleManifest } from './bundle/bundle.ts';
+export { importsFile, readImports } from './bundle/imported-models.ts';
+export type { ImportedModel } from './bundle/imported-models.ts';
 export { readLockfile } from './lockfile/lockfile.ts';
 export type { Lockfile, LockedModel } from './lockfile/lockfile.ts';
 export { readLoginToken, readHuggingFaceTokenFile, saveToken } from './auth/token-store.ts';

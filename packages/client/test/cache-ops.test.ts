@@ -122,6 +122,32 @@ describe('cache management', () => {
     );
   });
 
+  it('finds an imported model offline without its source registry configured', async () => {
+    const online = await client();
+    await pull('mobilenet-v2', online);
+    const file = join(online.cacheDir, 'alias.tar');
+    await createBundle(['mobilenet-v2'], file, online);
+
+    // The offline machine has no endpoint set (huggingface.co by default) and never heard of the registry.
+    const airGapped = { cacheDir: await mkdtemp(join(scratch, 'air-gapped-')), env: {} };
+    const imported = await importBundle(file, airGapped);
+    expect(imported.source?.endpoint).toBe(registry.url);
+    expect(imported.cacheRoot).toBe(resolveClientConfig({ ...airGapped, endpoint: registry.url }).cacheRoot);
+    for (const ref of ['modelhub/mobilenet-v2', 'mobilenet-v2']) {
+      const found = await pull(ref, { ...airGapped, offline: true });
+      expect(found).toMatchObject({ repo: 'modelhub/mobilenet-v2', endpoint: registry.url });
+      expect(found.commit).toBe(imported.models[0]?.commit);
+    }
+    // A name that was not imported is still NOT_IN_CACHE, and a reference naming another registry
+    // is looked for there only.
+    await expect(pull('modelhub/ppocr-cls', { ...airGapped, offline: true })).rejects.toMatchObject({
+      code: 'NOT_IN_CACHE',
+    });
+    await expect(
+      pull('http://127.0.0.1:9/modelhub/mobilenet-v2', { ...airGapped, offline: true }),
+    ).rejects.toMatchObject({ code: 'NOT_IN_CACHE' });
+  });
+
   it('refuses a bundle whose bytes do not match their hashes', async () => {
     const online = await client();
     const pulled = await pull('modelhub/ppocr-cls', online);

@@ -7,7 +7,15 @@ import type { Io } from '../output/error-boundary.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 
 function describe(verb: string, result: BundleResult): string {
-  return `${result.models.map((m) => `${verb} ${m.repo}@${m.commit.slice(0, 12)}: ${m.files} files, ${formatBytes(m.bytes)}\n`).join('')}${result.file}\n`;
+  const models = result.models
+    .map((m) => `${verb} ${m.repo}@${m.commit.slice(0, 12)}: ${m.files} files, ${formatBytes(m.bytes)}\n`)
+    .join('');
+  if (result.source === undefined) {
+    return `${models}from ${result.endpoint} into ${result.file}\n`;
+  }
+  // Imported models are found offline by name whatever endpoint is configured (see hub ls).
+  const filed = result.endpoint === result.source.endpoint ? '' : `, filed under ${result.endpoint}`;
+  return `${models}from ${result.file}: a bundle of ${result.source.endpoint} made ${result.source.createdAt}${filed}\ninto ${result.cacheRoot}\n`;
 }
 
 /** `hub bundle create MODEL… --out FILE.tar` and `hub bundle import FILE.tar`. */

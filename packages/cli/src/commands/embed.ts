@@ -1,10 +1,10 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 import type { Command } from 'commander';
 
 import { ModelhubError } from '@modelhub/core';
-import type { FeatureTap, InputSpec } from '@modelhub/core';
+import type { FeatureExtractor, FeatureTap, InputSpec } from '@modelhub/core';
 
 import { expandInputs } from '../adapters/input-files.ts';
 import { adapterFor } from '../adapters/load-adapter.ts';
@@ -41,8 +41,62 @@ export interface EmbeddingIndex {
   readonly createdAt: string;
 }
 
+/** How far `hub embed` got: inputs read so far, of which `embedded` gave a row. */
+export interface EmbedProgress {
+  readonly read: number;
+  readonly embedded: number;
+  readonly total: number;
+}
+
 /** Inputs handed to the extractor per call: bounds memory while keeping its batches pipelined. */
 const CHUNK = 256;
+
+interface WrittenRows {
+  readonly embedded: string[];
+  readonly failures: Array<{ input: string; code: string; message: string }>;
+  readonly warnings: string[];
+}
+
+/** Embeds the inputs chunk by chunk into the .npy at `path`; disposes the extractor. */
+async function writeRows(
+  extractor: FeatureExtractor,
+  inputs: readonly string[],
+  path: string,
+  onProgress: (progress: EmbedProgress) => void,
+): Promise<WrittenRows> {
+  const written: WrittenRows = { embedded: [], failures: [], warnings: [] };
+  try {
+    const npy = await NpyWriter.create(path, extractor.dim);
+    try {
+      for (let start = 0; start < inputs.length; start += CHUNK) {
+        const chunk = inputs.slice(start, start + CHUNK);
+        const result = await extractor.embed(chunk);
+        const rows: Float32Array[] = [];
+        result.vectors.forEach((v, i) => {
+          if (v !== undefined) {
+            rows.push(v);
+            written.embedded.push(chunk[i] ?? '');
+          }
+        });
+        written.warnings.push(...(result.warnings ?? []));
+        for (const f of result.failures) {
+          written.failures.push({ input: f.input, code: f.error.code, message: f.error.message });
+        }
+        await npy.write(rows);
+        onProgress({
+          read: Math.min(start + CHUNK, inputs.length),
+          embedded: written.embedded.length,
+          total: inputs.length,
+        });
+      }
+    } finally {
+      await npy.close();
+    }
+  } finally {
+    await extractor.dispose();
+  }
+  return written;
+}
 
 /** Runs `hub embed` and returns the index it wrote. */
 export async function runEmbed(
@@ -50,7 +104,7 @@ export async function runEmbed(
   files: readonly string[],
   options: EmbedCommandOptions,
   global: GlobalOptions,
-  onProgress: (done: number, total: number) => void = () => undefined,
+  onProgress: (progress: EmbedProgress) => void = () => undefined,
 ): Promise<
   EmbeddingIndex & { readonly out: string; readonly indexPath: string; readonly warnings: readonly string[] }
 > {
@@ -75,46 +129,27 @@ export async function runEmbed(
   });
   const out = resolve(options.out);
   const tmp = `${out}.partial`;
-  const embedded: string[] = [];
-  const failures: Array<{ input: string; code: string; message: string }> = [];
-  const warnings: string[] = [];
+  // The rows go to FILE.partial, renamed to FILE once every input was read and at least one
+  // embedded; any failure removes it, so a reader never meets a half-written array.
+  let rows: WrittenRows;
   try {
-    const npy = await NpyWriter.create(tmp, extractor.dim);
-    try {
-      for (let start = 0; start < inputs.length; start += CHUNK) {
-        const chunk = inputs.slice(start, start + CHUNK);
-        const result = await extractor.embed(chunk);
-        const rows: Float32Array[] = [];
-        result.vectors.forEach((v, i) => {
-          if (v !== undefined) {
-            rows.push(v);
-            embedded.push(chunk[i] ?? '');
-          }
-        });
-        warnings.push(...(result.warnings ?? []));
-        for (const f of result.failures) {
-          failures.push({ input: f.input, code: f.error.code, message: f.error.message });
-        }
-        await npy.write(rows);
-        onProgress(Math.min(start + CHUNK, inputs.length), inputs.length);
-      }
-    } finally {
-      await npy.close();
+    rows = await writeRows(extractor, inputs, tmp, onProgress);
+    if (rows.embedded.length === 0) {
+      throw new ModelhubError(
+        'INVALID_INPUT',
+        `None of the ${inputs.length} inputs could be read (first: ${rows.failures[0]?.message ?? '?'}).`,
+        {
+          hint: 'Check the files are inputs the model can take (hub inspect MODEL shows its input).',
+          details: { failures: rows.failures },
+        },
+      );
     }
-  } finally {
-    await extractor.dispose();
+    await rename(tmp, out);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
   }
-  if (embedded.length === 0) {
-    throw new ModelhubError(
-      'INVALID_INPUT',
-      `None of the ${inputs.length} inputs could be read (first: ${failures[0]?.message ?? '?'}).`,
-      {
-        hint: 'Check the files are images the model can take.',
-        details: { failures },
-      },
-    );
-  }
-  await rename(tmp, out);
+  const { embedded, failures, warnings } = rows;
   const index: EmbeddingIndex = {
     format: 'modelhub-embeddings',
     formatVersion: 1,
@@ -158,9 +193,9 @@ export const registerEmbed: CommandRegistrar = (program: Command, io: Io) => {
     .action(async (model: string, files: string[], options: EmbedCommandOptions) => {
       const global = program.opts<GlobalOptions>();
       const chatty = global.json !== true && global.quiet !== true;
-      const result = await runEmbed(model, files, options, global, (done, total) => {
+      const result = await runEmbed(model, files, options, global, ({ read, embedded, total }) => {
         if (chatty) {
-          io.stderr(`embedded ${done}/${total}\n`);
+          io.stderr(`read ${read}/${total}: ${embedded} embedded, ${read - embedded} skipped\n`);
         }
       });
       if (global.json === true) {

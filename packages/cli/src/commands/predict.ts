@@ -37,20 +37,20 @@ export async function runPredict(
     );
   }
   const resolved = await resolveModel(model, global);
+  let predictions: OriginalPrediction[];
   if (await isHeadFolder(resolved.dir)) {
     // A pulled head's base is looked for on the same registry first; a local one's where it was trained.
     const pulled = resolved.modelId !== resolved.dir;
-    return {
-      model: resolved.modelId,
-      predictions: await predictWithHeadFolder(resolved.dir, pulled, inputs, options, global, onWarning),
-    };
+    predictions = await predictWithHeadFolder(resolved.dir, pulled, inputs, options, global, onWarning);
+  } else {
+    const adapter = await adapterFor(resolved.dir);
+    predictions = await adapter.predictOriginal(resolved.dir, inputs, {
+      modelId: resolved.modelId,
+      workDir: resolved.workDir,
+      topK: options.top ?? 5,
+    });
   }
-  const adapter = await adapterFor(resolved.dir);
-  const predictions = await adapter.predictOriginal(resolved.dir, inputs, {
-    modelId: resolved.modelId,
-    workDir: resolved.workDir,
-    topK: options.top ?? 5,
-  });
+  // Some inputs failing is a partial result (each names its error); none succeeding is a failure.
   const failed = predictions.filter((p) => p.error !== undefined);
   if (failed.length === predictions.length) {
     const first = failed[0]?.error;
@@ -58,8 +58,10 @@ export async function runPredict(
       'INVALID_INPUT',
       `None of the ${inputs.length} inputs could be read (first: ${first?.message ?? '?'}).`,
       {
-        hint: 'Check the files are images the model can take.',
-        details: { failures: failed.map((p) => p.input) },
+        hint: 'Check the files are inputs the model can take (hub inspect MODEL shows its input).',
+        details: {
+          failures: failed.map((p) => ({ input: p.input, code: p.error?.code, message: p.error?.message })),
+        },
       },
     );
   }

@@ -13,6 +13,7 @@ import { asDiskFullError } from '../cache/disk-full.ts';
 import { RepoCache, repoFolderName } from '../cache/repo-cache.ts';
 import { MetadataCache } from '../metadata/metadata-cache.ts';
 import { pull } from '../pull/pull.ts';
+import { importsFile, recordImports } from './imported-models.ts';
 
 const MANIFEST = 'modelhub-bundle.json';
 
@@ -34,7 +35,12 @@ export type BundleManifest = z.infer<typeof BundleManifestSchema>;
 
 export interface BundleResult {
   readonly file: string;
+  /** The registry the models came from (create: the one read; import: the one they are filed under). */
   readonly endpoint: string;
+  /** The cache folder the models were read from or imported into. */
+  readonly cacheRoot: string;
+  /** Import only: the registry the bundle was made from, and when. */
+  readonly source?: { readonly endpoint: string; readonly createdAt: string };
   readonly models: readonly { repo: string; commit: string; files: number; bytes: number }[];
 }
 
@@ -82,6 +88,7 @@ export async function createBundle(
   return {
     file: out,
     endpoint: config.endpoint,
+    cacheRoot: config.cacheRoot,
     models: manifest.models.map((m) => ({
       repo: m.repo,
       commit: m.commit,
@@ -148,7 +155,9 @@ async function checkExtracted(
 /**
  * Imports a bundle into the cache of the endpoint it came from (or `options.endpoint`): every blob
  * is re-hashed against the manifest before it is moved into `blobs/`; then snapshots are linked,
- * trees written and refs set. Entries other than the manifest and blobs are refused.
+ * trees written and refs set. Entries other than the manifest and blobs are refused. The import is
+ * recorded (`imported-models.ts`), so an offline `pull` finds the models by name whatever endpoint
+ * is configured.
  */
 export async function importBundle(file: string, options: ClientOptions = {}): Promise<BundleResult> {
   const env = options.env ?? process.env;
@@ -264,7 +273,27 @@ export async function importBundle(file: string, options: ClientOptions = {}): P
         bytes: model.files.reduce((n, f) => n + f.size, 0),
       });
     }
-    return { file, endpoint, models: out };
+    await recordImports(
+      importsFile(options.cacheDir, env),
+      manifest.models.map((model) => {
+        const ref = parseModelRef(model.ref);
+        return {
+          repo: model.repo,
+          endpoint,
+          commit: model.commit,
+          ...(model.revision === undefined ? {} : { revision: model.revision }),
+          ...(ref.kind === 'alias' ? { alias: ref.alias } : {}),
+          importedAt: new Date().toISOString(),
+        };
+      }),
+    );
+    return {
+      file,
+      endpoint,
+      cacheRoot: root,
+      source: { endpoint: manifest.endpoint, createdAt: manifest.createdAt },
+      models: out,
+    };
   } catch (error) {
     throw asDiskFullError(error, probe.cacheRoot);
   } finally {

@@ -12,6 +12,7 @@ import {
   type FileEntry,
 } from '@modelhub/core';
 
+import { importedEndpointOf, importsFile } from '../bundle/imported-models.ts';
 import { encodePath, encodeRevision, fetchModelInfo, fetchTree, type TreeEntry } from '../api/hub-api.ts';
 import { cacheRootFor, resolveClientConfig, type ClientConfig } from '../config/client-config.ts';
 import { asDiskFullError } from '../cache/disk-full.ts';
@@ -138,6 +139,37 @@ interface Session {
  * or with `frozen`); `offline` makes none.
  */
 export async function pull(ref: string, options: PullOptions = {}): Promise<PullResult> {
+  try {
+    return await pullOnce(ref, options);
+  } catch (error) {
+    const imported = isModelhubError(error) && error.code === 'NOT_IN_CACHE' && options.frozen !== true;
+    const endpoint = imported ? await importedElsewhere(ref, options) : undefined;
+    if (endpoint === undefined) {
+      throw error;
+    }
+    return pullOnce(ref, { ...options, endpoint });
+  }
+}
+
+/**
+ * Offline, a model that is not in the configured registry's cache may have come in a bundle from
+ * another registry (`hub bundle import` records where): that registry's cache is used instead. A
+ * reference that names its registry (`https://host/ns/name`) is looked for there only.
+ */
+async function importedElsewhere(ref: string, options: PullOptions): Promise<string | undefined> {
+  const parsed = parseModelRef(ref);
+  const config = resolveClientConfig(options);
+  if (!config.offline || (parsed.kind === 'repo' && parsed.endpoint !== undefined)) {
+    return undefined;
+  }
+  return importedEndpointOf(
+    importsFile(options.cacheDir, config.env),
+    parsed.kind === 'alias' ? { alias: parsed.alias } : { repo: repoId(parsed) },
+    config.endpoint,
+  );
+}
+
+async function pullOnce(ref: string, options: PullOptions): Promise<PullResult> {
   const parsed = parseModelRef(ref);
   const config = resolveClientConfig({
     ...options,
