@@ -52,6 +52,22 @@ describe('seedRegistry', () => {
     expect((await registry.aliases.get({ kind: 'anonymous' }, 't')).repo).toBe('modelhub/tiny');
   });
 
+  it.each(['alice../tiny', 'alice./tiny', '.alice/tiny', 'al--ice/tiny', 'alice/tiny..'])(
+    'refuses the repo name %s (huggingface.co rules) before creating anything',
+    async (repo) => {
+      await writeFile(join(dir, 'seed', 'seed.json'), JSON.stringify({ models: [{ repo, dir: 'tiny' }] }));
+      await expect(seedRegistry(registry, join(dir, 'seed'))).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+      const [namespace = '', name = ''] = repo.split('/');
+      expect(await registry.metadata.getAccount(namespace)).toBeUndefined();
+      await expect(registry.repos.createAs('alice', 'model', namespace, name, false)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+      await expect(registry.aliases.set('tiny', repo)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    },
+  );
+
   it('makes no new commit when nothing changed, and one when a file did', async () => {
     const first = await seedRegistry(registry, join(dir, 'seed'));
     const again = await seedRegistry(registry, join(dir, 'seed'));

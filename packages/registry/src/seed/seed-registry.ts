@@ -9,6 +9,7 @@ import { ModelhubError, assertSafeRepoPath, hashFile } from '@modelhub/core';
 import { shouldUseLfs } from '../repo/lfs-policy.ts';
 import type { Registry } from '../service/registry.ts';
 import type { CommitOperation } from '../service/commit-operation.ts';
+import { validName } from '../service/names.ts';
 
 const SeedFile = z.object({
   models: z.array(
@@ -51,7 +52,13 @@ export async function seedRegistry(registry: Registry, seedDir: string): Promise
   const repos: { repo: string; commit: string; changed: boolean }[] = [];
   const aliases: string[] = [];
   for (const model of seed.models) {
-    const [namespace = '', name = ''] = model.repo.split('/');
+    const [namespace = '', name = '', ...rest] = model.repo.split('/');
+    if (rest.length > 0) {
+      throw new ModelhubError('INVALID_INPUT', `${model.repo} in seed.json is not namespace/name.`);
+    }
+    // Before ensureAccount: an invalid namespace ("alice..") must not become an account.
+    validName('namespace', namespace);
+    validName('repo name', name);
     const dir = join(seedDir, model.dir);
     const paths = (await listFiles(dir)).map((p) => assertSafeRepoPath(p));
     await registry.metadata.ensureAccount(namespace, 'org');

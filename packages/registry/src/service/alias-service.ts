@@ -19,7 +19,18 @@ export class AliasService {
   async set(name: string, repoId: string, revision: string | null = null): Promise<Alias> {
     validName('alias', name);
     const [namespace = '', repoName = '', ...rest] = repoId.split('/');
-    if (rest.length > 0 || (await this.#metadata.getRepo('model', namespace, repoName)) === undefined) {
+    if (rest.length > 0) {
+      throw new ModelhubError(
+        'INVALID_ARGUMENT',
+        `${JSON.stringify(repoId)} is not a repo (namespace/name).`,
+        {
+          hint: 'Point the alias at namespace/name, e.g. hub alias set ocr modelhub/ppocr-rec.',
+        },
+      );
+    }
+    validName('namespace', namespace);
+    validName('repo name', repoName);
+    if ((await this.#metadata.getRepo('model', namespace, repoName)) === undefined) {
       throw new ModelhubError('REPO_NOT_FOUND', `Repository ${repoId} not found.`, {
         hint: 'Create or seed the repository before aliasing it.',
       });

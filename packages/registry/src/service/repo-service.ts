@@ -59,6 +59,9 @@ export class RepoService {
     name: string,
     isPrivate: boolean,
   ): Promise<Repo> {
+    // Every creation path (the API, seeds, tests) goes through here: one place refuses "alice..".
+    validName('namespace', namespace);
+    validName('repo name', name);
     const attributes = Buffer.from(defaultGitAttributes);
     // The blob is stored before the metadata transaction refers to it; an orphan is harmless.
     const stored = await this.#ledger.put([attributes], { maxSize: attributes.byteLength });
