@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { commit, createRepo, downloadFile, uploadFiles } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { pull } from '@modelhub/client';
+import { pull, pushFolder } from '@modelhub/client';
 import { startPostgres, startS3, type TestPostgres, type TestS3 } from '@modelhub/testing';
 
 import { openRegistry, type Registry, type RegistryBackends } from '@modelhub/registry';
@@ -98,18 +98,22 @@ beforeAll(async () => {
   admin = await openRegistry(backends);
   token = await admin.access.createToken('alice', 'write');
   lb = await startLoadBalancer();
-  replicaArgs = [
-    '--metadata',
-    backends.metadata ?? '',
-    '--blobs',
-    backends.blobs ?? '',
-    '--s3-endpoint',
-    s3.endpoint,
-    '--public-url',
-    lb.url,
-    '--gc-interval',
-    '0',
-  ];
+  // The replicas share one config file (secrets stay in the environment); objects above 2 MiB go
+  // in 1 MiB parts, so a small file exercises the multipart transfer.
+  const config = join(scratch, 'registry.yaml');
+  await writeFile(
+    config,
+    [
+      `metadata: ${backends.metadata ?? ''}`,
+      `blobs: ${backends.blobs ?? ''}`,
+      `s3Endpoint: ${s3.endpoint}`,
+      `publicUrl: ${lb.url}`,
+      'gcInterval: 0',
+      'multipartThreshold: 2MiB',
+      'multipartChunkSize: 1MiB',
+    ].join('\n'),
+  );
+  replicaArgs = ['--config', config];
   replicas = await Promise.all([1, 2, 3].map(() => startReplica(replicaArgs, env)));
   lb.upstreams = replicas.map((r) => r.url);
   await createRepo({ hubUrl: lb.url, accessToken: token, repo: { type: 'model', name: repo } });
@@ -254,6 +258,48 @@ describe('three replicas on PostgreSQL and S3 behind a load balancer', () => {
     expect(await expectNothingLost()).toBeGreaterThanOrEqual(5);
   });
 
+  it('a replica killed (SIGKILL) mid-multipart: hub push completes through the others, 0 blobs lost or corrupt', async () => {
+    const dir = join(scratch, 'multipart');
+    await mkdir(dir, { recursive: true });
+    const bytes = randomBytes(6 * 1024 * 1024 + 123);
+    await writeFile(join(dir, 'big.bin'), bytes);
+    let victim: Replica | undefined;
+    let killedAt = 0;
+    const result = await pushFolder(dir, repo, {
+      endpoint: lb.url,
+      token,
+      env: {},
+      // One part at a time, so the kill falls between parts of one object.
+      connections: 1,
+      onProgress: (done) => {
+        if (victim === undefined && done > 2.5 * 1024 * 1024) {
+          // The replica that planned this multipart upload (answered its batch) dies.
+          const planner = lb.handled.findLast((h) => h.url.endsWith('/info/lfs/objects/batch'));
+          victim = replicas.find((r) => r.url === planner?.upstream);
+          killedAt = lb.handled.length;
+          victim?.child.kill('SIGKILL');
+        }
+      },
+    });
+    expect(victim).toBeDefined();
+    const after = lb.handled.slice(killedAt);
+    expect(after.some((h) => h.method === 'POST' && h.url.startsWith('/api/lfs/upload/'))).toBe(true);
+    expect(after.some((h) => h.url.includes('/commit/'))).toBe(true);
+    expect(after.every((h) => h.upstream !== victim?.url)).toBe(true);
+    const ours = await pull(`${repo}@${result.commit}`, {
+      endpoint: lb.url,
+      token,
+      cacheDir: join(scratch, 'cache-multipart'),
+      env: {},
+    });
+    expect(sha256(await readFile(join(ours.dir, 'big.bin')))).toBe(sha256(bytes));
+    expect(await expectNothingLost()).toBeGreaterThanOrEqual(6);
+    const index = replicas.findIndex((r) => r === victim);
+    await stopReplica(replicas[index] as Replica);
+    replicas[index] = await startReplica(replicaArgs, env);
+    lb.upstreams = replicas.map((r) => r.url);
+  });
+
   it('a replica killed (SIGKILL) mid-upload: the client goes on through another replica, 0 blobs lost or corrupt', async () => {
     const victim = replicas[0];
     if (victim === undefined) {
@@ -280,7 +326,7 @@ describe('three replicas on PostgreSQL and S3 behind a load balancer', () => {
     expect(killed).toBe(true);
     const back = await downloadFile({ hubUrl: lb.url, accessToken: token, repo, path: 'after-kill.bin' });
     expect(sha256(Buffer.from((await back?.arrayBuffer()) ?? new ArrayBuffer(0)))).toBe(sha256(bytes));
-    expect(await expectNothingLost()).toBeGreaterThanOrEqual(6);
+    expect(await expectNothingLost()).toBeGreaterThanOrEqual(7);
     // The survivors report healthy; a replacement joins with nothing but the shared configuration.
     replicas[0] = await startReplica(replicaArgs, env);
     lb.upstreams = replicas.map((r) => r.url);

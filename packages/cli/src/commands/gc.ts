@@ -13,10 +13,10 @@ import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 export async function runRegistryGc(flags: BackendFlags & { grace?: number }): Promise<GcReport> {
   // Loaded here: the cache's gc must not pay for the registry's modules.
   const { openRegistry } = await import('@modelhub/registry');
-  const registry = await openRegistry(
-    backendsFrom(flags),
-    flags.grace === undefined ? {} : { gcGraceSeconds: flags.grace },
-  );
+  const registry = await openRegistry(backendsFrom(flags), {
+    ...flags.tunables,
+    ...(flags.grace === undefined ? {} : { gcGraceSeconds: flags.grace }),
+  });
   try {
     return await registry.gc.run();
   } finally {

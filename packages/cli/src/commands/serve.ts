@@ -60,6 +60,7 @@ export async function runServe(
     backends,
     gc: true,
     registry: {
+      ...options.tunables,
       ...(options.redirect === false ? { redirectDownloads: false } : {}),
       ...(options.gcInterval === undefined ? {} : { gcIntervalSeconds: options.gcInterval }),
       ...(options.gcGrace === undefined ? {} : { gcGraceSeconds: options.gcGrace }),

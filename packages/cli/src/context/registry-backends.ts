@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 
 import type { RegistryBackends } from '@modelhub/registry';
 
+import type { RegistryTunables } from './registry-config-file.ts';
+
 /** The backend flags every registry command takes (`--data`, or `--metadata` + `--blobs`). */
 export interface BackendFlags {
   readonly data?: string;
@@ -11,6 +13,10 @@ export interface BackendFlags {
   readonly s3PublicEndpoint?: string;
   readonly signingKeyFile?: string;
   readonly poolSize?: number;
+  /** A registry config file (YAML or JSON) filling what flags and environment leave out. */
+  readonly config?: string;
+  /** The config file's registry options that have no flag. */
+  readonly tunables?: RegistryTunables;
 }
 
 /** Adds the backend flags to a command; `dataDefault` is `--data`'s default, if it has one. */
@@ -37,7 +43,19 @@ export function withBackendFlags(command: Command, dataDefault?: string): Comman
     )
     .option('--pool-size <n>', 'PostgreSQL connections of this process (default 10)', (v: string) =>
       Number(v),
-    );
+    )
+    .option(
+      '--config <file>',
+      'registry config file (YAML or JSON, the flags in camelCase; flags and MODELHUB_* variables win)',
+    )
+    .hook('preAction', async (self) => {
+      const file = self.opts<BackendFlags>().config;
+      if (file !== undefined) {
+        // Loaded only when a file is given: the YAML parser is no cost of the other commands.
+        const { applyRegistryConfig, loadRegistryConfig } = await import('./registry-config-file.ts');
+        applyRegistryConfig(self, await loadRegistryConfig(file));
+      }
+    });
 }
 
 /** The backends named by the flags (environment variables fill what the flags leave out). */

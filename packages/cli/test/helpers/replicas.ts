@@ -56,12 +56,15 @@ export interface LoadBalancer {
   upstreams: string[];
   /** How many requests each upstream answered. */
   readonly answered: Map<string, number>;
+  /** Every answered request, in order, with the upstream that answered it. */
+  readonly handled: { readonly method: string; readonly url: string; readonly upstream: string }[];
   close(): Promise<void>;
 }
 
 export async function startLoadBalancer(): Promise<LoadBalancer> {
   let next = 0;
   const answered = new Map<string, number>();
+  const handled: LoadBalancer['handled'] = [];
   const lb: { upstreams: string[] } = { upstreams: [] };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -76,6 +79,7 @@ export async function startLoadBalancer(): Promise<LoadBalancer> {
           { method: req.method, headers: { ...req.headers, host: target.host } },
           (upstreamRes: IncomingMessage) => {
             answered.set(upstream, (answered.get(upstream) ?? 0) + 1);
+            handled.push({ method: req.method ?? 'GET', url: req.url ?? '/', upstream });
             res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
             upstreamRes.pipe(res);
           },
@@ -107,6 +111,7 @@ export async function startLoadBalancer(): Promise<LoadBalancer> {
       lb.upstreams = value;
     },
     answered,
+    handled,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
