@@ -18,6 +18,8 @@ export type { FileEntry } from './files/file-entry.ts';
 export { assertSafeRepoPath } from './files/safe-path.ts';
 export { assertRealFilesystem } from './files/pseudo-filesystem.ts';
 
+export { displayWidth, padEndColumns, padStartColumns, truncateColumns } from './text-width/display-width.ts';
+
 export { sha256 } from './hashing/sha256.ts';
 export { gitBlobSha1, createGitBlobHash } from './hashing/git-blob-sha1.ts';
 export { hashFile } from './hashing/hash-file.ts';

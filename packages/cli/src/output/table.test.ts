@@ -22,6 +22,22 @@ describe('formatTable', () => {
   });
 });
 
+describe('formatTable with wide characters', () => {
+  it('lines up CJK and emoji cells by terminal columns', () => {
+    const text = formatTable(
+      [{ heading: 'LABEL' }, { heading: 'N', align: 'right' }, { heading: 'NOTE' }],
+      [
+        ['猫', '12', 'cat'],
+        ['🐶🐶', '3', 'dogs'],
+        ['plain', '100', 'x'],
+      ],
+    );
+    expect(text).toBe(
+      ['LABEL    N  NOTE', '猫      12  cat', '🐶🐶     3  dogs', 'plain  100  x', ''].join('\n'),
+    );
+  });
+});
+
 describe('timeAgo', () => {
   const now = new Date('2026-11-27T12:00:00Z');
   it('says how long ago, coarsely', () => {

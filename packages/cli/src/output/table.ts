@@ -1,3 +1,5 @@
+import { displayWidth, padEndColumns, padStartColumns } from '@modelhub/core';
+
 /** A column of a text table: its heading and which side its cells line up on. */
 export interface Column {
   readonly heading: string;
@@ -6,19 +8,22 @@ export interface Column {
 
 /**
  * Formats rows as a table with a heading line, columns two spaces apart, numbers lined up on the
- * right. The last column is not padded (no trailing spaces).
+ * right. The last column is not padded (no trailing spaces). Widths are terminal columns, so CJK
+ * and emoji cells line up.
  */
 export function formatTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
-  const widths = columns.map((c, i) => Math.max(c.heading.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = columns.map((c, i) =>
+    Math.max(displayWidth(c.heading), ...rows.map((r) => displayWidth(r[i] ?? ''))),
+  );
   const line = (cells: readonly string[]): string =>
     columns
       .map((c, i) => {
         const cell = cells[i] ?? '';
         const width = widths[i] ?? 0;
         if (c.align === 'right') {
-          return cell.padStart(width);
+          return padStartColumns(cell, width);
         }
-        return i === columns.length - 1 ? cell : cell.padEnd(width);
+        return i === columns.length - 1 ? cell : padEndColumns(cell, width);
       })
       .join('  ')
       .trimEnd();

@@ -1,20 +1,27 @@
+import { displayWidth, padEndColumns, padStartColumns, truncateColumns } from '@modelhub/core';
+
 import type { ClassificationMetrics } from './classification-metrics.ts';
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
-/** The confusion matrix as a fixed-width text table (rows: true label, columns: predicted). */
+/**
+ * The confusion matrix as a fixed-width text table (rows: true label, columns: predicted). Widths
+ * are terminal columns, so CJK and emoji labels line up.
+ */
 export function formatConfusionTable(m: ClassificationMetrics): string {
-  const names = m.labels.map((l) => (l.length > 12 ? `${l.slice(0, 11)}…` : l));
+  const names = m.labels.map((l) => truncateColumns(l, 12));
   const cellWidth = Math.max(
     4,
-    ...names.map((l) => l.length),
+    ...names.map(displayWidth),
     ...m.confusion.flat().map((v) => String(v).length),
   );
-  const rowHead = Math.max('true \\ pred'.length, ...names.map((l) => l.length));
-  const lines = [`${'true \\ pred'.padEnd(rowHead)} ${names.map((l) => l.padStart(cellWidth)).join(' ')}`];
+  const rowHead = Math.max('true \\ pred'.length, ...names.map(displayWidth));
+  const lines = [
+    `${'true \\ pred'.padEnd(rowHead)} ${names.map((l) => padStartColumns(l, cellWidth)).join(' ')}`,
+  ];
   m.confusion.forEach((row, i) => {
     lines.push(
-      `${(names[i] ?? '').padEnd(rowHead)} ${row.map((v) => String(v).padStart(cellWidth)).join(' ')}`,
+      `${padEndColumns(names[i] ?? '', rowHead)} ${row.map((v) => String(v).padStart(cellWidth)).join(' ')}`,
     );
   });
   return lines.join('\n');
@@ -30,7 +37,7 @@ export function formatMetrics(m: ClassificationMetrics, title = 'validation'): s
     `${'label'.padEnd(14)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'f1'.padStart(6)} ${'support'.padStart(7)}`,
     ...m.perClass.map(
       (c) =>
-        `${c.label.slice(0, 14).padEnd(14)} ${c.precision.toFixed(3).padStart(9)} ${c.recall.toFixed(3).padStart(7)} ${c.f1.toFixed(3).padStart(6)} ${String(c.support).padStart(7)}`,
+        `${padEndColumns(truncateColumns(c.label, 14), 14)} ${c.precision.toFixed(3).padStart(9)} ${c.recall.toFixed(3).padStart(7)} ${c.f1.toFixed(3).padStart(6)} ${String(c.support).padStart(7)}`,
     ),
     '',
     'confusion matrix (rows: true, columns: predicted)',
