@@ -73,7 +73,7 @@ describe('a bundle carried to a machine that never saw its registry', () => {
 });
 
 describe('inputs that all fail', () => {
-  it('hub predict through a trained head exits 1 with INVALID_INPUT', async () => {
+  it('hub train warns about an empty class folder; hub predict through the head exits 1 with INVALID_INPUT', async () => {
     const data = join(work, 'data');
     for (const label of ['up', 'down']) {
       await mkdir(join(data, label), { recursive: true });
@@ -81,10 +81,13 @@ describe('inputs that all fail', () => {
         await word(`${label}${text}`, join(data, label));
       }
     }
-    const global = ['--endpoint', registry.url, '--cache-dir', join(work, 'online'), '--quiet'];
+    // A class folder made but not filled yet is left out with a warning, not silently.
+    await mkdir(join(data, 'sideways'));
+    const online = ['--endpoint', registry.url, '--cache-dir', join(work, 'online')];
+    const global = [...online, '--quiet'];
     const head = join(work, 'head');
     const trained = await hub([
-      ...global,
+      ...online,
       'train',
       '--base',
       'modelhub/ppocr-cls',
@@ -93,8 +96,10 @@ describe('inputs that all fail', () => {
       '--out',
       head,
     ]);
-    expect(trained.err).toBe('');
     expect(trained.code).toBe(0);
+    expect(trained.err).toContain(
+      'warning: the class folder sideways/ holds no usable example (.png, .jpg, .jpeg, .webp, .txt, .wav); the label "sideways" is left out.\n',
+    );
 
     const failed = await hub([...global, 'predict', head, join(work, 'nope.png'), join(work, 'nada.png')]);
     expect(failed.code).toBe(1);

@@ -4,7 +4,7 @@
  * dataset scanning and stratified splits, a feature cache, softmax-regression and MLP heads,
  * classification metrics, and the `head.onnx` + `modelhub.json` + `README.md` writer.
  */
-export { scanDataset } from './dataset/scan-dataset.ts';
+export { emptyClassWarnings, scanDataset } from './dataset/scan-dataset.ts';
 export type { ScanDatasetOptions } from './dataset/scan-dataset.ts';
 export type { Dataset, DatasetItem, SkippedFile } from './dataset/dataset.ts';
 export { datasetManifestHash } from './dataset/dataset-manifest-hash.ts';

@@ -10,6 +10,7 @@ import {
   formatMetrics,
   loadHeadClassifier,
   readHeadArtifact,
+  emptyClassWarnings,
   scanDataset,
   type ClassificationMetrics,
 } from '@modelhub/trainer';
@@ -37,6 +38,8 @@ export interface EvalReport {
   readonly metrics: ClassificationMetrics;
   readonly unknownLabels: readonly string[];
   readonly skipped: readonly string[];
+  /** Class folders without a usable example (left out, with a warning). */
+  readonly emptyLabels: readonly string[];
 }
 
 /**
@@ -47,6 +50,11 @@ export async function runEval(options: EvalOptions, deps: TrainerDeps, io: Io): 
   const artifact = await readHeadArtifact(options.head);
   const { base, feature, preprocessing } = artifact.manifest;
   const dataset = await scanDataset(options.data, { skipBad: options.skipBad });
+  if (!options.quiet) {
+    for (const w of emptyClassWarnings(dataset)) {
+      io.stderr(`warning: ${w}\n`);
+    }
+  }
   // The pinned base: the same registry and commit, or the same local folder.
   const model =
     localBaseDir(artifact.manifest) ?? `${base.endpoint.replace(/\/+$/, '')}/${base.repo}@${base.commit}`;
@@ -101,6 +109,7 @@ export async function runEval(options: EvalOptions, deps: TrainerDeps, io: Io): 
       metrics: result.metrics,
       unknownLabels: result.unknownLabels,
       skipped: [...dataset.skipped.map((s) => s.path), ...result.skipped.map((s) => s.path)],
+      emptyLabels: dataset.emptyLabels,
     };
     if (options.json) {
       io.stdout(`${JSON.stringify(report)}\n`);

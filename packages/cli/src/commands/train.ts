@@ -27,6 +27,7 @@ import {
   formatMetrics,
   headFiles,
   parseFineTune,
+  emptyClassWarnings,
   scanDataset,
   trainOnDataset,
   writeHeadArtifact,
@@ -104,6 +105,8 @@ export interface TrainReport {
     readonly train: number;
     readonly validation: number;
     readonly skipped: readonly string[];
+    /** Class folders without a usable example (left out, with a warning). */
+    readonly emptyLabels: readonly string[];
     /** Extra copies of identical images (one kept) and images filed under two labels (all dropped). */
     readonly duplicates: readonly string[];
     readonly conflicting: readonly string[];
@@ -201,6 +204,11 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
   const fineTune = parseFineTune(options.fineTune);
   await assertWritableOut(options.out, options.force);
   const dataset = await scanDataset(options.data, { skipBad: options.skipBad });
+  if (!options.quiet) {
+    for (const w of emptyClassWarnings(dataset)) {
+      io.stderr(`warning: ${w}\n`);
+    }
+  }
   const backbone = await deps.openBackbone(
     options.base,
     options.layer === undefined ? {} : { layer: options.layer },
@@ -340,6 +348,7 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
         train: run.split.train.length,
         validation: run.split.validation.length,
         skipped: [...dataset.skipped.map((s) => s.path), ...run.embedding.skipped.map((s) => s.path)],
+        emptyLabels: dataset.emptyLabels,
         duplicates: run.dedupe.duplicates,
         conflicting: run.dedupe.conflicting.map((c) => `${c.path} (${c.label})`),
       },

@@ -28,4 +28,9 @@ export interface Dataset {
   /** sha256 over the sorted `relPath\tsha256\tlabel\n` lines: names the exact data trained on. */
   readonly manifestSha256: string;
   readonly skipped: readonly SkippedFile[];
+  /**
+   * Class folders that gave no example (empty, only other file types, or every file skipped):
+   * their label is not in `labels`, so a head trained on the dataset never predicts it.
+   */
+  readonly emptyLabels: readonly string[];
 }

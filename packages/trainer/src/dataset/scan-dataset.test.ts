@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { isModelhubError } from '@modelhub/core';
 
-import { scanDataset } from './scan-dataset.ts';
+import { emptyClassWarnings, scanDataset } from './scan-dataset.ts';
 import { stratifiedSplit } from './stratified-split.ts';
 
 const png = (n: number): Uint8Array => Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, n]);
@@ -83,6 +83,24 @@ describe('scanDataset', () => {
     expect(jsonl.manifestSha256).toBe(csv.manifestSha256);
     await writeFile(join(dir, 'bad.jsonl'), '{"path": "x/0.png"}\n');
     await expect(scanDataset(join(dir, 'bad.jsonl'))).rejects.toThrow(/bad\.jsonl:1/);
+  });
+
+  it('names class folders that gave no example instead of dropping them silently', async () => {
+    await classFolders({ cat: 2, dog: 2, bird: 0, fish: 0, frog: 0 });
+    await writeFile(join(dir, 'fish', 'notes.md'), 'not an example');
+    await writeFile(join(dir, 'frog', 'broken.png'), 'not an image');
+    const ds = await scanDataset(dir, { skipBad: true });
+    expect(ds.labels).toEqual(['cat', 'dog']);
+    expect(ds.emptyLabels).toEqual(['bird', 'fish', 'frog']);
+    expect(emptyClassWarnings(ds)).toEqual([
+      'the class folder bird/ holds no usable example (.png, .jpg, .jpeg, .webp, .txt, .wav); the label "bird" is left out.',
+      'the class folder fish/ holds no usable example (.png, .jpg, .jpeg, .webp, .txt, .wav); the label "fish" is left out.',
+      'the class folder frog/ holds no usable example (.png, .jpg, .jpeg, .webp, .txt, .wav); the label "frog" is left out.',
+    ]);
+    await rm(join(dir, 'dog'), { recursive: true });
+    await expect(scanDataset(dir, { skipBad: true })).rejects.toThrow(
+      /1 label\(s\) with examples; a classifier needs at least 2 \(no example in bird\/, fish\/, frog\/\)/,
+    );
   });
 
   it('refuses a dataset with one label', async () => {

@@ -60,13 +60,16 @@ function looksLikeImage(bytes: Uint8Array): boolean {
   return png || jpeg || webp;
 }
 
-async function classFolderEntries(root: string): Promise<Entry[]> {
+/** The examples of a class-folder tree, and the names of every class folder (empty ones too). */
+async function classFolderEntries(root: string): Promise<{ entries: Entry[]; folders: string[] }> {
   const entries: Entry[] = [];
+  const folders: string[] = [];
   const top = await readdir(root, { withFileTypes: true });
   for (const dir of top) {
     if (!dir.isDirectory() || dir.name.startsWith('.')) {
       continue;
     }
+    folders.push(dir.name);
     const files = await readdir(join(root, dir.name), { recursive: true, withFileTypes: true });
     for (const file of files) {
       if (
@@ -78,7 +81,7 @@ async function classFolderEntries(root: string): Promise<Entry[]> {
       }
     }
   }
-  return entries;
+  return { entries, folders };
 }
 
 /** Splits one CSV line, honouring double-quoted fields with `""` escapes. */
@@ -199,7 +202,9 @@ export async function scanDataset(source: string, options: ScanDatasetOptions = 
   if (isManifest && (await isTextTable(abs))) {
     return textTableDataset(source, abs, options);
   }
-  const entries = isManifest ? await manifestEntries(abs) : await classFolderEntries(abs);
+  const { entries, folders } = isManifest
+    ? { entries: await manifestEntries(abs), folders: [] }
+    : await classFolderEntries(abs);
 
   const items: (DatasetItem | undefined)[] = new Array<DatasetItem | undefined>(entries.length);
   const bad: SkippedFile[] = [];
@@ -232,6 +237,7 @@ export async function scanDataset(source: string, options: ScanDatasetOptions = 
     items.filter((i): i is DatasetItem => i !== undefined),
     bad,
     options,
+    folders,
   );
 }
 
@@ -265,6 +271,7 @@ function finishDataset(
   kept: DatasetItem[],
   bad: SkippedFile[],
   options: ScanDatasetOptions,
+  classFolders: readonly string[] = [],
 ): Dataset {
   bad.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (bad.length > 0 && options.skipBad !== true) {
@@ -285,13 +292,15 @@ function finishDataset(
     perClass[item.label] = (perClass[item.label] ?? 0) + 1;
   }
   const labels = Object.keys(perClass).sort(compareLabels);
+  const emptyLabels = classFolders.filter((f) => perClass[f] === undefined).sort(compareLabels);
   if (labels.length < 2) {
     throw new ModelhubError(
       'INVALID_DATASET',
-      `dataset ${source} has ${labels.length} label(s) with examples; a classifier needs at least 2`,
+      `dataset ${source} has ${labels.length} label(s) with examples; a classifier needs at least 2` +
+        (emptyLabels.length > 0 ? ` (no example in ${emptyLabels.map((l) => `${l}/`).join(', ')})` : ''),
       {
         hint: 'Put the images of each class in their own sub-folder (root/<label>/*.png), or list them in a manifest.',
-        details: { source, labels },
+        details: { source, labels, emptyLabels },
       },
     );
   }
@@ -302,5 +311,18 @@ function finishDataset(
     perClass,
     manifestSha256: datasetManifestHash(kept),
     skipped: bad,
+    emptyLabels,
   };
+}
+
+/**
+ * One warning per class folder that gave no example, for `hub train` and `hub eval` to print: such
+ * a folder is left out, which a user who made it for a class must hear about.
+ */
+export function emptyClassWarnings(dataset: Dataset): string[] {
+  return dataset.emptyLabels.map(
+    (label) =>
+      `the class folder ${label}/ holds no usable example (${[...exampleExtensions].join(', ')}); ` +
+      `the label "${label}" is left out.`,
+  );
 }
