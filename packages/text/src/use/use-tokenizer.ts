@@ -7,6 +7,13 @@ export type UsePiece = readonly [piece: string, score: number];
 const FIRST_MATCHABLE_ID = 6;
 /** The id SentencePiece gives to text no piece covers. */
 export const USE_UNKNOWN_ID = 0;
+/** SentencePiece's NMT rules map these to a space (after NFKC, which already maps most other spaces). */
+const NMT_SPACES = /[\t\n\f\r\u1680\u200b\u200e\u200f\u2028\u2029\u2581\ufeff\ufffd]/gu;
+/** …and delete these control characters. */
+// eslint-disable-next-line no-control-regex -- these control characters are what the rule deletes
+const NMT_DELETED = /[\u0000-\u0008\u000b\u000e-\u001f\u007f\u008f\u009f]/gu;
+/** NMT normalisation keeps the full-width tilde (Japanese uses it apart from `~`). */
+const FULL_WIDTH_TILDE = '\uff5e';
 /** Score of an unknown character, far below any real piece, so it is used only when nothing else fits. */
 const UNKNOWN_PENALTY = 10;
 
@@ -48,9 +55,21 @@ export class UseTokenizer {
     this.unknownScore = lowest - UNKNOWN_PENALTY;
   }
 
-  /** The text as the tokenizer sees it: NFKC, spaces as `▁`, one `▁` in front. */
+  /**
+   * The text as the tokenizer sees it, as SentencePiece's default normaliser (`nmt_nfkc`,
+   * `add_dummy_prefix`, `remove_extra_whitespaces`) gives it to the model: NFKC (except the
+   * full-width tilde), the characters NMT treats as whitespace (tab, line breaks, zero-width and
+   * direction marks, U+2581, U+FEFF, U+FFFD) as spaces, other control characters dropped, outer
+   * spaces dropped and runs of spaces made one; then spaces become `▁`, with one in front.
+   */
   static normalize(text: string): string {
-    return `▁${text.normalize('NFKC').replace(/ /g, '▁')}`;
+    const nfkc = text
+      .split(FULL_WIDTH_TILDE)
+      .map((part) => part.normalize('NFKC'))
+      .join(FULL_WIDTH_TILDE);
+    const spaced = nfkc.replace(NMT_SPACES, ' ').replace(NMT_DELETED, '');
+    const trimmed = spaced.replace(/ +/g, ' ').replace(/^ | $/g, '');
+    return trimmed.length === 0 ? '' : `▁${trimmed.replace(/ /g, '▁')}`;
   }
 
   /** Token ids of a text, best segmentation first to last. */
