@@ -19,7 +19,8 @@ export type { FeatureSource } from './cache/feature-cache.ts';
 export { embedItems } from './cache/embed-items.ts';
 export type { EmbedItem, EmbedItemsOptions, EmbedItemsResult, EmbedProgress } from './cache/embed-items.ts';
 export { rawPixelExtractor } from './features/raw-pixel-extractor.ts';
-export { tfidfExtractor, wordTokens } from './features/tfidf-extractor.ts';
+export { charWbNgrams, tfidfExtractor, wordTokens } from './features/tfidf-extractor.ts';
+export type { TfidfOptions } from './features/tfidf-extractor.ts';
 export { mfccMeanExtractor, mfccMean } from './features/mfcc-mean-extractor.ts';
 
 export { trainHead } from './fit/train-head.ts';

@@ -6,6 +6,18 @@ export interface Standardizer {
   readonly std: Float64Array;
 }
 
+/**
+ * How features are scaled before fitting: `per-dimension` z-scores each column (fitted on the
+ * training rows); `none` leaves them as they are (TF-IDF rows, already L2-normalised, as
+ * scikit-learn's `TfidfVectorizer` + `LogisticRegression` take them).
+ */
+export type FeatureScaling = 'per-dimension' | 'none';
+
+/** The scaling that changes nothing (mean 0, std 1 in every column). */
+export function identityStandardizer(cols: number): Standardizer {
+  return { mean: new Float64Array(cols), std: new Float64Array(cols).fill(1) };
+}
+
 /** Fits mean and (population) std per column; a constant column gets std 1 so it maps to 0. */
 export function fitStandardizer(features: Float32Array, rows: number, cols: number): Standardizer {
   const mean = new Float64Array(cols);

@@ -72,6 +72,33 @@ describe('trainHead', () => {
     }
   });
 
+  it("with scaling 'none' fits the features as they are: scaling them up weakens the L2 penalty", () => {
+    const scaled = { ...train, features: train.features.map((v) => 10 * v) };
+    const raw = trainHead(train, undefined, 8, 4, { seed: 1, scaling: 'none' });
+    const big = trainHead(scaled, undefined, 8, 4, { seed: 1, scaling: 'none' });
+    expect([...raw.standardizer.mean].every((m) => m === 0)).toBe(true);
+    expect([...raw.standardizer.std].every((s) => s === 1)).toBe(true);
+    expect(raw.recipe['standardize']).toBe('none');
+    // Ten times larger features under the same penalty: logits on the same points grow.
+    const margin = (h: TrainedHead, x: Float32Array): number =>
+      forwardLayers(h.layers, x, test.rows).logits.reduce((a, v) => a + Math.abs(v), 0);
+    expect(
+      margin(
+        big,
+        test.features.map((v) => 10 * v),
+      ),
+    ).toBeGreaterThan(1.5 * margin(raw, test.features));
+    // z-scored (the default), the scale of the features makes no difference.
+    const zRaw = trainHead(train, undefined, 8, 4, { seed: 1 });
+    const zBig = trainHead(scaled, undefined, 8, 4, { seed: 1 });
+    expect(
+      margin(
+        zBig,
+        test.features.map((v) => 10 * v),
+      ),
+    ).toBeCloseTo(margin(zRaw, test.features), 0);
+  });
+
   it('stops early on validation loss and keeps the best epoch', () => {
     // Noisy, overlapping classes with few rows: validation loss turns up while training loss falls.
     const noisyTrain = gaussianBlobs(11, 3, 8, 20, 6);

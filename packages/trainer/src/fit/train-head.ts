@@ -5,7 +5,14 @@ import type { DenseLayer } from './dense-layer.ts';
 import { fitAdam } from './fit-adam.ts';
 import { fitLinearLbfgs } from './fit-linear-lbfgs.ts';
 import type { EpochRecord, FitResult, StopReason } from './fit-types.ts';
-import { applyStandardizer, fitStandardizer, toExportLayers, type Standardizer } from './standardizer.ts';
+import {
+  applyStandardizer,
+  fitStandardizer,
+  identityStandardizer,
+  toExportLayers,
+  type FeatureScaling,
+  type Standardizer,
+} from './standardizer.ts';
 
 /** Feature vectors with their class indices, row-major `[rows, dim]`. */
 export interface LabelledFeatures {
@@ -44,6 +51,8 @@ export interface TrainHeadOptions {
   readonly patience?: number;
   /** @default 'none' */
   readonly classWeighting?: 'none' | 'balanced';
+  /** Per-column z-scores, or the features as they are. @default 'per-dimension' */
+  readonly scaling?: FeatureScaling;
   /** Seeds everything random. */
   readonly seed: number;
   readonly onEpoch?: (record: EpochRecord) => void;
@@ -127,7 +136,9 @@ export function trainHead(
     classWeighting === 'balanced' ? balancedClassWeights(train.targets, numClasses) : undefined;
 
   const started = performance.now();
-  const standardizer = fitStandardizer(train.features, train.rows, dim);
+  const scaling = options.scaling ?? 'per-dimension';
+  const standardizer =
+    scaling === 'none' ? identityStandardizer(dim) : fitStandardizer(train.features, train.rows, dim);
   const trainSet = {
     x: applyStandardizer(train.features, train.rows, standardizer),
     y: train.targets,
@@ -164,7 +175,8 @@ export function trainHead(
     activation: hidden.length > 0 ? 'relu' : 'none',
     optimizer,
     l2,
-    standardize: 'z-score (fitted on training rows, folded into the first Gemm)',
+    standardize:
+      scaling === 'none' ? 'none' : 'z-score (fitted on training rows, folded into the first Gemm)',
     maxEpochs,
     patience,
     earlyStopping: validation === undefined ? 'off (no validation set)' : 'validation loss, best epoch kept',
