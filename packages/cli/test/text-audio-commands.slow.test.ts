@@ -14,6 +14,10 @@ import {
   type TestRegistry,
 } from '@modelhub/testing';
 
+import * as ort from 'onnxruntime-node';
+
+import { loadAudio } from '@modelhub/audio';
+
 import { parseNpy } from '../src/adapters/npy-writer.ts';
 import { fromPretrained } from '../src/index.ts';
 import { runCli } from '../src/program.ts';
@@ -31,6 +35,28 @@ async function hub(
   const io = captureIo();
   const code = await runCli(['--endpoint', registry.url, '--cache-dir', join(work, cache), ...args], io);
   return { code, out: io.out, err: io.err };
+}
+
+/** A 16-bit PCM mono WAV of `samples` (in [-1, 1]). */
+function pcm16Wav(samples: Float32Array, rate: number): Buffer {
+  const data = Buffer.alloc(samples.length * 2);
+  samples.forEach((x, i) =>
+    data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(x * 32767))), i * 2),
+  );
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
 }
 
 /** Copies the first `n` files of each class folder (from `skip` on) into `target/<label>/`. */
@@ -143,11 +169,58 @@ describe('audio: speech-embedding', () => {
       await clf.dispose();
     }
 
-    const exported = await hub(['--json', 'export', head, '--out', join(work, 'kw.onnx')]);
+    // One ONNX file: both graphs, padding, windows, masked pooling and the head, raw samples in.
+    const fusedFile = join(work, 'kw.onnx');
+    const exported = await hub(['--json', 'export', head, '--out', fusedFile]);
     expect(exported.code, exported.err).toBe(0);
-    const result = JSON.parse(exported.out) as { fused: boolean; input: string; note: string };
-    expect(result).toMatchObject({ fused: false, input: 'features' });
-    expect(result.note).toMatch(/two-graph audio backbone/);
+    const result = JSON.parse(exported.out) as { fused: boolean; input: string; labels: string[] };
+    expect(result).toMatchObject({ fused: true, input: 'audio' });
+    expect((await hub(['export', head, '--out', fusedFile])).out).toMatch(/input: "audio" \[1, samples\]/);
+
+    // 20 clips: 18 keywords (shorter than 1.5 s: centred in silence), one 3.2 s clip (many real
+    // windows, no padding) and one 40 ms clip (shorter than a hop: the window nearest its middle).
+    const clips = (await readdir(test, { recursive: true }))
+      .filter((f) => f.endsWith('.wav'))
+      .sort()
+      .slice(0, 18)
+      .map((f) => join(test, f));
+    const words = await Promise.all(clips.slice(0, 4).map((f) => loadAudio(f, 16_000)));
+    const long = join(work, 'long.wav');
+    await writeFile(
+      long,
+      pcm16Wav(Float32Array.from(words.flatMap((w) => [...w.samples, ...new Float32Array(4000)])), 16_000),
+    );
+    const tiny = join(work, 'tiny.wav');
+    await writeFile(tiny, pcm16Wav((words[0]?.samples ?? new Float32Array()).subarray(4000, 4640), 16_000));
+    const files = [...clips, long, tiny];
+    expect(files).toHaveLength(20);
+    const predicted = await hub(['--json', 'predict', head, ...files, '--top', '6']);
+    expect(predicted.code, predicted.err).toBe(0);
+    const scores = (
+      JSON.parse(predicted.out) as { predictions: Array<{ top: Array<{ index: number; score: number }> }> }
+    ).predictions;
+    const session = await ort.InferenceSession.create(fusedFile);
+    try {
+      expect(session.inputNames).toEqual(['audio']);
+      let worst = 0;
+      for (const [i, file] of files.entries()) {
+        const audio = await loadAudio(file, 16_000);
+        const out = await session.run({
+          audio: new ort.Tensor('float32', audio.samples, [1, audio.samples.length]),
+        });
+        const probs = out['probs']?.data as Float32Array;
+        expect(probs).toHaveLength(6);
+        for (const { index, score } of scores[i]?.top ?? []) {
+          worst = Math.max(worst, Math.abs((probs[index] ?? NaN) - score));
+        }
+      }
+      console.log(
+        `fused export vs hub predict, 20 clips: largest probability difference ${worst.toExponential(2)}`,
+      );
+      expect(worst).toBeLessThan(1e-5);
+    } finally {
+      await session.release();
+    }
   });
 
   it('embed names an unsupported codec and a truncated file, and keeps the rest', async () => {

@@ -31,3 +31,7 @@ export { findFeatureTaps, chooseFeatureTap, suggestLayers } from './tap/find-fea
 export type { TapCandidate } from './tap/find-feature-taps.ts';
 export { fuseBackboneAndHead } from './fuse/fuse-head.ts';
 export type { FuseOptions, FusePooling } from './fuse/fuse-head.ts';
+export { inlineGraph } from './edit/inline-graph.ts';
+export type { InlinedGraph } from './edit/inline-graph.ts';
+export { fuseWindowedAudioClassifier, AUDIO_INPUT } from './fuse/fuse-windowed-audio.ts';
+export type { WindowedAudioPlan, WindowedAudioFuseOptions } from './fuse/fuse-windowed-audio.ts';

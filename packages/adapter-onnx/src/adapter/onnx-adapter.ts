@@ -377,5 +377,7 @@ export const onnxAdapter: ModelAdapter = {
   predictOriginal,
   // Imported on use: fusing is rare and must not slow down loading the adapter.
   fuseHead: async (modelDir, head, options) =>
-    (await import('../fuse/fuse-head.ts')).fuseHead(modelDir, head, options),
+    options.preprocess?.modality === 'audio'
+      ? (await import('../fuse/fuse-audio-head.ts')).fuseAudioHead(modelDir, head, options)
+      : (await import('../fuse/fuse-head.ts')).fuseHead(modelDir, head, options),
 };

@@ -12,6 +12,12 @@ export function describeExport(result: ExportResult): string {
   if (!result.fused) {
     return `wrote ${result.out} (${formatBytes(result.bytes)}): the head only, features in, ${result.outputs.join(' and ')} out\nnote: ${result.note ?? ''}\n`;
   }
+  if (result.input === 'audio') {
+    return (
+      `wrote ${result.out} (${formatBytes(result.bytes)}): ${result.base}'s two graphs, windowing, pooling and the head, one ONNX graph\n` +
+      `input: "audio" [1, samples], one clip of float32 mono samples in [-1, 1] at the model's rate (see metadata "modelhub.preprocessing"), any length; outputs: ${result.outputs.join(', ')}; labels: ${result.labels.join(', ')}\n`
+    );
+  }
   return (
     `wrote ${result.out} (${formatBytes(result.bytes)}): ${result.base} cut at its tap + the head, one ONNX graph\n` +
     `input: the preprocessed image (see metadata "modelhub.preprocessing"); outputs: ${result.outputs.join(', ')}; labels: ${result.labels.join(', ')}\n`
@@ -22,7 +28,7 @@ export function describeExport(result: ExportResult): string {
 export const registerExport: CommandRegistrar = (program: Command, io: Io) => {
   program
     .command('export')
-    .description('fuse a head and its backbone into one ONNX file (image in, probabilities out)')
+    .description('fuse a head and its backbone into one ONNX file (image or audio in, probabilities out)')
     .argument('<head>', 'a head folder (hub train --out) or its repository')
     .requiredOption('--out <file>', 'where to write the .onnx file')
     .action(async (head: string, flags: { out: string }) => {

@@ -18,7 +18,11 @@ export interface ExportResult {
   /** True for one ONNX graph (image in, probabilities out); false when only the head was written. */
   readonly fused: boolean;
   readonly base: string;
-  readonly input: 'image' | 'features';
+  /**
+   * What the file takes: the preprocessed `image`, raw `audio` samples (`[1, samples]` float32
+   * mono in [-1, 1] at the model's rate), or the head's `features`.
+   */
+  readonly input: 'image' | 'audio' | 'features';
   readonly outputs: readonly string[];
   readonly labels: readonly string[];
   /** Why only the head was exported, and how to compute its input. */
@@ -46,16 +50,15 @@ function whyHeadOnly(manifest: HeadManifest, modality: string): string {
   if (modality === 'text') {
     return `${manifest.base.repo} is a text encoder whose tokenizer (tokenizer.json) runs outside the graph, and fusing the attention-mask pooling is not built yet`;
   }
-  if (modality === 'audio') {
-    return `${manifest.base.repo} is a two-graph audio backbone whose WAV decoding, resampling and windowing run outside the graphs, and fusing them is not built yet`;
-  }
   return `${manifest.base.repo} is a ${manifest.feature.runtime} model, which cannot be turned into ONNX here`;
 }
 
 /**
- * Exports a head as one file. For an ONNX backbone: the backbone cut at the tap, the pooling and the
- * head fused into one ONNX graph (image tensor in, `logits` and `probs` out), preprocessing in its
- * metadata. For a TF.js backbone, which has no ONNX form here, the head alone (features in).
+ * Exports a head as one file. For an ONNX image backbone: the backbone cut at the tap, the pooling
+ * and the head fused into one ONNX graph (image tensor in, `logits` and `probs` out), preprocessing
+ * in its metadata. For an ONNX audio backbone: both graphs, the padding, windowing and masked
+ * pooling and the head in one graph (raw samples in). For a TF.js backbone, which has no ONNX form
+ * here, and for text, whose tokenizer runs outside any graph, the head alone (features in).
  */
 export async function exportHead(
   head: string,
@@ -91,7 +94,7 @@ export async function exportHead(
   const baseName = `${manifest.base.repo}@${manifest.base.commit}`;
   await mkdir(dirname(resolve(out)), { recursive: true });
   const modality = modalityOf(manifest.preprocessing);
-  if (adapter.fuseHead === undefined || modality !== 'image') {
+  if (adapter.fuseHead === undefined || modality === 'text') {
     // TF.js graphs have no ONNX form here: ship the head, say where its features come from.
     const bytes = buildHeadModel({
       layers: artifact.layers,
@@ -129,7 +132,7 @@ export async function exportHead(
     bytes: bytes.byteLength,
     fused: true,
     base: baseName,
-    input: 'image',
+    input: modality === 'audio' ? 'audio' : 'image',
     outputs: ['logits', 'probs'],
     labels: manifest.labels,
     note: undefined,

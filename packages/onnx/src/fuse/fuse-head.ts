@@ -4,7 +4,6 @@ import {
   writeNode,
   writeTensor,
   writeValueInfo,
-  type AttributeValue,
   type NodeSpec,
   type TensorSpec,
 } from '../model/build-model.ts';
@@ -18,7 +17,8 @@ import {
   TensorField,
   ValueInfoField,
 } from '../model/fields.ts';
-import { readFloatTensor, readOnnxModel, type OnnxAttribute } from '../model/onnx-model.ts';
+import { readOnnxModel } from '../model/onnx-model.ts';
+import { inlineHead } from './inline-head.ts';
 import {
   readFields,
   readMessages,
@@ -43,25 +43,6 @@ export interface FuseOptions {
   readonly metadata: Readonly<Record<string, string>>;
   /** Names of the fused graph's outputs. @default { logits: 'logits', probs: 'probs' } */
   readonly outputNames?: { readonly logits: string; readonly probs: string };
-}
-
-function attributeValue(a: OnnxAttribute): AttributeValue {
-  if (a.int !== undefined) {
-    return a.int;
-  }
-  if (a.float !== undefined) {
-    return { float: a.float };
-  }
-  if (a.ints.length > 0) {
-    return a.ints;
-  }
-  if (a.string !== undefined) {
-    return a.string;
-  }
-  throw new ModelhubError(
-    'UNSUPPORTED_MODEL',
-    `head attribute ${a.name} has a type the fuser does not copy.`,
-  );
 }
 
 /** Backbone nodes the tap depends on, by walking producers backwards (the classifier falls away). */
@@ -195,45 +176,10 @@ export function fuseBackboneAndHead(
   }
 
   // The head, renamed into its own namespace; its input becomes the pooled features.
-  const headInput = headModel.graph.inputs[0]?.name ?? 'features';
   const wanted = options.outputNames ?? { logits: 'logits', probs: 'probs' };
-  const headOutputs = headModel.graph.outputs.map((o) => o.name);
-  const rename = new Map<string, string>([[headInput, features]]);
-  for (const name of headOutputs) {
-    rename.set(
-      name,
-      unique(name === 'probs' ? wanted.probs : name === 'logits' ? wanted.logits : `head/${name}`),
-    );
-  }
-  const renamed = (name: string): string => {
-    let out = rename.get(name);
-    if (out === undefined) {
-      out = unique(`head/${name}`);
-      rename.set(name, out);
-    }
-    return out;
-  };
-  for (const [name, header] of headModel.graph.initializers) {
-    const values = readFloatTensor(header);
-    if (values === undefined) {
-      throw new ModelhubError('INVALID_MANIFEST', `head.onnx initializer ${name} is not a float tensor.`);
-    }
-    extraTensors.push({ name: renamed(name), dims: header.dims, dataType: DataType.float, values });
-  }
-  for (const node of headModel.graph.nodes) {
-    const attributes: Record<string, AttributeValue> = {};
-    node.attributes.forEach((a, key) => {
-      attributes[key] = attributeValue(a);
-    });
-    extraNodes.push({
-      opType: node.opType,
-      name: `head/${node.name || node.outputs[0] || node.opType}`,
-      domain: node.domain,
-      inputs: node.inputs.map(renamed),
-      outputs: node.outputs.map(renamed),
-      attributes,
-    });
-  }
+  const inlined = inlineHead(headModel, features, unique, wanted);
+  extraNodes.push(...inlined.nodes);
+  extraTensors.push(...inlined.tensors);
 
   // The new graph: kept backbone fields in their order, minus its outputs and dead parts.
   const graph = new WireWriter();
@@ -258,15 +204,9 @@ export function fuseBackboneAndHead(
   }
   extraNodes.forEach((n) => graph.message(GraphField.node, (w) => writeNode(w, n)));
   extraTensors.forEach((t) => graph.message(GraphField.initializer, (w) => writeTensor(w, t)));
-  const classes = headModel.graph.outputs[0]?.dims?.[1];
-  for (const name of [wanted.logits, wanted.probs]) {
-    const out = rename.get(name === wanted.probs ? 'probs' : 'logits') ?? name;
+  for (const out of [inlined.logits, inlined.probs]) {
     graph.message(GraphField.output, (w) =>
-      writeValueInfo(w, {
-        name: out,
-        elemType: DataType.float,
-        dims: ['N', typeof classes === 'number' ? classes : 'C'],
-      }),
+      writeValueInfo(w, { name: out, elemType: DataType.float, dims: ['N', inlined.classes ?? 'C'] }),
     );
   }
 
