@@ -7,8 +7,11 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildOnnxModel, DataType } from '@modelhub/onnx';
+import * as ort from 'onnxruntime-node';
+
+import { buildHeadModel, buildOnnxModel, DataType } from '@modelhub/onnx';
 import { wordPieceTokenizerJson } from '@modelhub/testing';
+import { idsMaskBatch, openTokenizer } from '@modelhub/text';
 
 import { onnxAdapter } from '../src/index.ts';
 
@@ -131,4 +134,63 @@ describe('Hugging Face–layout text encoder', () => {
       await extractor.dispose();
     }
   });
+
+  it.each(['mean', 'max', 'meanmax', 'cls'] as const)(
+    'fuses encoder, %s pooling over the attention mask and a head into one ONNX graph that agrees with embed()',
+    async (pooling) => {
+      const extractor = await onnxAdapter.loadFeatureExtractor(dir, {
+        modelId: 'local/tiny-bert',
+        workDir: dir,
+        pooling,
+      });
+      try {
+        const texts = ['hello', 'free money now!', 'world hello'];
+        const features = (await extractor.embed(texts.map((text) => ({ text })))).vectors as Float32Array[];
+        const dim = extractor.dim;
+        const w = weights(3 * dim, 5);
+        const b = weights(3, 9);
+        const head = buildHeadModel({
+          layers: [{ weight: w, bias: b, inDim: dim, outDim: 3, activation: 'none' }],
+          labels: ['a', 'b', 'c'],
+          metadata: {},
+        });
+        const fuse = onnxAdapter.fuseHead;
+        if (fuse === undefined || extractor.preprocess.modality !== 'text') {
+          throw new Error('the ONNX adapter fuses text heads');
+        }
+        const fused = await fuse(dir, head, {
+          modelId: 'local/tiny-bert',
+          workDir: dir,
+          tap: extractor.tap,
+          preprocess: extractor.preprocess,
+          metadata: { labels: '["a","b","c"]' },
+        });
+        // The tokenizer runs outside the graph; the batch is padded (masked) to its longest text.
+        const tokenizer = await openTokenizer(dir, extractor.preprocess);
+        const batch = idsMaskBatch(texts.map((t) => tokenizer.encode(t)));
+        const shape = [batch.rows, batch.length];
+        const session = await ort.InferenceSession.create(fused);
+        try {
+          expect(session.inputNames).toEqual(['input_ids', 'attention_mask', 'token_type_ids']);
+          const out = await session.run({
+            input_ids: new ort.Tensor('int64', batch.inputIds, shape),
+            attention_mask: new ort.Tensor('int64', batch.attentionMask, shape),
+            token_type_ids: new ort.Tensor('int64', batch.tokenTypeIds, shape),
+          });
+          const probs = out['probs']?.data as Float32Array;
+          features.forEach((x, r) => {
+            const logits = [0, 1, 2].map(
+              (o) => (b[o] ?? 0) + x.reduce((a, v, k) => a + v * (w[o * dim + k] ?? 0), 0),
+            );
+            const z = logits.reduce((a, l) => a + Math.exp(l), 0);
+            logits.forEach((l, o) => expect(probs[r * 3 + o]).toBeCloseTo(Math.exp(l) / z, 6));
+          });
+        } finally {
+          await session.release();
+        }
+      } finally {
+        await extractor.dispose();
+      }
+    },
+  );
 });

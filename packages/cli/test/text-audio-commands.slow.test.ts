@@ -285,7 +285,7 @@ describe('text: use-lite', () => {
     const exported = await hub(['--json', 'export', head, '--out', join(work, 'spam.onnx')]);
     expect(exported.code, exported.err).toBe(0);
     expect((JSON.parse(exported.out) as { note: string }).note).toMatch(
-      /TF\.js graph text encoder .* no ONNX form/,
+      /TF\.js graph text encoder .*cannot turn a TF\.js graph into ONNX/,
     );
 
     const embedded = await hub(['embed', 'use-lite', probe, '--out', join(work, 'text.npy')]);

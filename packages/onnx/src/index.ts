@@ -35,3 +35,7 @@ export { inlineGraph } from './edit/inline-graph.ts';
 export type { InlinedGraph } from './edit/inline-graph.ts';
 export { fuseWindowedAudioClassifier, AUDIO_INPUT } from './fuse/fuse-windowed-audio.ts';
 export type { WindowedAudioPlan, WindowedAudioFuseOptions } from './fuse/fuse-windowed-audio.ts';
+export { fuseTokenEncoderClassifier } from './fuse/fuse-token-encoder.ts';
+export type { TokenEncoderFuseOptions } from './fuse/fuse-token-encoder.ts';
+export { maskedPoolingNodes } from './fuse/masked-pooling-nodes.ts';
+export type { MaskedPooling, MaskedPoolingPlan } from './fuse/masked-pooling-nodes.ts';

@@ -376,8 +376,14 @@ export const onnxAdapter: ModelAdapter = {
   loadFeatureExtractor,
   predictOriginal,
   // Imported on use: fusing is rare and must not slow down loading the adapter.
-  fuseHead: async (modelDir, head, options) =>
-    options.preprocess?.modality === 'audio'
-      ? (await import('../fuse/fuse-audio-head.ts')).fuseAudioHead(modelDir, head, options)
-      : (await import('../fuse/fuse-head.ts')).fuseHead(modelDir, head, options),
+  fuseHead: async (modelDir, head, options) => {
+    switch (options.preprocess?.modality) {
+      case 'audio':
+        return (await import('../fuse/fuse-audio-head.ts')).fuseAudioHead(modelDir, head, options);
+      case 'text':
+        return (await import('../fuse/fuse-text-head.ts')).fuseTextHead(modelDir, head, options);
+      default:
+        return (await import('../fuse/fuse-head.ts')).fuseHead(modelDir, head, options);
+    }
+  },
 };

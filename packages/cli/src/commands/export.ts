@@ -18,6 +18,12 @@ export function describeExport(result: ExportResult): string {
       `input: "audio" [1, samples], one clip of float32 mono samples in [-1, 1] at the model's rate (see metadata "modelhub.preprocessing"), any length; outputs: ${result.outputs.join(', ')}; labels: ${result.labels.join(', ')}\n`
     );
   }
+  if (result.input === 'token-ids') {
+    return (
+      `wrote ${result.out} (${formatBytes(result.bytes)}): ${result.base}'s encoder, attention-mask pooling and the head, one ONNX graph\n` +
+      `inputs: the encoder's own (input_ids, attention_mask… [batch, sequence] int64) from its tokenizer.json, which runs outside the graph (see metadata "modelhub.preprocessing"); outputs: ${result.outputs.join(', ')}; labels: ${result.labels.join(', ')}\n`
+    );
+  }
   return (
     `wrote ${result.out} (${formatBytes(result.bytes)}): ${result.base} cut at its tap + the head, one ONNX graph\n` +
     `input: the preprocessed image (see metadata "modelhub.preprocessing"); outputs: ${result.outputs.join(', ')}; labels: ${result.labels.join(', ')}\n`
@@ -28,7 +34,9 @@ export function describeExport(result: ExportResult): string {
 export const registerExport: CommandRegistrar = (program: Command, io: Io) => {
   program
     .command('export')
-    .description('fuse a head and its backbone into one ONNX file (image or audio in, probabilities out)')
+    .description(
+      'fuse a head and its ONNX backbone into one ONNX file (image, audio or token ids in, probabilities out)',
+    )
     .argument('<head>', 'a head folder (hub train --out) or its repository')
     .requiredOption('--out <file>', 'where to write the .onnx file')
     .action(async (head: string, flags: { out: string }) => {

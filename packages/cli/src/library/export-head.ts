@@ -20,9 +20,10 @@ export interface ExportResult {
   readonly base: string;
   /**
    * What the file takes: the preprocessed `image`, raw `audio` samples (`[1, samples]` float32
-   * mono in [-1, 1] at the model's rate), or the head's `features`.
+   * mono in [-1, 1] at the model's rate), the encoder's `token-ids` (input_ids, attention_mask…
+   * from its tokenizer.json), or the head's `features`.
    */
-  readonly input: 'image' | 'audio' | 'features';
+  readonly input: 'image' | 'audio' | 'token-ids' | 'features';
   readonly outputs: readonly string[];
   readonly labels: readonly string[];
   /** Why only the head was exported, and how to compute its input. */
@@ -45,10 +46,7 @@ function exportMetadata(manifest: HeadManifest, head: string, fused: boolean): R
 /** Why a head cannot be fused with its backbone into one ONNX graph here. */
 function whyHeadOnly(manifest: HeadManifest, modality: string): string {
   if (modality === 'text' && manifest.feature.runtime === 'tfjs-graph') {
-    return `${manifest.base.repo} is a TF.js graph text encoder (sparse SentencePiece ids in): TF.js graphs have no ONNX form here, and its tokenizer runs outside any graph`;
-  }
-  if (modality === 'text') {
-    return `${manifest.base.repo} is a text encoder whose tokenizer (tokenizer.json) runs outside the graph, and fusing the attention-mask pooling is not built yet`;
+    return `${manifest.base.repo} is a TF.js graph text encoder (Universal Sentence Encoder: sparse SentencePiece ids in), and modelhub cannot turn a TF.js graph into ONNX (that takes TensorFlow and tf2onnx, in Python)`;
   }
   return `${manifest.base.repo} is a ${manifest.feature.runtime} model, which cannot be turned into ONNX here`;
 }
@@ -94,7 +92,7 @@ export async function exportHead(
   const baseName = `${manifest.base.repo}@${manifest.base.commit}`;
   await mkdir(dirname(resolve(out)), { recursive: true });
   const modality = modalityOf(manifest.preprocessing);
-  if (adapter.fuseHead === undefined || modality === 'text') {
+  if (adapter.fuseHead === undefined) {
     // TF.js graphs have no ONNX form here: ship the head, say where its features come from.
     const bytes = buildHeadModel({
       layers: artifact.layers,
@@ -115,7 +113,7 @@ export async function exportHead(
       labels: manifest.labels,
       note:
         `${whyHeadOnly(manifest, modality)}, so the head alone was written: ` +
-        `its input "features" [N,${manifest.feature.dim}] is the ${manifest.feature.pooling}-pooled output of ${manifest.feature.tensor}; ` +
+        `its input "features" [N,${manifest.feature.dim}] is the ${manifest.feature.pooling === 'none' ? '' : `${manifest.feature.pooling}-pooled `}output of ${manifest.feature.tensor}; ` +
         `compute it with fromPretrained('${manifest.base.repo}@${manifest.base.commit}', { layer: '${manifest.feature.tensor}' }).embed(${modality === 'image' ? 'images' : modality === 'text' ? 'texts' : 'wavFiles'}).`,
     };
   }
@@ -132,7 +130,7 @@ export async function exportHead(
     bytes: bytes.byteLength,
     fused: true,
     base: baseName,
-    input: modality === 'audio' ? 'audio' : 'image',
+    input: modality === 'audio' ? 'audio' : modality === 'text' ? 'token-ids' : 'image',
     outputs: ['logits', 'probs'],
     labels: manifest.labels,
     note: undefined,

@@ -77,7 +77,9 @@ export function inlineGraph(
         if (f.no === NodeField.input || f.no === NodeField.output) {
           w.string(f.no, rename(utf8.decode(f.bytes)));
         } else if (f.no === NodeField.name) {
-          w.string(f.no, `${prefix}${utf8.decode(f.bytes)}`);
+          // Unnamed nodes stay unnamed: onnxruntime refuses two nodes with one (prefixed empty) name.
+          const name = utf8.decode(f.bytes);
+          w.string(f.no, name === '' ? '' : `${prefix}${name}`);
         } else {
           w.raw(f);
         }

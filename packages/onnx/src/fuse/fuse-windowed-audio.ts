@@ -18,6 +18,7 @@ import {
 import { readOnnxModel } from '../model/onnx-model.ts';
 import { WireWriter } from '../wire/wire.ts';
 import { inlineHead } from './inline-head.ts';
+import { maskedPoolingNodes } from './masked-pooling-nodes.ts';
 
 /** How a two-graph audio backbone turns a clip into one vector (what the ONNX adapter does in JS). */
 export interface WindowedAudioPlan {
@@ -124,7 +125,6 @@ export function fuseWindowedAudioClassifier(
     int64(n('frame_shape'), [-1, options.width]),
     { name: n('scale'), dims: [], dataType: DataType.float, values: Float32Array.of(options.scale) },
     { name: n('zero_f'), dims: [], dataType: DataType.float, values: Float32Array.of(0) },
-    { name: n('minus_inf'), dims: [], dataType: DataType.float, values: Float32Array.of(-Infinity) },
     float64(n('frame_scale'), options.frameScale),
     float64(n('frame_offset'), options.frameOffset),
     float64(n('two_d'), 2),
@@ -142,12 +142,6 @@ export function fuseWindowedAudioClassifier(
     ...(attributes === undefined ? {} : { attributes }),
   });
   const cast = (input: string, output: string, to: number): NodeSpec => node('Cast', [input], output, { to });
-  // ReduceMax takes its axes as an attribute before opset 18, as an input from 18 on.
-  const reduceMax = (input: string, output: string): NodeSpec =>
-    opset >= 18
-      ? node('ReduceMax', [input, n('axes_0')], output, { keepdims: 1 })
-      : node('ReduceMax', [input], output, { axes: [0], keepdims: 1 });
-
   // 1. Centre the clip in silence up to minSamples, scale it, feed the front end.
   const before: NodeSpec[] = [
     node('Shape', [AUDIO_INPUT], n('shape')),
@@ -212,27 +206,17 @@ export function fuseWindowedAudioClassifier(
     node('Where', [n('has_inside'), n('inside_f'), n('nearest_f')], n('mask')),
     node('Unsqueeze', [n('mask'), n('axes_1')], n('mask_col')),
   ];
-  const mean = [
-    cast(n('window_vectors'), n('vectors_f64'), DataType.double),
-    cast(n('mask_col'), n('mask_f64'), DataType.double),
-    node('Mul', [n('vectors_f64'), n('mask_f64')], n('masked_f64')),
-    node('ReduceSum', [n('masked_f64'), n('axes_0')], n('sum'), { keepdims: 1 }),
-    node('ReduceSum', [n('mask_f64'), n('axes_0')], n('count'), { keepdims: 1 }),
-    node('Div', [n('sum'), n('count')], n('mean_f64')),
-    cast(n('mean_f64'), options.pooling === 'mean' ? pooled : n('mean'), DataType.float),
-  ];
-  const max = [
-    node('Greater', [n('mask_col'), n('zero_f')], n('real_col')),
-    node('Where', [n('real_col'), n('window_vectors'), n('minus_inf')], n('masked_vectors')),
-    reduceMax(n('masked_vectors'), options.pooling === 'max' ? pooled : n('max')),
-  ];
-  if (options.pooling === 'mean') {
-    after.push(...mean);
-  } else if (options.pooling === 'max') {
-    after.push(...max);
-  } else {
-    after.push(...mean, ...max, node('Concat', [n('mean'), n('max')], pooled, { axis: 1 }));
-  }
+  const pooling = maskedPoolingNodes({
+    values: n('window_vectors'),
+    mask: n('mask_col'),
+    axis: 0,
+    keepdims: true,
+    pooling: options.pooling,
+    output: pooled,
+    prefix: n('pool_'),
+    opset,
+  });
+  after.push(...pooling.nodes);
 
   const taken = new Set<string>([AUDIO_INPUT, pooled]);
   const unique = (name: string): string => {
@@ -265,7 +249,7 @@ export function fuseWindowedAudioClassifier(
   }
   // Only the constants this pooling reads (onnxruntime warns about unused initializers).
   const read = new Set([...before, ...windows, ...after].flatMap((spec) => spec.inputs));
-  [...tensors.filter((t) => read.has(t.name)), ...inlined.tensors].forEach((t) =>
+  [...tensors.filter((t) => read.has(t.name)), ...pooling.tensors, ...inlined.tensors].forEach((t) =>
     graph.message(GraphField.initializer, (w) => writeTensor(w, t)),
   );
   graph.message(GraphField.input, (w) =>
