@@ -143,8 +143,10 @@ async function main(): Promise<void> {
     rank = warm.rank;
     pooling = warm.used;
   }
+  // Requests are answered one at a time, in order: the pool keeps the next one queued here.
+  let queue = Promise.resolve();
   port?.on('message', (request: WorkerRequest) => {
-    void (async () => {
+    queue = queue.then(async () => {
       try {
         if (request.type === 'run') {
           const result = await infer(request.data, request.shape);
@@ -176,7 +178,7 @@ async function main(): Promise<void> {
           code: null,
         });
       }
-    })();
+    });
   });
   port?.once('close', dispose);
   post({ type: 'ready', dim, rank, pooling });

@@ -14,10 +14,25 @@ export interface WorkerReady {
   readonly pooling: Pooling | null;
 }
 
+interface Pending {
+  readonly resolve: (r: WorkerResponse) => void;
+  readonly reject: (e: Error) => void;
+}
+
 interface Slot {
   readonly worker: Worker;
-  pending: { resolve: (r: WorkerResponse) => void; reject: (e: Error) => void } | undefined;
+  /** Requests sent and not answered yet, oldest first (the worker answers in order). */
+  readonly pending: Pending[];
+  /** Requests handed this slot: `pending` plus those about to be sent. */
+  inFlight: number;
 }
+
+/**
+ * Requests in flight per worker: while one batch runs, the next waits in the worker's own queue,
+ * so the worker never idles for a round trip to this thread (which, on a busy machine, can wait
+ * for a time slice).
+ */
+const DEPTH = 2;
 
 /** Where tfjs-backend-wasm's `.wasm` files are, as a folder path ending with a separator. */
 export function wasmDir(): string {
@@ -51,7 +66,7 @@ function workerError(modelDir: string, message: string, code: string | null): Mo
 
 /**
  * A fixed set of worker threads, each with its own single-threaded wasm backend and its own copy
- * of the model. Requests go to whichever worker is idle; callers queue when all are busy.
+ * of the model. Requests go to the least busy worker, up to DEPTH each; callers queue beyond that.
  */
 export class WorkerPool {
   readonly size: number;
@@ -59,7 +74,6 @@ export class WorkerPool {
   private readonly slots: Slot[];
   private readonly waiting: Array<{ resolve: (slot: Slot) => void; reject: (error: Error) => void }> = [];
   private failure: ModelhubError | undefined;
-  private readonly idle: Slot[];
   private readonly modelDir: string;
   private nextId = 1;
   private closed = false;
@@ -67,7 +81,6 @@ export class WorkerPool {
   private constructor(modelDir: string, slots: Slot[], ready: WorkerReady) {
     this.modelDir = modelDir;
     this.slots = slots;
-    this.idle = [...slots];
     this.size = slots.length;
     this.ready = ready;
   }
@@ -79,7 +92,7 @@ export class WorkerPool {
     const readies: Array<Promise<WorkerReady>> = [];
     for (let i = 0; i < count; i++) {
       const worker = new Worker(workerUrl, { workerData: data });
-      const slot: Slot = { worker, pending: undefined };
+      const slot: Slot = { worker, pending: [], inFlight: 0 };
       slots.push(slot);
       readies.push(
         new Promise<WorkerReady>((resolve, reject) => {
@@ -116,8 +129,7 @@ export class WorkerPool {
 
   private listen(slot: Slot): void {
     slot.worker.on('message', (message: WorkerResponse) => {
-      const pending = slot.pending;
-      slot.pending = undefined;
+      const pending = slot.pending.shift();
       if (pending === undefined) {
         return;
       }
@@ -136,9 +148,9 @@ export class WorkerPool {
       }
       const error = workerError(this.modelDir, reason, null);
       this.failure ??= error;
-      const pending = slot.pending;
-      slot.pending = undefined;
-      pending?.reject(error);
+      for (const pending of slot.pending.splice(0)) {
+        pending.reject(error);
+      }
       for (const waiter of this.waiting.splice(0)) {
         waiter.reject(error);
       }
@@ -152,22 +164,38 @@ export class WorkerPool {
   }
 
   private release(slot: Slot): void {
+    slot.inFlight--;
     const next = this.waiting.shift();
-    if (next === undefined) {
-      this.idle.push(slot);
-    } else {
+    if (next !== undefined) {
+      slot.inFlight++;
       next.resolve(slot);
     }
   }
 
+  /** The least busy worker with room (counted at once, so concurrent callers spread out). */
   private acquire(): Promise<Slot> {
     if (this.failure !== undefined) {
       return Promise.reject(this.failure);
     }
-    const slot = this.idle.pop();
-    return slot === undefined
-      ? new Promise((resolve, reject) => this.waiting.push({ resolve, reject }))
-      : Promise.resolve(slot);
+    let best: Slot | undefined;
+    for (const slot of this.slots) {
+      if (slot.inFlight < DEPTH && (best === undefined || slot.inFlight < best.inFlight)) {
+        best = slot;
+      }
+    }
+    if (best === undefined) {
+      return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+    }
+    best.inFlight++;
+    return Promise.resolve(best);
+  }
+
+  /** Sends a request on a slot already counted in its `inFlight`. */
+  private send(slot: Slot, request: WorkerRequest, transfer: ArrayBuffer[]): Promise<WorkerResponse> {
+    return new Promise<WorkerResponse>((resolve, reject) => {
+      slot.pending.push({ resolve, reject });
+      slot.worker.postMessage(request, transfer);
+    });
   }
 
   private async request(
@@ -178,10 +206,7 @@ export class WorkerPool {
       throw new ModelhubError('INTERNAL', 'The TF.js feature extractor has been disposed');
     }
     const slot = await this.acquire();
-    return new Promise<WorkerResponse>((resolve, reject) => {
-      slot.pending = { resolve, reject };
-      slot.worker.postMessage(make(this.nextId++), transfer);
-    });
+    return this.send(slot, make(this.nextId++), transfer);
   }
 
   /** Runs one batch `[n, ...]`; returns the (pooled) output `[n, dim]`. `data` is transferred. */
@@ -217,29 +242,19 @@ export class WorkerPool {
     return response.shapes;
   }
 
-  /** Live tensors and bytes in each worker's tf engine (waits until every worker is idle). */
+  /**
+   * Live tensors and bytes in each worker's tf engine. Each worker answers after the requests
+   * already queued to it, so the figures are those of an idle worker.
+   */
   async memory(): Promise<Array<{ numTensors: number; numBytes: number }>> {
-    const slots: Slot[] = [];
-    for (let i = 0; i < this.size; i++) {
-      slots.push(await this.acquire());
-    }
     return Promise.all(
-      slots.map(
-        (slot) =>
-          new Promise<{ numTensors: number; numBytes: number }>((resolve, reject) => {
-            slot.pending = {
-              resolve: (r) => {
-                resolve(
-                  r.type === 'memory'
-                    ? { numTensors: r.numTensors, numBytes: r.numBytes }
-                    : { numTensors: -1, numBytes: -1 },
-                );
-              },
-              reject,
-            };
-            slot.worker.postMessage({ type: 'memory', id: this.nextId++ } satisfies WorkerRequest);
-          }),
-      ),
+      this.slots.map(async (slot) => {
+        slot.inFlight++;
+        const r = await this.send(slot, { type: 'memory', id: this.nextId++ }, []);
+        return r.type === 'memory'
+          ? { numTensors: r.numTensors, numBytes: r.numBytes }
+          : { numTensors: -1, numBytes: -1 };
+      }),
     );
   }
 
