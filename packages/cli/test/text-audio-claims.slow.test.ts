@@ -1,6 +1,7 @@
 // The measured claims of text and audio transfer: 8 examples per class, several seeded draws, a
 // transferred head against the no-transfer baseline of the same modality on the same examples.
-// Seeds 1–5 are the reported draws; nothing in the extractors or heads was tuned on them.
+// Seeds 1–10 on the reported pool are the reported draws (the README's); changes are tried on the development pool
+// (fx.spam.developmentDir, seeds 100–119 in scripts/bench/text-audio.ts), never on these.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { onnxAdapter } from '@modelhub/adapter-onnx';
@@ -19,7 +20,7 @@ import {
   type FewShotDraw,
 } from '@modelhub/trainer';
 
-const SEEDS = [1, 2, 3, 4, 5];
+const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const PER_CLASS = 8;
 
 let fx: FixtureSet;
@@ -61,22 +62,31 @@ describe('few-shot transfer on text and audio', () => {
       cache,
       extractorFor: () => Promise.resolve(use),
     });
+    // The baseline: scikit-learn's make_union(TfidfVectorizer(sublinear_tf=True),
+    // TfidfVectorizer(analyzer='char_wb', ngram_range=(2, 5), sublinear_tf=True)) +
+    // LogisticRegression(C=1) on the same 16 texts: the stronger of the standard TF-IDF set-ups.
     const baseline = await fewShotDraws(pool, {
       perClass: PER_CLASS,
       seeds: SEEDS,
-      extractorFor: async (train) => tfidfExtractor(await texts(train)),
+      head: { scaling: 'none' },
+      extractorFor: async (train) =>
+        tfidfExtractor(await texts(train), { charNgrams: [2, 5], sublinearTf: true }),
     });
     cache.close();
-    table('SpamAssassin subjects, spam vs ham, test = the other 384', [
+    table(`SpamAssassin subjects, spam vs ham, test = the other ${pool.items.length - 16}`, [
       ['USE-lite features + softmax head', transfer],
-      ['TF-IDF + softmax head (no transfer)', baseline],
+      ['TF-IDF words + char n-grams + LR (no transfer)', baseline],
     ]);
     const t = summarizeDraws(transfer);
     const b = summarizeDraws(baseline);
-    // Measured 77.7% ± 3.2 against TF-IDF's 71.0% ± 3.0: the issue's target (≥ 80%, ≥ 10 points
-    // above TF-IDF) is not reached by USE-lite on subject lines; the test holds what is measured.
-    expect(t.mean).toBeGreaterThanOrEqual(0.75);
-    expect(t.mean - b.mean).toBeGreaterThanOrEqual(0.05);
+    // The issue's target (≥ 80% mean, ≥ 10 points above TF-IDF) is NOT reached. With the subjects
+    // read correctly (RFC 2047, charsets, one per thread) and the tokenizer normalising as
+    // SentencePiece does, USE-lite measures 74.5% ± 3.6 against this baseline's 68.6% ± 3.3 on
+    // these draws (development pool: 77.6% ± 2.6 against 65.6% ± 3.4); no head, scaling or L2
+    // strength moved USE-lite by more than a point on the development pool. The test holds what is
+    // true: transfer ahead of TF-IDF by several points on average.
+    expect(t.mean).toBeGreaterThanOrEqual(0.72);
+    expect(t.mean - b.mean).toBeGreaterThanOrEqual(0.04);
   });
 
   it('speech_embedding: 6 spoken keywords from 8 clips each, far above MFCC means', async () => {
