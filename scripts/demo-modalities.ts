@@ -76,6 +76,8 @@ try {
   const file = join(test, label, (await readdir(join(test, label))).sort()[0] ?? '');
   await hub(['predict', head, file, '--top', '2'], env);
   console.log(`(${file} is in class "${label}")`);
+  // Audio: one ONNX file, raw samples in; text on USE-lite (TF.js): the head alone, and why.
+  await hub(['export', head, '--out', join(work, `${modality}-classifier.onnx`)], env);
 } finally {
   server.kill();
   await rm(work, { recursive: true, force: true });
