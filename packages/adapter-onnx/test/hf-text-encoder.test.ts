@@ -154,11 +154,10 @@ describe('Hugging Face–layout text encoder', () => {
           labels: ['a', 'b', 'c'],
           metadata: {},
         });
-        const fuse = onnxAdapter.fuseHead;
-        if (fuse === undefined || extractor.preprocess.modality !== 'text') {
+        if (onnxAdapter.fuseHead === undefined || extractor.preprocess.modality !== 'text') {
           throw new Error('the ONNX adapter fuses text heads');
         }
-        const fused = await fuse(dir, head, {
+        const fused = await onnxAdapter.fuseHead(dir, head, {
           modelId: 'local/tiny-bert',
           workDir: dir,
           tap: extractor.tap,
