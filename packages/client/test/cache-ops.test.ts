@@ -148,6 +148,19 @@ describe('cache management', () => {
     ).rejects.toMatchObject({ code: 'NOT_IN_CACHE' });
   });
 
+  it('a dry run writes nothing into the cache, not even the manifest it reads to plan', async () => {
+    const opts = await client();
+    const root = resolveClientConfig(opts).cacheRoot;
+    const plan = await pull('mobilenet-v2', { ...opts, dryRun: true });
+    expect(plan.dryRun).toBe(true);
+    // The TF.js model.json was read to choose the weight shards.
+    expect(plan.files.map((f) => f.path)).toEqual(expect.arrayContaining(['model.json']));
+    expect(plan.files.some((f) => f.path.endsWith('.bin'))).toBe(true);
+    expect(plan.plan.downloadBytes).toBeGreaterThan(0);
+    expect(await readdir(opts.cacheDir, { recursive: true })).toEqual([]);
+    expect(root.startsWith(opts.cacheDir)).toBe(true);
+  });
+
   it('refuses a bundle whose bytes do not match their hashes', async () => {
     const online = await client();
     const pulled = await pull('modelhub/ppocr-cls', online);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Keyv } from 'keyv';
@@ -30,10 +31,17 @@ export class MetadataCache {
   readonly #keyv: Keyv;
   readonly #store: SqliteKeyvStore;
   readonly ttls: MetadataTtls;
+  readonly #readOnly: boolean;
 
-  constructor(cacheRoot: string, ttls: Partial<MetadataTtls> = {}) {
+  /**
+   * `readOnly` (a dry run): answers are read from an existing store and `set` keeps nothing, so no
+   * file or folder is created in the cache.
+   */
+  constructor(cacheRoot: string, ttls: Partial<MetadataTtls> = {}, { readOnly = false } = {}) {
+    this.#readOnly = readOnly;
+    const file = join(cacheRoot, '.modelhub-metadata.sqlite');
     try {
-      this.#store = new SqliteKeyvStore(join(cacheRoot, '.modelhub-metadata.sqlite'));
+      this.#store = new SqliteKeyvStore(readOnly && !existsSync(file) ? ':memory:' : file);
     } catch (error) {
       if (!isDiskFull(error)) {
         throw error;
@@ -57,6 +65,9 @@ export class MetadataCache {
   }
 
   async set<T>(key: string, value: T, ttlMs = 30 * 24 * 60 * 60_000): Promise<void> {
+    if (this.#readOnly) {
+      return;
+    }
     await this.#keyv.set<Stamped<T>>(key, { value, at: Date.now() }, ttlMs);
   }
 

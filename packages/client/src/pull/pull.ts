@@ -1,14 +1,16 @@
 import { lstat, mkdir, readFile, readlink, readdir, stat, statfs, unlink } from 'node:fs/promises';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 
 import {
   ModelhubError,
   assertSafeRepoPath,
   blobIdOf,
+  gitBlobSha1,
   isCommitSha,
   isModelhubError,
   parseModelRef,
   repoId,
+  sha256,
   type FileEntry,
 } from '@modelhub/core';
 
@@ -69,13 +71,17 @@ export function resolveUrl(endpoint: string, repo: string, commit: string, path:
   return `${endpoint}/${repo}/resolve/${encodeRevision(commit)}/${encodePath(path)}`;
 }
 
+/** Free bytes on the disk that holds (or will hold) `dir`, creating nothing (a dry run asks). */
 async function freeBytes(dir: string): Promise<number | undefined> {
-  try {
-    await mkdir(dir, { recursive: true });
-    const s = await statfs(dir);
-    return s.bavail * s.bsize;
-  } catch {
-    return undefined;
+  for (let at = dir; ; at = dirname(at)) {
+    try {
+      const s = await statfs(at);
+      return s.bavail * s.bsize;
+    } catch {
+      if (dirname(at) === at) {
+        return undefined;
+      }
+    }
   }
 }
 
@@ -273,7 +279,9 @@ async function pullResolved(
 ): Promise<PullResult> {
   const { config, options, http } = session;
   const signal = options.signal;
-  const meta = new MetadataCache(config.cacheRoot, options.tuning?.metadataTtls);
+  const meta = new MetadataCache(config.cacheRoot, options.tuning?.metadataTtls, {
+    readOnly: options.dryRun === true,
+  });
   try {
     let repo: string;
     let via: PullResult['via'] = 'name';
@@ -301,7 +309,7 @@ async function pullResolved(
         }
       } else {
         files = treeToFiles(await fetchTree(http, repo, commit, signal));
-        treeWritten = cache.writeTree(commit, files);
+        treeWritten = options.dryRun === true ? Promise.resolve() : cache.writeTree(commit, files);
         treeWritten.catch(() => undefined); // Awaited below; this only keeps an early failure handled.
       }
     }
@@ -311,6 +319,10 @@ async function pullResolved(
       const file = all.find((f) => f.path === path);
       if (file === undefined) {
         throw new ModelhubError('ENTRY_NOT_FOUND', `${path} is not in ${repo}@${commit}.`);
+      }
+      if (options.dryRun === true) {
+        // A dry run downloads nothing into the cache: a manifest it must read is read in memory.
+        return readWithoutCaching(session, cache, repo, commit, file);
       }
       await installFiles(session, cache, repo, undefined, commit, [file], via, false);
       return readFile(cache.snapshotPath(commit, path), 'utf8');
@@ -349,6 +361,40 @@ async function pullResolved(
   } finally {
     await meta.close();
   }
+}
+
+/**
+ * A small file the selection reads (a TF.js `model.json`), for a dry run: from the snapshot when
+ * cached, else fetched into memory and checked against its hash, never written.
+ */
+async function readWithoutCaching(
+  session: Session,
+  cache: RepoCache,
+  repo: string,
+  commit: string,
+  file: FileEntry,
+): Promise<string> {
+  const cached = await readFile(cache.snapshotPath(commit, file.path), 'utf8').catch(() => undefined);
+  if (cached !== undefined) {
+    return cached;
+  }
+  const { http, config, options } = session;
+  if (http === undefined) {
+    throw notInCache(`${repo}/${file.path}`, config.endpoint);
+  }
+  const res = await http.sendWithRetry(
+    { method: 'GET', url: resolveUrl(config.endpoint, repo, commit, file.path), signal: options.signal },
+    { repo, path: file.path },
+  );
+  const bytes = new Uint8Array(await res.body.arrayBuffer());
+  const actual = file.lfs ? sha256(bytes) : gitBlobSha1(bytes);
+  if (actual !== blobIdOf(file)) {
+    throw new ModelhubError('INTEGRITY_MISMATCH', `${repo}/${file.path} does not match its hash.`, {
+      hint: 'The registry sent other bytes than it lists; try again, or report it to the registry.',
+      details: { repo, path: file.path, expected: blobIdOf(file), actual },
+    });
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 async function resolveCommit(
