@@ -164,7 +164,7 @@ describe('the end of a hub process', () => {
     expect(missing.stderr).toContain('error [REPO_NOT_FOUND]');
   }, 120_000);
 
-  it('syncs nothing to disk on a warm pull (strace counts fsync, fdatasync, sync_file_range, syncfs)', async () => {
+  it('syncs nothing to disk and re-makes no snapshot link on a warm pull (strace)', async () => {
     const log = join(work, 'strace.txt');
     await hub(['pull', model]);
     const strace = spawnSync(
@@ -174,7 +174,7 @@ describe('the end of a hub process', () => {
         '-o',
         log,
         '-e',
-        'trace=fsync,fdatasync,sync_file_range,syncfs,msync',
+        'trace=fsync,fdatasync,sync_file_range,syncfs,msync,symlink,symlinkat,rename,renameat,renameat2',
         process.execPath,
         launcher,
         'pull',
@@ -197,6 +197,13 @@ describe('the end of a hub process', () => {
       .split('\n')
       .filter((l) => /\b(fsync|fdatasync|sync_file_range|syncfs|msync)\(/.test(l));
     expect(traced).toEqual([]);
+    // The links are read and found right (one readlink each), not attempted again; only the
+    // compile cache may rename its entries into place.
+    const relinked = (await readFile(log, 'utf8'))
+      .split('\n')
+      .filter((l) => /\b(symlink|symlinkat|rename|renameat|renameat2)\(/.test(l))
+      .filter((l) => !l.includes('node-compile-cache'));
+    expect(relinked).toEqual([]);
   });
 });
 
@@ -232,6 +239,14 @@ describe('what a hub process loads', () => {
     // From core, only the zod-free entry (`@modelhub/core/errors`) and what it imports.
     expect(urls.some((u) => u.endsWith('/packages/core/dist/errors.js'))).toBe(true);
     expect(urls.filter((u) => u.endsWith('/packages/core/dist/index.js'))).toEqual([]);
+  });
+
+  it('hub pull --frozen of a cached model sends no request, so loads no HTTP library', async () => {
+    const lock = join(work, 'frozen.lock');
+    expect((await hub(['pull', model, '--lock', lock])).code).toBe(0);
+    const urls = await loaded(['pull', model, '--lock', lock, '--frozen']);
+    expect(from(urls, '@modelhub/client').length).toBeGreaterThan(0);
+    expect(from(urls, 'undici')).toEqual([]);
   });
 
   it('hub pull loads neither the bundle format, the registry server, nor a model runtime', async () => {

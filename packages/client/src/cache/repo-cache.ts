@@ -11,7 +11,7 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { z } from 'zod';
 
@@ -44,6 +44,15 @@ const TreeFileSchema = z.object({
   ),
 });
 
+/**
+ * The relative target of `snapshots/<commit>/<path>`'s link to `blobs/<id>`: up from the link's
+ * folder to the repo folder, then down — what path.relative says, without resolving both paths
+ * for each of a snapshot's files. `path` is a safe repo path (no empty, `.` or `..` segments).
+ */
+export function linkTarget(path: string, id: string): string {
+  return join(...Array<string>(path.split('/').length + 1).fill('..'), 'blobs', id);
+}
+
 async function atomicWrite(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
@@ -70,6 +79,8 @@ export class RepoCache {
   readonly repo: string;
   readonly dir: string;
   readonly #madeDirs = new Set<string>();
+  /** Snapshot folders that existed before this process made them: their links probably exist too. */
+  readonly #foundDirs = new Set<string>();
 
   constructor(root: string, repo: string) {
     this.root = root;
@@ -114,10 +125,17 @@ export class RepoCache {
       [...parents]
         .filter((parent) => !this.#madeDirs.has(parent))
         .map(async (parent) => {
-          await mkdir(parent, { recursive: true });
-          this.#madeDirs.add(parent);
+          await this.#makeDir(parent);
         }),
     );
+  }
+
+  /** mkdir -p, remembering whether the folder was already there (undefined: nothing created). */
+  async #makeDir(dir: string): Promise<void> {
+    if ((await mkdir(dir, { recursive: true })) === undefined) {
+      this.#foundDirs.add(dir);
+    }
+    this.#madeDirs.add(dir);
   }
 
   snapshotDir(commit: string): string {
@@ -215,11 +233,21 @@ export class RepoCache {
    */
   async linkSnapshot(commit: string, path: string, id: string): Promise<void> {
     const link = this.snapshotPath(commit, path);
-    const target = relative(dirname(link), this.blobPath(id));
     const parent = dirname(link);
+    const target = linkTarget(path, id);
     if (!this.#madeDirs.has(parent)) {
-      await mkdir(parent, { recursive: true });
-      this.#madeDirs.add(parent);
+      await this.#makeDir(parent);
+    }
+    if (this.#foundDirs.has(parent)) {
+      // A pull of a snapshot already on disk: the link is usually there and right, and one
+      // readlink says so (a symlink attempt would fail first with EEXIST).
+      try {
+        if ((await readlink(link)) === target) {
+          return;
+        }
+      } catch {
+        // Missing, or a plain file: made below.
+      }
     }
     try {
       // The common case: a new entry. symlink() never replaces, so a concurrent pull cannot race it.
@@ -246,7 +274,7 @@ export class RepoCache {
   async isLinked(commit: string, path: string, id: string): Promise<boolean> {
     const link = this.snapshotPath(commit, path);
     try {
-      return (await readlink(link)) === relative(dirname(link), this.blobPath(id));
+      return (await readlink(link)) === linkTarget(path, id);
     } catch {
       return false;
     }

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 
-import { Agent, request, stream, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { z } from 'zod';
 
 import { ModelhubError, isModelhubError } from '@modelhub/core';
@@ -76,6 +77,16 @@ export interface BodyResult {
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly url: string;
   readonly body: string;
+}
+
+let undiciModule: Promise<typeof Undici> | undefined;
+
+/**
+ * undici, imported on the first request rather than with this module: its ~100 modules are a
+ * third of a `hub` process's start-up, and a pull served from the cache or a lockfile sends none.
+ */
+function loadUndici(): Promise<typeof Undici> {
+  return (undiciModule ??= import('undici'));
 }
 
 /** Redirects followed per request, by every transport. */
@@ -163,7 +174,9 @@ export class HubHttp {
   /** Set once the registry answered 401 to the token: every later request goes without it. */
   #tokenRejected = false;
   #warned = false;
-  readonly #agent: Agent;
+  /** Made on the first request (see `loadUndici`). */
+  #agent: Agent | undefined;
+  readonly #connections: number;
   readonly #onRequest: RequestObserver | undefined;
   readonly #userAgent: string;
   readonly #headersTimeoutMs: number;
@@ -178,13 +191,7 @@ export class HubHttp {
     this.#onTokenRejected = options.onTokenRejected;
     this.retry = { ...defaultRetryPolicy, ...options.retry };
     this.#headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
-    this.#agent = new Agent({
-      connections: options.connections ?? 16,
-      keepAliveTimeout: 30_000,
-      headersTimeout: this.#headersTimeoutMs,
-      // The stall watchdog in the downloader decides when a body has stopped; this is a backstop.
-      bodyTimeout: 120_000,
-    });
+    this.#connections = options.connections ?? 16;
     this.#onRequest = options.onRequest;
     this.#userAgent = options.userAgent ?? 'modelhub-client/0.1';
     this.bandwidth = options.bandwidth;
@@ -202,6 +209,19 @@ export class HubHttp {
       tokenSource: config.tokenSource,
       onTokenRejected: (message) => config.onWarning({ code: 'TOKEN_REJECTED', message }),
     });
+  }
+
+  /** undici and the keep-alive agent, both made on the first request. */
+  async #undici(): Promise<{ undici: typeof Undici; agent: Agent }> {
+    const undici = await loadUndici();
+    this.#agent ??= new undici.Agent({
+      connections: this.#connections,
+      keepAliveTimeout: 30_000,
+      headersTimeout: this.#headersTimeoutMs,
+      // The stall watchdog in the downloader decides when a body has stopped; this is a backstop.
+      bodyTimeout: 120_000,
+    });
+    return { undici, agent: this.#agent };
   }
 
   /** True while requests to the registry carry a token. */
@@ -290,11 +310,12 @@ export class HubHttp {
       const headers = this.outgoingHeaders(url, req.headers ?? {}, req.method);
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(url, {
+        const { undici, agent } = await this.#undici();
+        res = await undici.request(url, {
           method: req.method,
           headers,
           body: req.body ?? null,
-          dispatcher: this.#agent,
+          dispatcher: agent,
           ...(req.signal === undefined ? {} : { signal: req.signal }),
         });
       } catch (cause) {
@@ -334,13 +355,14 @@ export class HubHttp {
       url: string;
     }) => Writable,
   ): Promise<BodyResult> {
-    return this.#getFollowing(req, (url, headers, respond, keepError) =>
-      stream(
+    return this.#getFollowing(req, async (url, headers, respond, keepError) => {
+      const { undici, agent } = await this.#undici();
+      await undici.stream(
         url,
         {
           method: 'GET',
           headers,
-          dispatcher: this.#agent,
+          dispatcher: agent,
           ...(req.signal === undefined ? {} : { signal: req.signal }),
           ...(req.bodyTimeoutMs === undefined ? {} : { bodyTimeout: req.bodyTimeoutMs }),
         },
@@ -357,8 +379,8 @@ export class HubHttp {
             },
           });
         },
-      ).then(() => undefined),
-    );
+      );
+    });
   }
 
   /**
@@ -436,12 +458,13 @@ export class HubHttp {
   }
 
   /** One GET through the agent's dispatcher; `onStart` returns the consumer of the body's chunks. */
-  #dispatchGet(
+  async #dispatchGet(
     url: string,
     headers: Record<string, string>,
     req: { readonly signal?: AbortSignal | undefined; readonly bodyTimeoutMs?: number | undefined },
     onStart: (status: number, headers: Dispatcher.ResponseData['headers']) => (chunk: Buffer) => void,
   ): Promise<void> {
+    const { agent } = await this.#undici();
     const target = new URL(url);
     const signal = req.signal;
     const bandwidth = this.bandwidth;
@@ -469,7 +492,7 @@ export class HubHttp {
         }
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#agent.dispatch(
+      agent.dispatch(
         {
           origin: target.origin,
           path: `${target.pathname}${target.search}`,
@@ -609,7 +632,7 @@ export class HubHttp {
   }
 
   async close(): Promise<void> {
-    await this.#agent.close();
+    await this.#agent?.close();
   }
 }
 

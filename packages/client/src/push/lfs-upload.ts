@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline, Readable, Transform } from 'node:stream';
 
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 
 import { ModelhubError } from '@modelhub/core';
@@ -108,6 +108,7 @@ async function sendRetrying(
               ctx.onBytes(bytes);
             })
           : source;
+      const { request } = await import('undici'); // Loaded by the commands that upload (see hub-http.ts).
       const res = await request(req.url, {
         method: req.method,
         dispatcher: ctx.dispatcher,

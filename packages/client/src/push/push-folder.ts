@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 
-import { Agent } from 'undici';
 import { z } from 'zod';
 
 import { ModelhubError, isModelhubError, parseModelRef } from '@modelhub/core';
@@ -111,6 +110,7 @@ export async function pushFolder(dir: string, repo: string, options: PushOptions
   }
   const files = await scanLocalFolder(dir);
   const http = HubHttp.forConfig(config, { onRequest: options.onRequest, retry: options.retry });
+  const { Agent } = await import('undici'); // Loaded by the commands that upload (see hub-http.ts).
   const uploads = new Agent({ connections: options.connections ?? 4 });
   const context = { repo: id, revision, endpoint: config.endpoint };
   const api = `/api/models/${id}`;
