@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, open, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -222,6 +222,59 @@ describe('fromPretrained', () => {
     const hits = (JSON.parse(search.out) as { results: { id: string }[] }).results.map((r) => r.id);
     expect(hits).toContain('alice/digits-head');
     expect(hits).not.toContain('modelhub/ppocr-rec');
+  });
+
+  it('refuses a head whose cached base was corrupted, pointing to hub verify --repair, not to retraining', async () => {
+    const cacheDir = join(work, 'cache-corrupt-base');
+    const global = ['--endpoint', registryA.url, '--cache-dir', cacheDir];
+    const first = await fromPretrained('alice/digits-head', { endpoint: registryA.url, cacheDir, env: {} });
+    const baseCommit = first.kind === 'classifier' ? first.base.commit : '';
+    await first.dispose();
+    // 4 bytes changed in place in the base's model.onnx blob (same size, same inode).
+    const base = await pull(`modelhub/ppocr-rec@${baseCommit}`, {
+      endpoint: registryA.url,
+      cacheDir,
+      env: {},
+      offline: true,
+    });
+    const blob = resolve(join(base.dir), await readlink(join(base.dir, 'model.onnx')));
+    const handle = await open(blob, 'r+');
+    await handle.write(Buffer.from([9, 9, 9, 9]), 0, 4, 4096);
+    await handle.close();
+
+    const error = await fromPretrained('alice/digits-head', {
+      endpoint: registryA.url,
+      cacheDir,
+      env: {},
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: 'INTEGRITY_MISMATCH',
+      hint: expect.stringContaining('hub verify --repair modelhub/ppocr-rec') as string,
+    });
+    expect((error as { hint: string }).hint).not.toMatch(/retrain/i);
+    const predict = captureIo();
+    expect(await runCli([...global, 'predict', 'alice/digits-head', probes[0]?.file ?? ''], predict)).toBe(3);
+    expect(predict.err).toContain('hub verify --repair modelhub/ppocr-rec');
+    const evaluation = captureIo();
+    const data = join(work, 'eval-sample-corrupt');
+    for (const probe of probes.filter((_, i) => i % 10 === 0)) {
+      await mkdir(join(data, probe.label), { recursive: true });
+      await cp(probe.file, join(data, probe.label, probe.file.split('/').at(-1) ?? 'x.png'));
+    }
+    expect(await runCli([...global, 'eval', 'alice/digits-head', '--data', data], evaluation)).toBe(3);
+    expect(evaluation.err).toContain('hub verify --repair modelhub/ppocr-rec');
+
+    expect(await runCli([...global, 'verify', '--repair', 'modelhub/ppocr-rec'], silent)).toBe(0);
+    const repaired = await fromPretrained('alice/digits-head', {
+      endpoint: registryA.url,
+      cacheDir,
+      env: {},
+    });
+    expect(await correct(repaired)).toBeGreaterThanOrEqual(80);
+    await repaired.dispose();
   });
 
   it('says what is missing when offline with an empty cache', async () => {

@@ -166,15 +166,27 @@ describe('cache management', () => {
     const pulled = await pull('modelhub/ppocr-cls', online);
     const onnx = pulled.files.find((f) => f.path === 'model.onnx');
     const blob = join(pulled.dir, '..', '..', 'blobs', onnx?.sha256 ?? '');
-    const bytes = await readFile(blob);
-    bytes[0] = (bytes[0] ?? 0) ^ 1;
-    await chmod(blob, 0o644);
-    await writeFile(blob, bytes);
     const file = join(online.cacheDir, 'bad.tar');
     await createBundle(['modelhub/ppocr-cls'], file, online);
+    // One byte of model.onnx flipped inside the bundle.
+    const original = await readFile(blob);
+    const tar = await readFile(file);
+    const at = tar.indexOf(original.subarray(4096, 4160));
+    expect(at).toBeGreaterThan(0);
+    tar[at] = (tar[at] ?? 0) ^ 1;
+    await writeFile(file, tar);
     const target = await client();
     await expect(importBundle(file, target)).rejects.toMatchObject({ code: 'INTEGRITY_MISMATCH' });
     const root = resolveClientConfig(target).cacheRoot;
     expect(await readdir(join(root, 'models--modelhub--ppocr-cls', 'snapshots')).catch(() => [])).toEqual([]);
+
+    // Nor is a bundle made from a cache whose bytes changed after they were verified.
+    const bytes = Buffer.from(original);
+    bytes[0] = (bytes[0] ?? 0) ^ 1;
+    await chmod(blob, 0o644);
+    await writeFile(blob, bytes);
+    await expect(
+      createBundle(['modelhub/ppocr-cls'], join(online.cacheDir, 'worse.tar'), online),
+    ).rejects.toMatchObject({ code: 'INTEGRITY_MISMATCH' });
   });
 });

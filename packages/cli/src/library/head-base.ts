@@ -64,7 +64,10 @@ export async function verifyBase(dir: string, manifest: HeadManifest): Promise<v
         'INTEGRITY_MISMATCH',
         `The base model file ${file.path} of ${manifest.base.repo}@${manifest.base.commit.slice(0, 12)} does not match the head's pin (sha256 ${actual}, expected ${file.sha256}).`,
         {
-          hint: 'The head was trained on other weights; refusing to load it. Retrain the head, or restore the original base model.',
+          hint:
+            localBaseDir(manifest) === undefined
+              ? `The cached copy of the base model differs from what the head was trained on. Run hub verify --repair ${manifest.base.repo} to download it again.`
+              : `The head was trained on other weights; restore the original files in ${localBaseDir(manifest)}.`,
           details: { path: file.path, expected: file.sha256, actual },
         },
       );

@@ -17,6 +17,7 @@ import {
 import { importedEndpointOf, importsFile } from '../bundle/imported-models.ts';
 import { encodePath, encodeRevision, fetchModelInfo, fetchTree, type TreeEntry } from '../api/hub-api.ts';
 import { cacheRootFor, resolveClientConfig, type ClientConfig } from '../config/client-config.ts';
+import { BlobIntegrity } from '../cache/blob-integrity.ts';
 import { asDiskFullError } from '../cache/disk-full.ts';
 import { acquireLock } from '../cache/file-lock.ts';
 import { RepoCache } from '../cache/repo-cache.ts';
@@ -135,6 +136,8 @@ interface Session {
   readonly tracker: ProgressTracker;
   readonly connections: Limiter;
   readonly sockets: SocketPool | undefined;
+  /** Checks cached blobs before they are used and records the ones this pull verifies. */
+  readonly integrity: BlobIntegrity;
 }
 
 /**
@@ -207,6 +210,7 @@ async function pullOnce(ref: string, options: PullOptions): Promise<PullResult> 
       options.tuning?.smallFileSockets !== false
         ? new SocketPool(config.endpoint)
         : undefined,
+    integrity: new BlobIntegrity(),
   };
   try {
     const result =
@@ -222,6 +226,7 @@ async function pullOnce(ref: string, options: PullOptions): Promise<PullResult> 
     throw asDiskFullError(error, config.cacheRoot);
   } finally {
     session.sockets?.close();
+    await session.integrity.close();
     await http?.close();
   }
 }
@@ -565,6 +570,11 @@ async function installFiles(
       missing.map((f) => f.path),
     );
   }
+  // A cached blob is checked against its hash before anything uses it (cheap when the file is
+  // as it was at its last verification); a corrupt one stops the pull with the repair command.
+  await Promise.all(
+    planned.filter((f) => f.cached).map((f) => session.integrity.check(cache, blobIdOf(f), f.path)),
+  );
   tracker.setTotal(plan.downloadBytes);
   // Every folder once (while the lock is taken and the first requests run); then one symlink per
   // file as soon as its blob is verified.
@@ -605,7 +615,13 @@ async function installFiles(
           blobsReady,
           specOf: blobSpecOf,
           urlOf: (file) => resolveUrl(http.endpoint, cache.repo, commit, file.path),
-          onReady: (file) => link(file, false),
+          onReady: async (file, fetched) => {
+            // A blob another process put there meanwhile is checked like any cached one.
+            await (fetched
+              ? session.integrity.recordVerified(cache, blobIdOf(file))
+              : session.integrity.check(cache, blobIdOf(file), file.path));
+            await link(file, false);
+          },
         },
         small,
       ).then((bytes) => {
@@ -677,6 +693,8 @@ async function ensureBlob(
   tracker.start(file.path, file.size);
   try {
     if (await blobPresent(cache, file)) {
+      // Another process downloaded it while this one waited for the lock.
+      await session.integrity.check(cache, spec.id, file.path);
       tracker.add(file.path, file.size);
       return 0;
     }
@@ -697,6 +715,7 @@ async function ensureBlob(
             tracker.add(file.path, n);
           },
         });
+        await session.integrity.recordVerified(cache, spec.id);
         return transferred;
       } catch (error) {
         // One fresh retry after a hash mismatch: a flaky proxy or a bad resumed partial.

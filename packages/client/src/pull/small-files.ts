@@ -36,7 +36,8 @@ export interface SmallFilesJob {
   readonly specOf: (file: FileEntry) => BlobSpec;
   readonly urlOf: (file: FileEntry) => string;
   /** Called as soon as a file's blob is verified and in `blobs/` (the caller links it). */
-  readonly onReady: (file: FileEntry) => Promise<void>;
+  /** Called per file once its blob is in place; `fetched` when this job downloaded and verified it. */
+  readonly onReady: (file: FileEntry, fetched: boolean) => Promise<void>;
 }
 
 /**
@@ -86,7 +87,7 @@ export async function installSmallFiles(job: SmallFilesJob, files: readonly File
           tracker.start(file.path, file.size);
           tracker.add(file.path, file.size);
           tracker.finish(file.path);
-          await job.onReady(file);
+          await job.onReady(file, !present.has(id));
         }
       }),
     );

@@ -4,7 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { ModelhubError, hashFile, parseModelRef, repoId } from '@modelhub/core';
 
 import { resolveClientConfig, type ClientOptions } from '../config/client-config.ts';
-import { repoFolderName } from '../cache/repo-cache.ts';
+import { BlobIntegrity } from '../cache/blob-integrity.ts';
+import { RepoCache, repoFolderName } from '../cache/repo-cache.ts';
 import { scanCache, type CachedRepo } from '../cache/scan-cache.ts';
 import { MetadataCache } from '../metadata/metadata-cache.ts';
 import { resolveAlias } from '../resolve/resolve-model.ts';
@@ -94,9 +95,12 @@ export async function verifyCache(options: VerifyOptions = {}): Promise<VerifyRe
     });
   }
   const problems: VerifyProblem[] = [];
+  // Blobs found intact are recorded, so the next load trusts them without a re-hash.
+  const integrity = new BlobIntegrity();
   let blobs = 0;
   let bytes = 0;
   for (const repo of repos) {
+    const repoCache = new RepoCache(config.cacheRoot, repo.repo);
     const links = await linksOf(repo);
     const ids = new Set([...repo.snapshots.flatMap((s) => s.blobs)]);
     for (const name of await readdir(join(repo.dir, 'blobs')).catch(() => [])) {
@@ -119,7 +123,9 @@ export async function verifyCache(options: VerifyOptions = {}): Promise<VerifyRe
       bytes += hashes.size;
       const ok = id.length === 64 ? hashes.sha256 === id : hashes.gitSha1 === id;
       options.onFile?.({ repo: repo.repo, blob: id, ok });
-      if (!ok) {
+      if (ok) {
+        await integrity.recordVerified(repoCache, id);
+      } else {
         problems.push({ repo: repo.repo, kind: 'corrupt', blob: id, paths, repaired: false });
         if (options.repair === true) {
           await unlink(path).catch(() => undefined);
@@ -127,6 +133,7 @@ export async function verifyCache(options: VerifyOptions = {}): Promise<VerifyRe
       }
     }
   }
+  await integrity.close();
   if (options.repair === true) {
     for (const problem of problems) {
       const byCommit = new Map<string, string[]>();

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+
+import { ModelhubError, createGitBlobHash } from '@modelhub/core';
+
+import { MetadataCache } from '../metadata/metadata-cache.ts';
+import type { RepoCache } from './repo-cache.ts';
+
+/**
+ * What a blob file looked like on disk when its content was last verified. A later load that
+ * finds the same size, inode, mtime and ctime trusts the content without reading it; anything
+ * else (an edit, a copy put in its place, `touch`, a restored backup) costs one full re-hash.
+ * ctime cannot be set back by a user, so an edit that restores the mtime is still seen.
+ */
+interface BlobStamp {
+  readonly size: number;
+  readonly ino: string;
+  readonly mtimeNs: string;
+  readonly ctimeNs: string;
+}
+
+async function stampOf(path: string): Promise<BlobStamp> {
+  const s = await stat(path, { bigint: true });
+  return {
+    size: Number(s.size),
+    ino: s.ino.toString(),
+    mtimeNs: s.mtimeNs.toString(),
+    ctimeNs: s.ctimeNs.toString(),
+  };
+}
+
+function sameStamp(a: BlobStamp, b: BlobStamp): boolean {
+  return a.size === b.size && a.ino === b.ino && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
+/** The hash a blob is named by: sha256 (64 hex, LFS files) or the git blob sha1 (40 hex). */
+export async function hashBlobFile(path: string, id: string): Promise<string> {
+  const { size } = await stat(path);
+  const hash = id.length === 64 ? createHash('sha256') : createGitBlobHash(size);
+  let seen = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const bytes = chunk as Buffer;
+    seen += bytes.byteLength;
+    hash.update(bytes);
+  }
+  if (seen !== size) {
+    throw new Error(`${path} changed size while it was hashed (${size} then ${seen} bytes)`);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * The cache's record of verified blobs, kept in the cache root's metadata database (one entry
+ * per blob, renewed at every verification, dropped after 30 days unused so that old blobs are
+ * re-hashed once in a while). A cache that cannot be written (a shared read-only cache) keeps no
+ * record: its blobs are re-hashed at every load, which is slower but never wrong.
+ */
+export class BlobIntegrity {
+  readonly #stores = new Map<string, MetadataCache | undefined>();
+  /** Bytes read back by `check` (0 when every blob was as recorded). */
+  rehashedBytes = 0;
+
+  #store(cache: RepoCache): MetadataCache | undefined {
+    if (!this.#stores.has(cache.root)) {
+      let store: MetadataCache | undefined;
+      try {
+        store = new MetadataCache(cache.root);
+      } catch {
+        store = undefined;
+      }
+      this.#stores.set(cache.root, store);
+    }
+    return this.#stores.get(cache.root);
+  }
+
+  #key(cache: RepoCache, id: string): string {
+    return `verified-blob:${cache.repo}:${id}`;
+  }
+
+  /** Records a blob whose content was just verified (downloaded and hashed, or re-hashed). */
+  async recordVerified(cache: RepoCache, id: string): Promise<void> {
+    try {
+      const stamp = await stampOf(cache.blobPath(id));
+      await this.#store(cache)?.set(this.#key(cache, id), stamp);
+    } catch {
+      // No record: the next load re-hashes the blob.
+    }
+  }
+
+  /**
+   * Makes sure a cached blob still holds the bytes its name says before anything loads it: a
+   * stat and a lookup when the file is as it was at its last verification, a full re-hash
+   * otherwise. A blob that no longer matches is an INTEGRITY_MISMATCH that names the file and
+   * the repair command; it is left in place for `hub verify` to report and repair.
+   */
+  async check(cache: RepoCache, id: string, path: string): Promise<void> {
+    const file = cache.blobPath(id);
+    const now = await stampOf(file);
+    const store = this.#store(cache);
+    const recorded = await store?.get<BlobStamp>(this.#key(cache, id), Infinity).catch(() => undefined);
+    if (recorded !== undefined && sameStamp(recorded, now)) {
+      return;
+    }
+    const actual = await hashBlobFile(file, id);
+    this.rehashedBytes += now.size;
+    if (actual !== id) {
+      throw new ModelhubError(
+        'INTEGRITY_MISMATCH',
+        `The cached file ${path} of ${cache.repo} is corrupt: its content no longer matches its ${id.length === 64 ? 'sha256' : 'git sha1'}.`,
+        {
+          hint: `The copy on disk changed after it was verified. Run hub verify --repair ${cache.repo} to download it again.`,
+          details: { repo: cache.repo, path, blob: file, expected: id, actual },
+        },
+      );
+    }
+    await this.recordVerified(cache, id);
+  }
+
+  async close(): Promise<void> {
+    for (const store of this.#stores.values()) {
+      await store?.close().catch(() => undefined);
+    }
+    this.#stores.clear();
+  }
+}
