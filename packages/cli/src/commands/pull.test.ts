@@ -32,8 +32,13 @@ describe('hub pull and the cache commands', () => {
     expect(result.files.map((f) => f.path)).toContain('model.onnx');
     const text = captureIo();
     expect(await runCli([...global(), 'pull', 'ppocr-cls'], text)).toBe(0);
-    expect(text.err).toContain('ppocr-cls -> modelhub/ppocr-cls@');
-    expect(text.out).toContain(result.commit);
+    // Said once, on the first line, as soon as the alias resolved; the summary does not repeat it.
+    expect(text.out).toMatch(
+      new RegExp(
+        `^ppocr-cls -> modelhub/ppocr-cls@main commit ${result.commit} \\(via alias\\)\\n\\d+ files, .* -> .*models--modelhub--ppocr-cls/snapshots/`,
+      ),
+    );
+    expect(`${text.err}${text.out}`.split('modelhub/ppocr-cls').length - 1).toBe(1);
   });
 
   it('exits 2 for an unknown model, with a suggestion', async () => {

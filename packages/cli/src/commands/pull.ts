@@ -33,16 +33,21 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-function shortSha(commit: string): string {
-  return commit.slice(0, 12);
+/** `ns/name@rev commit <sha>`: what a reference resolved to. */
+function resolvedAs(repo: string, revision: string | undefined, commit: string): string {
+  return `${repo}${revision === undefined || revision === commit ? '' : `@${revision}`} commit ${commit}`;
 }
 
-/** The text `hub pull` prints for a finished (or planned) pull. */
-export function describePull(result: PullResult): string {
+/**
+ * The text `hub pull` prints for a finished (or planned) pull. `announced`: the resolution of an
+ * alias or search was already printed when it happened (before the download), so it is not repeated.
+ */
+export function describePull(result: PullResult, announced = false): string {
   const lines: string[] = [];
-  const rev = result.revision === undefined ? '' : `@${result.revision}`;
-  const via = result.via === 'name' ? '' : ` (via ${result.via})`;
-  lines.push(`${result.repo}${rev} commit ${result.commit}${via}`);
+  if (!announced) {
+    const via = result.via === 'name' ? '' : ` (via ${result.via})`;
+    lines.push(`${resolvedAs(result.repo, result.revision, result.commit)}${via}`);
+  }
   if (result.dryRun) {
     for (const f of result.plan.files) {
       lines.push(`  ${f.cached ? 'cached' : 'fetch '}  ${formatBytes(f.size).padStart(9)}  ${f.path}`);
@@ -112,6 +117,7 @@ export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
             ),
           );
         process.once('SIGINT', onSigint);
+        let announced = false;
         const announce = (event: PullEvent): void => {
           if (
             event.type === 'resolved' &&
@@ -121,7 +127,11 @@ export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
             event.via !== 'name'
           ) {
             bar.done();
-            io.stderr(`${model} -> ${event.repo}@${shortSha(event.commit)} (${event.via})\n`);
+            // The first line of the result, printed as soon as it is known: a long download follows.
+            io.stdout(
+              `${model} -> ${resolvedAs(event.repo, event.revision, event.commit)} (via ${event.via})\n`,
+            );
+            announced = true;
           }
           if (mode === 'ndjson') {
             io.stderr(`${JSON.stringify(event)}\n`);
@@ -149,7 +159,7 @@ export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
           } else if (globals.quiet === true) {
             io.stdout(`${result.localDir?.dir ?? result.dir}\n`);
           } else {
-            io.stdout(describePull(result));
+            io.stdout(describePull(result, announced));
           }
         } finally {
           bar.done();
