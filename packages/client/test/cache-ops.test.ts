@@ -161,6 +161,18 @@ describe('cache management', () => {
     expect(root.startsWith(opts.cacheDir)).toBe(true);
   });
 
+  it('bundle create of a model that is not cached says so, and how to fix it (not "Offline")', async () => {
+    const online = await client();
+    const error = await createBundle(['modelhub/ppocr-det'], join(online.cacheDir, 'x.tar'), online).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: 'NOT_IN_CACHE',
+      message: `modelhub/ppocr-det is not in the cache of ${registry.url}: hub bundle create packs cached models only.`,
+      hint: 'Pull it first (hub pull modelhub/ppocr-det), then create the bundle.',
+    });
+  });
+
   it('refuses a bundle whose bytes do not match their hashes', async () => {
     const online = await client();
     const pulled = await pull('modelhub/ppocr-cls', online);

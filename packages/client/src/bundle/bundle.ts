@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import type * as tar from 'tar';
 import { z } from 'zod';
 
-import { FileEntrySchema, ModelhubError, blobIdOf, hashFile, parseModelRef } from '@modelhub/core';
+import {
+  FileEntrySchema,
+  ModelhubError,
+  blobIdOf,
+  hashFile,
+  isModelhubError,
+  parseModelRef,
+} from '@modelhub/core';
 
 import { cacheRootFor, resolveClientConfig, type ClientOptions } from '../config/client-config.ts';
 import { asDiskFullError } from '../cache/disk-full.ts';
@@ -63,7 +70,9 @@ export async function createBundle(
   };
   const entries: string[] = [];
   for (const ref of models) {
-    const result = await pull(ref, { ...options, offline: true });
+    const result = await pull(ref, { ...options, offline: true }).catch((error: unknown) => {
+      throw notCachedForBundle(error, ref, config.endpoint, config.offline);
+    });
     manifest.models.push({
       ref,
       repo: result.repo,
@@ -96,6 +105,25 @@ export async function createBundle(
       bytes: m.files.reduce((n, f) => n + f.size, 0),
     })),
   };
+}
+
+/**
+ * A bundle is made from the cache only (it never downloads), so a model missing there is said as
+ * such, not as "Offline, and …" when the machine is online.
+ */
+function notCachedForBundle(error: unknown, ref: string, endpoint: string, offline: boolean): unknown {
+  if (!isModelhubError(error) || error.code !== 'NOT_IN_CACHE' || offline) {
+    return error;
+  }
+  return new ModelhubError(
+    'NOT_IN_CACHE',
+    `${ref} is not in the cache of ${endpoint}: hub bundle create packs cached models only.`,
+    {
+      hint: `Pull it first (hub pull ${ref}), then create the bundle.`,
+      details: { ...error.details, ref },
+      cause: error,
+    },
+  );
 }
 
 /** tar.x, with an archive that is not a tar file (random bytes, a truncated download) as INVALID_INPUT. */
