@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { captureIo, startTestRegistry, type TestRegistry } from '@modelhub/testing';
 
+import { fromPretrained } from '../src/library/from-pretrained.ts';
 import { runCli } from '../src/program.ts';
 
 // What a user meets on an air-gapped machine and with inputs that all fail, as the CLI prints it.
@@ -38,7 +39,7 @@ async function word(text: string, dir = work): Promise<string> {
 }
 
 describe('a bundle carried to a machine that never saw its registry', () => {
-  it('is imported with what and from where, listed by hub ls and used by hub predict --offline', async () => {
+  it('is imported with what and from where, listed by hub ls, used by hub predict --offline and fromPretrained offline', async () => {
     const online = ['--endpoint', registry.url, '--cache-dir', join(work, 'online')];
     expect((await hub([...online, 'pull', 'modelhub/ppocr-cls'])).code).toBe(0);
     const tarFile = join(work, 'cls.tar');
@@ -69,6 +70,22 @@ describe('a bundle carried to a machine that never saw its registry', () => {
     expect(predicted.err).toBe('');
     expect(predicted.code).toBe(0);
     expect(predicted.out).toMatch(/upright\.png: "0" 0\.\d{4}/);
+
+    // An app on that machine: no endpoint, offline, by name.
+    const app = await fromPretrained('modelhub/ppocr-cls', {
+      cacheDir: join(work, 'air-gapped'),
+      offline: true,
+      env: {},
+    });
+    try {
+      expect(app.kind).toBe('backbone');
+      if (app.kind === 'backbone') {
+        const { vectors } = await app.embed([await word('app')]);
+        expect(vectors[0]?.length).toBe(200);
+      }
+    } finally {
+      await app.dispose();
+    }
   });
 });
 
