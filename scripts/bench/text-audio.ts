@@ -142,6 +142,24 @@ if (runAccuracy) {
         }),
       ]);
     }
+    // The encoder before its tanh projection and L2 normalisation: the masked mean of the
+    // transformer's token states (what `--layer` would give a user).
+    const pooledStates = await tfjsAdapter.loadFeatureExtractor(fx.models['use-lite'].dir, {
+      modelId: 'use-lite',
+      workDir: fx.root,
+      layer: 'module_apply_default/Encoder_en/KonaTransformer/div',
+    });
+    rows.push([
+      'text',
+      'USE-lite, before the tanh layer',
+      await trainer.fewShotDraws(spam, {
+        perClass: 8,
+        seeds,
+        cache,
+        extractorFor: () => Promise.resolve(pooledStates),
+      }),
+    ]);
+    await pooledStates.dispose();
   }
   if (!development) {
     rows.push(
