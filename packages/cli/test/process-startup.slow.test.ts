@@ -241,12 +241,13 @@ describe('what a hub process loads', () => {
     expect(urls.filter((u) => u.endsWith('/packages/core/dist/index.js'))).toEqual([]);
   });
 
-  it('hub pull --frozen of a cached model sends no request, so loads no HTTP library', async () => {
+  it('hub pull --frozen of a cached model sends no request, so loads no HTTP library (nor text widths)', async () => {
     const lock = join(work, 'frozen.lock');
     expect((await hub(['pull', model, '--lock', lock])).code).toBe(0);
     const urls = await loaded(['pull', model, '--lock', lock, '--frozen']);
     expect(from(urls, '@modelhub/client').length).toBeGreaterThan(0);
     expect(from(urls, 'undici')).toEqual([]);
+    expect(from(urls, 'string-width'), 'only commands that print tables measure text').toEqual([]);
   });
 
   it('hub pull loads neither the bundle format, the registry server, nor a model runtime', async () => {

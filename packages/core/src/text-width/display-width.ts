@@ -1,11 +1,20 @@
-import stringWidth from 'string-width';
+import { createRequire } from 'node:module';
+
+import type stringWidthOf from 'string-width';
+
+const require = createRequire(import.meta.url);
+let stringWidth: typeof stringWidthOf | undefined;
 
 /**
  * Terminal columns, for tables whose cells hold user text (labels, model names): `"猫"` and `"🐶"`
  * take two columns, a combining accent none. `String.length` counts UTF-16 units and misaligns
- * them. `string-width` applies Unicode's East Asian Width and emoji rules per grapheme cluster.
+ * them. `string-width` applies Unicode's East Asian Width and emoji rules per grapheme cluster; it
+ * is loaded (synchronously, `require` of an ES module) on the first call, not with this package:
+ * its Unicode tables cost ~60 ms of CPU, which every `hub` command paid at start-up and only the
+ * ones that print tables need.
  */
 export function displayWidth(text: string): number {
+  stringWidth ??= (require('string-width') as { default: typeof stringWidthOf }).default;
   return stringWidth(text);
 }
 
