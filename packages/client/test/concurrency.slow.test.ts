@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { sha256 } from '@modelhub/core';
 
+import { formatBytes } from '../src/index.ts';
 import { bytesServed } from './helpers/fault-proxy.ts';
 import { usePpocrHarness } from './helpers/ppocr-harness.ts';
 
@@ -72,7 +73,8 @@ describe('hub pull across processes', () => {
     const first = await hub(args, (child) => {
       proxy.onBytes('model.onnx', 6 << 20, () => child.kill('SIGINT'));
     });
-    expect(first.code).toBe(1);
+    // 130 (128 + SIGINT), as for a command the signal killed, but after the partial state was saved.
+    expect(first.code).toBe(130);
     expect(first.stderr).toMatch(/INTERRUPTED/);
     const blobs = join(
       cacheDir,
@@ -94,6 +96,11 @@ describe('hub pull across processes', () => {
     const second = await hub(args);
     expect(second.code).toBe(0);
     expect(bytesServed(proxy, 'model.onnx') - before).toBe(h.original.length - kept);
+    // The summary counts what was transferred and, apart, what was kept.
+    expect(second.stderr).toContain(
+      `resuming model.onnx: ${formatBytes(kept)} of ${formatBytes(h.original.length)} kept`,
+    );
+    expect(second.stdout).toContain(`, resumed ${formatBytes(kept)}) -> `);
     expect(await readdir(blobs)).toContain(sha256(h.original));
     expect((await readdir(blobs)).filter((n) => n.includes('.partial'))).toEqual([]);
   });
@@ -130,7 +137,10 @@ describe('hub pull across processes', () => {
     expect(locks).toEqual([`${sha256(h.original)}.modelhub.lock`]);
     const before = bytesServed(proxy, 'model.onnx');
     const second = await hub(args);
-    expect(second.stderr).toBe('');
+    // Nothing on stderr but the one line that says what is resumed.
+    expect(second.stderr).toMatch(
+      /^resuming model\.onnx: [\d.]+ [kMG]?B of [\d.]+ MB kept from the interrupted pull[^\n]*\n$/,
+    );
     expect(second.code).toBe(0);
     expect(bytesServed(proxy, 'model.onnx') - before).toBeLessThan(h.original.length);
     expect(await readdir(lockDir)).toEqual([]);

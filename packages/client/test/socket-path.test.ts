@@ -216,9 +216,19 @@ describe('the raw-socket download path', () => {
     const kept = state.done.reduce((sum, [s, e]) => sum + (e - s), 0);
     expect(kept).toBeGreaterThan(0);
     const before = bytesServed(p, 'model.onnx');
-    const result = await pull('modelhub/ppocr-rec', options(p.url, cacheDir));
+    const events: string[] = [];
+    const result = await pull(
+      'modelhub/ppocr-rec',
+      options(p.url, cacheDir, {
+        onProgress: (e) => (e.type === 'resume' ? events.push(`${e.path}:${e.bytes}`) : 0),
+      }),
+    );
     await expectVerified(result.dir);
     expect(bytesServed(p, 'model.onnx') - before).toBeLessThanOrEqual(h.original.length - kept);
+    // What was transferred, and what was kept, each counted once.
+    expect(result.resumedBytes).toBe(kept);
+    expect(result.downloadedBytes).toBe(h.original.length - kept);
+    expect(events).toEqual([`model.onnx:${kept}`]);
     expect(await blobNames(cacheDir, p.url)).toEqual([sha256(h.original)]);
   });
 

@@ -59,7 +59,7 @@ export function describePull(result: PullResult, announced = false): string {
     return `${lines.join('\n')}\n`;
   }
   lines.push(
-    `${result.files.length} files, ${formatBytes(result.plan.totalBytes)} (downloaded ${formatBytes(result.downloadedBytes)}) -> ${result.dir}`,
+    `${result.files.length} files, ${formatBytes(result.plan.totalBytes)} (downloaded ${formatBytes(result.downloadedBytes)}${result.resumedBytes > 0 ? `, resumed ${formatBytes(result.resumedBytes)}` : ''}) -> ${result.dir}`,
   );
   if (result.localDir !== undefined) {
     const { dir, copied, kept } = result.localDir;
@@ -132,6 +132,17 @@ export function registerPullWith(stderr: ProgressStream): CommandRegistrar {
               `${model} -> ${resolvedAs(event.repo, event.revision, event.commit)} (via ${event.via})\n`,
             );
             announced = true;
+          }
+          if (
+            event.type === 'resume' &&
+            globals.json !== true &&
+            globals.quiet !== true &&
+            mode !== 'ndjson'
+          ) {
+            bar.done();
+            io.stderr(
+              `resuming ${event.path}: ${formatBytes(event.bytes)} of ${formatBytes(event.size)} kept from the interrupted pull, checked while the rest downloads\n`,
+            );
           }
           if (mode === 'ndjson') {
             io.stderr(`${JSON.stringify(event)}\n`);

@@ -38,7 +38,12 @@ export type PullEvent =
       readonly path: string;
       readonly holder: { pid: number; host: string } | undefined;
     }
-  | { readonly type: 'retry'; readonly path: string; readonly reason: string };
+  | { readonly type: 'retry'; readonly path: string; readonly reason: string }
+  /**
+   * A file resumes from an interrupted download: `bytes` of its `size` are already on disk (they
+   * count in `progress` and are hashed while the rest downloads).
+   */
+  | { readonly type: 'resume'; readonly path: string; readonly bytes: number; readonly size: number };
 
 /** Byte-weighted progress across all files of a pull, throttled to ~10 events a second. */
 export class ProgressTracker {
@@ -72,6 +77,17 @@ export class ProgressTracker {
     }
     this.#bytes += bytes;
     this.#maybeEmit(false);
+  }
+
+  /**
+   * Bytes a file already has on disk from an interrupted download: they count towards `bytes`
+   * but not towards the transfer rate.
+   */
+  addResumed(path: string, bytes: number): void {
+    for (const sample of this.#samples) {
+      sample.bytes += bytes;
+    }
+    this.add(path, bytes);
   }
 
   finish(path: string): void {

@@ -89,8 +89,10 @@ export interface PullResult {
     /** Free bytes on the cache's disk. */
     readonly freeBytes: number | undefined;
   };
-  /** Bytes actually transferred by this call. */
+  /** Bytes actually transferred by this call (resumed bytes not included). */
   readonly downloadedBytes: number;
+  /** Bytes reused from partial files an interrupted pull left (not transferred again). */
+  readonly resumedBytes: number;
   /** With `localDir`: the folder, and how many files were copied there or already up to date. */
   readonly localDir?: LocalDirResult | undefined;
 }

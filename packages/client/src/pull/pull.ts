@@ -540,7 +540,7 @@ async function installFiles(
     downloadBytes: totalBytes - cachedBytes,
     freeBytes: dryRun ? await freeBytes(cache.root) : undefined,
   };
-  const result = (downloadedBytes: number): PullResult => ({
+  const result = (downloadedBytes: number, resumedBytes = 0): PullResult => ({
     endpoint: config.endpoint,
     repo,
     revision: revision !== undefined && !isCommitSha(revision) ? revision : undefined,
@@ -551,6 +551,7 @@ async function installFiles(
     dryRun,
     plan,
     downloadedBytes,
+    resumedBytes,
   });
   if (dryRun) {
     return result(0);
@@ -593,6 +594,7 @@ async function installFiles(
     tracker.event({ type: 'file', path: file.path, size: file.size, cached });
   };
   let downloaded = 0;
+  let resumed = 0;
   const small = missing.filter((f) => isSmallFile(f.size, options.tuning));
   const large = missing.filter((f) => !isSmallFile(f.size, options.tuning));
   const filesLimiter = new Limiter(options.tuning?.concurrentFiles ?? 8);
@@ -631,7 +633,8 @@ async function installFiles(
         filesLimiter.run(async () => {
           await blobsReady;
           const bytes = await ensureBlob(session, http, cache, commit, file);
-          downloaded += bytes;
+          downloaded += bytes.transferred;
+          resumed += bytes.resumed;
           await link(file, false);
         }),
       ),
@@ -647,7 +650,7 @@ async function installFiles(
     await cache.writeRef(revision, commit);
   }
   await cache.touch(commit);
-  return result(downloaded);
+  return result(downloaded, resumed);
 }
 
 /** The ids of the files' blobs that are in the cache: one directory read, a stat only for those. */
@@ -667,8 +670,8 @@ async function presentBlobs(cache: RepoCache, files: readonly FileEntry[]): Prom
 }
 
 /**
- * Downloads one blob unless another process already did; returns the bytes transferred. The
- * caller has made the `blobs/` folder.
+ * Downloads one blob unless another process already did; returns the bytes transferred and the
+ * bytes reused from an interrupted download. The caller has made the `blobs/` folder.
  */
 async function ensureBlob(
   session: Session,
@@ -676,7 +679,7 @@ async function ensureBlob(
   cache: RepoCache,
   commit: string,
   file: FileEntry,
-): Promise<number> {
+): Promise<{ transferred: number; resumed: number }> {
   const { options, tracker } = session;
   const spec = blobSpecOf(file);
   const lock = await acquireLock(cache.lockPath(spec.id), {
@@ -696,12 +699,12 @@ async function ensureBlob(
       // Another process downloaded it while this one waited for the lock.
       await session.integrity.check(cache, spec.id, file.path);
       tracker.add(file.path, file.size);
-      return 0;
+      return { transferred: 0, resumed: 0 };
     }
     const url = resolveUrl(http.endpoint, cache.repo, commit, file.path);
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await downloadBlob({
+        const { resumedBytes } = await downloadBlob({
           http,
           url,
           spec,
@@ -710,13 +713,18 @@ async function ensureBlob(
           tuning: transferTuning(http.endpoint, options.tuning, http.bandwidth !== undefined),
           signal: options.signal,
           context: { repo: cache.repo, revision: commit, path: file.path, endpoint: http.endpoint },
+          // Resumed bytes count towards the progress bar, not towards what was transferred.
           onBytes: (n) => {
             transferred += n;
             tracker.add(file.path, n);
           },
+          onResumed: (n) => {
+            tracker.event({ type: 'resume', path: file.path, bytes: n, size: file.size });
+            tracker.addResumed(file.path, n);
+          },
         });
         await session.integrity.recordVerified(cache, spec.id);
-        return transferred;
+        return { transferred, resumed: resumedBytes };
       } catch (error) {
         // One fresh retry after a hash mismatch: a flaky proxy or a bad resumed partial.
         if (attempt === 0 && isModelhubError(error) && error.code === 'INTEGRITY_MISMATCH') {

@@ -88,8 +88,10 @@ export interface DownloadBlobOptions {
   readonly limiter: Limiter;
   readonly tuning?: TransferTuning | undefined;
   readonly signal?: AbortSignal | undefined;
-  /** Called with each number of bytes written, and once with the bytes resumed from a partial file. */
+  /** Called with each number of bytes written. */
   readonly onBytes?: ((bytes: number) => void) | undefined;
+  /** Called once, before any transfer, with the bytes kept from an interrupted download. */
+  readonly onResumed?: ((bytes: number) => void) | undefined;
   readonly context?: Readonly<Record<string, unknown>> | undefined;
 }
 
@@ -123,7 +125,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
   const done = state?.done ?? [];
   const resumedBytes = done.reduce((n, [s, e]) => n + (e - s), 0);
   if (resumedBytes > 0) {
-    options.onBytes?.(resumedBytes);
+    options.onResumed?.(resumedBytes);
   }
   const file = await open(paths.partial, state === undefined ? 'w+' : 'r+');
   let ok = false;
@@ -139,22 +141,29 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
     }
   }
   segments.push(...todo);
-  const saveState = async (): Promise<void> => {
+  // Saves run one after another, and the periodic one is stopped and waited for before the state
+  // file is removed: a save still in flight would otherwise bring it back after the removal.
+  let saving: Promise<void> = Promise.resolve();
+  const saveState = (): Promise<void> => {
     stateSaved = true;
-    await savePartialState(paths.state, {
-      version: 1,
-      id: spec.id,
-      size: spec.size,
-      algo: spec.algo,
-      done: segments
-        .filter((s) => s.written > 0)
-        .map((s): [number, number] => [s.start, s.start + s.written]),
-    });
+    const done = segments
+      .filter((s) => s.written > 0)
+      .map((s): [number, number] => [s.start, s.start + s.written]);
+    saving = saving
+      .catch(() => undefined)
+      .then(() =>
+        savePartialState(paths.state, { version: 1, id: spec.id, size: spec.size, algo: spec.algo, done }),
+      );
+    return saving;
   };
   const saver = setInterval(() => {
     void saveState().catch(() => undefined);
   }, 1000);
   saver.unref();
+  const stopSaving = async (): Promise<void> => {
+    clearInterval(saver);
+    await saving.catch(() => undefined);
+  };
   try {
     if (state === undefined && parallel) {
       await file.truncate(spec.size);
@@ -164,7 +173,11 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
       options.url.startsWith('http:') &&
       (tuning.hashOnThread ?? spec.size >= 64 << 20);
     hash = threaded ? new ThreadHash() : inThreadHash(spec.algo, spec.size);
-    const hasher = new SequentialHasher(spec.algo, spec.size, file, segments, undefined, hash);
+    const hasher = new SequentialHasher(spec.algo, spec.size, file, segments, undefined, hash, paths.partial);
+    if (resumedBytes > 0) {
+      // The bytes kept from the interrupted run are hashed now, beside the download of the rest.
+      hasher.start();
+    }
     const workers = parallel ? Math.max(1, tuning.connectionsPerFile ?? 4) : 1;
     let next = 0;
     const route: Route = { socket: true, shared: threaded, location: new SignedLocation(options.url) };
@@ -210,6 +223,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
       );
     }
     await file.close();
+    await stopSaving();
     await rename(paths.partial, target);
     if (stateSaved) {
       await unlink(paths.state).catch(() => undefined);
@@ -221,6 +235,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
     const mismatch = isModelhubError(error) && error.code === 'INTEGRITY_MISMATCH';
     if (diskFull || mismatch) {
       await file.close().catch(() => undefined);
+      await stopSaving();
       await removePartial(paths.partial, paths.state);
     } else {
       await saveState().catch(() => undefined);

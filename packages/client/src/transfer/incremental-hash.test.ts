@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -58,6 +61,34 @@ describe('IncrementalHash', () => {
       expect([...released.values()].every((n) => n === 1)).toBe(true);
     } finally {
       await hash.close();
+    }
+  });
+
+  it('hashes ranges of a file on the worker, in order with bytes sent to it', async () => {
+    const bytes = randomBytes(3_000_000);
+    const dir = await mkdtemp(join(tmpdir(), 'modelhub-thread-hash-'));
+    const hash = new ThreadHash();
+    try {
+      const path = join(dir, 'partial');
+      await writeFile(path, bytes.subarray(0, 2_500_000));
+      const ranges = [
+        hash.updateFromFile(path, 0, 1_000_000),
+        hash.updateFromFile(path, 1_000_000, 2_500_000),
+      ];
+      hash.update(bytes.subarray(2_500_000));
+      await Promise.all(ranges);
+      expect(await hash.digest()).toBe(createHash('sha256').update(bytes).digest('hex'));
+      // A range the file does not hold fails the hash instead of hashing fewer bytes.
+      const short = new ThreadHash();
+      try {
+        await expect(short.updateFromFile(path, 0, 3_000_000)).rejects.toThrow(/short read/);
+        await expect(short.digest()).rejects.toThrow();
+      } finally {
+        await short.close();
+      }
+    } finally {
+      await hash.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -9,6 +9,12 @@ import { createGitBlobHash } from '@modelhub/core';
  */
 export interface IncrementalHash {
   update(bytes: Buffer, release?: () => void): void;
+  /**
+   * Hashes bytes `[start, end)` of the file at `path`, read where the hash runs (so a worker
+   * thread reads them itself, beside the caller's loop). Optional: without it the caller reads
+   * the bytes and passes them to `update`.
+   */
+  updateFromFile?(path: string, start: number, end: number): Promise<void>;
   digest(): Promise<string>;
   /** Frees the hash's resources (a no-op for the in-thread hash). */
   close(): Promise<void>;
@@ -32,10 +38,31 @@ export function inThreadHash(algo: 'sha256' | 'git-sha1', size: number): Increme
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const { openSync, readSync, closeSync } = require('node:fs');
 const hash = createHash('sha256');
 const buffers = new Map();
+let readBuffer;
 parentPort.on('message', (m) => {
-  if (m.key !== undefined) {
+  if (m.path !== undefined) {
+    // A range of a file (resumed bytes): read and hashed here, 1 MiB at a time.
+    readBuffer ??= Buffer.allocUnsafe(1 << 20);
+    let failure;
+    const fd = openSync(m.path, 'r');
+    try {
+      for (let at = m.start; at < m.end; ) {
+        const n = readSync(fd, readBuffer, 0, Math.min(readBuffer.length, m.end - at), at);
+        if (n <= 0) {
+          failure = 'short read at ' + at + ' of ' + m.path;
+          break;
+        }
+        hash.update(readBuffer.subarray(0, n));
+        at += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    parentPort.postMessage(failure === undefined ? m.id : { id: m.id, failure });
+  } else if (m.key !== undefined) {
     if (m.buffer !== undefined) buffers.set(m.key, m.buffer);
     hash.update(new Uint8Array(buffers.get(m.key), m.offset, m.length));
     if (m.once) buffers.delete(m.key);
@@ -65,10 +92,15 @@ export class ThreadHash implements IncrementalHash {
 
   constructor() {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.#worker.on('message', (message: number | { digest: string }) => {
+    this.#worker.on('message', (message: number | { digest: string } | { id: number; failure: string }) => {
       if (typeof message === 'number') {
         const release = this.#pending.get(message);
         this.#pending.delete(message);
+        release?.();
+      } else if ('failure' in message) {
+        const release = this.#pending.get(message.id);
+        this.#pending.delete(message.id);
+        fail(new Error(message.failure));
         release?.();
       } else {
         this.#digest?.(message.digest);
@@ -120,6 +152,18 @@ export class ThreadHash implements IncrementalHash {
       buffer = shared;
     }
     this.#worker.postMessage({ key, buffer, offset: bytes.byteOffset, length: bytes.byteLength, id });
+  }
+
+  updateFromFile(path: string, start: number, end: number): Promise<void> {
+    if (this.#failure !== undefined) {
+      return Promise.reject(this.#failure);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const id = this.#next++;
+      // Settled when the worker is done with the range (or failed: then with the failure).
+      this.#pending.set(id, () => (this.#failure === undefined ? resolve() : reject(this.#failure)));
+      this.#worker.postMessage({ path, start, end, id });
+    });
   }
 
   async digest(): Promise<string> {

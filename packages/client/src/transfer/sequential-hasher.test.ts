@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { gitBlobSha1, sha256 } from '@modelhub/core';
 
+import { ThreadHash } from './incremental-hash.ts';
 import { splitLargest } from './segment-split.ts';
 import { SequentialHasher, type Segment } from './sequential-hasher.ts';
 
@@ -63,6 +64,38 @@ describe('SequentialHasher', () => {
     const hasher = await run(bytes, 'git-sha1', 0, 5_000);
     expect(hasher.digestHex).toBe(gitBlobSha1(bytes));
     expect(hasher.readBackBytes).toBeGreaterThan(5_000);
+  });
+
+  it('with a hash that reads files itself, hashes resumed bytes from start(), before new bytes arrive', async () => {
+    const bytes = randomBytes(3 << 20);
+    const resumed = 2 << 20;
+    const path = join(await dir, `resumed-${Math.random()}`);
+    const file = await open(path, 'w+');
+    await file.write(bytes, 0, resumed, 0);
+    const segments: Segment[] = [
+      { start: 0, end: resumed, written: resumed },
+      { start: resumed, end: bytes.length, written: 0 },
+    ];
+    const hash = new ThreadHash();
+    try {
+      const hasher = new SequentialHasher('sha256', bytes.length, file, segments, 1 << 20, hash, path);
+      hasher.start();
+      // The kept prefix is hashed (by the worker, from the file) while nothing new has arrived.
+      await expect.poll(() => hasher.hashedBytes).toBe(resumed);
+      expect(hasher.readBackBytes).toBe(resumed);
+      const rest = segments[1] as Segment;
+      for (let at = resumed; at < bytes.length; at += 100_000) {
+        const piece = bytes.subarray(at, Math.min(bytes.length, at + 100_000));
+        await file.write(piece, 0, piece.length, at);
+        rest.written += piece.length;
+        hasher.written(at, Buffer.from(piece));
+      }
+      expect(await hasher.digest()).toBe(sha256(bytes));
+      expect(hasher.readBackBytes).toBe(resumed);
+    } finally {
+      await hash.close();
+      await file.close();
+    }
   });
 
   it('mixes held and read-back bytes when the memory cap is small', async () => {

@@ -15,12 +15,15 @@ export interface Segment {
  * pass and while the download runs. Bytes arriving exactly at the hash cursor are hashed at once;
  * bytes arriving ahead of it are held in memory (up to `maxHeldBytes`) until the gap before them is
  * filled, so a parallel download is normally hashed without reading anything back. Bytes that were
- * not held (over the memory cap, or resumed from an earlier run) are read back from the file.
- * Every byte of the final file, including resumed bytes, is hashed.
+ * not held (over the memory cap, or resumed from an earlier run) are read back from the file: by
+ * the hash itself when it can read files (a worker thread, so the read-back runs beside the
+ * download), else here. Every byte of the final file, including resumed bytes, is hashed.
  */
 export class SequentialHasher {
   readonly #hash: IncrementalHash;
   readonly #file: FileHandle;
+  /** The file's path, for a hash that reads ranges itself (`updateFromFile`). */
+  readonly #path: string | undefined;
   readonly #size: number;
   readonly #segments: Segment[];
   readonly #maxHeld: number;
@@ -40,8 +43,10 @@ export class SequentialHasher {
     segments: Segment[],
     maxHeldBytes = 64 << 20,
     hash: IncrementalHash = inThreadHash(algo, size),
+    path?: string,
   ) {
     this.#hash = hash;
+    this.#path = path;
     this.#size = size;
     this.#file = file;
     this.#segments = [...segments].sort((a, b) => a.start - b.start);
@@ -55,6 +60,14 @@ export class SequentialHasher {
       at -= 1;
     }
     this.#segments.splice(at, 0, segment);
+  }
+
+  /**
+   * Starts hashing what is already written (resumed bytes) now, instead of when the first new
+   * bytes arrive, so it runs while the rest downloads.
+   */
+  start(): void {
+    this.#enqueue(() => this.#advance());
   }
 
   get hashedBytes(): number {
@@ -171,6 +184,13 @@ export class SequentialHasher {
         if (offset > this.#cursor && offset < stop) {
           stop = offset;
         }
+      }
+      if (this.#path !== undefined && this.#hash.updateFromFile !== undefined) {
+        await this.#hash.updateFromFile(this.#path, this.#cursor, stop);
+        this.readBackBytes += stop - this.#cursor;
+        this.#cursor = stop;
+        this.#dropStale();
+        continue;
       }
       this.#readBuffer ??= Buffer.allocUnsafe(1 << 20);
       while (this.#cursor < stop) {

@@ -9,6 +9,8 @@ export const ExitCode = {
   integrity: 3,
   auth: 4,
   network: 5,
+  /** Stopped by the user (SIGINT): 128 + 2, what a shell reports for a command killed by Ctrl-C. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -51,7 +53,7 @@ export const errorCodes = {
   HTTP_ERROR: ExitCode.network,
   OFFLINE: ExitCode.network,
   /** The user stopped the command (SIGINT); partial work is kept for the next run. */
-  INTERRUPTED: ExitCode.usage,
+  INTERRUPTED: ExitCode.interrupted,
   INTERNAL: ExitCode.usage,
   /** The Node.js running the CLI is too old (printed by the `hub` launcher before anything loads). */
   UNSUPPORTED_RUNTIME: ExitCode.usage,

@@ -10,6 +10,7 @@ describe('ModelhubError', () => {
     expect(new ModelhubError('AUTH_FORBIDDEN', 'x').exitCode).toBe(4);
     expect(new ModelhubError('NETWORK_TIMEOUT', 'x').exitCode).toBe(5);
     expect(new ModelhubError('INVALID_ARGUMENT', 'x').exitCode).toBe(1);
+    expect(new ModelhubError('INTERRUPTED', 'x').exitCode).toBe(130);
     expect(Object.values(errorCodes).every((c) => Object.values(ExitCode).includes(c))).toBe(true);
   });
 
