@@ -239,7 +239,7 @@ try {
     const pulled =
       (repo: string) =>
       (stdout: string): void => {
-        if (!stdout.startsWith(`${repo}@main commit `)) {
+        if (!stdout.includes(`${repo}@main commit `)) {
           throw new Error(`hub pull printed:\n${stdout}`);
         }
       };
