@@ -58,6 +58,12 @@ export type {
   EmbedFailure,
 } from './features/feature-extractor.ts';
 export type {
+  CandidateExtractor,
+  CandidateOptions,
+  CandidateEmbedResult,
+  FeatureVariant,
+} from './features/candidate-extractor.ts';
+export type {
   ModelAdapter,
   AdapterOptions,
   ModelInspection,

@@ -1,4 +1,5 @@
 import type { ModelhubError } from '../errors/modelhub-error.ts';
+import type { CandidateExtractor, CandidateOptions } from './candidate-extractor.ts';
 import type { FeatureExtractor, ModelInput } from './feature-extractor.ts';
 import type { FeatureTap } from '../manifest/head-manifest.ts';
 import type { InputSpec, Modality } from '../preprocess/input-spec.ts';
@@ -45,8 +46,13 @@ export interface AdapterOptions {
   readonly preprocess?: InputSpec;
   /** Folder where derived artifacts (edited graphs) are cached. */
   readonly workDir: string;
-  /** How a tap of rank > 2 becomes a vector; default: `avg` for rank 4, `mean` for rank 3. */
+  /** How a tap of rank > 2 becomes a vector; default `mean` (over time or space). */
   readonly pooling?: FeatureTap['pooling'];
+  /**
+   * Pool only the positions that cover the real image when the preprocessing pads (fit-height,
+   * pad-to-size). @default true (heads pin theirs: `feature.mask` present or not)
+   */
+  readonly mask?: boolean;
   /** Images per inference call; default chosen by the adapter. */
   readonly batchSize?: number;
 }
@@ -77,6 +83,11 @@ export interface ModelAdapter {
   detect(modelDir: string): Promise<boolean>;
   inspect(modelDir: string, options: AdapterOptions): Promise<ModelInspection>;
   loadFeatureExtractor(modelDir: string, options: AdapterOptions): Promise<FeatureExtractor>;
+  /**
+   * Loads several candidate taps × poolings × paddings at once, for a cross-validated choice.
+   * Absent for adapters that offer only their one extractor.
+   */
+  loadCandidateExtractor?(modelDir: string, options: CandidateOptions): Promise<CandidateExtractor>;
   /**
    * Writes one ONNX model: the backbone cut at the head's tap, pooled as the extractor pools it, then
    * the head. Absent for formats that cannot become one ONNX graph (TF.js).

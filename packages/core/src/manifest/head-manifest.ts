@@ -15,10 +15,26 @@ export const FeatureTapSchema = z.object({
    * decoded image itself is the feature vector).
    */
   runtime: z.enum(['onnx', 'tfjs-layers', 'tfjs-graph', 'pixels']),
-  /** How a tensor of rank > 2 becomes a vector. */
+  /**
+   * How a tensor of rank > 2 becomes a vector (see `poolFeatures`); `none` for a rank-2 tap, `avg`
+   * is the older name of `mean` over a feature map.
+   */
   pooling: z.enum(['none', 'avg', 'mean', 'max', 'meanmax', 'cls', 'flatten']),
   /** Length of the feature vector. */
   dim: z.number().int().positive(),
+  /**
+   * Present when pooling uses only the real part of each image (the preprocessing pads): position
+   * `i` of each listed axis of the tapped tensor is real when the centre `(i + ½)·stride` of its
+   * cell (`stride` = input size ÷ axis length) lies inside the unpadded image; at least one is.
+   */
+  mask: z
+    .object({
+      rule: z.literal('receptive-field-centre'),
+      axes: z
+        .array(z.object({ axis: z.number().int().positive(), input: z.enum(['height', 'width']) }))
+        .min(1),
+    })
+    .optional(),
 });
 
 export type FeatureTap = z.infer<typeof FeatureTapSchema>;

@@ -36,9 +36,18 @@ export const PreprocessSpecSchema = z.object({
     height: z.number().int().positive(),
     width: z.number().int().positive(),
   }),
-  /** Pad on the right/bottom up to this size (text recognisers take a fixed-width strip). */
+  /**
+   * Pad on the right/bottom up to this size (text recognisers take a fixed-width strip). With
+   * `multiple`, each image is padded only up to the next multiple of it (never past `height` ×
+   * `width`): for models whose input size is free, padding costs time.
+   */
   pad: z
-    .object({ height: z.number().int().positive(), width: z.number().int().positive(), value: z.number() })
+    .object({
+      height: z.number().int().positive(),
+      width: z.number().int().positive(),
+      value: z.number(),
+      multiple: z.number().int().positive().optional(),
+    })
     .nullable(),
   /** `x * scale + offset`, applied to 0–255 pixel values before normalisation. */
   rescale: z.object({ scale: z.number(), offset: z.number() }),

@@ -6,12 +6,17 @@ import type { ImageInput, PreprocessSpec } from '@modelhub/core';
 import { describeInput } from './describe-input.ts';
 import { resamplePoint } from './resample.ts';
 import type { PixelImage } from './resample.ts';
-import { resizeTarget, specChannels } from './resize-target.ts';
+import { paddedSize, resizeTarget, specChannels } from './resize-target.ts';
 
 /** One preprocessed image: `data` laid out as `dims` (spec.layout without the batch axis). */
 export interface DecodedImage {
   readonly data: Float32Array;
   readonly dims: number[];
+  /**
+   * The part of the image that holds pixels of the input rather than padding: rows `0…height-1`
+   * and columns `0…width-1` (padding is added on the right and bottom only).
+   */
+  readonly valid: { readonly height: number; readonly width: number };
 }
 
 /** Options of {@link decodeImage}. */
@@ -139,6 +144,7 @@ async function decodeUnchecked(
   if (spec.decode.color === 'bgr') {
     swapRedBlueInPlace(pixels.data);
   }
+  const valid = { height: pixels.height, width: pixels.width };
   if (spec.pad !== null) {
     if (pixels.height > spec.pad.height || pixels.width > spec.pad.width) {
       throw invalidInput(
@@ -146,9 +152,10 @@ async function decodeUnchecked(
         `the image is ${pixels.width}×${pixels.height} after resizing, larger than the ${spec.pad.width}×${spec.pad.height} the model takes`,
       );
     }
-    pixels = padBottomRight(pixels, spec.pad.height, spec.pad.width, spec.pad.value);
+    const size = paddedSize(spec.pad, pixels.height, pixels.width);
+    pixels = padBottomRight(pixels, size.height, size.width, spec.pad.value);
   }
-  return toLayout(pixels, spec.layout);
+  return { ...toLayout(pixels, spec.layout), valid };
 }
 
 /** Crops the centre; an image smaller than the crop is padded with black (0) first, like torchvision. */
@@ -223,7 +230,7 @@ function padBottomRight(src: PixelImage, height: number, width: number, value: n
   return { data: out, height, width, channels: c };
 }
 
-function toLayout(src: PixelImage, layout: PreprocessSpec['layout']): DecodedImage {
+function toLayout(src: PixelImage, layout: PreprocessSpec['layout']): Omit<DecodedImage, 'valid'> {
   const { height: h, width: w, channels: c } = src;
   if (layout === 'NHWC' || c === 1) {
     return { data: src.data, dims: layout === 'NHWC' ? [h, w, c] : [c, h, w] };

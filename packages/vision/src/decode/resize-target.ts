@@ -43,12 +43,15 @@ export function specChannels(spec: PreprocessSpec): number {
 
 /**
  * The dims (without batch axis, in `spec.layout`) every decoded image has, or `undefined` when the
- * size depends on the input (no exact resize, crop or pad fixes it).
+ * size depends on the input (no exact resize, crop or full-size pad fixes it).
  */
 export function specOutputDims(spec: PreprocessSpec): number[] | undefined {
   const c = specChannels(spec);
   let hw: [number, number] | undefined;
   if (spec.pad !== null) {
+    if (spec.pad.multiple !== undefined) {
+      return undefined;
+    }
     hw = [spec.pad.height, spec.pad.width];
   } else if (spec.crop.mode === 'center') {
     hw = [spec.crop.height, spec.crop.width];
@@ -59,4 +62,23 @@ export function specOutputDims(spec: PreprocessSpec): number[] | undefined {
     return undefined;
   }
   return spec.layout === 'NCHW' ? [c, hw[0], hw[1]] : [hw[0], hw[1], c];
+}
+
+/**
+ * The size an image of `height`×`width` is padded to: the pad size, or with `multiple` the next
+ * multiple of it on each axis, capped at the pad size.
+ */
+export function paddedSize(
+  pad: NonNullable<PreprocessSpec['pad']>,
+  height: number,
+  width: number,
+): { height: number; width: number } {
+  const m = pad.multiple;
+  if (m === undefined) {
+    return { height: pad.height, width: pad.width };
+  }
+  return {
+    height: Math.min(pad.height, Math.ceil(height / m) * m),
+    width: Math.min(pad.width, Math.ceil(width / m) * m),
+  };
 }
