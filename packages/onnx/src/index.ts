@@ -29,8 +29,11 @@ export { writeTappedModel, externalDataFiles, readModelFile } from './edit/tappe
 export type { TappedModel } from './edit/tapped-model.ts';
 export { findFeatureTaps, chooseFeatureTap, suggestLayers } from './tap/find-feature-taps.ts';
 export type { TapCandidate } from './tap/find-feature-taps.ts';
+export { earlierFeatureTensors } from './tap/earlier-feature-tensors.ts';
 export { fuseBackboneAndHead } from './fuse/fuse-head.ts';
-export type { FuseOptions, FusePooling } from './fuse/fuse-head.ts';
+export type { FuseOptions } from './fuse/fuse-head.ts';
+export { VALID_SIZE_INPUT } from './fuse/pooling-nodes.ts';
+export type { FusePooling } from './fuse/pooling-nodes.ts';
 export { inlineGraph } from './edit/inline-graph.ts';
 export type { InlinedGraph } from './edit/inline-graph.ts';
 export { fuseWindowedAudioClassifier, AUDIO_INPUT } from './fuse/fuse-windowed-audio.ts';

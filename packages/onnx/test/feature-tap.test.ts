@@ -6,6 +6,7 @@ import { isModelhubError } from '@modelhub/core';
 import { addGraphOutputs } from '../src/edit/add-graph-outputs.ts';
 import { buildOnnxModel, DataType, type ModelSpec, type NodeSpec } from '../src/model/build-model.ts';
 import { readOnnxModel } from '../src/model/onnx-model.ts';
+import { earlierFeatureTensors } from '../src/tap/earlier-feature-tensors.ts';
 import { chooseFeatureTap, findFeatureTaps } from '../src/tap/find-feature-taps.ts';
 import { readFields, WireWriter } from '../src/wire/wire.ts';
 
@@ -271,5 +272,45 @@ describe('addGraphOutputs', () => {
   it('leaves the model untouched when the tensor already is an output', () => {
     const bytes = classifierModel(gemmWithConstantNode);
     expect(addGraphOutputs(bytes, [{ name: 'probs', elemType: F }])).toBe(bytes);
+  });
+});
+
+describe('earlierFeatureTensors', () => {
+  it('lists the inputs of the nearest learned layers the tap depends on, nearest first', () => {
+    const weight = (
+      name: string,
+    ): { name: string; dims: number[]; dataType: number; values: Float32Array } => ({
+      name,
+      dims: [4, 4],
+      dataType: F,
+      values: new Float32Array(16).fill(0.1),
+    });
+    // x → Relu → h0 → mm1 → a → Relu → b → (b·bᵀ-style MatMul of two activations, skipped) → b2 → mm2 → c → Relu → tapped → fc
+    const model = readOnnxModel(
+      buildOnnxModel({
+        nodes: [
+          { opType: 'Relu', name: 'r0', inputs: ['x'], outputs: ['h0'] },
+          { opType: 'MatMul', name: 'mm1', inputs: ['h0', 'w1'], outputs: ['a'] },
+          { opType: 'Relu', name: 'r1', inputs: ['a'], outputs: ['b'] },
+          { opType: 'MatMul', name: 'self', inputs: ['b', 'b'], outputs: ['bb'] },
+          { opType: 'Add', name: 'mix', inputs: ['b', 'bb'], outputs: ['b2'] },
+          { opType: 'MatMul', name: 'mm2', inputs: ['b2', 'w2'], outputs: ['c'] },
+          { opType: 'Relu', name: 'r2', inputs: ['c'], outputs: ['tapped'] },
+          { opType: 'Gemm', name: 'fc', inputs: ['tapped', 'fc.w', 'fc.b'], outputs: ['logits'] },
+        ],
+        initializers: [
+          weight('w1'),
+          weight('w2'),
+          { name: 'fc.w', dims: [4, 3], dataType: F, values: transpose(W, 3, 4) },
+          { name: 'fc.b', dims: [3], dataType: F, values: B },
+        ],
+        inputs: [{ name: 'x', elemType: F, dims: ['N', 4] }],
+        outputs: [{ name: 'logits', elemType: F, dims: ['N', 3] }],
+      }),
+    );
+    expect(earlierFeatureTensors(model, 'tapped', 5)).toEqual(['b2', 'h0']);
+    expect(earlierFeatureTensors(model, 'tapped', 1)).toEqual(['b2']);
+    expect(earlierFeatureTensors(model, 'b', 2)).toEqual(['h0']);
+    expect(earlierFeatureTensors(model, 'h0', 2)).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 
+import { moveAxisLast, poolFeatures, type PoolingName } from '@modelhub/core';
+
 import { buildHeadModel } from '../head/build-head-model.ts';
 import { buildOnnxModel } from '../model/build-model.ts';
 import { DataType } from '../model/fields.ts';
@@ -65,7 +67,7 @@ describe('fuseBackboneAndHead', () => {
       const x = new ort.Tensor('float32', seq(2 * 2 * 9, 0.37, 0.5), [2, 2, 3, 3]);
       const fused = fuseBackboneAndHead(backbone(opset), head, {
         tap: 'feat',
-        pooling: { kind: 'mean', axes: [2, 3] },
+        pooling: { kind: 'mean', rank: 4, channelAxis: 1 },
         metadata: { labels: '["a","b","c"]' },
       });
       const out = await run(fused, { x });
@@ -90,7 +92,7 @@ describe('fuseBackboneAndHead', () => {
     const fused = readOnnxModel(
       fuseBackboneAndHead(backbone(13), head, {
         tap: 'feat',
-        pooling: { kind: 'mean', axes: [2, 3] },
+        pooling: { kind: 'mean', rank: 4, channelAxis: 1 },
         metadata: { labels: '[]' },
       }),
     );
@@ -106,7 +108,97 @@ describe('fuseBackboneAndHead', () => {
 
   it('refuses a tap the backbone does not have', () => {
     expect(() =>
-      fuseBackboneAndHead(backbone(13), head, { tap: 'nope', pooling: { kind: 'none' }, metadata: {} }),
+      fuseBackboneAndHead(backbone(13), head, {
+        tap: 'nope',
+        pooling: { kind: 'none', rank: 2, channelAxis: 1 },
+        metadata: {},
+      }),
     ).toThrow(/no tensor named "nope"/);
   });
+
+  /** x [N,2,1,W] (W free) → AveragePool 1×2 stride 2 → "feat" [N,2,1,W/2] → GAP → Gemm: a stride-2 feature map. */
+  function stridedBackbone(opset: number): Uint8Array {
+    return buildOnnxModel({
+      opsets: { '': opset },
+      nodes: [
+        {
+          opType: 'AveragePool',
+          name: 'pool',
+          inputs: ['x'],
+          outputs: ['feat'],
+          attributes: { kernel_shape: [1, 2], strides: [1, 2] },
+        },
+        { opType: 'GlobalAveragePool', name: 'gap', inputs: ['feat'], outputs: ['pooled'] },
+        { opType: 'Flatten', name: 'flat', inputs: ['pooled'], outputs: ['flat'], attributes: { axis: 1 } },
+        {
+          opType: 'Gemm',
+          name: 'classifier',
+          inputs: ['flat', 'W', 'b'],
+          outputs: ['logits'],
+          attributes: { transB: 1 },
+        },
+      ],
+      initializers: [
+        { name: 'W', dims: [4, 2], dataType: DataType.float, values: seq(8, 0.7) },
+        { name: 'b', dims: [4], dataType: DataType.float, values: seq(4, 0.3) },
+      ],
+      inputs: [{ name: 'x', elemType: DataType.float, dims: ['N', 2, 1, 'W'] }],
+      outputs: [{ name: 'logits', elemType: DataType.float, dims: ['N', 4] }],
+    });
+  }
+
+  const cases = [9, 13, 18].flatMap((opset) =>
+    (['mean', 'max', 'meanmax', 'cls', 'flatten'] as const).map((kind) => [opset, kind] as const),
+  );
+  it.each(cases)(
+    'masks the padded columns in the graph as the adapter does in JS (opset %i, %s)',
+    async (opset, kind: PoolingName) => {
+      const width = 8;
+      const data = seq(2 * 2 * width, 0.91, 0.2);
+      const x = new ort.Tensor('float32', data, [2, 2, 1, width]);
+      // image 0 is 3 px wide: only position 0 (centre 1) is real; image 1 fills the strip (4 positions)
+      const valid = new ort.Tensor('float32', new Float32Array([1, 3, 1, 8]), [2, 2]);
+      const dim = kind === 'meanmax' ? 4 : kind === 'flatten' ? 8 : 2;
+      const probe = buildHeadModel({
+        layers: [
+          { weight: seq(3 * dim, 0.45), bias: seq(3, 0.1), inDim: dim, outDim: 3, activation: 'none' },
+        ],
+        labels: ['a', 'b', 'c'],
+        metadata: {},
+      });
+      const fused = fuseBackboneAndHead(stridedBackbone(opset), probe, {
+        tap: 'feat',
+        pooling: {
+          kind,
+          rank: 4,
+          channelAxis: 1,
+          mask: {
+            axes: [{ axis: 3, input: 'width' }],
+            imageInput: 'x',
+            imageAxes: { height: 2, width: 3 },
+            maxPositions: 64,
+          },
+        },
+        metadata: {},
+      });
+      // cls reads position 0, which is always real: no mask, no second input
+      const inputs = kind === 'cls' ? ['x'] : ['x', 'valid_size'];
+      expect(readOnnxModel(fused).graph.inputs.map((i) => i.name)).toEqual(inputs);
+      const out = await run(fused, kind === 'cls' ? { x } : { x, valid_size: valid });
+      // Reference: the stride-2 average in JS, pooled by the shared pooling with the adapter's mask.
+      const feat = new Float32Array(2 * 2 * 4);
+      for (let i = 0; i < feat.length; i++) {
+        feat[i] = ((data[2 * i] ?? 0) + (data[2 * i + 1] ?? 0)) / 2;
+      }
+      const mask = [1, 0, 0, 0, 1, 1, 1, 1];
+      const pooled = poolFeatures(moveAxisLast({ data: feat, dims: [2, 2, 1, 4] }, 1), kind, mask);
+      const features = new Float32Array(2 * dim);
+      pooled.forEach((v, n) => features.set(v, n * dim));
+      const reference = await run(probe, { features: new ort.Tensor('float32', features, [2, dim]) });
+      const got = Array.from(out['logits']?.data as Float32Array);
+      const want = Array.from(reference['logits']?.data as Float32Array);
+      expect(got).toHaveLength(6);
+      got.forEach((v, i) => expect(v).toBeCloseTo(want[i] ?? Number.NaN, 5));
+    },
+  );
 });

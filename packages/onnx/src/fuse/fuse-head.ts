@@ -19,6 +19,7 @@ import {
 } from '../model/fields.ts';
 import { readOnnxModel } from '../model/onnx-model.ts';
 import { inlineHead } from './inline-head.ts';
+import { poolingNodes, VALID_SIZE_INPUT, type FusePooling } from './pooling-nodes.ts';
 import {
   readFields,
   readMessages,
@@ -27,13 +28,6 @@ import {
   WireWriter,
   type WireField,
 } from '../wire/wire.ts';
-
-/** How the tapped tensor becomes the head's `[N, D]` features (what the adapter does in JS). */
-export type FusePooling =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'mean'; readonly axes: readonly number[] }
-  | { readonly kind: 'first'; readonly axis: number }
-  | { readonly kind: 'flatten' };
 
 export interface FuseOptions {
   /** The backbone tensor the head was trained on. */
@@ -123,56 +117,15 @@ export function fuseBackboneAndHead(
   };
 
   // Pooling: the same reduction the adapter applies in JS.
-  const extraNodes: NodeSpec[] = [];
-  const extraTensors: TensorSpec[] = [];
-  let features = options.tap;
-  const pooling = options.pooling;
-  if (pooling.kind === 'mean') {
-    features = unique('modelhub/features');
-    if (opset >= 18) {
-      const axes = unique('modelhub/pool_axes');
-      extraTensors.push({
-        name: axes,
-        dims: [pooling.axes.length],
-        dataType: DataType.int64,
-        values: BigInt64Array.from(pooling.axes.map(BigInt)),
-      });
-      extraNodes.push({
-        opType: 'ReduceMean',
-        name: 'modelhub/pool',
-        inputs: [options.tap, axes],
-        outputs: [features],
-        attributes: { keepdims: 0 },
-      });
-    } else {
-      extraNodes.push({
-        opType: 'ReduceMean',
-        name: 'modelhub/pool',
-        inputs: [options.tap],
-        outputs: [features],
-        attributes: { axes: pooling.axes, keepdims: 0 },
-      });
-    }
-  } else if (pooling.kind === 'first') {
-    features = unique('modelhub/features');
-    const index = unique('modelhub/first_index');
-    extraTensors.push({ name: index, dims: [], dataType: DataType.int64, values: BigInt64Array.from([0n]) });
-    extraNodes.push({
-      opType: 'Gather',
-      name: 'modelhub/pool',
-      inputs: [options.tap, index],
-      outputs: [features],
-      attributes: { axis: pooling.axis },
-    });
-  } else if (pooling.kind === 'flatten') {
-    features = unique('modelhub/features');
-    extraNodes.push({
-      opType: 'Flatten',
-      name: 'modelhub/pool',
-      inputs: [options.tap],
-      outputs: [features],
-      attributes: { axis: 1 },
-    });
+  const pooled = poolingNodes(options.tap, options.pooling, opset, unique);
+  const extraNodes: NodeSpec[] = [...pooled.nodes];
+  const extraTensors: TensorSpec[] = [...pooled.tensors];
+  const features = pooled.output;
+  if (pooled.inputs.some((i) => produced.has(i.name))) {
+    throw new ModelhubError(
+      'UNSUPPORTED_MODEL',
+      `The backbone already has a tensor named "${VALID_SIZE_INPUT}".`,
+    );
   }
 
   // The head, renamed into its own namespace; its input becomes the pooled features.
@@ -203,6 +156,7 @@ export function fuseBackboneAndHead(
     }
   }
   extraNodes.forEach((n) => graph.message(GraphField.node, (w) => writeNode(w, n)));
+  pooled.inputs.forEach((i) => graph.message(GraphField.input, (w) => writeValueInfo(w, i)));
   extraTensors.forEach((t) => graph.message(GraphField.initializer, (w) => writeTensor(w, t)));
   for (const out of [inlined.logits, inlined.probs]) {
     graph.message(GraphField.output, (w) =>
