@@ -9,15 +9,17 @@ export {
   detect,
   inspect,
   loadFeatureExtractor,
+  loadCandidateExtractor,
   loadImageExtractor,
   predictOriginal,
 } from './adapter/onnx-adapter.ts';
 export { AudioFeatureExtractor } from './audio/audio-feature-extractor.ts';
 export { TextFeatureExtractor } from './text/text-feature-extractor.ts';
 export { OnnxFeatureExtractor, DEFAULT_BATCH_SIZE } from './extractor/onnx-feature-extractor.ts';
+export type { TapVariant, VariantEmbedResult } from './extractor/onnx-feature-extractor.ts';
 export { findModelFile, listOnnxFiles } from './model-dir/find-model-file.ts';
-export { planPooling, poolBatch } from './pooling/pool-features.ts';
-export type { PoolPlan } from './pooling/pool-features.ts';
+export { planPooling, poolBatch, maskRule, sharedPooling } from './pooling/pool-plan.ts';
+export type { PoolPlan, PlanContext, PlannedAxis } from './pooling/pool-plan.ts';
 export { ctcGreedyDecode } from './predict/ctc-decode.ts';
 export { createSession, sessionOptions } from './session/create-session.ts';
 export { WorkerSession } from './session/worker-session.ts';

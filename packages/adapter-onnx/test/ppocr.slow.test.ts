@@ -54,21 +54,26 @@ describe('ONNX adapter conformance: PaddleOCR cls', () => {
 });
 
 describe('PaddleOCR rec through the ONNX adapter', () => {
-  it('finds transpose_51.tmp_0 [N,T,120] and mean-pools it over time to 120-d', async () => {
-    const extractor = await onnxAdapter.loadFeatureExtractor(recDir, { ...options('rec'), batchSize: 3 });
+  it('finds transpose_51.tmp_0 [N,T,120] and mean-pools it over the steps that cover the real image', async () => {
+    const masked = await onnxAdapter.loadFeatureExtractor(recDir, { ...options('rec'), batchSize: 3 });
+    const padded = await onnxAdapter.loadFeatureExtractor(recDir, { ...options('rec'), mask: false });
     try {
-      expect(extractor.tap).toEqual({
+      expect(masked.tap).toEqual({
         tensor: 'transpose_51.tmp_0',
         runtime: 'onnx',
         pooling: 'mean',
         dim: 120,
+        mask: { rule: 'receptive-field-centre', axes: [{ axis: 1, input: 'width' }] },
       });
-      expect(extractor.preprocess.source).toBe('preset:ppocr-rec');
-      // reference: the raw tap of the edited model, averaged over time by hand
-      const session = await InferenceSession.create(
-        (extractor as unknown as { modelPath: string }).modelPath,
-      );
-      const img = await decodeImage(words[0] ?? '', requireImageSpec(extractor.preprocess, 'test'));
+      expect(padded.tap.mask).toBeUndefined();
+      expect(masked.preprocess.source).toBe('preset:ppocr-rec');
+      // A 28×28 digit becomes 48×48, padded to 48×320: 6 of the 40 time steps (stride 8) cover it.
+      const digit = join(fx.digits.train, '3', '0000.png');
+      const img = await decodeImage(digit, requireImageSpec(masked.preprocess, 'test'));
+      expect(img.dims).toEqual([3, 48, 320]);
+      expect(img.valid).toEqual({ height: 48, width: 48 });
+      // Reference: the raw tap of the edited model, averaged by hand over the first 6 steps and over all 40.
+      const session = await InferenceSession.create((masked as unknown as { modelPath: string }).modelPath);
       const out = await session.run({ x: new Tensor('float32', img.data, [1, ...img.dims]) }, [
         'transpose_51.tmp_0',
       ]);
@@ -76,18 +81,64 @@ describe('PaddleOCR rec through the ONNX adapter', () => {
       const tap = out['transpose_51.tmp_0'];
       expect(tap?.dims).toEqual([1, 40, 120]);
       const raw = tap?.data as Float32Array;
-      const mean = Array.from({ length: 120 }, (_, k) => {
+      const meanOver = (steps: number): number[] =>
+        Array.from({ length: 120 }, (_, k) => {
+          let s = 0;
+          for (let t = 0; t < steps; t++) {
+            s += raw[t * 120 + k] ?? 0;
+          }
+          return s / steps;
+        });
+      const [m] = (await masked.embed([digit])).vectors;
+      const [p] = (await padded.embed([digit])).vectors;
+      meanOver(6).forEach((x, k) => expect(Math.abs((m?.[k] ?? NaN) - x)).toBeLessThan(1e-5));
+      meanOver(40).forEach((x, k) => expect(Math.abs((p?.[k] ?? NaN) - x)).toBeLessThan(1e-5));
+      // The 34 padding steps dominate the unmasked mean: the two vectors are far apart.
+      const gap = Math.hypot(...Array.from(m ?? [], (x, k) => x - (p?.[k] ?? 0)));
+      const size = Math.hypot(...Array.from(m ?? []));
+      expect(gap / size).toBeGreaterThan(0.2);
+    } finally {
+      await masked.dispose();
+      await padded.dispose();
+    }
+  });
+
+  it('pads each image only to its own width (rounded up to the stride) when asked, and masks the rounding', async () => {
+    const spec = (await onnxAdapter.inspect(recDir, options('rec'))).preprocess;
+    if (spec?.pad === null || spec === null) {
+      throw new Error('ppocr-rec pads');
+    }
+    const tight = await onnxAdapter.loadFeatureExtractor(recDir, {
+      ...options('rec'),
+      preprocess: { ...spec, pad: { ...spec.pad, multiple: 8 } },
+    });
+    try {
+      const word = words[3] ?? '';
+      const img = await decodeImage(word, tight.preprocess);
+      expect(img.dims[2]).toBe(Math.ceil(img.valid.width / 8) * 8);
+      expect(img.dims[2]).toBeLessThan(320);
+      const session = await InferenceSession.create((tight as unknown as { modelPath: string }).modelPath);
+      const out = await session.run({ x: new Tensor('float32', img.data, [1, ...img.dims]) }, [
+        'transpose_51.tmp_0',
+      ]);
+      await session.release();
+      const raw = out['transpose_51.tmp_0']?.data as Float32Array;
+      const steps = out['transpose_51.tmp_0']?.dims[1] ?? 0;
+      // steps whose cell centre (t + ½)·8 lies inside the real width
+      let real = 0;
+      while (real < steps && (real + 0.5) * 8 < img.valid.width) {
+        real++;
+      }
+      const [v] = (await tight.embed([word])).vectors;
+      for (let k = 0; k < 120; k++) {
         let s = 0;
-        for (let t = 0; t < 40; t++) {
+        for (let t = 0; t < real; t++) {
           s += raw[t * 120 + k] ?? 0;
         }
-        return s / 40;
-      });
-      const [v] = (await extractor.embed([words[0] ?? ''])).vectors;
-      expect(v?.length).toBe(120);
-      mean.forEach((m, k) => expect(Math.abs((v?.[k] ?? NaN) - m)).toBeLessThan(1e-5));
+        expect(Math.abs((v?.[k] ?? NaN) - s / real)).toBeLessThan(1e-5);
+      }
     } finally {
-      await extractor.dispose();
+      await tight.dispose();
     }
   });
 
@@ -147,7 +198,7 @@ describe('PaddleOCR cls through the ONNX adapter', () => {
       layer: 'p2o.GlobalAveragePool.19',
     });
     try {
-      expect(extractor.tap.pooling).toBe('avg');
+      expect(extractor.tap.pooling).toBe('mean');
       expect(extractor.tap.tensor).toBe('p2o.GlobalAveragePool.19');
       const r = await extractor.embed([upright]);
       expect(r.vectors[0]?.length).toBe(extractor.dim);

@@ -177,7 +177,7 @@ describe('tfjsAdapter on nsfwjs MobileNetV2-mid (graph model)', () => {
       expect(extractor.tap).toEqual({
         tensor: 'block_16_project_BN',
         runtime: 'tfjs-layers',
-        pooling: 'avg',
+        pooling: 'mean',
         dim: 320,
       });
       const result = await extractor.embed([pictures[0] as Buffer]);

@@ -4,6 +4,8 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { ModelhubError, isModelhubError } from '@modelhub/core';
 import type {
   AdapterOptions,
+  CandidateExtractor,
+  CandidateOptions,
   FeatureCandidate,
   FeatureExtractor,
   FeatureTap,
@@ -13,18 +15,21 @@ import type {
   OriginalPrediction,
   PreprocessSpec,
 } from '@modelhub/core';
-import { chooseFeatureTap, findFeatureTaps, writeTappedModel } from '@modelhub/onnx';
-import type { TapCandidate } from '@modelhub/onnx';
+import { chooseFeatureTap, earlierFeatureTensors, findFeatureTaps, writeTappedModel } from '@modelhub/onnx';
+import type { OnnxValueInfo, TapCandidate } from '@modelhub/onnx';
 import { decodeBatch, imageContract } from '@modelhub/vision';
 
 import { DEFAULT_BATCH_SIZE, OnnxFeatureExtractor } from '../extractor/onnx-feature-extractor.ts';
+import type { TapVariant, VariantEmbedResult } from '../extractor/onnx-feature-extractor.ts';
 import { listOnnxFiles } from '../model-dir/find-model-file.ts';
 import { declaredOnnxModality, modalityOfGraph } from '../modality/detect-modality.ts';
 import { inspectModality, loadAudioExtractor, loadTextExtractor } from '../modality/open-modality.ts';
 import { imageInput, loadOnnx, probeDims, resolveSpec, tensorInfo } from '../model-dir/load-onnx.ts';
 import type { LoadedOnnx } from '../model-dir/load-onnx.ts';
-import { planPooling } from '../pooling/pool-features.ts';
-import type { PoolPlan } from '../pooling/pool-features.ts';
+import { maskRule, planPooling } from '../pooling/pool-plan.ts';
+import type { PoolPlan } from '../pooling/pool-plan.ts';
+import { traceInputAxes } from '../pooling/trace-axes.ts';
+import type { TracedAxes } from '../pooling/trace-axes.ts';
 import { ctcGreedyDecode } from '../predict/ctc-decode.ts';
 import { readClassLabels, readCtcAlphabet } from '../predict/labels.ts';
 import { softmax, topK } from '../predict/top-k.ts';
@@ -51,14 +56,72 @@ async function probe(
   return new Map(fetch.map((name) => [name, [...(out[name]?.dims ?? [])]]));
 }
 
-function tapOf(candidate: TapCandidate, plan: PoolPlan): FeatureTap {
-  return { tensor: candidate.tensor, runtime: 'onnx', pooling: plan.pooling, dim: plan.dim };
+function tapOf(tensor: string, plan: PoolPlan): FeatureTap {
+  const mask = maskRule(plan);
+  return {
+    tensor,
+    runtime: 'onnx',
+    pooling: plan.pooling,
+    dim: plan.dim,
+    ...(mask === undefined ? {} : { mask }),
+  };
+}
+
+/** Whether the model input's height and width are free (symbolic), by the spec's layout. */
+function freeAxes(input: OnnxValueInfo, spec: PreprocessSpec): { height: boolean; width: boolean } {
+  const dims = input.dims ?? [];
+  const [h, w] = spec.layout === 'NCHW' ? [dims[2], dims[3]] : [dims[1], dims[2]];
+  return { height: typeof h !== 'number', width: typeof w !== 'number' };
+}
+
+/** A session on the model with `tensors` as extra outputs, and each tensor's dims and traced axes. */
+async function openTapped(
+  loaded: LoadedOnnx,
+  input: OnnxValueInfo,
+  spec: PreprocessSpec,
+  tensors: readonly string[],
+  workDir: string,
+): Promise<{ session: WorkerSession; modelPath: string; traced: TracedAxes }> {
+  const tapped = await writeTappedModel(loaded.modelPath, loaded.model, loaded.bytes, tensors, workDir);
+  const session = await WorkerSession.open(tapped.path, loaded.modelPath);
+  try {
+    const run = async (dims: readonly number[]): Promise<Map<string, number[]>> => {
+      const size = dims.reduce((a, b) => a * b, 1);
+      const out = await session.run(input.name, new Float32Array(size), [1, ...dims], [...tensors], true);
+      return new Map(tensors.map((t) => [t, [...(out[t]?.dims ?? [])]]));
+    };
+    // Only padded images need to know which axes follow the image.
+    const free = spec.pad === null ? { height: false, width: false } : freeAxes(input, spec);
+    const traced = await traceInputAxes(run, probeDims(spec), spec.layout, free, tensors);
+    return { session, modelPath: tapped.path, traced };
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+}
+
+function planFor(
+  candidate: Pick<TapCandidate, 'tensor' | 'dim'>,
+  traced: TracedAxes,
+  spec: PreprocessSpec,
+  pooling: FeatureTap['pooling'] | undefined,
+  mask: boolean | undefined,
+): PoolPlan {
+  return planPooling(traced.dims.get(candidate.tensor) ?? [], {
+    expectedDim: candidate.dim,
+    requested: pooling,
+    tensor: candidate.tensor,
+    traced: traced.traced?.get(candidate.tensor),
+    inputLayout: spec.layout,
+    mask: (mask ?? true) && spec.pad !== null,
+  });
 }
 
 /**
  * Loads a model folder as a frozen feature extractor: finds (or takes `options.layer`) the tap,
  * writes the graph with the tap as an extra output (cached in `options.workDir`), opens one
- * session, and decides pooling from one probe run.
+ * session, and decides pooling from probe runs (one more per free input axis when the
+ * preprocessing pads, to learn which axes to mask).
  */
 export async function loadFeatureExtractor(
   modelDir: string,
@@ -86,27 +149,17 @@ export async function loadImageExtractor(
   const input = imageInput(loaded);
   const { spec, warnings } = await resolveSpec(loaded, input, options.preprocess);
   const candidate = chooseFeatureTap(loaded.model, { layer: options.layer, source: loaded.modelPath });
-  const tapped = await writeTappedModel(
-    loaded.modelPath,
-    loaded.model,
-    loaded.bytes,
+  const { session, modelPath, traced } = await openTapped(
+    loaded,
+    input,
+    spec,
     [candidate.tensor],
     options.workDir,
   );
-  const session = await WorkerSession.open(tapped.path, loaded.modelPath);
   try {
-    const zeros = probeDims(spec);
-    const size = zeros.reduce((a, b) => a * b, 1);
-    const out = await session.run(
-      input.name,
-      new Float32Array(size),
-      [1, ...zeros],
-      [candidate.tensor],
-      true,
-    );
-    const dims = [...(out[candidate.tensor]?.dims ?? [])];
-    const plan = planPooling(dims, candidate.dim, options.pooling, candidate.tensor);
-    if (candidate.dim > 0 && plan.pooling !== 'flatten' && plan.dim !== candidate.dim) {
+    const plan = planFor(candidate, traced, spec, options.pooling, options.mask);
+    const expected = plan.pooling === 'meanmax' ? 2 * candidate.dim : candidate.dim;
+    if (candidate.dim > 0 && plan.pooling !== 'flatten' && plan.dim !== expected) {
       warnings.push(
         `the tap ${candidate.tensor} pools to ${plan.dim} values but the classifier weight implies ${candidate.dim}`,
       );
@@ -115,11 +168,10 @@ export async function loadImageExtractor(
       modelId: options.modelId,
       session,
       inputName: input.name,
-      tap: tapOf(candidate, plan),
-      plan,
+      variants: [{ tap: tapOf(candidate.tensor, plan), plan }],
       preprocess: spec,
       batchSize: Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE)),
-      modelPath: tapped.path,
+      modelPath,
     });
     return Object.assign(extractor, { warnings: [...warnings] });
   } catch (error) {
@@ -128,11 +180,132 @@ export async function loadImageExtractor(
   }
 }
 
-function asCandidate(c: TapCandidate, plan: PoolPlan | undefined): FeatureCandidate {
+/** The model's stride along its free input axes (input size ÷ positions), rounded up to an integer. */
+function strideOf(traced: TracedAxes, spec: PreprocessSpec): number {
+  const size = {
+    height: probeDims(spec)[spec.layout === 'NCHW' ? 1 : 0] ?? 1,
+    width: probeDims(spec)[spec.layout === 'NCHW' ? 2 : 1] ?? 1,
+  };
+  let stride = 1;
+  for (const [tensor, axes] of traced.traced ?? []) {
+    const dims = traced.dims.get(tensor) ?? [];
+    axes.forEach((input, i) => {
+      if (input !== undefined && (dims[i] ?? 0) > 0) {
+        stride = Math.max(stride, Math.ceil(size[input] / (dims[i] as number)));
+      }
+    });
+  }
+  return stride;
+}
+
+/**
+ * Loads every candidate at once for a cross-validated choice: the automatic tap (or
+ * `options.layer`) and up to `earlierTaps` feature tensors before it, each pooled every way in
+ * `poolings` (masked when the preprocessing pads), all read from one run per image; when the
+ * model's input size is free and the preprocessing pads, the same again with each image padded
+ * only to its own size rounded up to the model's stride (`flatten` excepted: its length would vary).
+ */
+export async function loadCandidateExtractor(
+  modelDir: string,
+  options: CandidateOptions,
+): Promise<CandidateExtractor> {
+  const loaded = await loadOnnx(modelDir);
+  const input = imageInput(loaded);
+  const { spec } = await resolveSpec(loaded, input, options.preprocess);
+  const auto = chooseFeatureTap(loaded.model, { layer: options.layer, source: loaded.modelPath });
+  const earlier =
+    options.layer === undefined
+      ? earlierFeatureTensors(loaded.model, auto.tensor, options.earlierTaps ?? 2).map((tensor) => ({
+          tensor,
+          dim: 0,
+        }))
+      : [];
+  const taps = [auto, ...earlier];
+  const { session, modelPath, traced } = await openTapped(
+    loaded,
+    input,
+    spec,
+    taps.map((t) => t.tensor),
+    options.workDir,
+  );
+  try {
+    const padding = options.padding ?? ['full', 'tight'];
+    const free = spec.pad === null ? { height: false, width: false } : freeAxes(input, spec);
+    const specs: PreprocessSpec[] = [];
+    if (padding.includes('full') || spec.pad === null || (!free.height && !free.width)) {
+      specs.push(spec);
+    }
+    if (padding.includes('tight') && spec.pad !== null && (free.height || free.width)) {
+      specs.push({ ...spec, pad: { ...spec.pad, multiple: strideOf(traced, spec) } });
+    }
+    const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
+    const extractors = specs.map((s) => {
+      const variants: TapVariant[] = [];
+      for (const tap of taps) {
+        const rank = traced.dims.get(tap.tensor)?.length ?? 0;
+        const poolings = rank <= 2 ? [undefined] : options.poolings;
+        for (const pooling of poolings) {
+          if (pooling === 'flatten' && s.pad?.multiple !== undefined) {
+            continue;
+          }
+          const plan = planFor(tap, traced, s, pooling, options.mask);
+          variants.push({ tap: tapOf(tap.tensor, plan), plan });
+        }
+      }
+      const [first, ...rest] = variants;
+      if (first === undefined) {
+        throw new ModelhubError('INVALID_ARGUMENT', 'no candidate features to compute', {
+          hint: 'Allow at least one pooling.',
+        });
+      }
+      return new OnnxFeatureExtractor({
+        modelId: options.modelId,
+        session,
+        inputName: input.name,
+        variants: [first, ...rest],
+        preprocess: s,
+        batchSize,
+        modelPath,
+        ownsSession: false,
+      });
+    });
+    return {
+      modelId: options.modelId,
+      variants: extractors.flatMap((e) => e.variants.map((v) => ({ tap: v.tap, preprocess: e.preprocess }))),
+      embed: async (inputs) => {
+        const results: VariantEmbedResult[] = [];
+        for (const e of extractors) {
+          results.push(await e.embedVariants(inputs));
+        }
+        const failed = new Set(results.flatMap((r) => r.failures.map((f) => f.index)));
+        return {
+          vectors: inputs.map((_, i) =>
+            failed.has(i) ? undefined : results.flatMap((r) => r.vectors[i] ?? []),
+          ),
+          failures: results[0]?.failures ?? [],
+        };
+      },
+      dispose: async () => {
+        for (const e of extractors) {
+          await e.dispose();
+        }
+        await session.release();
+      },
+    };
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+}
+
+function asCandidate(
+  c: Pick<TapCandidate, 'tensor' | 'dim' | 'rank' | 'reason'>,
+  plan: PoolPlan | undefined,
+): FeatureCandidate {
   return {
     tensor: c.tensor,
     dim: plan?.dim ?? c.dim,
-    pooling: plan?.pooling ?? (c.rank === undefined || c.rank <= 2 ? 'none' : c.rank === 3 ? 'mean' : 'avg'),
+    pooling: plan?.pooling ?? (c.rank === undefined || c.rank <= 2 ? 'none' : 'mean'),
     reason: c.reason,
   };
 }
@@ -162,8 +335,21 @@ export async function inspect(modelDir: string, options: AdapterOptions): Promis
   } catch (error) {
     warnings.push(messageOf(error));
   }
-  const all =
+  const listed =
     chosen === undefined || found.some((c) => c.tensor === chosen.tensor) ? found : [...found, chosen];
+  // The feature tensors just before the tap: what `hub train` also tries.
+  const earlier =
+    chosen === undefined
+      ? []
+      : earlierFeatureTensors(loaded.model, chosen.tensor, 2)
+          .filter((tensor) => !listed.some((c) => c.tensor === tensor))
+          .map((tensor) => ({
+            tensor,
+            dim: 0,
+            rank: undefined,
+            reason: 'input of an earlier learned layer',
+          }));
+  const all = [...listed, ...earlier];
   let spec: PreprocessSpec | null = null;
   const plans = new Map<string, PoolPlan>();
   try {
@@ -172,7 +358,7 @@ export async function inspect(modelDir: string, options: AdapterOptions): Promis
     spec = resolved.spec;
     warnings.push(...resolved.warnings);
     if (all.length > 0) {
-      await probePlans(loaded, input.name, spec, all, options, plans);
+      await probePlans(loaded, input, spec, all, options, plans);
     }
   } catch (error) {
     warnings.push(messageOf(error));
@@ -193,25 +379,22 @@ export async function inspect(modelDir: string, options: AdapterOptions): Promis
 
 async function probePlans(
   loaded: LoadedOnnx,
-  inputName: string,
+  input: OnnxValueInfo,
   spec: PreprocessSpec,
-  candidates: readonly TapCandidate[],
+  candidates: ReadonlyArray<Pick<TapCandidate, 'tensor' | 'dim'>>,
   options: AdapterOptions,
   plans: Map<string, PoolPlan>,
 ): Promise<void> {
-  const tensors = candidates.map((c) => c.tensor);
-  const tapped = await writeTappedModel(
-    loaded.modelPath,
-    loaded.model,
-    loaded.bytes,
-    tensors,
+  const { session, traced } = await openTapped(
+    loaded,
+    input,
+    spec,
+    candidates.map((c) => c.tensor),
     options.workDir,
   );
-  const session = await createSession(tapped.path, loaded.modelPath);
   try {
-    const dims = await probe(session, inputName, spec, tensors);
     for (const c of candidates) {
-      plans.set(c.tensor, planPooling(dims.get(c.tensor) ?? [], c.dim, options.pooling, c.tensor));
+      plans.set(c.tensor, planFor(c, traced, spec, options.pooling, options.mask));
     }
   } finally {
     await session.release();
@@ -374,6 +557,7 @@ export const onnxAdapter: ModelAdapter = {
   detect,
   inspect,
   loadFeatureExtractor,
+  loadCandidateExtractor,
   predictOriginal,
   // Imported on use: fusing is rare and must not slow down loading the adapter.
   fuseHead: async (modelDir, head, options) => {

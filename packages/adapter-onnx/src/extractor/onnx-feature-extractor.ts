@@ -10,24 +10,38 @@ import type {
 import { decodeBatch } from '@modelhub/vision';
 import type { DecodeBatchResult } from '@modelhub/vision';
 
-import { poolBatch } from '../pooling/pool-features.ts';
-import type { PoolPlan } from '../pooling/pool-features.ts';
+import { poolBatch } from '../pooling/pool-plan.ts';
+import type { PoolPlan } from '../pooling/pool-plan.ts';
 import type { WorkerSession } from '../session/worker-session.ts';
 
 /** Images per `session.run` unless the caller says otherwise (PaddleOCR rec is fastest per image at small batches). */
 export const DEFAULT_BATCH_SIZE = 8;
+
+/** One feature vector per image: a tapped tensor and how it is pooled. */
+export interface TapVariant {
+  readonly tap: FeatureTap;
+  readonly plan: PoolPlan;
+}
 
 export interface OnnxExtractorParts {
   readonly modelId: string;
   /** The session, on its own worker thread so decoding continues while it runs. */
   readonly session: WorkerSession;
   readonly inputName: string;
-  readonly tap: FeatureTap;
-  readonly plan: PoolPlan;
+  /** What each image yields; the first is what `embed` returns. */
+  readonly variants: readonly [TapVariant, ...TapVariant[]];
   readonly preprocess: PreprocessSpec;
   readonly batchSize: number;
   /** Path of the (edited) model the session runs. */
   readonly modelPath: string;
+  /** Release the session on dispose (false when another extractor shares it). @default true */
+  readonly ownsSession?: boolean;
+}
+
+/** Every variant's vectors of one batch, in input order; `undefined` where that input failed. */
+export interface VariantEmbedResult {
+  readonly vectors: ReadonlyArray<readonly Float32Array[] | undefined>;
+  readonly failures: readonly EmbedFailure[];
 }
 
 /** Dims of a decoded image as a map key. */
@@ -35,37 +49,54 @@ const keyOf = (dims: readonly number[]): string => dims.join('x');
 
 /**
  * Runs one session over many images: batches of `batchSize`, decoding batch k+1 (sharp on libuv
- * threads, normalisation on the main thread) while batch k runs on the session's worker thread. Each batch's buffers are dropped once
- * its vectors are pooled, so memory stays flat however many images go through.
+ * threads, normalisation on the main thread) while batch k runs on the session's worker thread.
+ * Images of equal size run together; each tapped tensor is fetched once per batch and pooled into
+ * every variant that reads it, only over the positions covering the real image when a variant's
+ * plan masks. Each batch's buffers are dropped once its vectors are pooled, so memory stays flat
+ * however many images go through.
  */
 export class OnnxFeatureExtractor implements FeatureExtractor {
   readonly modelId: string;
   readonly dim: number;
   readonly tap: FeatureTap;
   readonly preprocess: PreprocessSpec;
-  /** Path of the edited model (the original plus the tap as an output). */
+  /** Path of the edited model (the original plus the taps as outputs). */
   readonly modelPath: string;
   private readonly parts: OnnxExtractorParts;
+  private readonly fetches: readonly string[];
   private disposed = false;
 
   constructor(parts: OnnxExtractorParts) {
     this.parts = parts;
+    const [primary] = parts.variants;
     this.modelId = parts.modelId;
-    this.dim = parts.plan.dim;
-    this.tap = parts.tap;
+    this.dim = primary.plan.dim;
+    this.tap = primary.tap;
     this.preprocess = parts.preprocess;
     this.modelPath = parts.modelPath;
+    this.fetches = [...new Set(parts.variants.map((v) => v.tap.tensor))];
   }
 
-  /** How the tapped tensor is pooled (rank, channel axis), as decided by the probe run. */
+  /** How the tapped tensor is pooled (rank, channel axis, mask), as decided by the probe runs. */
   get poolPlan(): PoolPlan {
-    return this.parts.plan;
+    return this.parts.variants[0].plan;
+  }
+
+  /** Every variant this extractor computes, in order. */
+  get variants(): readonly TapVariant[] {
+    return this.parts.variants;
   }
 
   async embed(inputs: readonly ImageInput[]): Promise<EmbedResult> {
+    const { vectors, failures } = await this.embedVariants(inputs);
+    return { vectors: vectors.map((v) => v?.[0]), failures };
+  }
+
+  /** Embeds a batch of images once and returns the vector of every variant for each. */
+  async embedVariants(inputs: readonly ImageInput[]): Promise<VariantEmbedResult> {
     this.assertOpen();
     const { batchSize } = this.parts;
-    const vectors = new Array<Float32Array | undefined>(inputs.length).fill(undefined);
+    const vectors = new Array<Float32Array[] | undefined>(inputs.length).fill(undefined);
     const failures: EmbedFailure[] = [];
     const starts: number[] = [];
     for (let s = 0; s < inputs.length; s += batchSize) {
@@ -94,7 +125,7 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
   private async runDecoded(
     decoded: DecodeBatchResult,
     start: number,
-    vectors: Array<Float32Array | undefined>,
+    vectors: Array<Float32Array[] | undefined>,
   ): Promise<void> {
     const groups = new Map<string, number[]>();
     decoded.images.forEach((img, i) => {
@@ -110,29 +141,47 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
       }
       const per = first.data.length;
       const data = new Float32Array(per * indices.length);
-      indices.forEach((i, row) => {
+      const valid = indices.map((i, row) => {
         const img = decoded.images[i];
         if (img !== undefined) {
           data.set(img.data, row * per);
         }
+        return img?.valid ?? first.valid;
       });
-      const pooled = await this.runTensor(data, [indices.length, ...first.dims], true);
+      const pooled = await this.runTensorVariants(data, [indices.length, ...first.dims], valid, true);
       indices.forEach((i, row) => {
-        vectors[start + i] = pooled[row];
+        vectors[start + i] = pooled.map((rows) => rows[row] as Float32Array);
       });
     }
   }
 
   /**
-   * Runs already-preprocessed images ([n, ...dims] in the spec's layout) and pools the tap. With
-   * `transfer`, `data`'s buffer moves to the worker (and is unusable afterwards) instead of being copied.
+   * Runs already-preprocessed images ([n, ...dims] in the spec's layout) and pools the primary tap.
+   * `valid` gives each image's real (unpadded) region; without it every position counts as real.
+   * With `transfer`, `data`'s buffer moves to the worker (and is unusable afterwards) instead of
+   * being copied.
    */
-  async runTensor(data: Float32Array, dims: readonly number[], transfer = false): Promise<Float32Array[]> {
+  async runTensor(
+    data: Float32Array,
+    dims: readonly number[],
+    transfer = false,
+    valid?: ReadonlyArray<{ readonly height: number; readonly width: number }>,
+  ): Promise<Float32Array[]> {
+    return (await this.runTensorVariants(data, dims, valid, transfer))[0] ?? [];
+  }
+
+  /** Like {@link runTensor}, for every variant: `result[v][row]`. */
+  private async runTensorVariants(
+    data: Float32Array,
+    dims: readonly number[],
+    valid: ReadonlyArray<{ readonly height: number; readonly width: number }> | undefined,
+    transfer: boolean,
+  ): Promise<Float32Array[][]> {
     this.assertOpen();
-    const { session, inputName, tap, plan } = this.parts;
+    const { session, inputName, variants } = this.parts;
     let out: Awaited<ReturnType<WorkerSession['run']>>;
     try {
-      out = await session.run(inputName, data, dims, [tap.tensor], transfer);
+      out = await session.run(inputName, data, dims, [...this.fetches], transfer);
     } catch (error) {
       throw new ModelhubError(
         'INTERNAL',
@@ -144,17 +193,30 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
         },
       );
     }
-    const t = out[tap.tensor];
-    if (t === undefined) {
-      throw new ModelhubError('INTERNAL', `onnxruntime returned no "${tap.tensor}" tensor.`);
-    }
-    return poolBatch(t.data, t.dims, plan);
+    const size = this.inputSize(dims);
+    const regions = valid ?? Array.from({ length: dims[0] ?? 0 }, () => size);
+    return variants.map(({ tap, plan }) => {
+      const t = out[tap.tensor];
+      if (t === undefined) {
+        throw new ModelhubError('INTERNAL', `onnxruntime returned no "${tap.tensor}" tensor.`);
+      }
+      return poolBatch(t.data, t.dims, plan, size, regions);
+    });
+  }
+
+  /** Height and width of a batch `[n, ...dims]` in the spec's layout. */
+  private inputSize(dims: readonly number[]): { height: number; width: number } {
+    return this.preprocess.layout === 'NCHW'
+      ? { height: dims[2] ?? 0, width: dims[3] ?? 0 }
+      : { height: dims[1] ?? 0, width: dims[2] ?? 0 };
   }
 
   async dispose(): Promise<void> {
     if (!this.disposed) {
       this.disposed = true;
-      await this.parts.session.release();
+      if (this.parts.ownsSession !== false) {
+        await this.parts.session.release();
+      }
     }
   }
 

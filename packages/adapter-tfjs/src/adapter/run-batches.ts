@@ -17,6 +17,15 @@ export interface BatchRunOptions {
   readonly inputDims: readonly number[];
   /** Images decoded at once per batch. */
   readonly decodeConcurrency: number;
+  /**
+   * Turns one group's output into rows, given each image's real region and the (padded) input size;
+   * default: one row per image of the output as it is.
+   */
+  readonly reduce?: (
+    out: { readonly data: Float32Array; readonly shape: readonly number[] },
+    valid: ReadonlyArray<{ readonly height: number; readonly width: number }>,
+    inputSize: { readonly height: number; readonly width: number },
+  ) => Float32Array[];
 }
 
 function fits(dims: readonly number[], expected: readonly number[]): boolean {
@@ -84,10 +93,22 @@ export async function runBatches(
           batch.set(decoded.images[m]?.data ?? new Float32Array(size), j * size);
         });
         const out = await pool.run(batch, [members.length, ...first.dims]);
-        const width = out.shape[1] ?? out.data.length / members.length;
-        members.forEach((m, j) => {
-          rows[start + m] = out.data.slice(j * width, (j + 1) * width);
-        });
+        if (options.reduce !== undefined) {
+          const valid = members.map((m) => decoded.images[m]?.valid ?? first.valid);
+          const nchw = spec.layout === 'NCHW';
+          const inputSize = {
+            height: first.dims[nchw ? 1 : 0] ?? 0,
+            width: first.dims[nchw ? 2 : 1] ?? 0,
+          };
+          options.reduce(out, valid, inputSize).forEach((row, j) => {
+            rows[start + (members[j] as number)] = row;
+          });
+        } else {
+          const width = out.shape[1] ?? out.data.length / members.length;
+          members.forEach((m, j) => {
+            rows[start + m] = out.data.slice(j * width, (j + 1) * width);
+          });
+        }
       }
     }
   };

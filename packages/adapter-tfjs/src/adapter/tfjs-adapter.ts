@@ -20,6 +20,7 @@ import { toModelhubError } from '../model/to-modelhub-error.ts';
 import { openModel } from './open-model.ts';
 import { sparseTextContract, takesSparseIds, UseTextExtractor } from './use-text-extractor.ts';
 import { runBatches } from './run-batches.ts';
+import { planTfjsPooling } from './tfjs-pool-plan.ts';
 import { loadTfjsFeatureExtractor, startPool, warmupShape } from './tfjs-feature-extractor.ts';
 import type { TfjsExtractorOptions } from './tfjs-feature-extractor.ts';
 
@@ -30,21 +31,6 @@ async function detect(modelDir: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function poolingFor(shape: number[] | null): FeatureCandidate['pooling'] {
-  if (shape === null || shape.length <= 2) {
-    return 'none';
-  }
-  return shape.length === 4 ? 'avg' : 'mean';
-}
-
-function vectorDim(shape: number[] | null): number {
-  if (shape === null) {
-    return 0;
-  }
-  // Pooled rank-4 (NHWC) keeps channels; rank-3 mean keeps the last axis; rank 2 is the vector.
-  return shape.length >= 3 ? (shape[shape.length - 1] ?? 0) : (shape[1] ?? 0);
 }
 
 /** True when the folder holds a text model: its modelhub.json says so, or its graph takes sparse token ids. */
@@ -116,10 +102,10 @@ async function inspect(modelDir: string, options: AdapterOptions): Promise<Model
   }
   const candidates: FeatureCandidate[] = names.map((tensor, i) => {
     const shape = shapes[i] ?? null;
-    const pooling =
-      options.pooling !== undefined && shape !== null && shape.length > 2
-        ? options.pooling
-        : poolingFor(shape);
+    const plan =
+      shape === null
+        ? undefined
+        : planTfjsPooling(shape, options.pooling, options.mask ?? true, opened.preprocess);
     const reason =
       tensor === topology.defaultTap
         ? topology.kind === 'layers'
@@ -128,7 +114,7 @@ async function inspect(modelDir: string, options: AdapterOptions): Promise<Model
         : tensor === options.layer
           ? 'named with --layer'
           : 'pooling/flatten layer near the output';
-    return { tensor, dim: vectorDim(shape), pooling, reason };
+    return { tensor, dim: plan?.dim ?? 0, pooling: plan?.pooling ?? 'none', reason };
   });
   const output = { name: topology.outputName, shape: [-1, topology.outputSize ?? -1], dtype: 'float32' };
   return {

@@ -15,6 +15,8 @@ import { WorkerPool } from '../runtime/worker-pool.ts';
 import { openModel } from './open-model.ts';
 import type { OpenedModel } from './open-model.ts';
 import { runBatches } from './run-batches.ts';
+import { planTfjsPooling, poolTfjsBatch, tfjsMaskRule } from './tfjs-pool-plan.ts';
+import type { TfjsPoolPlan } from './tfjs-pool-plan.ts';
 
 /** Options of the TF.js feature extractor beyond the shared adapter options. */
 export interface TfjsExtractorOptions extends AdapterOptions {
@@ -46,14 +48,13 @@ export async function startPool(
   modelDir: string,
   opened: OpenedModel,
   tap: string | null,
-  options: Pick<TfjsExtractorOptions, 'workers' | 'pooling'>,
+  options: Pick<TfjsExtractorOptions, 'workers'>,
 ): Promise<WorkerPool> {
   const count = Math.max(1, Math.floor(options.workers ?? Math.min(2, availableParallelism())));
   return WorkerPool.start(count, {
     modelDir,
     kind: opened.topology.kind,
     tap,
-    pooling: options.pooling,
     warmupShape: warmupShape(opened),
   });
 }
@@ -74,6 +75,7 @@ class TfjsFeatureExtractorImpl implements TfjsFeatureExtractor {
   private readonly pool: WorkerPool;
   private readonly batchSize: number;
   private readonly inputDims: number[];
+  private readonly plan: TfjsPoolPlan;
 
   constructor(
     modelId: string,
@@ -82,6 +84,7 @@ class TfjsFeatureExtractorImpl implements TfjsFeatureExtractor {
     pool: WorkerPool,
     batchSize: number,
     inputDims: number[],
+    plan: TfjsPoolPlan,
   ) {
     this.modelId = modelId;
     this.dim = tap.dim;
@@ -90,6 +93,7 @@ class TfjsFeatureExtractorImpl implements TfjsFeatureExtractor {
     this.pool = pool;
     this.batchSize = batchSize;
     this.inputDims = inputDims;
+    this.plan = plan;
   }
 
   async embed(inputs: readonly ImageInput[]): Promise<EmbedResult> {
@@ -97,6 +101,7 @@ class TfjsFeatureExtractorImpl implements TfjsFeatureExtractor {
       batchSize: this.batchSize,
       inputDims: this.inputDims,
       decodeConcurrency: 4,
+      reduce: (out, valid, inputSize) => poolTfjsBatch(out, this.plan, inputSize, valid),
     });
     return { vectors: rows, failures };
   }
@@ -125,8 +130,8 @@ export async function loadTfjsFeatureExtractor(
 ): Promise<TfjsFeatureExtractor> {
   const opened = await openModel(modelDir, options);
   const pool = await startPool(modelDir, opened, opened.tap, options);
-  const { dim, pooling } = pool.ready;
-  if (dim === null || pooling === null) {
+  const shape = pool.ready.shape;
+  if (shape === null) {
     await pool.close();
     throw new ModelhubError(
       'UNSUPPORTED_MODEL',
@@ -137,11 +142,14 @@ export async function loadTfjsFeatureExtractor(
       },
     );
   }
+  const plan = planTfjsPooling(shape, options.pooling, options.mask ?? true, opened.preprocess);
+  const mask = tfjsMaskRule(plan);
   const tap: FeatureTap = {
     tensor: opened.tap,
     runtime: opened.topology.kind === 'layers' ? 'tfjs-layers' : 'tfjs-graph',
-    pooling,
-    dim,
+    pooling: plan.pooling,
+    dim: plan.dim,
+    ...(mask === undefined ? {} : { mask }),
   };
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 16));
   return new TfjsFeatureExtractorImpl(
@@ -151,5 +159,6 @@ export async function loadTfjsFeatureExtractor(
     pool,
     batchSize,
     opened.topology.inputShape.slice(1),
+    plan,
   );
 }

@@ -107,7 +107,6 @@ export class UseTextExtractor implements FeatureExtractor {
       modelDir,
       kind: 'graph',
       tap: options.layer ?? null,
-      pooling: undefined,
       warmupShape: null,
     });
     try {

@@ -7,46 +7,13 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 import { dirIOHandler } from '../model/model-files.ts';
-import type { Pooling, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.ts';
+import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
 
 function post(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
-}
-
-/** Turns the tap's output into [n, dim] according to the pooling rule. */
-function pool(y: tf.Tensor, pooling: Pooling | undefined): { out: tf.Tensor; used: Pooling } {
-  const rank = y.rank;
-  const used: Pooling = pooling ?? (rank === 4 ? 'avg' : rank === 3 ? 'mean' : 'none');
-  if (rank <= 2) {
-    return { out: rank === 1 ? y.expandDims(1) : y, used: rank === 2 ? 'none' : used };
-  }
-  switch (used) {
-    case 'avg':
-      return { out: rank === 4 ? y.mean([1, 2]) : y.mean(1), used };
-    case 'mean':
-      return {
-        out: y.mean(Array.from({ length: rank - 2 }, (_, i) => i + 1)).reshape([y.shape[0] ?? 1, -1]),
-        used,
-      };
-    case 'max':
-      return {
-        out: y.max(Array.from({ length: rank - 2 }, (_, i) => i + 1)).reshape([y.shape[0] ?? 1, -1]),
-        used,
-      };
-    case 'meanmax': {
-      const axes = Array.from({ length: rank - 2 }, (_, i) => i + 1);
-      const n = y.shape[0] ?? 1;
-      return { out: tf.concat([y.mean(axes).reshape([n, -1]), y.max(axes).reshape([n, -1])], 1), used };
-    }
-    case 'cls':
-      return { out: y.gather([0], 1).reshape([y.shape[0] ?? 1, -1]), used };
-    case 'flatten':
-    case 'none':
-      return { out: y.reshape([y.shape[0] ?? 1, -1]), used };
-  }
 }
 
 async function main(): Promise<void> {
@@ -116,32 +83,25 @@ async function main(): Promise<void> {
       model.dispose();
     };
   }
+  // The tap's output goes back unpooled: the main thread pools it with the shared pooling of
+  // @modelhub/core (which this worker cannot import), masking padded positions.
   const infer = async (
     data: Float32Array,
     shape: number[],
-  ): Promise<{ data: Float32Array; shape: number[]; rank: number; used: Pooling }> => {
-    const { out, rank, used } = tf.tidy(() => {
-      const y = run(tf.tensor(data, shape, 'float32'));
-      const pooled = init.tap === null ? { out: y, used: 'none' as Pooling } : pool(y, init.pooling);
-      return { out: pooled.out, rank: y.rank, used: pooled.used };
-    });
+  ): Promise<{ data: Float32Array; shape: number[] }> => {
+    const out = tf.tidy(() => run(tf.tensor(data, shape, 'float32')));
     try {
       // Copy: the backend's array may view wasm memory, which must not be transferred away.
       const values = new Float32Array((await out.data()) as Float32Array);
-      return { data: values, shape: out.shape, rank, used };
+      return { data: values, shape: out.shape };
     } finally {
       out.dispose();
     }
   };
-  let dim: number | null = null;
-  let rank: number | null = null;
-  let pooling: Pooling | null = null;
+  let warmShape: number[] | null = null;
   if (init.warmupShape !== null) {
     const size = init.warmupShape.reduce((a, b) => a * b, 1);
-    const warm = await infer(new Float32Array(size), init.warmupShape);
-    dim = warm.shape[1] ?? null;
-    rank = warm.rank;
-    pooling = warm.used;
+    warmShape = (await infer(new Float32Array(size), init.warmupShape)).shape;
   }
   // Requests are answered one at a time, in order: the pool keeps the next one queued here.
   let queue = Promise.resolve();
@@ -181,7 +141,7 @@ async function main(): Promise<void> {
     });
   });
   port?.once('close', dispose);
-  post({ type: 'ready', dim, rank, pooling });
+  post({ type: 'ready', shape: warmShape });
 }
 
 main().catch((error: unknown) => {

@@ -5,13 +5,12 @@ import { Worker } from 'node:worker_threads';
 import { ModelhubError } from '@modelhub/core';
 import type { ErrorCode } from '@modelhub/core';
 
-import type { Pooling, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.ts';
+import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.ts';
 
 /** What every worker reported after loading the model and running the warm-up input. */
 export interface WorkerReady {
-  readonly dim: number | null;
-  readonly rank: number | null;
-  readonly pooling: Pooling | null;
+  /** Shape of the (unpooled) output for the warm-up input; null when not warmed up. */
+  readonly shape: number[] | null;
 }
 
 interface Pending {
@@ -115,7 +114,7 @@ export class WorkerPool {
     }
     let ready: WorkerReady;
     try {
-      [ready = { dim: null, rank: null, pooling: null }] = await Promise.all(readies);
+      [ready = { shape: null }] = await Promise.all(readies);
     } catch (error) {
       await Promise.all(slots.map((s) => s.worker.terminate()));
       throw error;
@@ -209,7 +208,7 @@ export class WorkerPool {
     return this.send(slot, make(this.nextId++), transfer);
   }
 
-  /** Runs one batch `[n, ...]`; returns the (pooled) output `[n, dim]`. `data` is transferred. */
+  /** Runs one batch `[n, ...]`; returns the model's (or tap's) output as it is. `data` is transferred. */
   async run(data: Float32Array, shape: number[]): Promise<{ data: Float32Array; shape: number[] }> {
     const response = await this.request(
       (id) => ({ type: 'run', id, data, shape }),

@@ -1,16 +1,11 @@
 // Messages between the main thread and an inference worker. Worker-safe (types only).
 
-/** How a tap of rank > 2 becomes a vector (mirrors FeatureTap['pooling']). */
-export type Pooling = 'none' | 'avg' | 'mean' | 'max' | 'meanmax' | 'cls' | 'flatten';
-
 /** `workerData` of an inference worker. */
 export interface WorkerInit {
   readonly modelDir: string;
   readonly kind: 'layers' | 'graph';
   /** Layer (layers model) or node (graph model) to read; null = the model's own output. */
   readonly tap: string | null;
-  /** Pooling for a tap of rank > 2; undefined = avg for rank 4, mean for rank 3. */
-  readonly pooling: Pooling | undefined;
   /** A full input shape (with batch 1) to warm up with and report the output size; null = skip. */
   readonly warmupShape: number[] | null;
   /** Absolute folder holding the tfjs-backend-wasm `.wasm` files, ending with a separator. */
@@ -37,9 +32,8 @@ export type WorkerRequest =
 export type WorkerResponse =
   | {
       readonly type: 'ready';
-      readonly dim: number | null;
-      readonly rank: number | null;
-      readonly pooling: Pooling | null;
+      /** Shape of the output (the tap, unpooled) for the warm-up input; null when not warmed up. */
+      readonly shape: number[] | null;
     }
   | { readonly type: 'run'; readonly id: number; readonly data: Float32Array; readonly shape: number[] }
   | { readonly type: 'describe'; readonly id: number; readonly shapes: Array<number[] | null> }
