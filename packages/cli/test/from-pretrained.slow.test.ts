@@ -369,7 +369,7 @@ describe('fromPretrained', () => {
 });
 
 describe('hub export', () => {
-  it('fuses backbone and head into one ONNX file that plain onnxruntime runs to the same probabilities', async () => {
+  it('fuses backbone, masked pooling and head into one ONNX file that plain onnxruntime runs to the same probabilities (20 images, 1e-5)', async () => {
     const cache = join(work, 'cache-export');
     const out = join(work, 'digits.onnx');
     const args = [
@@ -388,6 +388,10 @@ describe('hub export', () => {
     expect(fused.graph.outputs.map((o) => o.name)).toEqual(['logits', 'probs']);
     expect(JSON.parse(fused.metadata.get('labels') ?? '[]')).toEqual(fx.digits.labels);
     const spec = JSON.parse(fused.metadata.get('modelhub.preprocessing') ?? '{}') as PreprocessSpec;
+    const feature = JSON.parse(fused.metadata.get('modelhub.feature') ?? '{}') as HeadManifest['feature'];
+    // The head pools only the steps covering each digit, so the fused model takes their size too.
+    expect(feature.mask?.rule).toBe('receptive-field-centre');
+    expect(fused.graph.inputs.map((i) => i.name)).toEqual(['x', 'valid_size']);
 
     const model = await fromPretrained('alice/digits-head', {
       endpoint: registryA.url,
@@ -396,7 +400,8 @@ describe('hub export', () => {
     });
     const session = await ort.InferenceSession.create(out);
     try {
-      const sample = probes.filter((_, i) => i % 10 === 0);
+      const sample = probes.filter((_, i) => i % 10 < 2);
+      expect(sample).toHaveLength(20);
       const expected =
         model.kind === 'classifier'
           ? await model.predict(
@@ -404,17 +409,20 @@ describe('hub export', () => {
               { topK: 10 },
             )
           : [];
+      let worst = 0;
       for (const [i, probe] of sample.entries()) {
         const image = await decodeImage(probe.file, spec);
-        const input = session.inputNames[0] ?? 'x';
         const result = await session.run({
-          [input]: new ort.Tensor('float32', image.data, [1, ...image.dims]),
+          x: new ort.Tensor('float32', image.data, [1, ...image.dims]),
+          valid_size: new ort.Tensor('float32', new Float32Array([image.valid.height, image.valid.width]), [1, 2]),
         });
         const probs = result['probs']?.data as Float32Array;
+        expect(expected[i]?.top).toHaveLength(10);
         for (const { index, score } of expected[i]?.top ?? []) {
-          expect(probs[index]).toBeCloseTo(score, 4);
+          worst = Math.max(worst, Math.abs((probs[index] ?? Number.NaN) - score));
         }
       }
+      expect(worst).toBeLessThan(1e-5);
     } finally {
       await session.release();
       await model.dispose();

@@ -60,9 +60,17 @@ describe('hub inspect / embed / predict on ONNX models', () => {
       format: 'modelhub-embeddings',
       model: rec,
       shape: [3, 120],
-      tap: { tensor: 'transpose_51.tmp_0', pooling: 'mean', dim: 120, runtime: 'onnx' },
+      tap: {
+        tensor: 'transpose_51.tmp_0',
+        pooling: 'mean',
+        dim: 120,
+        runtime: 'onnx',
+        // PaddleOCR rec pads every strip to 320 px: only the time steps covering the word are pooled
+        mask: { rule: 'receptive-field-centre', axes: [{ axis: 1, input: 'width' }] },
+      },
       inputs: [files[0], files[1], files[3]],
     });
+    expect(index['maskRule']).toMatch(/position i counts when the centre \(i \+ 1\/2\) × stride/);
     expect(index['failures']).toMatchObject([{ input: files[2], code: 'INVALID_INPUT' }]);
     expect(io.err).toMatch(/skipped .*missing\.png/);
   });

@@ -70,3 +70,30 @@ export { fineTuneOnDataset } from './pipeline/fine-tune-on-dataset.ts';
 export type { FineTuneOnDatasetOptions, FineTuneOnDatasetResult } from './pipeline/fine-tune-on-dataset.ts';
 export { saveTail, loadTail, tailFiles } from './artifact/tail-files.ts';
 export { preprocessedImageExtractor } from './features/preprocessed-image-extractor.ts';
+export {
+  trainWithSelection,
+  singleVariantCandidates,
+  paddingOf,
+  DEFAULT_CS,
+} from './pipeline/train-with-selection.ts';
+export type {
+  TrainWithSelectionOptions,
+  TrainWithSelectionResult,
+  SelectionReport,
+  CandidateReport,
+} from './pipeline/train-with-selection.ts';
+export { embedCandidates } from './cache/embed-candidates.ts';
+export type { EmbedCandidatesOptions, EmbedCandidatesResult } from './cache/embed-candidates.ts';
+export { stratifiedFolds } from './dataset/stratified-folds.ts';
+export type { Folds } from './dataset/stratified-folds.ts';
+export { crossValidate } from './select/cross-validate.ts';
+export type { CvResult, VariantFeatures, HeadInput } from './select/cross-validate.ts';
+export { chooseCandidate } from './select/choose-candidate.ts';
+export type { VariantKey } from './select/choose-candidate.ts';
+export { selectFeatures } from './select/select-features.ts';
+export type { FeatureSelection, SelectFeaturesOptions } from './select/select-features.ts';
+export { l2NormalizeRows } from './fit/normalize-rows.ts';
+export type { InputNormalization } from './fit/normalize-rows.ts';
+export type { FeatureScaling } from './fit/standardizer.ts';
+export { wilsonInterval } from './metrics/wilson-interval.ts';
+export type { ProportionInterval } from './metrics/wilson-interval.ts';

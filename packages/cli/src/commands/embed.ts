@@ -29,6 +29,11 @@ export interface EmbeddingIndex {
   readonly formatVersion: 1;
   readonly model: string;
   readonly tap: FeatureTap;
+  /**
+   * In words, which positions of the tapped tensor were pooled when the preprocessing pads (the
+   * rule itself is `tap.mask`); absent when every position was.
+   */
+  readonly maskRule?: string;
   readonly preprocessing: InputSpec;
   readonly dtype: 'float32';
   readonly shape: readonly [number, number];
@@ -46,6 +51,16 @@ export interface EmbedProgress {
   readonly read: number;
   readonly embedded: number;
   readonly total: number;
+}
+
+/** The mask rule of a tap in one sentence, for people reading the index. */
+function describeMask(mask: NonNullable<FeatureTap['mask']>): string {
+  const axes = mask.axes.map((a) => `axis ${a.axis} (${a.input})`).join(' and ');
+  return (
+    `only positions covering the real image are pooled: along ${axes}, position i counts when the centre ` +
+    '(i + 1/2) × stride of its cell lies inside the unpadded image, stride = padded input size ÷ axis length; ' +
+    'at least one position always counts'
+  );
 }
 
 /** Inputs handed to the extractor per call: bounds memory while keeping its batches pipelined. */
@@ -155,6 +170,7 @@ export async function runEmbed(
     formatVersion: 1,
     model: resolved.modelId,
     tap: extractor.tap,
+    ...(extractor.tap.mask === undefined ? {} : { maskRule: describeMask(extractor.tap.mask) }),
     preprocessing: extractor.preprocess,
     dtype: 'float32',
     shape: [embedded.length, extractor.dim],
@@ -178,7 +194,10 @@ export const registerEmbed: CommandRegistrar = (program: Command, io: Io) => {
     .argument('<files...>', 'files or folders: images, .txt texts or .wav clips (as the model takes)')
     .requiredOption('--out <file>', 'the .npy file to write; the index goes to FILE.index.json')
     .option('--layer <name>', 'tensor / layer to tap instead of the one found automatically')
-    .option('--pooling <mode>', 'how a tap of rank > 2 becomes a vector: avg, mean, cls, flatten')
+    .option(
+      '--pooling <mode>',
+      'how a tap of rank > 2 becomes a vector: mean, max, meanmax, cls, flatten (masked to the real image when the preprocessing pads)',
+    )
     .option('--batch-size <n>', 'images per inference call', (v) => Number.parseInt(v, 10))
     .addHelpText(
       'after',
@@ -186,8 +205,9 @@ export const registerEmbed: CommandRegistrar = (program: Command, io: Io) => {
         '',
         'Output: FILE is a NumPy .npy (format 1.0, little-endian float32, C order, shape [N, D]);',
         'numpy.load(FILE) reads it. Row i holds the features of inputs[i] in FILE.index.json, which',
-        'also records the model (repo@commit or folder), the tap {tensor, pooling, dim, runtime}, the',
-        'resolved preprocessing, and the inputs that could not be read (failures, with error codes).',
+        'also records the model (repo@commit or folder), the tap {tensor, pooling, dim, runtime, mask},',
+        'the mask rule in words (maskRule), the resolved preprocessing, and the inputs that could not be',
+        'read (failures, with error codes).',
       ].join('\n'),
     )
     .action(async (model: string, files: string[], options: EmbedCommandOptions) => {

@@ -61,6 +61,7 @@ export async function runEval(options: EvalOptions, deps: TrainerDeps, io: Io): 
   const backbone = await deps.openBackbone(model, {
     layer: feature.tensor,
     pooling: feature.pooling,
+    mask: feature.mask !== undefined,
     preprocess: preprocessing,
   });
   const cache = new FeatureCache(deps.featureCachePath);

@@ -5,10 +5,14 @@ import { Option, type Command } from 'commander';
 
 import {
   ModelhubError,
+  isPoolingName,
+  poolingNames,
   requireImageSpec,
+  type CandidateExtractor,
   type FeatureExtractor,
   type FeatureTap,
   type InputSpec,
+  type PoolingName,
 } from '@modelhub/core';
 import {
   FeatureCache,
@@ -29,8 +33,13 @@ import {
   parseFineTune,
   emptyClassWarnings,
   scanDataset,
+  singleVariantCandidates,
   trainOnDataset,
+  trainWithSelection,
+  DEFAULT_CS,
   writeHeadArtifact,
+  type SelectionReport,
+  type TrainWithSelectionResult,
   type BaseModelPin,
   type ClassificationMetrics,
   type EpochRecord,
@@ -54,13 +63,36 @@ export interface BackboneOptions {
   readonly layer?: string;
   /** Pool the tapped tensor this way (heads pin theirs). */
   readonly pooling?: FeatureTap['pooling'];
+  /** Pool only the real image when the preprocessing pads (default true; heads pin theirs). */
+  readonly mask?: boolean;
   /** Use this preprocessing instead of the one resolved from the model's files (heads pin theirs). */
   readonly preprocess?: InputSpec;
+}
+
+/** A backbone opened with every candidate feature variant, for the cross-validated choice. */
+export interface BackboneCandidates {
+  readonly candidates: CandidateExtractor;
+  readonly base: BaseModelPin;
+  readonly format: FeatureTap['runtime'];
+}
+
+/** What to try when choosing features (`hub train` without --fine-tune). */
+export interface CandidateChoices {
+  readonly poolings: readonly PoolingName[];
+  /** Feature tensors before the automatic tap to try too (0 with --tap). */
+  readonly earlierTaps: number;
+  readonly padding: ReadonlyArray<'full' | 'tight'>;
+  readonly layer?: string;
 }
 
 /** What `hub train` and `hub eval` need from the outside world; injected so tests stay real but small. */
 export interface TrainerDeps {
   openBackbone(model: string, options: BackboneOptions): Promise<Backbone>;
+  /**
+   * Opens every candidate variant at once. Without it, `hub train` chooses only C, on the one
+   * extractor `openBackbone` gives.
+   */
+  openCandidates?(model: string, choices: CandidateChoices): Promise<BackboneCandidates>;
   /** SQLite file of the feature cache. */
   readonly featureCachePath: string;
   /** Written into `modelhub.json` as `createdBy`. */
@@ -79,11 +111,21 @@ export interface TrainOptions {
   /** Images per Adam step of fine-tuning (default 16 for last:N, 4 for all). */
   readonly batchSize?: number;
   readonly seed: number;
-  readonly valFraction: number;
+  /** Held out before anything is chosen; default 0 for linear heads (cross-validation), 0.2 for MLPs. */
+  readonly valFraction?: number;
   readonly l2?: number;
   readonly lr?: number;
   readonly classWeight: 'none' | 'balanced';
+  /** Tap this tensor / layer (pins the tap; `--tap`, or its older name `--layer`). */
   readonly layer?: string;
+  /** Pin the pooling. */
+  readonly pooling?: PoolingName;
+  /** Pin the L2 strength (scikit-learn's C). */
+  readonly c?: number;
+  /** Pin the padding: `full` (the preprocessing's size) or `tight` (each image only to its own size). */
+  readonly padding?: 'full' | 'tight';
+  /** L2-normalize each feature vector in the head. @default 'l2' */
+  readonly normalize?: 'l2' | 'none';
   readonly skipBad: boolean;
   readonly force: boolean;
   readonly json: boolean;
@@ -118,6 +160,8 @@ export interface TrainReport {
     readonly train: { readonly accuracy: number };
   };
   readonly fitMs: number;
+  /** Option 1: how the tap, pooling, padding and C were chosen, with every candidate's score. */
+  readonly selection?: SelectionReport;
   /** Option 2 only: what trained, and validation accuracy before and after fine-tuning. */
   readonly fineTune?: {
     readonly mode: string;
@@ -196,104 +240,208 @@ async function prepareFineTune(
   return { tail, plan, extractor };
 }
 
+/** Rewrites one terminal line for progress (when shown); the last line stays. */
+function progressPrinter(show: boolean, io: Io): { line: (text: string, rewrite?: boolean) => void; end: () => void } {
+  let open = false;
+  return {
+    line: (text, rewrite = false) => {
+      if (!show) {
+        return;
+      }
+      io.stderr(rewrite ? `\r${text}\x1b[K` : `${open ? '\n' : ''}${text}\n`);
+      open = rewrite;
+    },
+    end: () => {
+      if (open) {
+        io.stderr('\n');
+        open = false;
+      }
+    },
+  };
+}
+
+/** How the candidates were scored, in one line. */
+function selectionLine(selection: SelectionReport): string {
+  const c = selection.chosen;
+  const what = `${c.tap} · ${c.pooling}${c.masked ? ' (masked)' : ''} · ${c.padding === 'tight' ? 'each image padded to its own width' : c.padding === 'full' ? 'full padding' : 'no padding'} · C=${c.c}`;
+  if (selection.candidates.length === 0) {
+    return `features: ${what} (not cross-validated)\n`;
+  }
+  return (
+    `chose ${what} by ${selection.k}-fold cross-validation on the training images over ${selection.candidates.length} candidate(s) in ${(selection.ms / 1000).toFixed(1)} s` +
+    ` (out-of-fold accuracy ${(100 * c.cvAccuracy).toFixed(1)}%, log-loss ${c.cvLogLoss.toFixed(3)})\n`
+  );
+}
+
+/** The poolings, taps and paddings `hub train` tries unless pinned. */
+function candidateChoices(options: TrainOptions): CandidateChoices {
+  return {
+    poolings: options.pooling === undefined ? ['mean', 'max', 'meanmax'] : [options.pooling],
+    earlierTaps: options.layer === undefined ? 2 : 0,
+    padding: options.padding === undefined ? ['full', 'tight'] : [options.padding],
+    ...(options.layer === undefined ? {} : { layer: options.layer }),
+  };
+}
+
+/** Option 1 with the cross-validated choice of tap, pooling, padding and C. */
+async function trainOption1(
+  options: TrainOptions,
+  deps: TrainerDeps,
+  dataset: Awaited<ReturnType<typeof scanDataset>>,
+  cache: FeatureCache,
+  progress: ReturnType<typeof progressPrinter>,
+): Promise<{ run: TrainWithSelectionResult; base: BaseModelPin }> {
+  const choices = candidateChoices(options);
+  const opened: BackboneCandidates =
+    deps.openCandidates === undefined
+      ? await deps
+          .openBackbone(options.base, {
+            ...(options.layer === undefined ? {} : { layer: options.layer }),
+            ...(options.pooling === undefined ? {} : { pooling: options.pooling }),
+          })
+          .then((b) => ({ candidates: singleVariantCandidates(b.extractor), base: b.base, format: b.format }))
+      : await deps.openCandidates(options.base, choices);
+  try {
+    const first = opened.candidates.variants[0];
+    progress.line(
+      `${dataset.items.length} images, ${dataset.labels.length} labels; features from ${opened.candidates.modelId} (${opened.candidates.variants.length} candidate feature variant(s), default ${first?.tap.tensor ?? '?'} ${first?.tap.dim ?? '?'}-d)`,
+    );
+    let lastShown = -1;
+    const run = await trainWithSelection(dataset, opened.candidates, {
+      seed: options.seed,
+      head: options.head,
+      hidden: [options.hidden],
+      classWeighting: options.classWeight,
+      normalize: options.normalize ?? 'l2',
+      scaling: 'global',
+      cs: options.c === undefined ? DEFAULT_CS : [options.c],
+      validationFraction: options.valFraction ?? (options.head === 'mlp' ? 0.2 : 0),
+      cache,
+      skipBad: options.skipBad,
+      ...(options.head === 'mlp' && options.l2 !== undefined ? { l2: options.l2 } : {}),
+      ...(options.epochs === undefined ? {} : { maxEpochs: options.epochs }),
+      ...(options.lr === undefined ? {} : { learningRate: options.lr }),
+      onEmbedProgress: (p) => {
+        const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
+        if (pct >= lastShown + 10 || p.done === p.total) {
+          lastShown = pct;
+          progress.line(`embedding ${p.done}/${p.total} (${p.fromCache} cached)`, p.done < p.total);
+        }
+      },
+      onEpoch: (record: EpochRecord) => {
+        progress.line(formatEpoch(record, options.epochs ?? (options.head === 'linear' ? 500 : 200)), true);
+      },
+    });
+    return { run, base: opened.base };
+  } finally {
+    await opened.candidates.dispose();
+  }
+}
+
 /**
- * `hub train`: scan the dataset, pull and load the backbone, embed through the feature cache,
- * fit the head (Option 1) with a stratified split, and write the head artifact.
+ * `hub train`: scan the dataset, pull and load the backbone, embed through the feature cache, and
+ * fit the head: Option 1 chooses the tap, pooling, padding and C by cross-validation on the
+ * training images (any of them can be pinned), then refits on all of them; Option 2
+ * (`--fine-tune`) trains the backbone's last layers too. Writes the head artifact.
  */
 export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io): Promise<TrainReport> {
   const fineTune = parseFineTune(options.fineTune);
   await assertWritableOut(options.out, options.force);
+  if (options.c !== undefined && !(options.c > 0)) {
+    throw new ModelhubError('INVALID_ARGUMENT', `--c must be a positive number, got ${options.c}`, {
+      hint: 'Larger C means weaker L2 regularisation; try 0.1, 1 or 10.',
+    });
+  }
+  if (options.c !== undefined && options.head === 'mlp') {
+    throw new ModelhubError('INVALID_ARGUMENT', '--c sets the L2 strength of the linear head', {
+      hint: 'Use --l2 for the MLP head.',
+    });
+  }
   const dataset = await scanDataset(options.data, { skipBad: options.skipBad });
   if (!options.quiet) {
     for (const w of emptyClassWarnings(dataset)) {
       io.stderr(`warning: ${w}\n`);
     }
   }
-  const backbone = await deps.openBackbone(
-    options.base,
-    options.layer === undefined ? {} : { layer: options.layer },
-  );
+  const progress = progressPrinter(options.progress && !options.json && !options.quiet, io);
   const cache = new FeatureCache(deps.featureCachePath);
   try {
-    assertFineTunable(backbone.format, fineTune, backbone.extractor.modelId);
-    const showProgress = options.progress && !options.json && !options.quiet;
-    // Progress lines rewrite one line of the terminal; the last one stays when training ends.
-    let open = false;
-    const progress = (line: string, rewrite = false): void => {
-      if (!showProgress) {
-        return;
-      }
-      io.stderr(rewrite ? `\r${line}\x1b[K` : `${open ? '\n' : ''}${line}\n`);
-      open = rewrite;
-    };
-    progress(
-      `${dataset.items.length} images, ${dataset.labels.length} labels; features from ${backbone.extractor.modelId} (${backbone.extractor.tap.tensor}, ${backbone.extractor.dim}-d)`,
-    );
-    let lastShown = -1;
-    const commonOptions: TrainOnDatasetOptions = {
-      seed: options.seed,
-      head: options.head,
-      hidden: [options.hidden],
-      validationFraction: options.valFraction,
-      classWeighting: options.classWeight,
-      cache,
-      skipBad: options.skipBad,
-      ...(options.l2 === undefined ? {} : { l2: options.l2 }),
-      onEmbedProgress: (p) => {
-        const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
-        if (pct >= lastShown + 10 || p.done === p.total) {
-          lastShown = pct;
-          progress(`embedding ${p.done}/${p.total} (${p.fromCache} cached)`, p.done < p.total);
-        }
-      },
-      onEpoch: (record: EpochRecord) => {
-        // With --fine-tune, --epochs caps the fine-tuning epochs, not the warm-start head's.
-        const max = fineTune.mode === 'none' ? options.epochs : undefined;
-        progress(formatEpoch(record, max ?? (options.head === 'linear' ? 500 : 200)), true);
-      },
-    };
     let run: TrainOnDatasetResult;
+    let base: BaseModelPin;
+    let feature: FeatureTap;
+    let preprocessing: InputSpec;
+    let selection: SelectionReport | undefined;
+    let validationKind: TrainWithSelectionResult['validationKind'] = 'held-out';
     let tail: { model: TailModel; plan: TailPlan } | undefined;
     let fineTuned: FineTuneOnDatasetResult | undefined;
-    let featureSource: FeatureExtractor = backbone.extractor;
-    const opened: FeatureExtractor[] = [];
-    try {
-      if (fineTune.mode === 'none') {
-        run = await trainOnDataset(dataset, backbone.extractor, {
-          ...commonOptions,
-          ...(options.epochs === undefined ? {} : { maxEpochs: options.epochs }),
-          ...(options.lr === undefined ? {} : { learningRate: options.lr }),
-        });
-      } else {
+    if (fineTune.mode === 'none') {
+      const option1 = await trainOption1(options, deps, dataset, cache, progress);
+      run = option1.run;
+      base = option1.base;
+      feature = option1.run.variant.tap;
+      preprocessing = option1.run.variant.preprocess;
+      selection = option1.run.selection;
+      validationKind = option1.run.validationKind;
+    } else {
+      const backbone = await deps.openBackbone(
+        options.base,
+        options.layer === undefined ? {} : { layer: options.layer },
+      );
+      const opened: FeatureExtractor[] = [];
+      try {
+        assertFineTunable(backbone.format, fineTune, backbone.extractor.modelId);
+        progress.line(
+          `${dataset.items.length} images, ${dataset.labels.length} labels; features from ${backbone.extractor.modelId} (${backbone.extractor.tap.tensor}, ${backbone.extractor.dim}-d)`,
+        );
         const prepared = await prepareFineTune(options, deps, backbone, fineTune, io);
         if (prepared.extractor !== backbone.extractor) {
           opened.push(prepared.extractor);
         }
-        featureSource = prepared.extractor;
         tail = { model: prepared.tail, plan: prepared.plan };
+        let lastShown = -1;
         fineTuned = await fineTuneOnDataset(dataset, prepared.extractor, {
-          ...commonOptions,
+          seed: options.seed,
+          head: options.head,
+          hidden: [options.hidden],
+          validationFraction: options.valFraction ?? 0.2,
+          classWeighting: options.classWeight,
+          cache,
+          skipBad: options.skipBad,
+          ...(options.l2 === undefined ? {} : { l2: options.l2 }),
+          onEmbedProgress: (p) => {
+            const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
+            if (pct >= lastShown + 10 || p.done === p.total) {
+              lastShown = pct;
+              progress.line(`embedding ${p.done}/${p.total} (${p.fromCache} cached)`, p.done < p.total);
+            }
+          },
+          // --epochs caps the fine-tuning epochs, not the warm-start head's.
+          onEpoch: (record: EpochRecord) => {
+            progress.line(formatEpoch(record, options.head === 'linear' ? 500 : 200), true);
+          },
           ...(options.epochs === undefined ? {} : { fineTuneEpochs: options.epochs }),
           ...(options.lr === undefined ? {} : { fineTuneLearningRate: options.lr }),
           // `all` back-propagates through every activation of the full network: 4 images keep a step
           // well inside wasm's 4 GiB.
           fineTuneBatchSize: options.batchSize ?? (fineTune.mode === 'all' ? 4 : 16),
           onFineTuneEpoch: (record: EpochRecord) => {
-            progress(`fine-tune ${formatEpoch(record, options.epochs ?? 20)}`, true);
+            progress.line(`fine-tune ${formatEpoch(record, options.epochs ?? 20)}`, true);
           },
           tail: prepared.tail,
           plan: prepared.plan,
         });
         run = fineTuned;
-      }
-    } finally {
-      for (const extra of opened) {
-        await extra.dispose();
+        base = backbone.base;
+        feature = prepared.extractor.tap;
+        preprocessing = prepared.extractor.preprocess;
+      } finally {
+        for (const extra of opened) {
+          await extra.dispose();
+        }
+        await backbone.extractor.dispose();
       }
     }
-    if (open) {
-      io.stderr('\n');
-    }
+    progress.end();
     if (!options.quiet) {
       for (const w of run.embedding.warnings) {
         io.stderr(`warning: ${w}\n`);
@@ -313,6 +461,8 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
         train: run.split.train.length,
         validation: run.split.validation.length,
       },
+      validation: validationKind,
+      ...(selection === undefined ? {} : { selection }),
       dedupe: {
         duplicatesRemoved: run.dedupe.duplicates.length,
         conflictingRemoved: run.dedupe.conflicting.length,
@@ -324,14 +474,15 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       outDir: options.out,
       head: run.head,
       labels: run.labels,
-      base: backbone.base,
-      feature: featureSource.tap,
-      preprocessing: featureSource.preprocess,
+      base,
+      feature,
+      preprocessing,
       ...(tail === undefined ? {} : { tail }),
       dataset: { manifestSha256: run.manifestSha256, perClass: run.perClass },
       training,
       validation: run.validation,
       extraMetrics: {
+        validationKind,
         train: { accuracy: run.train.accuracy, macroF1: run.train.macroF1, count: run.train.count },
       },
       createdBy: deps.createdBy,
@@ -339,8 +490,8 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
     const report: TrainReport = {
       out: options.out,
       files: Object.values(headFiles),
-      base: { repo: backbone.base.repo, commit: backbone.base.commit, endpoint: backbone.base.endpoint },
-      feature: featureSource.tap,
+      base: { repo: base.repo, commit: base.commit, endpoint: base.endpoint },
+      feature,
       labels: run.labels,
       dataset: {
         manifestSha256: run.manifestSha256,
@@ -356,6 +507,7 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       training: { ...run.head.recipe, ...training },
       metrics: { validation: run.validation, train: { accuracy: run.train.accuracy } },
       fitMs: Math.round(run.head.fitMs * 100) / 100,
+      ...(selection === undefined ? {} : { selection }),
       ...(fineTuned === undefined || tail === undefined
         ? {}
         : {
@@ -372,11 +524,21 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       io.stdout(`${JSON.stringify(report)}\n`);
     } else if (!options.quiet) {
       const skipped = report.dataset.skipped.length;
+      const heldOut =
+        run.split.validation.length > 0
+          ? `${run.split.validation.length} held out for validation, seed ${run.split.seed}`
+          : 'no hold-out: refitted on every image';
       io.stdout(
-        `trained a ${run.head.type} head on ${run.split.train.length} images (${run.split.validation.length} held out for validation, seed ${run.split.seed})` +
+        `trained a ${run.head.type} head on ${run.split.train.length} images (${heldOut})` +
           `; ${run.embedding.embedded} embedded, ${run.embedding.fromCache} from cache${skipped > 0 ? `, ${skipped} skipped` : ''}` +
-          `; fit in ${report.fitMs.toFixed(0)} ms, stopped at epoch ${run.head.history.length} (${run.head.stopReason}, best ${run.head.bestEpoch})\n`,
+          `; fit in ${report.fitMs.toFixed(0)} ms, stopped at epoch ${run.head.history.length} (${run.head.stopReason}${run.split.validation.length > 0 ? `, best ${run.head.bestEpoch}` : ''})\n`,
       );
+      if (selection !== undefined) {
+        if (selection.fallback !== undefined) {
+          io.stdout(`note: ${selection.fallback}\n`);
+        }
+        io.stdout(selectionLine(selection));
+      }
       if (run.dedupe.duplicates.length > 0) {
         io.stdout(
           `note: ${run.dedupe.duplicates.length} identical image(s) left out (one copy of each kept), so no image is on both sides of the split\n`,
@@ -392,7 +554,14 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
           `fine-tuned ${report.fineTune.trainedLayers.length} layer(s) after ${report.fineTune.cutLayer} (${summarizeLayers(report.fineTune.trainedLayers)}): validation accuracy ${(100 * report.fineTune.accuracyBefore).toFixed(1)}% with the frozen backbone → ${(100 * report.fineTune.accuracyAfter).toFixed(1)}% fine-tuned\n`,
         );
       }
-      io.stdout(formatMetrics(run.validation, 'validation'));
+      if (validationKind !== 'none') {
+        io.stdout(
+          formatMetrics(
+            run.validation,
+            validationKind === 'cross-validated' ? `${selection?.k ?? 0}-fold cross-validation (out of fold)` : 'validation',
+          ),
+        );
+      }
       io.stdout(`wrote ${options.out}: ${Object.values(headFiles).join(', ')}\n`);
     } else {
       io.stdout(`${options.out}\n`);
@@ -400,7 +569,6 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
     return report;
   } finally {
     cache.close();
-    await backbone.extractor.dispose();
   }
 }
 
@@ -447,11 +615,16 @@ interface TrainFlags {
   epochs?: number;
   batchSize?: number;
   seed: number;
-  valFraction: number;
+  valFraction?: number;
   l2?: number;
   lr?: number;
   classWeight: 'none' | 'balanced';
   layer?: string;
+  tap?: string;
+  pooling?: string;
+  c?: number;
+  padding?: 'full' | 'tight';
+  normalize: 'l2' | 'none';
   skipBad?: boolean;
   force?: boolean;
   json?: boolean;
@@ -492,26 +665,51 @@ export function trainCommand(deps: (globals: GlobalOptions) => TrainerDeps): Com
       )
       .option(
         '--val-fraction <f>',
-        'share of each class held out for validation',
+        'share of each class held out and scored at the end (default 0 for linear heads: the cross-validated scores are the estimate; 0.2 for mlp)',
         positiveNumber('--val-fraction', 1),
-        0.2,
       )
-      .option('--l2 <x>', 'L2 penalty (default 1/n for linear, 1e-4 for mlp)', positiveNumber('--l2'))
+      .option('--tap <name>', 'pin the tapped tensor / layer (default: chosen by cross-validation)')
+      .addOption(
+        new Option('--pooling <p>', 'pin the pooling (default: chosen among mean, max, meanmax)').choices([
+          ...poolingNames,
+        ]),
+      )
+      .option(
+        '--c <x>',
+        'pin the L2 strength as scikit-learn’s C (default: chosen among 0.1, 1, 10)',
+        positiveNumber('--c'),
+      )
+      .addOption(
+        new Option(
+          '--padding <p>',
+          'pin the padding of models with a free input size: full (the preprocessing’s size) or tight (each image only to its own size, faster)',
+        ).choices(['full', 'tight']),
+      )
+      .addOption(
+        new Option('--normalize <n>', 'scale each feature vector to unit length in the head')
+          .choices(['l2', 'none'])
+          .default('l2'),
+      )
+      .option('--l2 <x>', 'L2 penalty of the mlp head (default 1e-4)', positiveNumber('--l2'))
       .option('--lr <x>', 'Adam learning rate (mlp)', positiveNumber('--lr'))
       .addOption(
         new Option('--class-weight <w>', 'weight classes by inverse frequency')
           .choices(['none', 'balanced'])
           .default('none'),
       )
-      .option('--layer <name>', 'tap this tensor / layer instead of the one found automatically')
+      .addOption(new Option('--layer <name>', 'older name of --tap').hideHelp())
       .option('--skip-bad', 'leave unreadable examples (images, texts, clips) out instead of failing')
       .option('--force', 'overwrite a non-empty --out folder')
       .option('--json', 'print one JSON document on stdout')
       .action(async (flags: TrainFlags) => {
         const globals = program.opts<GlobalOptions>();
+        const { tap, pooling, ...rest } = flags;
+        const layer = tap ?? flags.layer;
         await runTrain(
           {
-            ...flags,
+            ...rest,
+            ...(layer === undefined ? {} : { layer }),
+            ...(pooling !== undefined && isPoolingName(pooling) ? { pooling } : {}),
             skipBad: flags.skipBad === true,
             force: flags.force === true,
             json: flags.json === true || globals.json === true,

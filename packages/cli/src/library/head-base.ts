@@ -138,6 +138,7 @@ export async function loadHead(
     ...options,
     layer: manifest.feature.tensor,
     pooling: manifest.feature.pooling,
+    mask: manifest.feature.mask !== undefined,
     preprocess: manifest.preprocessing,
   });
   const classifier = await loadHeadClassifier(headDir, backbone.extractor);

@@ -3,7 +3,16 @@ import { readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 
 import { modelhubCacheBase, type ClientOptions, type PullOptions } from '@modelhub/client';
-import { hashFile, type FeatureExtractor, type FeatureTap, type InputSpec } from '@modelhub/core';
+import {
+  hashFile,
+  type CandidateExtractor,
+  type CandidateOptions,
+  type EmbedResult,
+  type FeatureExtractor,
+  type FeatureTap,
+  type ModelAdapter,
+  type InputSpec,
+} from '@modelhub/core';
 
 import { adapterFor, type AdapterModules, adapterModules } from '../adapters/load-adapter.ts';
 import { locateModel } from '../adapters/resolve-model.ts';
@@ -29,6 +38,8 @@ export interface OpenBackboneOptions extends ClientOptions {
   readonly layer?: string | undefined;
   /** Pooling of the tapped tensor (heads pin theirs). */
   readonly pooling?: FeatureTap['pooling'] | undefined;
+  /** Pool only the real image when the preprocessing pads (default true; heads pin theirs). */
+  readonly mask?: boolean | undefined;
   /** Preprocessing to use instead of the one resolved from the model's files (heads pin theirs). */
   readonly preprocess?: InputSpec | undefined;
   readonly lockfile?: string | undefined;
@@ -74,6 +85,12 @@ export async function openBackbone(
   model: string,
   options: OpenBackboneOptions = {},
 ): Promise<OpenedBackbone> {
+  const { dir, base } = await pinModel(model, options);
+  return load(dir, base, options);
+}
+
+/** Pulls (or takes) a model folder and pins it by commit and every file's sha256. */
+async function pinModel(model: string, options: OpenBackboneOptions): Promise<{ dir: string; base: BackbonePin }> {
   const { dir, pulled } = await locateModel(model, options);
   const paths = pulled === undefined ? await listFiles(dir) : pulled.files.map((f) => f.path);
   const files = await pinFiles(dir, paths);
@@ -86,13 +103,93 @@ export async function openBackbone(
       basename(dir)
         .replace(/[^A-Za-z0-9_.-]/g, '-')
         .replace(/^[-.]+|[-.]+$/g, '') || 'model';
-    return load(dir, { endpoint: `file://${dir}`, repo: `local/${name}`, commit, files }, options);
+    return { dir, base: { endpoint: `file://${dir}`, repo: `local/${name}`, commit, files } };
   }
-  return load(
-    pulled.dir,
-    { endpoint: pulled.endpoint, repo: pulled.repo, commit: pulled.commit, files },
-    options,
-  );
+  return {
+    dir: pulled.dir,
+    base: { endpoint: pulled.endpoint, repo: pulled.repo, commit: pulled.commit, files },
+  };
+}
+
+/** A backbone opened with several candidate taps, poolings and paddings, for a cross-validated choice. */
+export interface OpenedCandidates {
+  readonly candidates: CandidateExtractor;
+  readonly base: BackbonePin;
+  readonly format: FeatureTap['runtime'];
+  readonly dir: string;
+}
+
+/** What to try besides the model's own tap (see `CandidateOptions`). */
+export type CandidateChoices = Pick<CandidateOptions, 'poolings' | 'earlierTaps' | 'padding'>;
+
+/**
+ * The candidates of an adapter without its own `loadCandidateExtractor` (TF.js): its one
+ * extractor, pooled each way asked when its tap has positions to pool.
+ */
+async function singleTapCandidates(
+  adapter: ModelAdapter,
+  dir: string,
+  options: CandidateOptions,
+): Promise<CandidateExtractor> {
+  const [firstPooling = 'mean', ...otherPoolings] = options.poolings;
+  const first = await adapter.loadFeatureExtractor(dir, { ...options, pooling: firstPooling });
+  const extractors: FeatureExtractor[] = [first];
+  try {
+    if (first.tap.pooling !== 'none') {
+      for (const pooling of otherPoolings) {
+        extractors.push(await adapter.loadFeatureExtractor(dir, { ...options, pooling }));
+      }
+    }
+  } catch (error) {
+    await Promise.all(extractors.map((e) => e.dispose()));
+    throw error;
+  }
+  return {
+    modelId: options.modelId,
+    variants: extractors.map((e) => ({ tap: e.tap, preprocess: e.preprocess })),
+    embed: async (inputs) => {
+      const results: EmbedResult[] = [];
+      for (const e of extractors) {
+        results.push(await e.embed(inputs));
+      }
+      const failed = new Set(results.flatMap((r) => r.failures.map((f) => f.index)));
+      return {
+        vectors: inputs.map((_, i) =>
+          failed.has(i) ? undefined : results.map((r) => r.vectors[i] as Float32Array),
+        ),
+        failures: results[0]?.failures ?? [],
+      };
+    },
+    dispose: async () => {
+      await Promise.all(extractors.map((e) => e.dispose()));
+    },
+  };
+}
+
+/**
+ * Like {@link openBackbone}, but loads every candidate feature variant (taps × poolings ×
+ * paddings) the model's adapter offers, computed in one pass per image and padding.
+ */
+export async function openCandidates(
+  model: string,
+  choices: CandidateChoices,
+  options: OpenBackboneOptions = {},
+): Promise<OpenedCandidates> {
+  const { dir, base } = await pinModel(model, options);
+  const adapter = await adapterFor(dir, options.adapters ?? adapterModules);
+  const candidateOptions: CandidateOptions = {
+    modelId: `${base.repo}@${base.commit}`,
+    workDir: derivedDir(options),
+    ...choices,
+    ...(options.layer === undefined ? {} : { layer: options.layer }),
+    ...(options.preprocess === undefined ? {} : { preprocess: options.preprocess }),
+  };
+  const candidates =
+    adapter.loadCandidateExtractor === undefined
+      ? await singleTapCandidates(adapter, dir, candidateOptions)
+      : await adapter.loadCandidateExtractor(dir, candidateOptions);
+  const format = candidates.variants[0]?.tap.runtime ?? 'onnx';
+  return { candidates, base, format, dir };
 }
 
 async function load(dir: string, base: BackbonePin, options: OpenBackboneOptions): Promise<OpenedBackbone> {
@@ -102,6 +199,7 @@ async function load(dir: string, base: BackbonePin, options: OpenBackboneOptions
     workDir: derivedDir(options),
     ...(options.layer === undefined ? {} : { layer: options.layer }),
     ...(options.pooling === undefined ? {} : { pooling: options.pooling }),
+    ...(options.mask === undefined ? {} : { mask: options.mask }),
     ...(options.preprocess === undefined ? {} : { preprocess: options.preprocess }),
   });
   return { extractor, base, format: extractor.tap.runtime, dir };

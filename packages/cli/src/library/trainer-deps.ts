@@ -5,7 +5,7 @@ import { modelhubCacheBase } from '@modelhub/client';
 import { featureCacheFile, type TrainerDeps } from '../commands/train.ts';
 import { clientOptionsFrom } from '../context/client-context.ts';
 import type { GlobalOptions } from '../program.ts';
-import { openBackbone } from './open-backbone.ts';
+import { openBackbone, openCandidates } from './open-backbone.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -17,6 +17,8 @@ export function trainerDeps(globals: GlobalOptions): TrainerDeps {
   const options = clientOptionsFrom(globals);
   return {
     openBackbone: (model, backbone) => openBackbone(model, { ...options, ...backbone }),
+    openCandidates: (model, { layer, ...choices }) =>
+      openCandidates(model, choices, { ...options, ...(layer === undefined ? {} : { layer }) }),
     featureCachePath: featureCacheFile(options.cacheDir ?? modelhubCacheBase(options.env ?? process.env)),
     createdBy: `modelhub ${pkg.version}`,
   };

@@ -60,6 +60,8 @@ export const HeadManifestSchema = z.object({
   labels: z.array(z.string().min(1)).min(2),
   head: z.object({
     type: z.enum(['linear', 'mlp']),
+    /** `l2`: the head scales each feature vector to unit length before its first layer. */
+    normalize: z.enum(['none', 'l2']).optional(),
     hidden: z.array(z.number().int().positive()),
     file: z.string().min(1),
     sha256: sha256Hex,

@@ -29,6 +29,8 @@ export interface HeadLayer {
 }
 
 export interface HeadModelSpec {
+  /** `l2`: scale each feature vector to unit length first (`LpNormalization`, p = 2). @default 'none' */
+  readonly normalize?: 'none' | 'l2';
   readonly layers: readonly HeadLayer[];
   /** Class names, one per output of the last layer; stored as JSON in the `labels` metadata entry. */
   readonly labels: readonly string[];
@@ -139,7 +141,8 @@ function node(
 
 /**
  * Writes a classifier head as a standalone ONNX model (IR 8, opset 13, float32):
- * `features [N,D] → Gemm(transB=1) (→ Relu → Gemm)… → logits [N,C]`, plus `probs = Softmax(logits)`.
+ * `features [N,D] (→ LpNormalization) → Gemm(transB=1) (→ Relu → Gemm)… → logits [N,C]`, plus
+ * `probs = Softmax(logits)`.
  * The labels travel as JSON in `metadata_props["labels"]`, next to the given metadata.
  */
 export function buildHeadModel(spec: HeadModelSpec): Uint8Array {
@@ -151,6 +154,10 @@ export function buildHeadModel(spec: HeadModelSpec): Uint8Array {
   }
   const graph = new WireWriter();
   let current: string = headTensorNames.input;
+  if (spec.normalize === 'l2') {
+    node(graph, 'LpNormalization', 'normalize', [current], ['normalized'], { axis: 1, p: 2 });
+    current = 'normalized';
+  }
   spec.layers.forEach((layer, i) => {
     const isLast = i === spec.layers.length - 1;
     const out = isLast ? headTensorNames.logits : `dense_${i}`;

@@ -30,6 +30,52 @@ function valMetrics(manifest: HeadManifest): { accuracy?: number; macroF1?: numb
   return out;
 }
 
+/** One candidate as `hub train` records it in `training.selection`. */
+interface CandidateRow {
+  readonly tap?: unknown;
+  readonly pooling?: unknown;
+  readonly masked?: unknown;
+  readonly padding?: unknown;
+  readonly c?: unknown;
+  readonly cvAccuracy?: unknown;
+  readonly cvLogLoss?: unknown;
+  readonly ms?: unknown;
+}
+
+/** The cross-validated choice as a short section with every candidate's score (empty without one). */
+function selectionSection(manifest: HeadManifest): string[] {
+  const selection = manifest.training['selection'] as
+    | { k?: unknown; fallback?: unknown; ms?: unknown; chosen?: CandidateRow; candidates?: unknown }
+    | undefined;
+  if (selection === undefined || selection.chosen === undefined) {
+    return [];
+  }
+  const rows = Array.isArray(selection.candidates) ? (selection.candidates as CandidateRow[]) : [];
+  const c = selection.chosen;
+  const cell = (r: CandidateRow): string =>
+    `| \`${String(r.tap)}\` | ${String(r.pooling)}${r.masked === true ? ' (masked)' : ''} | ${String(r.padding)} | ${String(r.c)} | ${pct(r.cvAccuracy)} | ${typeof r.cvLogLoss === 'number' ? r.cvLogLoss.toFixed(3) : 'n/a'} | ${typeof r.ms === 'number' ? r.ms.toFixed(0) : 'n/a'} |`;
+  const chosenLine =
+    `Chosen by ${String(selection.k)}-fold stratified cross-validation on the training images only, ` +
+    `then refitted on all of them: \`${String(c.tap)}\`, ${String(c.pooling)} pooling${c.masked === true ? ' over the positions covering the real image' : ''}, ` +
+    `${String(c.padding)} padding, C = ${String(c.c)}` +
+    (rows.length > 0 ? ` (out of ${rows.length} candidates, in ${String(selection.ms)} ms).` : '.');
+  return [
+    '## How the features were chosen',
+    '',
+    chosenLine,
+    ...(typeof selection.fallback === 'string' ? ['', `Note: ${selection.fallback}.`] : []),
+    '',
+    ...(rows.length > 0
+      ? [
+          '| tap | pooling | padding | C | CV accuracy | CV log-loss | fit ms |',
+          '|---|---|---|---|---|---|---|',
+          ...rows.map(cell),
+          '',
+        ]
+      : []),
+  ];
+}
+
 /** Where the base model can be seen: its registry page, or the local folder it was read from. */
 function baseLink(manifest: HeadManifest): string {
   const endpoint = manifest.base.endpoint.replace(/\/+$/, '');
@@ -94,7 +140,7 @@ export function renderModelCard(manifest: HeadManifest, name: string): string {
       `[${manifest.base.repo}](${baseLink(manifest)}) at commit \`${manifest.base.commit}\`, ` +
       `tapped at \`${manifest.feature.tensor}\` (${manifest.feature.pooling} pooling, ${manifest.feature.dim}-d).`,
     '',
-    `- validation accuracy: **${pct(m.accuracy)}**, macro-F1 ${m.macroF1?.toFixed(3) ?? 'n/a'}, majority-class baseline ${pct(m.baseline)}`,
+    `- ${manifest.metrics['validationKind'] === 'cross-validated' ? 'cross-validated (out-of-fold) accuracy' : 'validation accuracy'}: **${pct(m.accuracy)}**, macro-F1 ${m.macroF1?.toFixed(3) ?? 'n/a'}, majority-class baseline ${pct(m.baseline)}`,
     `- labels (${manifest.labels.length}): ${manifest.labels.join(', ')}`,
     `- dataset manifest sha256: \`${manifest.dataset.manifestSha256}\``,
     `- seed: ${String(manifest.training['seed'])}`,
@@ -113,13 +159,16 @@ export function renderModelCard(manifest: HeadManifest, name: string): string {
       `${manifest.feature.dim}]\`) and returns \`logits\` and \`probs\`; the preprocessing and feature tap in ` +
       '`modelhub.json` must be applied exactly. The base model is pinned by commit and by the sha256 of every file.',
     '',
+    ...selectionSection(manifest),
     '## Training data',
     '',
     `| label | ${words.items} |`,
     '|---|---|',
     perClass,
     '',
-    'The confusion matrix of the validation split is in `confusion-matrix.svg`.',
+    manifest.metrics['validationKind'] === 'cross-validated'
+      ? 'The confusion matrix of the out-of-fold predictions is in `confusion-matrix.svg`.'
+      : 'The confusion matrix of the validation split is in `confusion-matrix.svg`.',
     '',
   ];
   return `${front.join('\n')}\n\n${body.join('\n')}`;

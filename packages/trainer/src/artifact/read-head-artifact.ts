@@ -5,12 +5,15 @@ import { ModelhubError, parseHeadManifest, sha256, type HeadManifest } from '@mo
 import { HEAD_LABELS_KEY, readFloatTensor, readOnnxModel } from '@modelhub/onnx';
 
 import type { DenseLayer } from '../fit/dense-layer.ts';
+import type { InputNormalization } from '../fit/normalize-rows.ts';
 import { headFiles } from './write-head-artifact.ts';
 
 /** A head folder read back and checked: its manifest and its dense layers. */
 export interface HeadArtifact {
   readonly dir: string;
   readonly manifest: HeadManifest;
+  /** What the head does to each feature vector before its first layer. */
+  readonly normalize: InputNormalization;
   readonly layers: readonly DenseLayer[];
   readonly labels: readonly string[];
 }
@@ -62,8 +65,14 @@ export async function readHeadArtifact(dir: string): Promise<HeadArtifact> {
   }
   const model = readOnnxModel(bytes, manifest.head.file);
   const layers: DenseLayer[] = [];
+  let normalize: InputNormalization = 'none';
   for (const node of model.graph.nodes) {
-    if (node.opType === 'Gemm') {
+    if (node.opType === 'LpNormalization' && layers.length === 0 && normalize === 'none') {
+      if ((node.attributes.get('p')?.int ?? 2) !== 2 || (node.attributes.get('axis')?.int ?? -1) !== 1) {
+        throw corrupt(dir, `${manifest.head.file} normalizes with other than p = 2 over axis 1`);
+      }
+      normalize = 'l2';
+    } else if (node.opType === 'Gemm') {
       const w = model.graph.initializers.get(node.inputs[1] ?? '');
       const b = model.graph.initializers.get(node.inputs[2] ?? '');
       const weight = w === undefined ? undefined : readFloatTensor(w);
@@ -85,7 +94,7 @@ export async function readHeadArtifact(dir: string): Promise<HeadArtifact> {
     } else if (node.opType !== 'Softmax') {
       throw corrupt(
         dir,
-        `${manifest.head.file} has a ${node.opType} node; a head holds Gemm, Relu and Softmax only`,
+        `${manifest.head.file} has a ${node.opType} node; a head holds LpNormalization (first), Gemm, Relu and Softmax only`,
       );
     }
   }
@@ -93,6 +102,12 @@ export async function readHeadArtifact(dir: string): Promise<HeadArtifact> {
   const last = layers[layers.length - 1];
   if (first === undefined || last === undefined) {
     throw corrupt(dir, `${manifest.head.file} has no Gemm layer`);
+  }
+  if (normalize !== (manifest.head.normalize ?? 'none')) {
+    throw corrupt(
+      dir,
+      `${manifest.head.file} ${normalize === 'l2' ? 'L2-normalizes its input' : 'does not normalize its input'} but ${headFiles.manifest} says head.normalize is ${manifest.head.normalize ?? 'none'}`,
+    );
   }
   const tail = manifest.tail;
   const inDim = tail === undefined ? manifest.feature.dim : tail.outputDim;
@@ -127,5 +142,5 @@ export async function readHeadArtifact(dir: string): Promise<HeadArtifact> {
   if (onnxLabels !== undefined && onnxLabels !== JSON.stringify(manifest.labels)) {
     throw corrupt(dir, `the labels in ${manifest.head.file} differ from ${headFiles.manifest}`);
   }
-  return { dir, manifest, layers, labels: manifest.labels };
+  return { dir, manifest, normalize, layers, labels: manifest.labels };
 }

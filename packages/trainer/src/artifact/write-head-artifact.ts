@@ -42,7 +42,11 @@ export interface WriteHeadArtifactOptions {
   readonly outDir: string;
   /** Shown as the card's title. @default the out folder's name */
   readonly name?: string;
-  readonly head: Pick<TrainedHead, 'type' | 'hidden' | 'recipe'> & { readonly layers: readonly DenseLayer[] };
+  readonly head: Pick<TrainedHead, 'type' | 'hidden' | 'recipe'> & {
+    readonly layers: readonly DenseLayer[];
+    /** @default 'none' */
+    readonly normalize?: TrainedHead['normalize'];
+  };
   /** Option 2: the fine-tuned backbone tail (cut → tap); `head.layers` then read its output. */
   readonly tail?: { readonly model: tf.LayersModel; readonly plan: TailPlan };
   readonly labels: readonly string[];
@@ -65,7 +69,9 @@ export interface WriteHeadArtifactOptions {
  */
 export async function writeHeadArtifact(options: WriteHeadArtifactOptions): Promise<HeadManifest> {
   const { head, base } = options;
+  const normalize = head.normalize ?? 'none';
   const onnx = buildHeadModel({
+    normalize,
     layers: head.layers,
     labels: options.labels,
     metadata: {
@@ -97,7 +103,14 @@ export async function writeHeadArtifact(options: WriteHeadArtifactOptions): Prom
     feature: options.feature,
     preprocessing: options.preprocessing,
     labels: options.labels,
-    head: { type: head.type, hidden: head.hidden, file: headFiles.onnx, sha256: sha256(onnx), opset: 13 },
+    head: {
+      type: head.type,
+      ...(normalize === 'none' ? {} : { normalize }),
+      hidden: head.hidden,
+      file: headFiles.onnx,
+      sha256: sha256(onnx),
+      opset: 13,
+    },
     ...(tail === undefined ? {} : { tail }),
     training: { ...head.recipe, ...options.training },
     dataset: { manifestSha256: options.dataset.manifestSha256, perClass: options.dataset.perClass },

@@ -1,3 +1,5 @@
+import { normalizeRows, type InputNormalization } from './normalize-rows.ts';
+
 /** What follows a dense layer. */
 export type Activation = 'relu' | 'none';
 
@@ -19,19 +21,20 @@ export interface HeadOutput {
 }
 
 /**
- * Runs `rows` feature vectors through the layers in float32, as `head.onnx` does, and adds a
- * softmax. It is the trainer's own prediction path, so it agrees with onnxruntime on every argmax.
+ * Runs `rows` feature vectors through the layers in float32, as `head.onnx` does (L2-normalised
+ * first when the head says so), and adds a softmax. It is the trainer's own prediction path, so it agrees with onnxruntime on every argmax.
  */
 export function forwardLayers(
   layers: readonly DenseLayer[],
   features: Float32Array,
   rows: number,
+  normalization: InputNormalization = 'none',
 ): HeadOutput {
-  let input = features;
   let inDim = layers[0]?.inDim ?? 0;
   if (features.length !== rows * inDim) {
     throw new Error(`expected ${rows}×${inDim} features, got ${features.length} values`);
   }
+  let input = normalizeRows(features, rows, inDim, normalization);
   for (const layer of layers) {
     const { weight, bias, outDim, activation } = layer;
     const out = new Float32Array(rows * outDim);

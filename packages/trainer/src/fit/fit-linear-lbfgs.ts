@@ -20,6 +20,11 @@ export interface LbfgsOptions extends CommonFitOptions {
   readonly memory?: number;
   /** Kernels of the objective. @default 'wasm-simd' where the runtime has it, else 'js' */
   readonly kernel?: KernelKind;
+  /**
+   * Start from these parameters (`[classes × dim weights, classes biases]`, standardised space)
+   * instead of zeros: a warm start along a path of L2 strengths. @default zeros
+   */
+  readonly init?: Float64Array;
 }
 
 /** Slots of the L-BFGS vectors in a {@link VectorBank}; pair k's s and y follow. */
@@ -72,7 +77,7 @@ function twoLoopDirection(
 
 /**
  * Fits softmax regression with full-batch L-BFGS (two-loop recursion, Armijo backtracking) from
- * zero weights: no randomness at all, so it is deterministic. With a validation set, it keeps the
+ * zero weights (or `options.init`): no randomness at all, so it is deterministic. With a validation set, it keeps the
  * iterate with the lowest validation loss and stops after `patience` iterations without one.
  */
 export function fitLinearLbfgs(
@@ -145,6 +150,9 @@ function runLbfgs(
   let head = 0;
   let gamma = 1;
 
+  if (options.init !== undefined && options.init.length === size) {
+    x.set(options.init);
+  }
   let f = objective.evaluate(x, g);
   const history: EpochRecord[] = [];
   let best: Float64Array = Float64Array.from(x);

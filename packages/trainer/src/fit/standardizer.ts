@@ -7,19 +7,30 @@ export interface Standardizer {
 }
 
 /**
- * How features are scaled before fitting: `per-dimension` z-scores each column (fitted on the
- * training rows); `none` leaves them as they are (TF-IDF rows, already L2-normalised, as
+/**
+ * How features are scaled before fitting: `per-dimension` z-scores each column; `global` centres
+ * each column but divides all by one standard deviation (the root-mean-square of every centred
+ * value), which keeps the columns' relative scales (per-column deviations estimated from a few
+ * dozen images are noisy); `none` leaves them as they are (TF-IDF rows, already L2-normalised, as
  * scikit-learn's `TfidfVectorizer` + `LogisticRegression` take them).
  */
-export type FeatureScaling = 'per-dimension' | 'none';
+export type FeatureScaling = 'per-dimension' | 'global' | 'none';
 
 /** The scaling that changes nothing (mean 0, std 1 in every column). */
 export function identityStandardizer(cols: number): Standardizer {
   return { mean: new Float64Array(cols), std: new Float64Array(cols).fill(1) };
 }
 
-/** Fits mean and (population) std per column; a constant column gets std 1 so it maps to 0. */
-export function fitStandardizer(features: Float32Array, rows: number, cols: number): Standardizer {
+/**
+ * Fits mean and (population) std per column; a constant column gets std 1 so it maps to 0. With
+ * `global` scaling every column gets the same std.
+ */
+export function fitStandardizer(
+  features: Float32Array,
+  rows: number,
+  cols: number,
+  scaling: Exclude<FeatureScaling, 'none'> = 'per-dimension',
+): Standardizer {
   const mean = new Float64Array(cols);
   const std = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
@@ -35,6 +46,12 @@ export function fitStandardizer(features: Float32Array, rows: number, cols: numb
       const d = (features[r * cols + k] as number) - (mean[k] as number);
       std[k] = (std[k] as number) + d * d;
     }
+  }
+  if (scaling === 'global') {
+    const total = std.reduce((a, b) => a + b, 0);
+    const s = Math.sqrt(total / Math.max(1, rows * cols));
+    std.fill(s > 1e-12 ? s : 1);
+    return { mean, std };
   }
   for (let k = 0; k < cols; k++) {
     const s = Math.sqrt((std[k] as number) / Math.max(1, rows));

@@ -5,6 +5,7 @@ import type { DenseLayer } from './dense-layer.ts';
 import { fitAdam } from './fit-adam.ts';
 import { fitLinearLbfgs } from './fit-linear-lbfgs.ts';
 import type { EpochRecord, FitResult, StopReason } from './fit-types.ts';
+import { normalizeRows, type InputNormalization } from './normalize-rows.ts';
 import {
   applyStandardizer,
   fitStandardizer,
@@ -51,7 +52,9 @@ export interface TrainHeadOptions {
   readonly patience?: number;
   /** @default 'none' */
   readonly classWeighting?: 'none' | 'balanced';
-  /** Per-column z-scores, or the features as they are. @default 'per-dimension' */
+  /** Scale each feature vector to unit length first (`LpNormalization` in head.onnx). @default 'none' */
+  readonly normalize?: InputNormalization;
+  /** Per-column z-scores, centring with one shared scale, or the features as they are. @default 'per-dimension' */
   readonly scaling?: FeatureScaling;
   /** Seeds everything random. */
   readonly seed: number;
@@ -61,6 +64,8 @@ export interface TrainHeadOptions {
 /** A fitted head: float32 layers that take raw features (standardisation folded in). */
 export interface TrainedHead {
   readonly type: 'linear' | 'mlp';
+  /** What the head does to each feature vector before its first layer. */
+  readonly normalize: InputNormalization;
   readonly hidden: readonly number[];
   readonly dim: number;
   readonly numClasses: number;
@@ -135,12 +140,16 @@ export function trainHead(
   const classWeights =
     classWeighting === 'balanced' ? balancedClassWeights(train.targets, numClasses) : undefined;
 
-  const started = performance.now();
+  const normalize = options.normalize ?? 'none';
   const scaling = options.scaling ?? 'per-dimension';
+  const started = performance.now();
+  const trainFeatures = normalizeRows(train.features, train.rows, dim, normalize);
   const standardizer =
-    scaling === 'none' ? identityStandardizer(dim) : fitStandardizer(train.features, train.rows, dim);
+    scaling === 'none'
+      ? identityStandardizer(dim)
+      : fitStandardizer(trainFeatures, train.rows, dim, scaling);
   const trainSet = {
-    x: applyStandardizer(train.features, train.rows, standardizer),
+    x: applyStandardizer(trainFeatures, train.rows, standardizer),
     y: train.targets,
     rows: train.rows,
     dim,
@@ -149,7 +158,11 @@ export function trainHead(
     validation === undefined
       ? undefined
       : {
-          x: applyStandardizer(validation.features, validation.rows, standardizer),
+          x: applyStandardizer(
+            normalizeRows(validation.features, validation.rows, dim, normalize),
+            validation.rows,
+            standardizer,
+          ),
           y: validation.targets,
           rows: validation.rows,
           dim,
@@ -175,8 +188,13 @@ export function trainHead(
     activation: hidden.length > 0 ? 'relu' : 'none',
     optimizer,
     l2,
+    normalize,
     standardize:
-      scaling === 'none' ? 'none' : 'z-score (fitted on training rows, folded into the first Gemm)',
+      scaling === 'none'
+        ? 'none'
+        : scaling === 'global'
+          ? 'centred per column, one shared scale (fitted on training rows, folded into the first Gemm)'
+          : 'z-score (fitted on training rows, folded into the first Gemm)',
     maxEpochs,
     patience,
     earlyStopping: validation === undefined ? 'off (no validation set)' : 'validation loss, best epoch kept',
@@ -191,6 +209,7 @@ export function trainHead(
   };
   return {
     type,
+    normalize,
     hidden,
     dim,
     numClasses,

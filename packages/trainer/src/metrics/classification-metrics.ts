@@ -1,3 +1,5 @@
+import { wilsonInterval, type ProportionInterval } from './wilson-interval.ts';
+
 /** Precision, recall and F1 of one class. */
 export interface ClassMetrics {
   readonly label: string;
@@ -14,6 +16,8 @@ export interface ClassMetrics {
 export interface ClassificationMetrics {
   readonly count: number;
   readonly accuracy: number;
+  /** 95% Wilson interval of the accuracy (how much it could move with other images of the same kind). */
+  readonly accuracyInterval: ProportionInterval;
   readonly macroF1: number;
   readonly perClass: readonly ClassMetrics[];
   /** `confusion[true][predicted]` counts, in label order. */
@@ -107,6 +111,7 @@ export function classificationMetrics(
   return {
     count: n,
     accuracy: round(n === 0 ? 0 : correct / n),
+    accuracyInterval: wilsonInterval(correct, n),
     macroF1: round(macroF1),
     perClass,
     confusion,

@@ -30,7 +30,7 @@ export function formatConfusionTable(m: ClassificationMetrics): string {
 /** The human summary printed by `hub eval` and at the end of `hub train`. */
 export function formatMetrics(m: ClassificationMetrics, title = 'validation'): string {
   const lines = [
-    `${title}: ${m.count} examples, accuracy ${pct(m.accuracy)}, macro-F1 ${m.macroF1.toFixed(3)}` +
+    `${title}: ${m.count} examples, accuracy ${pct(m.accuracy)} (95% interval ${pct(m.accuracyInterval.low)}–${pct(m.accuracyInterval.high)}, Wilson), macro-F1 ${m.macroF1.toFixed(3)}` +
       (m.logLoss === undefined ? '' : `, log-loss ${m.logLoss.toFixed(4)}`),
     `majority-class baseline ("${m.majorityBaseline.label}"): ${pct(m.majorityBaseline.accuracy)}`,
     '',

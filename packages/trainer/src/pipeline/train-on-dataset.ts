@@ -71,7 +71,7 @@ export function scoreHead(
   set: LabelledFeatures,
   labels: readonly string[],
 ): ClassificationMetrics {
-  const out = forwardLayers(head.layers, set.features, set.rows);
+  const out = forwardLayers(head.layers, set.features, set.rows, head.normalize);
   return classificationMetrics(set.targets, argmaxRows(out.logits, set.rows, out.classes), labels, out.probs);
 }
 

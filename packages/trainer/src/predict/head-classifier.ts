@@ -35,9 +35,18 @@ export function assertExtractorMatches(artifact: HeadArtifact, extractor: Featur
   if (extractor.dim !== want.dim) {
     problems.push(`feature length ${extractor.dim}, the head expects ${want.dim}`);
   }
-  if (extractor.tap.tensor !== want.tensor || extractor.tap.pooling !== want.pooling) {
+  // `avg` is the older name of `mean` over a feature map.
+  const same = (p: string): string => (p === 'avg' ? 'mean' : p);
+  if (extractor.tap.tensor !== want.tensor || same(extractor.tap.pooling) !== same(want.pooling)) {
     problems.push(
       `tap ${extractor.tap.tensor} (${extractor.tap.pooling}), the head was trained on ${want.tensor} (${want.pooling})`,
+    );
+  }
+  if (canonicalJson(extractor.tap.mask ?? null) !== canonicalJson(want.mask ?? null)) {
+    problems.push(
+      want.mask === undefined
+        ? 'it pools only the real image, the head was trained on every position'
+        : 'it pools every position, the head was trained on the real image only',
     );
   }
   if (canonicalJson(extractor.preprocess) !== canonicalJson(artifact.manifest.preprocessing)) {
@@ -92,11 +101,16 @@ export async function loadHeadClassifier(
         `head ${headDir} has a fine-tuned tail: use scoreFeatures()`,
       );
     }
-    return forwardLayers(artifact.layers, features, rows);
+    return forwardLayers(artifact.layers, features, rows, artifact.normalize);
   };
   const scoreFeatures = (features: Float32Array, rows: number): Promise<HeadOutput> =>
     Promise.resolve(
-      forwardLayers(artifact.layers, tail === undefined ? features : runTail(tail, features, rows), rows),
+      forwardLayers(
+        artifact.layers,
+        tail === undefined ? features : runTail(tail, features, rows),
+        rows,
+        artifact.normalize,
+      ),
     );
   return {
     artifact,

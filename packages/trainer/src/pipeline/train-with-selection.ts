@@ -1,0 +1,236 @@
+import {
+  ModelhubError,
+  type CandidateExtractor,
+  type FeatureExtractor,
+  type FeatureVariant,
+} from '@modelhub/core';
+
+import { embedCandidates } from '../cache/embed-candidates.ts';
+import type { EmbedProgress } from '../cache/embed-items.ts';
+import type { FeatureCache } from '../cache/feature-cache.ts';
+import type { Dataset, DatasetItem } from '../dataset/dataset.ts';
+import { datasetManifestHash } from '../dataset/dataset-manifest-hash.ts';
+import { dedupeItems } from '../dataset/dedupe-items.ts';
+import { stratifiedSplit, type Split } from '../dataset/stratified-split.ts';
+import { trainHead, type TrainHeadOptions } from '../fit/train-head.ts';
+import { classificationMetrics } from '../metrics/classification-metrics.ts';
+import { selectFeatures, type FeatureSelection } from '../select/select-features.ts';
+import { scoreHead, stackFeatures, type TrainOnDatasetResult } from './train-on-dataset.ts';
+
+/** The L2 strengths `hub train` tries unless `--c` pins one (scikit-learn's C). */
+export const DEFAULT_CS: readonly number[] = [0.1, 1, 10];
+
+/** Options of {@link trainWithSelection}. */
+export interface TrainWithSelectionOptions extends Omit<TrainHeadOptions, 'l2'> {
+  /** L2 strengths to try, as scikit-learn's C. @default DEFAULT_CS */
+  readonly cs?: readonly number[];
+  /** At most this many folds. @default 5 */
+  readonly maxFolds?: number;
+  /**
+   * Share of each class held out before anything is chosen, scored only at the end. 0 = none: the
+   * head is refitted on every image and the cross-validated (out-of-fold) scores are the estimate.
+   * @default 0
+   */
+  readonly validationFraction?: number;
+  readonly cache?: FeatureCache;
+  readonly skipBad?: boolean;
+  readonly embedBatchSize?: number;
+  readonly onEmbedProgress?: (p: EmbedProgress) => void;
+}
+
+/** One scored candidate, as reported in `modelhub.json`, the model card and `--json`. */
+export interface CandidateReport {
+  readonly tap: string;
+  readonly pooling: string;
+  readonly masked: boolean;
+  /** `full`: padded to the preprocessing's size; `tight`: each image only to its own size. */
+  readonly padding: 'full' | 'tight' | 'none';
+  readonly dim: number;
+  readonly c: number;
+  readonly cvAccuracy: number;
+  readonly cvLogLoss: number;
+  /** Wall time of this candidate's k fits. */
+  readonly ms: number;
+}
+
+/** How the features and C were chosen. */
+export interface SelectionReport {
+  readonly method: 'stratified-k-fold';
+  readonly k: number;
+  readonly seed: number;
+  /** Why k is smaller than 5, or why nothing was cross-validated. */
+  readonly fallback: string | undefined;
+  readonly chosen: CandidateReport & { readonly index: number };
+  /** Every candidate in the order tried (empty when nothing could be cross-validated). */
+  readonly candidates: readonly CandidateReport[];
+  /** Wall time of the whole cross-validation. */
+  readonly ms: number;
+}
+
+/** What a run with selection produced. */
+export interface TrainWithSelectionResult extends TrainOnDatasetResult {
+  /** The chosen feature variant: what the head reads (tap, pooling, mask, preprocessing). */
+  readonly variant: FeatureVariant;
+  readonly selection: SelectionReport;
+  /** How `validation` was measured. */
+  readonly validationKind: 'held-out' | 'cross-validated' | 'none';
+}
+
+/** `full`, `tight` or `none` (no padding at all), from a variant's preprocessing. */
+export function paddingOf(variant: FeatureVariant): CandidateReport['padding'] {
+  const pad = variant.preprocess.pad;
+  return pad === null ? 'none' : pad.multiple === undefined ? 'full' : 'tight';
+}
+
+function describe(variant: FeatureVariant, c: number, cv?: { accuracy: number; logLoss: number; ms: number }): CandidateReport {
+  const round = (x: number): number => Math.round(x * 1e4) / 1e4;
+  return {
+    tap: variant.tap.tensor,
+    pooling: variant.tap.pooling,
+    masked: variant.tap.mask !== undefined,
+    padding: paddingOf(variant),
+    dim: variant.tap.dim,
+    c,
+    cvAccuracy: round(cv?.accuracy ?? Number.NaN),
+    cvLogLoss: round(cv?.logLoss ?? Number.NaN),
+    ms: Math.round((cv?.ms ?? 0) * 10) / 10,
+  };
+}
+
+/**
+ * Option 1 with a cross-validated choice: embeds every image under every candidate variant (one
+ * backbone pass per image and padding, through the cache), chooses the variant and C by stratified
+ * k-fold cross-validation on the training images only, then refits the head on all of them. With
+ * `validationFraction` > 0 a stratified hold-out is set aside first and scored at the end;
+ * otherwise the chosen candidate's out-of-fold predictions are the reported validation metrics.
+ */
+export async function trainWithSelection(
+  dataset: Dataset,
+  candidates: CandidateExtractor,
+  options: TrainWithSelectionOptions,
+): Promise<TrainWithSelectionResult> {
+  const unique = dedupeItems(dataset.items);
+  const embedded = await embedCandidates(unique.items, candidates, {
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+    ...(options.skipBad === undefined ? {} : { skipBad: options.skipBad }),
+    ...(options.embedBatchSize === undefined ? {} : { batchSize: options.embedBatchSize }),
+    ...(options.onEmbedProgress === undefined ? {} : { onProgress: options.onEmbedProgress }),
+  });
+  const items: DatasetItem[] = [];
+  const vectors: Array<readonly Float32Array[]> = [];
+  unique.items.forEach((item, i) => {
+    const v = embedded.vectors[i];
+    if (v !== undefined) {
+      items.push(item);
+      vectors.push(v);
+    }
+  });
+  const labels = dataset.labels.filter((l) => items.some((i) => i.label === l));
+  if (labels.length < 2) {
+    throw new ModelhubError('INVALID_DATASET', 'fewer than 2 classes have usable images', {
+      hint: 'Check the images the backbone could not read.',
+    });
+  }
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  const targets = items.map((i) => labelIndex.get(i.label) ?? 0);
+  const fraction = options.validationFraction ?? 0;
+  const split: Split =
+    fraction > 0
+      ? stratifiedSplit(
+          items.map((i) => i.label),
+          { validationFraction: fraction, seed: options.seed },
+        )
+      : { train: items.map((_, i) => i), validation: [], seed: options.seed, validationFraction: 0 };
+
+  const trainTargets = split.train.map((i) => targets[i] as number);
+  const variantFeatures = candidates.variants.map((v, vi) => ({
+    padding: paddingOf(v),
+    tap: v.tap.tensor,
+    pooling: v.tap.pooling,
+    dim: v.tap.dim,
+    vectors: split.train.map((i) => (vectors[i] as readonly Float32Array[])[vi] as Float32Array),
+  }));
+  const cs = options.cs ?? DEFAULT_CS;
+  const selection: FeatureSelection = selectFeatures(variantFeatures, trainTargets, labels, {
+    cs,
+    seed: options.seed,
+    input: { normalize: options.normalize ?? 'none', scaling: options.scaling ?? 'per-dimension' },
+    ...(options.maxFolds === undefined ? {} : { maxFolds: options.maxFolds }),
+  });
+  const chosenIndex = selection.chosen.variant;
+  const variant = candidates.variants[chosenIndex] as FeatureVariant;
+  const chosenVectors = vectors.map((v) => v[chosenIndex] as Float32Array);
+  const dim = variant.tap.dim;
+  const trainSet = stackFeatures(chosenVectors, targets, split.train, dim);
+  const valSet = stackFeatures(chosenVectors, targets, split.validation, dim);
+  const { cs: _cs, ...headOptions } = options;
+  const head = trainHead(trainSet, split.validation.length > 0 ? valSet : undefined, dim, labels.length, {
+    ...headOptions,
+    ...((options.head ?? 'linear') === 'linear' ? { l2: 1 / (selection.chosen.c * trainSet.rows) } : {}),
+  });
+  const chosenResult = selection.chosenResult;
+  let validation;
+  let validationKind: TrainWithSelectionResult['validationKind'];
+  if (split.validation.length > 0) {
+    validation = scoreHead(head, valSet, labels);
+    validationKind = 'held-out' as const;
+  } else if (chosenResult !== undefined) {
+    validation = {
+      ...classificationMetrics(trainTargets, chosenResult.predicted, labels),
+      logLoss: Math.round(chosenResult.logLoss * 1e6) / 1e6,
+    };
+    validationKind = 'cross-validated' as const;
+  } else {
+    validation = classificationMetrics([], [], labels);
+    validationKind = 'none' as const;
+  }
+  const perClass: Record<string, number> = {};
+  for (const item of items) {
+    perClass[item.label] = (perClass[item.label] ?? 0) + 1;
+  }
+  const reports = selection.results.map((r) =>
+    describe(candidates.variants[r.variant] as FeatureVariant, r.c, r),
+  );
+  const chosenReport = chosenResult === undefined ? describe(variant, selection.chosen.c) : describe(variant, selection.chosen.c, chosenResult);
+  return {
+    labels,
+    items,
+    manifestSha256: datasetManifestHash(items),
+    perClass,
+    split,
+    head: { ...head, recipe: { ...head.recipe, c: selection.chosen.c } },
+    validation,
+    train: scoreHead(head, trainSet, labels),
+    dedupe: unique.report,
+    embedding: {
+      fromCache: embedded.fromCache,
+      embedded: embedded.embedded,
+      skipped: embedded.failures,
+      namespace: embedded.namespaces[chosenIndex] ?? '',
+    },
+    variant,
+    selection: {
+      method: 'stratified-k-fold',
+      k: selection.folds.k,
+      seed: options.seed,
+      fallback: selection.fallback,
+      chosen: { ...chosenReport, index: chosenIndex },
+      candidates: reports,
+      ms: Math.round(selection.ms),
+    },
+    validationKind,
+  };
+}
+
+/** A single extractor as a candidate set of one variant (C is then the only choice). */
+export function singleVariantCandidates(extractor: FeatureExtractor): CandidateExtractor {
+  return {
+    modelId: extractor.modelId,
+    variants: [{ tap: extractor.tap, preprocess: extractor.preprocess }],
+    embed: async (inputs) => {
+      const r = await extractor.embed(inputs);
+      return { vectors: r.vectors.map((v) => (v === undefined ? undefined : [v])), failures: r.failures };
+    },
+    dispose: () => extractor.dispose(),
+  };
+}
