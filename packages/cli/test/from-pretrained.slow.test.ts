@@ -414,7 +414,11 @@ describe('hub export', () => {
         const image = await decodeImage(probe.file, spec);
         const result = await session.run({
           x: new ort.Tensor('float32', image.data, [1, ...image.dims]),
-          valid_size: new ort.Tensor('float32', new Float32Array([image.valid.height, image.valid.width]), [1, 2]),
+          valid_size: new ort.Tensor(
+            'float32',
+            new Float32Array([image.valid.height, image.valid.width]),
+            [1, 2],
+          ),
         });
         const probs = result['probs']?.data as Float32Array;
         expect(expected[i]?.top).toHaveLength(10);

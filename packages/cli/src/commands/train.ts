@@ -25,7 +25,6 @@ import {
   type FineTuneOnDatasetResult,
   type FineTuneSpec,
   type TailPlan,
-  type TrainOnDatasetOptions,
   type TrainOnDatasetResult,
   formatEpoch,
   formatMetrics,
@@ -34,7 +33,6 @@ import {
   emptyClassWarnings,
   scanDataset,
   singleVariantCandidates,
-  trainOnDataset,
   trainWithSelection,
   DEFAULT_CS,
   writeHeadArtifact,
@@ -241,7 +239,10 @@ async function prepareFineTune(
 }
 
 /** Rewrites one terminal line for progress (when shown); the last line stays. */
-function progressPrinter(show: boolean, io: Io): { line: (text: string, rewrite?: boolean) => void; end: () => void } {
+function progressPrinter(
+  show: boolean,
+  io: Io,
+): { line: (text: string, rewrite?: boolean) => void; end: () => void } {
   let open = false;
   return {
     line: (text, rewrite = false) => {
@@ -558,7 +559,9 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
         io.stdout(
           formatMetrics(
             run.validation,
-            validationKind === 'cross-validated' ? `${selection?.k ?? 0}-fold cross-validation (out of fold)` : 'validation',
+            validationKind === 'cross-validated'
+              ? `${selection?.k ?? 0}-fold cross-validation (out of fold)`
+              : 'validation',
           ),
         );
       }

@@ -90,7 +90,10 @@ export async function openBackbone(
 }
 
 /** Pulls (or takes) a model folder and pins it by commit and every file's sha256. */
-async function pinModel(model: string, options: OpenBackboneOptions): Promise<{ dir: string; base: BackbonePin }> {
+async function pinModel(
+  model: string,
+  options: OpenBackboneOptions,
+): Promise<{ dir: string; base: BackbonePin }> {
   const { dir, pulled } = await locateModel(model, options);
   const paths = pulled === undefined ? await listFiles(dir) : pulled.files.map((f) => f.path);
   const files = await pinFiles(dir, paths);

@@ -82,7 +82,11 @@ export function paddingOf(variant: FeatureVariant): CandidateReport['padding'] {
   return pad === null ? 'none' : pad.multiple === undefined ? 'full' : 'tight';
 }
 
-function describe(variant: FeatureVariant, c: number, cv?: { accuracy: number; logLoss: number; ms: number }): CandidateReport {
+function describe(
+  variant: FeatureVariant,
+  c: number,
+  cv?: { accuracy: number; logLoss: number; ms: number },
+): CandidateReport {
   const round = (x: number): number => Math.round(x * 1e4) / 1e4;
   return {
     tap: variant.tap.tensor,
@@ -191,7 +195,10 @@ export async function trainWithSelection(
   const reports = selection.results.map((r) =>
     describe(candidates.variants[r.variant] as FeatureVariant, r.c, r),
   );
-  const chosenReport = chosenResult === undefined ? describe(variant, selection.chosen.c) : describe(variant, selection.chosen.c, chosenResult);
+  const chosenReport =
+    chosenResult === undefined
+      ? describe(variant, selection.chosen.c)
+      : describe(variant, selection.chosen.c, chosenResult);
   return {
     labels,
     items,

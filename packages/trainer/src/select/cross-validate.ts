@@ -58,7 +58,13 @@ function argmaxRow(logits: Float64Array, row: number, classes: number): number {
 }
 
 /** Logits `x·Wᵀ + b` of standardised rows for parameters laid out `[classes × dim, classes]`. */
-function logitsOf(x: Float64Array, rows: number, dim: number, classes: number, theta: Float64Array): Float64Array {
+function logitsOf(
+  x: Float64Array,
+  rows: number,
+  dim: number,
+  classes: number,
+  theta: Float64Array,
+): Float64Array {
   const out = new Float64Array(rows * classes);
   for (let r = 0; r < rows; r++) {
     for (let k = 0; k < classes; k++) {
