@@ -75,6 +75,7 @@ export {
   singleVariantCandidates,
   paddingOf,
   DEFAULT_CS,
+  TRAIN_DEFAULTS,
 } from './pipeline/train-with-selection.ts';
 export type {
   TrainWithSelectionOptions,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { isModelhubError, type FeatureTap } from '@modelhub/core';
+import { isModelhubError, type CandidateExtractor, type EmbedResult, type FeatureTap } from '@modelhub/core';
 import { ensureFixtures } from '@modelhub/testing';
 import { rawPixelExtractor, readHeadArtifact, scanDataset, subsetPerClass } from '@modelhub/trainer';
 
@@ -49,6 +49,40 @@ function deps(work: string, format: FeatureTap['runtime'] = 'pixels', files = pi
   };
 }
 
+/**
+ * Two real candidate feature variants (28×28 and 14×14 pixels) computed together, standing in for a
+ * backbone's candidate taps: the choice, the records and the fallbacks are what is tested here (the
+ * ONNX candidates are tested on PaddleOCR in the slow suite).
+ */
+function pixelCandidates(): CandidateExtractor {
+  const extractors = [rawPixelExtractor(28), rawPixelExtractor(14)];
+  return {
+    modelId: 'pixels/gray',
+    variants: extractors.map((e) => ({ tap: e.tap, preprocess: e.preprocess })),
+    embed: async (inputs) => {
+      const results: EmbedResult[] = [];
+      for (const e of extractors) {
+        results.push(await e.embed(inputs));
+      }
+      return {
+        vectors: inputs.map((_, i) => {
+          const vs = results.map((r) => r.vectors[i]);
+          return vs.every((v) => v !== undefined) ? vs : undefined;
+        }),
+        failures: results[0]?.failures ?? [],
+      };
+    },
+    dispose: () => Promise.resolve(),
+  };
+}
+
+function candidateDeps(work: string): TrainerDeps {
+  return {
+    ...deps(work),
+    openCandidates: () => Promise.resolve({ candidates: pixelCandidates(), base: pin, format: 'pixels' }),
+  };
+}
+
 let work: string;
 let trainCsv: string;
 let testCsv: string;
@@ -87,6 +121,12 @@ const options = (out: string, extra: Partial<TrainOptions> = {}): TrainOptions =
   progress: true,
   ...extra,
 });
+
+/** Options without a hold-out: what `hub train` does by default for linear heads. */
+const cvOptions = (out: string, extra: Partial<TrainOptions> = {}): TrainOptions => {
+  const { valFraction: _valFraction, ...rest } = options(out, extra);
+  return rest;
+};
 
 describe('hub train / hub eval', () => {
   it('trains, prints metrics and progress, writes the head, and reuses cached features', async () => {
@@ -174,5 +214,107 @@ describe('hub train / hub eval', () => {
     expect(report.dataset.train + report.dataset.validation).toBe(99);
     expect(io.out).toMatch(/1 identical image\(s\) left out/);
     expect(io.out).toMatch(/2 image\(s\) appear under more than one label/);
+  });
+
+  it('chooses the features and C by 5-fold cross-validation on the training images, refits on all of them, and records every candidate', async () => {
+    const io = capture();
+    const out = join(work, 'head-cv');
+    const report = await runTrain(cvOptions(out), candidateDeps(work), io);
+    // no hold-out: every image trains the final head; the out-of-fold predictions are the estimate
+    expect(report.dataset).toMatchObject({ train: 100, validation: 0 });
+    const selection = report.selection;
+    expect(selection?.k).toBe(5);
+    expect(selection?.fallback).toBeUndefined();
+    expect(selection?.candidates.map((c) => `${c.tap}/C${c.c}`)).toEqual([
+      'pixels:gray-28/C0.1',
+      'pixels:gray-28/C1',
+      'pixels:gray-28/C10',
+      'pixels:gray-14/C0.1',
+      'pixels:gray-14/C1',
+      'pixels:gray-14/C10',
+    ]);
+    for (const c of selection?.candidates ?? []) {
+      expect(c.cvAccuracy).toBeGreaterThan(0.1);
+      expect(c.ms).toBeGreaterThanOrEqual(0);
+    }
+    expect(report.feature.tensor).toBe(selection?.chosen.tap);
+    expect(io.out).toMatch(
+      /chose pixels:gray-\d+ · none · no padding · C=[0-9.]+ by 5-fold cross-validation on the training images over 6 candidate\(s\)/,
+    );
+    expect(io.out).toMatch(
+      /5-fold cross-validation \(out of fold\): 100 examples, accuracy [0-9.]+% \(95% interval/,
+    );
+    const artifact = await readHeadArtifact(out);
+    expect(artifact.manifest.training['selection']).toEqual(JSON.parse(JSON.stringify(selection)));
+    expect(artifact.manifest.metrics['validationKind']).toBe('cross-validated');
+    expect(artifact.manifest.head.normalize).toBe('l2');
+    expect(artifact.normalize).toBe('l2');
+    const card = await readFile(join(out, 'README.md'), 'utf8');
+    expect(card).toMatch(/## How the features were chosen/);
+    expect(card).toMatch(/\| `pixels:gray-14` \| none \| none \| 10 \| [0-9.]+% \|/);
+    const json = capture();
+    await runTrain(cvOptions(join(work, 'head-cv-json'), { json: true }), candidateDeps(work), json);
+    expect(JSON.parse(json.out)).toMatchObject({
+      selection: { k: 5, candidates: selection?.candidates.map(() => ({})) },
+    });
+  });
+
+  it('is deterministic for a seed: the same choice, scores and head bytes', async () => {
+    const a = join(work, 'det-a');
+    const b = join(work, 'det-b');
+    const ra = await runTrain(cvOptions(a, { seed: 7 }), candidateDeps(work), capture());
+    const rb = await runTrain(cvOptions(b, { seed: 7 }), candidateDeps(work), capture());
+    const strip = (r: typeof ra): unknown => r.selection?.candidates.map(({ ms: _ms, ...rest }) => rest);
+    expect(strip(rb)).toEqual(strip(ra));
+    expect(rb.selection?.chosen.index).toBe(ra.selection?.chosen.index);
+    expect(await readFile(join(b, 'head.onnx'))).toEqual(await readFile(join(a, 'head.onnx')));
+  });
+
+  it('pins C and the tap when asked (the choice is then among what is left)', async () => {
+    const report = await runTrain(
+      cvOptions(join(work, 'head-pinned-c'), { c: 0.5, quiet: true }),
+      candidateDeps(work),
+      capture(),
+    );
+    expect(new Set(report.selection?.candidates.map((c) => c.c))).toEqual(new Set([0.5]));
+    expect(report.selection?.chosen.c).toBe(0.5);
+    await expect(
+      runTrain(options(join(work, 'head-bad-c'), { c: 0 }), candidateDeps(work), capture()),
+    ).rejects.toThrow(/--c must be a positive number/);
+  });
+
+  it('still trains when a class has only 2 images (2-fold, said in the output) or 1 (no cross-validation, defaults)', async () => {
+    const rows = (await readFile(trainCsv, 'utf8')).trim().split('\n');
+    const [header, ...items] = rows;
+    const seen = new Map<string, number>();
+    const keep = (limit: number): string[] =>
+      items.filter((row) => {
+        const label = row.split(',')[1] ?? '';
+        const n = (seen.get(label) ?? 0) + 1;
+        seen.set(label, n);
+        return label !== '3' || n <= limit;
+      });
+    const two = join(work, 'two-threes.csv');
+    await writeFile(two, `${[header, ...keep(2)].join('\n')}\n`);
+    seen.clear();
+    const one = join(work, 'one-three.csv');
+    await writeFile(one, `${[header, ...keep(1)].join('\n')}\n`);
+
+    const io = capture();
+    const r2 = await runTrain(cvOptions(join(work, 'head-two'), { data: two }), candidateDeps(work), io);
+    expect(r2.selection?.k).toBe(2);
+    expect(r2.dataset.perClass['3']).toBe(2);
+    expect(io.out).toMatch(
+      /note: class "3" has only 2 images, so 2-fold cross-validation was used instead of 5-fold/,
+    );
+    expect(io.out).toMatch(/by 2-fold cross-validation/);
+
+    const io1 = capture();
+    const r1 = await runTrain(cvOptions(join(work, 'head-one'), { data: one }), candidateDeps(work), io1);
+    expect(r1.selection).toMatchObject({ k: 1, candidates: [], chosen: { index: 0, c: 1 } });
+    expect(io1.out).toMatch(/note: class "3" has only 1 image, so nothing could be cross-validated/);
+    expect(io1.out).toMatch(/\(not cross-validated\)/);
+    const artifact = await readHeadArtifact(join(work, 'head-one'));
+    expect(artifact.manifest.training['selection']).toMatchObject({ k: 1 });
   });
 });

@@ -34,7 +34,7 @@ import {
   scanDataset,
   singleVariantCandidates,
   trainWithSelection,
-  DEFAULT_CS,
+  TRAIN_DEFAULTS,
   writeHeadArtifact,
   type SelectionReport,
   type TrainWithSelectionResult,
@@ -277,9 +277,9 @@ function selectionLine(selection: SelectionReport): string {
 /** The poolings, taps and paddings `hub train` tries unless pinned. */
 function candidateChoices(options: TrainOptions): CandidateChoices {
   return {
-    poolings: options.pooling === undefined ? ['mean', 'max', 'meanmax'] : [options.pooling],
-    earlierTaps: options.layer === undefined ? 2 : 0,
-    padding: options.padding === undefined ? ['full', 'tight'] : [options.padding],
+    poolings: options.pooling === undefined ? TRAIN_DEFAULTS.poolings : [options.pooling],
+    earlierTaps: options.layer === undefined ? TRAIN_DEFAULTS.earlierTaps : 0,
+    padding: options.padding === undefined ? TRAIN_DEFAULTS.padding : [options.padding],
     ...(options.layer === undefined ? {} : { layer: options.layer }),
   };
 }
@@ -313,9 +313,10 @@ async function trainOption1(
       head: options.head,
       hidden: [options.hidden],
       classWeighting: options.classWeight,
-      normalize: options.normalize ?? 'l2',
-      scaling: 'global',
-      cs: options.c === undefined ? DEFAULT_CS : [options.c],
+      normalize: options.normalize ?? TRAIN_DEFAULTS.normalize,
+      scaling: TRAIN_DEFAULTS.scaling,
+      maxFolds: TRAIN_DEFAULTS.maxFolds,
+      cs: options.c === undefined ? TRAIN_DEFAULTS.cs : [options.c],
       validationFraction: options.valFraction ?? (options.head === 'mlp' ? 0.2 : 0),
       cache,
       skipBad: options.skipBad,

@@ -3,6 +3,7 @@ import {
   type CandidateExtractor,
   type FeatureExtractor,
   type FeatureVariant,
+  type PoolingName,
 } from '@modelhub/core';
 
 import { embedCandidates } from '../cache/embed-candidates.ts';
@@ -12,6 +13,8 @@ import type { Dataset, DatasetItem } from '../dataset/dataset.ts';
 import { datasetManifestHash } from '../dataset/dataset-manifest-hash.ts';
 import { dedupeItems } from '../dataset/dedupe-items.ts';
 import { stratifiedSplit, type Split } from '../dataset/stratified-split.ts';
+import type { InputNormalization } from '../fit/normalize-rows.ts';
+import type { FeatureScaling } from '../fit/standardizer.ts';
 import { trainHead, type TrainHeadOptions } from '../fit/train-head.ts';
 import { classificationMetrics } from '../metrics/classification-metrics.ts';
 import { selectFeatures, type FeatureSelection } from '../select/select-features.ts';
@@ -19,6 +22,29 @@ import { scoreHead, stackFeatures, type TrainOnDatasetResult } from './train-on-
 
 /** The L2 strengths `hub train` tries unless `--c` pins one (scikit-learn's C). */
 export const DEFAULT_CS: readonly number[] = [0.1, 1, 10];
+
+/**
+ * What `hub train` tries and how its heads read features, unless pinned: one place, shared by the
+ * CLI and the benchmark (chosen on development digits; see DEVELOPERS.md).
+ */
+export const TRAIN_DEFAULTS = {
+  poolings: ['mean', 'max', 'meanmax'],
+  /** Feature tensors before the automatic tap, as `earlierFeatureTensors` lists them. */
+  earlierTaps: 2,
+  padding: ['full', 'tight'],
+  cs: DEFAULT_CS,
+  maxFolds: 5,
+  normalize: 'l2',
+  scaling: 'global',
+} as const satisfies {
+  poolings: readonly PoolingName[];
+  earlierTaps: number;
+  padding: ReadonlyArray<'full' | 'tight'>;
+  cs: readonly number[];
+  maxFolds: number;
+  normalize: InputNormalization;
+  scaling: FeatureScaling;
+};
 
 /** Options of {@link trainWithSelection}. */
 export interface TrainWithSelectionOptions extends Omit<TrainHeadOptions, 'l2'> {
