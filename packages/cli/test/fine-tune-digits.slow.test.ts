@@ -73,6 +73,9 @@ describe('Option 1 vs --fine-tune last:N on MobileNetV2 (TF.js layers), 100 digi
       join(work, 'train'),
       '--out',
       frozenOut,
+      // The same stratified hold-out as the fine-tuned run below, so the two are scored alike.
+      '--val-fraction',
+      '0.2',
     ]);
     const tuned = await cli<TrainReport>([
       'train',

@@ -2,11 +2,17 @@ import type { Folds } from '../dataset/stratified-folds.ts';
 import { fitLinearLbfgs } from '../fit/fit-linear-lbfgs.ts';
 import { normalizeRows, type InputNormalization } from '../fit/normalize-rows.ts';
 import { applyStandardizer, fitStandardizer, type FeatureScaling } from '../fit/standardizer.ts';
+import { kernelCoordinates, type KernelCoordinates } from './kernel-coordinates.ts';
 
 /** How the heads being compared treat their input (as `trainHead` would). */
 export interface HeadInput {
   readonly normalize: InputNormalization;
   readonly scaling: FeatureScaling;
+  /**
+   * Fit on the training rows' coordinates in their own span when features outnumber them: the same
+   * solution on far fewer columns (see `kernelCoordinates`). @default true
+   */
+  readonly kernel?: boolean;
 }
 
 /** Feature vectors of every item under one candidate variant (items in the same order for all). */
@@ -44,6 +50,86 @@ function stack(vectors: readonly Float32Array[], rows: readonly number[], dim: n
   const out = new Float32Array(rows.length * dim);
   rows.forEach((r, i) => out.set(vectors[r] as Float32Array, i * dim));
   return out;
+}
+
+/** Dot products of the rows of a `[rows, dim]` matrix: `[rows, rows]`. */
+function gramOf(x: Float32Array | Float64Array, rows: number, dim: number): Float64Array {
+  const g = new Float64Array(rows * rows);
+  for (let i = 0; i < rows; i++) {
+    for (let j = i; j < rows; j++) {
+      let s = 0;
+      for (let k = 0; k < dim; k++) {
+        s += (x[i * dim + k] as number) * (x[j * dim + k] as number);
+      }
+      g[i * rows + j] = s;
+      g[j * rows + i] = s;
+    }
+  }
+  return g;
+}
+
+/** Dot products of `a` rows with `b` rows: `[aRows, bRows]`. */
+function crossOf(a: Float64Array, aRows: number, b: Float64Array, bRows: number, dim: number): Float64Array {
+  const out = new Float64Array(aRows * bRows);
+  for (let i = 0; i < aRows; i++) {
+    for (let j = 0; j < bRows; j++) {
+      let s = 0;
+      for (let k = 0; k < dim; k++) {
+        s += (a[i * dim + k] as number) * (b[j * dim + k] as number);
+      }
+      out[i * bRows + j] = s;
+    }
+  }
+  return out;
+}
+
+/**
+ * One fold's coordinates under `global` scaling, from the dot products of all rows: centring on the
+ * training mean μ gives `(xᵢ−μ)·(xⱼ−μ) = Kᵢⱼ − mᵢ − mⱼ + μ·μ` with `mᵢ = xᵢ·μ`, and the shared scale
+ * is the root-mean-square of the centred training values, as `fitStandardizer` computes it.
+ */
+function foldCoordinatesGlobal(
+  gram: Float64Array,
+  n: number,
+  dim: number,
+  train: readonly number[],
+  test: readonly number[],
+): KernelCoordinates {
+  const t = train.length;
+  const m = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (const j of train) {
+      s += gram[i * n + j] as number;
+    }
+    m[i] = s / t;
+  }
+  let mu2 = 0;
+  for (const j of train) {
+    mu2 += m[j] as number;
+  }
+  mu2 /= t;
+  const centred = (i: number, j: number): number =>
+    (gram[i * n + j] as number) - (m[i] as number) - (m[j] as number) + mu2;
+  let total = 0;
+  for (const j of train) {
+    total += centred(j, j);
+  }
+  const deviation = Math.sqrt(Math.max(0, total) / (t * dim));
+  const scale2 = deviation > 1e-12 ? deviation * deviation : 1;
+  const g = new Float64Array(t * t);
+  train.forEach((i, a) => {
+    train.forEach((j, b) => {
+      g[a * t + b] = centred(i, j) / scale2;
+    });
+  });
+  const cross = new Float64Array(test.length * t);
+  test.forEach((i, a) => {
+    train.forEach((j, b) => {
+      cross[a * t + b] = centred(i, j) / scale2;
+    });
+  });
+  return kernelCoordinates(g, t, cross, test.length);
 }
 
 /** Index of the largest logit of one row. */
@@ -109,22 +195,52 @@ export function crossValidate(
     const perC = new Map(
       order.map((c) => [c, { correct: new Uint8Array(n), predicted: new Int32Array(n), loss: 0, ms: 0 }]),
     );
+    const every = Array.from({ length: n }, (_, i) => i);
+    const inKernel = (input.kernel ?? true) && dim > Math.max(...trainRows.map((t) => t.length));
+    // With one shared scale every fold's centred, scaled dot products follow from the raw ones.
+    const gramAll =
+      inKernel && input.scaling === 'global'
+        ? gramOf(normalizeRows(stack(variant.vectors, every, dim), n, dim, input.normalize), n, dim)
+        : undefined;
     for (let f = 0; f < folds.k; f++) {
       const train = trainRows[f] as number[];
       const test = testRows[f] as number[];
-      const rawTrain = normalizeRows(stack(variant.vectors, train, dim), train.length, dim, input.normalize);
-      const standardizer = fitStandardizer(rawTrain, train.length, dim, input.scaling);
-      const trainSet = {
-        x: applyStandardizer(rawTrain, train.length, standardizer),
-        y: Int32Array.from(train, (r) => targets[r] as number),
-        rows: train.length,
-        dim,
-      };
-      const testX = applyStandardizer(
-        normalizeRows(stack(variant.vectors, test, dim), test.length, dim, input.normalize),
-        test.length,
-        standardizer,
-      );
+      const y = Int32Array.from(train, (r) => targets[r] as number);
+      let trainSet: { x: Float64Array; y: Int32Array; rows: number; dim: number };
+      let testX: Float64Array;
+      if (gramAll !== undefined) {
+        const coords = foldCoordinatesGlobal(gramAll, n, dim, train, test);
+        trainSet = { x: coords.train, y, rows: train.length, dim: coords.rank };
+        testX = coords.test;
+      } else {
+        const rawTrain = normalizeRows(
+          stack(variant.vectors, train, dim),
+          train.length,
+          dim,
+          input.normalize,
+        );
+        const standardizer = fitStandardizer(rawTrain, train.length, dim, input.scaling);
+        const x = applyStandardizer(rawTrain, train.length, standardizer);
+        const tx = applyStandardizer(
+          normalizeRows(stack(variant.vectors, test, dim), test.length, dim, input.normalize),
+          test.length,
+          standardizer,
+        );
+        if (inKernel) {
+          const coords = kernelCoordinates(
+            gramOf(x, train.length, dim),
+            train.length,
+            crossOf(tx, test.length, x, train.length, dim),
+            test.length,
+          );
+          trainSet = { x: coords.train, y, rows: train.length, dim: coords.rank };
+          testX = coords.test;
+        } else {
+          trainSet = { x, y, rows: train.length, dim };
+          testX = tx;
+        }
+      }
+      const fitDim = trainSet.dim;
       let init: Float64Array | undefined;
       for (const c of order) {
         const started = performance.now();
@@ -139,10 +255,10 @@ export function crossValidate(
         if (layer === undefined) {
           continue;
         }
-        init = new Float64Array(numClasses * dim + numClasses);
+        init = new Float64Array(numClasses * fitDim + numClasses);
         init.set(layer.weight, 0);
-        init.set(layer.bias, numClasses * dim);
-        const logits = logitsOf(testX, test.length, dim, numClasses, init);
+        init.set(layer.bias, numClasses * fitDim);
+        const logits = logitsOf(testX, test.length, fitDim, numClasses, init);
         const acc = perC.get(c) as Tally;
         test.forEach((r, row) => {
           const t = targets[r] as number;
