@@ -433,6 +433,91 @@ describe('hub export', () => {
     }
   });
 
+  it('applies a pinned tap, pooling and own-width padding everywhere: predict, eval and the fused export agree', async () => {
+    const cache = join(work, 'cache-tight');
+    const head = join(work, 'head-tight');
+    const global = ['--endpoint', registryA.url, '--cache-dir', cache, '--quiet'];
+    const pins = ['--tap', 'p2o.Concat.8', '--pooling', 'meanmax', '--padding', 'tight', '--c', '10'];
+    const trainIo = captureIo();
+    expect(
+      await runCli(
+        [
+          ...global,
+          '--json',
+          'train',
+          '--base',
+          'ppocr-rec',
+          '--data',
+          join(work, 'data'),
+          '--out',
+          head,
+          ...pins,
+        ],
+        trainIo,
+      ),
+    ).toBe(0);
+    const report = JSON.parse(trainIo.out) as {
+      feature: HeadManifest['feature'];
+      selection: { chosen: object };
+    };
+    expect(report.feature).toMatchObject({ tensor: 'p2o.Concat.8', pooling: 'meanmax', dim: 1920 });
+    expect(report.selection.chosen).toMatchObject({ padding: 'tight', c: 10, masked: true });
+    const manifest = JSON.parse(await readFile(join(head, 'modelhub.json'), 'utf8')) as HeadManifest;
+    expect(manifest.preprocessing.pad).toMatchObject({ width: 320, multiple: 8 });
+
+    // predict, through the CLI, and eval on the same images
+    const sample = probes.filter((_, i) => i % 10 < 2);
+    const predictIo = captureIo();
+    expect(
+      await runCli(
+        [...global, '--json', 'predict', head, ...sample.map((p) => p.file), '--top', '10'],
+        predictIo,
+      ),
+    ).toBe(0);
+    const predicted = (
+      JSON.parse(predictIo.out) as {
+        predictions: Array<{ top: Array<{ label: string; index: number; score: number }> }>;
+      }
+    ).predictions;
+    const evalData = join(work, 'eval-tight');
+    for (const probe of sample) {
+      await mkdir(join(evalData, probe.label), { recursive: true });
+      await cp(probe.file, join(evalData, probe.label, probe.file.split('/').at(-1) ?? 'x.png'));
+    }
+    const evalIo = captureIo();
+    expect(await runCli([...global, '--json', 'eval', head, '--data', evalData], evalIo)).toBe(0);
+    const evaluation = JSON.parse(evalIo.out) as { metrics: { accuracy: number; count: number } };
+    const top1 = predicted.filter((p, i) => p.top[0]?.label === sample[i]?.label).length;
+    expect(evaluation.metrics).toMatchObject({ count: 20, accuracy: top1 / 20 });
+
+    // the fused graph: each image at its own width, with its real size
+    const out = join(work, 'digits-tight.onnx');
+    expect(await runCli([...global, 'export', head, '--out', out], silent)).toBe(0);
+    const session = await ort.InferenceSession.create(out);
+    try {
+      let worst = 0;
+      for (const [i, probe] of sample.entries()) {
+        const image = await decodeImage(probe.file, manifest.preprocessing);
+        expect(image.dims).toEqual([3, 48, 48]);
+        const result = await session.run({
+          x: new ort.Tensor('float32', image.data, [1, ...image.dims]),
+          valid_size: new ort.Tensor(
+            'float32',
+            new Float32Array([image.valid.height, image.valid.width]),
+            [1, 2],
+          ),
+        });
+        const probs = result['probs']?.data as Float32Array;
+        for (const { index, score } of predicted[i]?.top ?? []) {
+          worst = Math.max(worst, Math.abs((probs[index] ?? Number.NaN) - score));
+        }
+      }
+      expect(worst).toBeLessThan(1e-5);
+    } finally {
+      await session.release();
+    }
+  });
+
   it('exports the head alone for a TF.js backbone, and says so', async () => {
     const data = join(work, 'tiny');
     for (const label of ['3', '8']) {
