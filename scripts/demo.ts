@@ -127,7 +127,12 @@ try {
   const evaluation = JSON.parse(
     await hub(['--json', 'eval', head, '--data', fx.digits.test], env, false),
   ) as {
-    metrics: { accuracy: number; macroF1: number };
+    metrics: {
+      accuracy: number;
+      macroF1: number;
+      accuracyInterval: { low: number; high: number };
+      majorityBaseline: { accuracy: number };
+    };
   };
   const pixels = rawPixelExtractor(28);
   const train = await scanDataset(data);
@@ -144,8 +149,12 @@ try {
   const pixelAccuracy = scoreHead(baseline.head, testSet, baseline.labels).accuracy;
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
   console.log('  features                              test accuracy (1000 digits)');
-  console.log(`  PaddleOCR text recogniser (transfer)  ${pct(evaluation.metrics.accuracy)}`);
+  const { low, high } = evaluation.metrics.accuracyInterval;
+  console.log(
+    `  PaddleOCR text recogniser (transfer)  ${pct(evaluation.metrics.accuracy)}  (95% interval ${pct(low)}–${pct(high)})`,
+  );
   console.log(`  raw pixels (no transfer)              ${pct(pixelAccuracy)}`);
+  console.log(`  always the most frequent digit        ${pct(evaluation.metrics.majorityBaseline.accuracy)}`);
 
   step('5. Share the head back to the registry');
   await hub(['push', head, 'demo/digits-head', '--token', token], env);

@@ -73,9 +73,12 @@ describe('Option 1 vs --fine-tune last:N on MobileNetV2 (TF.js layers), 100 digi
       join(work, 'train'),
       '--out',
       frozenOut,
-      // The same stratified hold-out as the fine-tuned run below, so the two are scored alike.
+      // The same stratified hold-out and C as the fine-tuned run's starting head, so the two are
+      // scored alike (and nothing is cross-validated).
       '--val-fraction',
       '0.2',
+      '--c',
+      '1',
     ]);
     const tuned = await cli<TrainReport>([
       'train',

@@ -185,6 +185,8 @@ export async function trainWithSelection(
     cs,
     seed: options.seed,
     input: { normalize: options.normalize ?? 'none', scaling: options.scaling ?? 'per-dimension' },
+    // Pinned to one candidate with a hold-out: the hold-out is the estimate, nothing to choose.
+    skipSingle: split.validation.length > 0,
     ...(options.maxFolds === undefined ? {} : { maxFolds: options.maxFolds }),
   });
   const chosenIndex = selection.chosen.variant;

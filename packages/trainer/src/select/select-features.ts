@@ -14,6 +14,11 @@ export interface SelectFeaturesOptions {
   readonly seed: number;
   /** How the heads treat their input. @default no normalization, per-dimension z-scores */
   readonly input?: HeadInput;
+  /**
+   * With a single candidate (one variant, one C) there is nothing to choose: skip the
+   * cross-validation (e.g. when a hold-out gives the estimate anyway). @default false
+   */
+  readonly skipSingle?: boolean;
 }
 
 /** The cross-validated choice, every candidate's score, and why k is what it is. */
@@ -57,6 +62,16 @@ export function selectFeatures(
       chosen: { variant: 0, c },
       chosenResult: undefined,
       fallback: `class "${smallest}" has only ${folds.smallestClass.count} image, so nothing could be cross-validated: using the default features with C = ${c}`,
+      ms: 0,
+    };
+  }
+  if (options.skipSingle === true && variants.length === 1 && options.cs.length === 1) {
+    return {
+      folds,
+      results: [],
+      chosen: { variant: 0, c: options.cs[0] as number },
+      chosenResult: undefined,
+      fallback: undefined,
       ms: 0,
     };
   }
