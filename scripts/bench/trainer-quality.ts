@@ -384,7 +384,9 @@ try {
 
 // Embedding speed: padded strip vs each digit padded to its own width.
 const speedItems = (await trainer.scanDataset(fx.digits.test)).items.filter((_, i) => i % 5 === 0);
-const tightSpec = candidates.variants.find((v) => v.preprocess.pad?.multiple !== undefined)?.preprocess;
+const tightSpec = candidates.variants
+  .map((v) => v.preprocess)
+  .find((p) => p.modality !== 'text' && p.modality !== 'audio' && p.pad?.multiple !== undefined);
 const speeds: Array<{ name: string; msPerImage: number }> = [];
 if (!values['no-timing'] && tightSpec !== undefined) {
   const tight = await onnxAdapter.loadFeatureExtractor(recDir, {

@@ -104,8 +104,12 @@ describe('PaddleOCR rec through the ONNX adapter', () => {
   });
 
   it('pads each image only to its own width (rounded up to the stride) when asked, and masks the rounding', async () => {
-    const spec = (await onnxAdapter.inspect(recDir, options('rec'))).preprocess;
-    if (spec?.pad === null || spec === null) {
+    const inspected = (await onnxAdapter.inspect(recDir, options('rec'))).preprocess;
+    if (inspected === null) {
+      throw new Error('ppocr-rec has a preprocessing');
+    }
+    const spec = requireImageSpec(inspected, 'test');
+    if (spec.pad === null) {
       throw new Error('ppocr-rec pads');
     }
     const tight = await onnxAdapter.loadFeatureExtractor(recDir, {
@@ -114,7 +118,7 @@ describe('PaddleOCR rec through the ONNX adapter', () => {
     });
     try {
       const word = words[3] ?? '';
-      const img = await decodeImage(word, tight.preprocess);
+      const img = await decodeImage(word, requireImageSpec(tight.preprocess, 'test'));
       expect(img.dims[2]).toBe(Math.ceil(img.valid.width / 8) * 8);
       expect(img.dims[2]).toBeLessThan(320);
       const session = await InferenceSession.create((tight as unknown as { modelPath: string }).modelPath);

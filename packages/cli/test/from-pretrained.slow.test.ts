@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BandwidthLimit, createBundle, importBundle, pull, pushFolder, scanCache } from '@modelhub/client';
-import { isModelhubError, type HeadManifest, type PreprocessSpec } from '@modelhub/core';
+import { isModelhubError, requireImageSpec, type HeadManifest, type PreprocessSpec } from '@modelhub/core';
 import { readOnnxModel } from '@modelhub/onnx';
 import { decodeImage } from '@modelhub/vision';
 import {
@@ -463,7 +463,8 @@ describe('hub export', () => {
     expect(report.feature).toMatchObject({ tensor: 'p2o.Concat.8', pooling: 'meanmax', dim: 1920 });
     expect(report.selection.chosen).toMatchObject({ padding: 'tight', c: 10, masked: true });
     const manifest = JSON.parse(await readFile(join(head, 'modelhub.json'), 'utf8')) as HeadManifest;
-    expect(manifest.preprocessing.pad).toMatchObject({ width: 320, multiple: 8 });
+    const preprocessing = requireImageSpec(manifest.preprocessing, 'test');
+    expect(preprocessing.pad).toMatchObject({ width: 320, multiple: 8 });
 
     // predict, through the CLI, and eval on the same images
     const sample = probes.filter((_, i) => i % 10 < 2);
@@ -497,7 +498,7 @@ describe('hub export', () => {
     try {
       let worst = 0;
       for (const [i, probe] of sample.entries()) {
-        const image = await decodeImage(probe.file, manifest.preprocessing);
+        const image = await decodeImage(probe.file, preprocessing);
         expect(image.dims).toEqual([3, 48, 48]);
         const result = await session.run({
           x: new ort.Tensor('float32', image.data, [1, ...image.dims]),

@@ -57,6 +57,7 @@ export type {
   EmbedResult,
   EmbedFailure,
 } from './features/feature-extractor.ts';
+export { extractorCandidates } from './features/candidate-extractor.ts';
 export type {
   CandidateExtractor,
   CandidateOptions,

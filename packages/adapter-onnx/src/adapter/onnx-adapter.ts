@@ -1,7 +1,7 @@
 import { Tensor } from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 
-import { ModelhubError, isModelhubError } from '@modelhub/core';
+import { ModelhubError, extractorCandidates, isModelhubError } from '@modelhub/core';
 import type {
   AdapterOptions,
   CandidateExtractor,
@@ -11,6 +11,7 @@ import type {
   FeatureTap,
   ImageInput,
   ModelAdapter,
+  ModelInput,
   ModelInspection,
   OriginalPrediction,
   PreprocessSpec,
@@ -198,6 +199,22 @@ function strideOf(traced: TracedAxes, spec: PreprocessSpec): number {
   return stride;
 }
 
+/** The inputs of an image model: files or bytes; a text given directly is a user error. */
+function imageInputsOf(inputs: readonly ModelInput[], modelId: string): ImageInput[] {
+  return inputs.map((input) => {
+    if (typeof input === 'string' || input instanceof Uint8Array) {
+      return input;
+    }
+    throw new ModelhubError(
+      'INVALID_ARGUMENT',
+      `${modelId} takes images, not texts (${input.name ?? 'a text'}).`,
+      {
+        hint: 'Give it image files, or train on a text backbone.',
+      },
+    );
+  });
+}
+
 /**
  * Loads every candidate at once for a cross-validated choice: the automatic tap (or
  * `options.layer`) and up to `earlierTaps` feature tensors before it, each pooled every way in
@@ -209,6 +226,22 @@ export async function loadCandidateExtractor(
   modelDir: string,
   options: CandidateOptions,
 ): Promise<CandidateExtractor> {
+  const declared = await declaredOnnxModality(modelDir, options.preprocess);
+  if (
+    declared === 'audio' ||
+    declared === 'text' ||
+    (declared === undefined && modalityOfGraph(await loadOnnx(modelDir)) === 'text')
+  ) {
+    // Texts and sounds have one tap and no padding to choose; their pooling is the default unless
+    // pinned (one session per pooling would multiply the embedding time for little).
+    const { poolings, earlierTaps: _taps, padding: _padding, pooling: _pooling, ...rest } = options;
+    const [only] = poolings;
+    const extractor = await loadFeatureExtractor(modelDir, {
+      ...rest,
+      ...(poolings.length === 1 && only !== undefined ? { pooling: only } : {}),
+    });
+    return extractorCandidates(options.modelId, [extractor]);
+  }
   const loaded = await loadOnnx(modelDir);
   const input = imageInput(loaded);
   const { spec } = await resolveSpec(loaded, input, options.preprocess);
@@ -273,9 +306,10 @@ export async function loadCandidateExtractor(
       modelId: options.modelId,
       variants: extractors.flatMap((e) => e.variants.map((v) => ({ tap: v.tap, preprocess: e.preprocess }))),
       embed: async (inputs) => {
+        const images = imageInputsOf(inputs, options.modelId);
         const results: VariantEmbedResult[] = [];
         for (const e of extractors) {
-          results.push(await e.embedVariants(inputs));
+          results.push(await e.embedVariants(images));
         }
         const failed = new Set(results.flatMap((r) => r.failures.map((f) => f.index)));
         return {

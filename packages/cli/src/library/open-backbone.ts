@@ -4,10 +4,10 @@ import { basename, join, relative, sep } from 'node:path';
 
 import { modelhubCacheBase, type ClientOptions, type PullOptions } from '@modelhub/client';
 import {
+  extractorCandidates,
   hashFile,
   type CandidateExtractor,
   type CandidateOptions,
-  type EmbedResult,
   type FeatureExtractor,
   type FeatureTap,
   type ModelAdapter,
@@ -147,26 +147,7 @@ async function singleTapCandidates(
     await Promise.all(extractors.map((e) => e.dispose()));
     throw error;
   }
-  return {
-    modelId: options.modelId,
-    variants: extractors.map((e) => ({ tap: e.tap, preprocess: e.preprocess })),
-    embed: async (inputs) => {
-      const results: EmbedResult[] = [];
-      for (const e of extractors) {
-        results.push(await e.embed(inputs));
-      }
-      const failed = new Set(results.flatMap((r) => r.failures.map((f) => f.index)));
-      return {
-        vectors: inputs.map((_, i) =>
-          failed.has(i) ? undefined : results.map((r) => r.vectors[i] as Float32Array),
-        ),
-        failures: results[0]?.failures ?? [],
-      };
-    },
-    dispose: async () => {
-      await Promise.all(extractors.map((e) => e.dispose()));
-    },
-  };
+  return extractorCandidates(options.modelId, extractors);
 }
 
 /**

@@ -22,6 +22,8 @@ export interface EmbedCandidatesResult {
   readonly embedded: number;
   /** The cache namespace of each variant. */
   readonly namespaces: readonly string[];
+  /** What the extractor did to some inputs (e.g. texts cut to the model's length), each said once. */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -52,12 +54,21 @@ export async function embedCandidates(
   });
   const todo = [...pending.values()];
   const failures: { path: string; message: string }[] = [];
+  const warnings = new Set<string>();
   const batchSize = Math.max(1, options.batchSize ?? 16);
   let done = fromCache;
   options.onProgress?.({ done, total: items.length, fromCache });
   for (let start = 0; start < todo.length; start += batchSize) {
     const group = todo.slice(start, start + batchSize);
-    const result = await candidates.embed(group.map((g) => (items[g[0] as number] as EmbedItem).path));
+    const result = await candidates.embed(
+      group.map((g) => {
+        const item = items[g[0] as number] as EmbedItem;
+        return item.text === undefined ? item.path : { text: item.text, name: item.path };
+      }),
+    );
+    for (const w of result.warnings ?? []) {
+      warnings.add(w);
+    }
     const fresh: Array<Array<[string, Float32Array]>> = namespaces.map(() => []);
     group.forEach((indices, j) => {
       const vs = result.vectors[j];
@@ -91,7 +102,7 @@ export async function embedCandidates(
     const shown = failures.slice(0, 20).map((f) => `${f.path}: ${f.message}`);
     throw new ModelhubError(
       'INVALID_DATASET',
-      `${failures.length} image(s) could not be embedded by ${candidates.modelId}:\n  ${shown.join('\n  ')}`,
+      `${failures.length} example(s) could not be embedded by ${candidates.modelId}:\n  ${shown.join('\n  ')}`,
       { hint: 'Fix or remove them, or pass --skip-bad to leave them out.', details: { failures } },
     );
   }
@@ -101,5 +112,6 @@ export async function embedCandidates(
     fromCache,
     embedded: items.length - fromCache - failures.length,
     namespaces,
+    warnings: [...warnings],
   };
 }

@@ -1,5 +1,6 @@
 import {
   ModelhubError,
+  extractorCandidates,
   type CandidateExtractor,
   type FeatureExtractor,
   type FeatureVariant,
@@ -104,6 +105,9 @@ export interface TrainWithSelectionResult extends TrainOnDatasetResult {
 
 /** `full`, `tight` or `none` (no padding at all), from a variant's preprocessing. */
 export function paddingOf(variant: FeatureVariant): CandidateReport['padding'] {
+  if (variant.preprocess.modality === 'text' || variant.preprocess.modality === 'audio') {
+    return 'none';
+  }
   const pad = variant.preprocess.pad;
   return pad === null ? 'none' : pad.multiple === undefined ? 'full' : 'tight';
 }
@@ -242,6 +246,7 @@ export async function trainWithSelection(
       embedded: embedded.embedded,
       skipped: embedded.failures,
       namespace: embedded.namespaces[chosenIndex] ?? '',
+      warnings: embedded.warnings,
     },
     variant,
     selection: {
@@ -259,13 +264,5 @@ export async function trainWithSelection(
 
 /** A single extractor as a candidate set of one variant (C is then the only choice). */
 export function singleVariantCandidates(extractor: FeatureExtractor): CandidateExtractor {
-  return {
-    modelId: extractor.modelId,
-    variants: [{ tap: extractor.tap, preprocess: extractor.preprocess }],
-    embed: async (inputs) => {
-      const r = await extractor.embed(inputs);
-      return { vectors: r.vectors.map((v) => (v === undefined ? undefined : [v])), failures: r.failures };
-    },
-    dispose: () => extractor.dispose(),
-  };
+  return extractorCandidates(extractor.modelId, [extractor]);
 }
