@@ -186,6 +186,7 @@ function asDataset(source: string, items: readonly DatasetItem[]): Dataset {
     perClass,
     manifestSha256: trainer.datasetManifestHash(items),
     skipped: [],
+    emptyLabels: [],
   };
 }
 

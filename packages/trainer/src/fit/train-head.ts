@@ -145,9 +145,7 @@ export function trainHead(
   const started = performance.now();
   const trainFeatures = normalizeRows(train.features, train.rows, dim, normalize);
   const standardizer =
-    scaling === 'none'
-      ? identityStandardizer(dim)
-      : fitStandardizer(trainFeatures, train.rows, dim, scaling);
+    scaling === 'none' ? identityStandardizer(dim) : fitStandardizer(trainFeatures, train.rows, dim, scaling);
   const trainSet = {
     x: applyStandardizer(trainFeatures, train.rows, standardizer),
     y: train.targets,

@@ -1,7 +1,12 @@
 import type { Folds } from '../dataset/stratified-folds.ts';
 import { fitLinearLbfgs } from '../fit/fit-linear-lbfgs.ts';
 import { normalizeRows, type InputNormalization } from '../fit/normalize-rows.ts';
-import { applyStandardizer, fitStandardizer, type FeatureScaling } from '../fit/standardizer.ts';
+import {
+  applyStandardizer,
+  fitStandardizer,
+  identityStandardizer,
+  type FeatureScaling,
+} from '../fit/standardizer.ts';
 import { kernelCoordinates, type KernelCoordinates } from './kernel-coordinates.ts';
 
 /** How the heads being compared treat their input (as `trainHead` would). */
@@ -219,7 +224,10 @@ export function crossValidate(
           dim,
           input.normalize,
         );
-        const standardizer = fitStandardizer(rawTrain, train.length, dim, input.scaling);
+        const standardizer =
+          input.scaling === 'none'
+            ? identityStandardizer(dim)
+            : fitStandardizer(rawTrain, train.length, dim, input.scaling);
         const x = applyStandardizer(rawTrain, train.length, standardizer);
         const tx = applyStandardizer(
           normalizeRows(stack(variant.vectors, test, dim), test.length, dim, input.normalize),
