@@ -72,6 +72,12 @@ beforeAll(async () => {
   registry = await startTestRegistry();
   commits[BIG] = await publish(registry.url, registry.adminToken, BIG, big);
   commits[SHARDS] = await publish(registry.url, registry.adminToken, SHARDS, shards);
+  // A new repo starts with the registry's .gitattributes, and a default pull fetches it too.
+  for (const repo of [BIG, SHARDS]) {
+    const response = await fetch(`${registry.url}/${repo}/resolve/main/.gitattributes`);
+    expect(response.status).toBe(200);
+    filesOf[repo] = { ...filesOf[repo], '.gitattributes': Buffer.from(await response.arrayBuffer()) };
+  }
 });
 
 afterAll(async () => {
