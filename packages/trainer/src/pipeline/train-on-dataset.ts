@@ -1,4 +1,4 @@
-import { ModelhubError, type FeatureExtractor } from '@modelhub/core';
+import type { FeatureExtractor } from '@modelhub/core';
 
 import { embedItems, type EmbedProgress } from '../cache/embed-items.ts';
 import type { FeatureCache } from '../cache/feature-cache.ts';
@@ -14,6 +14,7 @@ import {
   type TrainedHead,
 } from '../fit/train-head.ts';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification-metrics.ts';
+import { usableRows } from './usable-rows.ts';
 
 /** Options of {@link trainOnDataset}. */
 export interface TrainOnDatasetOptions extends TrainHeadOptions {
@@ -103,23 +104,7 @@ export async function prepareDataset(
     ...(options.embedBatchSize === undefined ? {} : { batchSize: options.embedBatchSize }),
     ...(options.onEmbedProgress === undefined ? {} : { onProgress: options.onEmbedProgress }),
   });
-  const items: DatasetItem[] = [];
-  const vectors: Float32Array[] = [];
-  unique.items.forEach((item, i) => {
-    const v = embedded.vectors[i];
-    if (v !== undefined) {
-      items.push(item);
-      vectors.push(v);
-    }
-  });
-  const labels = dataset.labels.filter((l) => items.some((i) => i.label === l));
-  if (labels.length < 2) {
-    throw new ModelhubError('INVALID_DATASET', 'fewer than 2 classes have usable images', {
-      hint: 'Check the images the backbone could not read.',
-    });
-  }
-  const labelIndex = new Map(labels.map((l, i) => [l, i]));
-  const targets = items.map((i) => labelIndex.get(i.label) ?? 0);
+  const { items, vectors, labels, targets } = usableRows(dataset, unique.items, embedded.vectors);
   const split = stratifiedSplit(
     items.map((i) => i.label),
     { validationFraction: options.validationFraction ?? 0.2, seed: options.splitSeed ?? options.seed },

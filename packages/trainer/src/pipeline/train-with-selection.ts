@@ -1,5 +1,4 @@
 import {
-  ModelhubError,
   extractorCandidates,
   type CandidateExtractor,
   type FeatureExtractor,
@@ -10,7 +9,7 @@ import {
 import { embedCandidates } from '../cache/embed-candidates.ts';
 import type { EmbedProgress } from '../cache/embed-items.ts';
 import type { FeatureCache } from '../cache/feature-cache.ts';
-import type { Dataset, DatasetItem } from '../dataset/dataset.ts';
+import type { Dataset } from '../dataset/dataset.ts';
 import { datasetManifestHash } from '../dataset/dataset-manifest-hash.ts';
 import { dedupeItems } from '../dataset/dedupe-items.ts';
 import { stratifiedSplit, type Split } from '../dataset/stratified-split.ts';
@@ -20,6 +19,7 @@ import { trainHead, type TrainHeadOptions } from '../fit/train-head.ts';
 import { classificationMetrics } from '../metrics/classification-metrics.ts';
 import { selectFeatures, type FeatureSelection } from '../select/select-features.ts';
 import { scoreHead, stackFeatures, type TrainOnDatasetResult } from './train-on-dataset.ts';
+import { usableRows } from './usable-rows.ts';
 
 /** The L2 strengths `hub train` tries unless `--c` pins one (scikit-learn's C). */
 export const DEFAULT_CS: readonly number[] = [0.1, 1, 10];
@@ -150,23 +150,7 @@ export async function trainWithSelection(
     ...(options.embedBatchSize === undefined ? {} : { batchSize: options.embedBatchSize }),
     ...(options.onEmbedProgress === undefined ? {} : { onProgress: options.onEmbedProgress }),
   });
-  const items: DatasetItem[] = [];
-  const vectors: Array<readonly Float32Array[]> = [];
-  unique.items.forEach((item, i) => {
-    const v = embedded.vectors[i];
-    if (v !== undefined) {
-      items.push(item);
-      vectors.push(v);
-    }
-  });
-  const labels = dataset.labels.filter((l) => items.some((i) => i.label === l));
-  if (labels.length < 2) {
-    throw new ModelhubError('INVALID_DATASET', 'fewer than 2 classes have usable images', {
-      hint: 'Check the images the backbone could not read.',
-    });
-  }
-  const labelIndex = new Map(labels.map((l, i) => [l, i]));
-  const targets = items.map((i) => labelIndex.get(i.label) ?? 0);
+  const { items, vectors, labels, targets } = usableRows(dataset, unique.items, embedded.vectors);
   const fraction = options.validationFraction ?? 0;
   const split: Split =
     fraction > 0
