@@ -2,6 +2,7 @@ import { ModelhubError } from '@modelhub/core';
 
 import { inlineGraph, type InlinedGraph } from '../edit/inline-graph.ts';
 import {
+  singleOutputNode,
   writeNode,
   writeTensor,
   writeValueInfo,
@@ -129,18 +130,7 @@ export function fuseWindowedAudioClassifier(
     float64(n('frame_offset'), options.frameOffset),
     float64(n('two_d'), 2),
   ];
-  const node = (
-    opType: string,
-    inputs: string[],
-    output: string,
-    attributes?: NodeSpec['attributes'],
-  ): NodeSpec => ({
-    opType,
-    name: output,
-    inputs,
-    outputs: [output],
-    ...(attributes === undefined ? {} : { attributes }),
-  });
+  const node = singleOutputNode;
   const cast = (input: string, output: string, to: number): NodeSpec => node('Cast', [input], output, { to });
   // 1. Centre the clip in silence up to minSamples, scale it, feed the front end.
   const before: NodeSpec[] = [

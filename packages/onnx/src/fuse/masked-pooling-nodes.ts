@@ -1,4 +1,4 @@
-import type { NodeSpec, TensorSpec } from '../model/build-model.ts';
+import { singleOutputNode, type NodeSpec, type TensorSpec } from '../model/build-model.ts';
 import { DataType } from '../model/fields.ts';
 
 /** Poolings over real positions only (what core's `poolFeatures` does with a mask). */
@@ -38,18 +38,7 @@ export function maskedPoolingNodes(plan: MaskedPoolingPlan): { nodes: NodeSpec[]
       values: BigInt64Array.of(BigInt(plan.axis)),
     },
   ];
-  const node = (
-    opType: string,
-    inputs: string[],
-    output: string,
-    attributes?: NodeSpec['attributes'],
-  ): NodeSpec => ({
-    opType,
-    name: output,
-    inputs,
-    outputs: [output],
-    ...(attributes === undefined ? {} : { attributes }),
-  });
+  const node = singleOutputNode;
   const reduce = (op: 'ReduceSum' | 'ReduceMax', input: string, output: string): NodeSpec =>
     plan.opset >= (op === 'ReduceSum' ? 13 : 18)
       ? node(op, [input, n('pool_axes')], output, { keepdims })

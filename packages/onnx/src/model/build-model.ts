@@ -42,6 +42,22 @@ export interface NodeSpec {
   readonly attributes?: Readonly<Record<string, AttributeValue>>;
 }
 
+/** A node named after its one output, the way the fusers name the nodes they add. */
+export function singleOutputNode(
+  opType: string,
+  inputs: string[],
+  output: string,
+  attributes?: NodeSpec['attributes'],
+): NodeSpec {
+  return {
+    opType,
+    name: output,
+    inputs,
+    outputs: [output],
+    ...(attributes === undefined ? {} : { attributes }),
+  };
+}
+
 export interface ValueInfoSpec {
   readonly name: string;
   readonly elemType?: number;
