@@ -194,7 +194,8 @@ describe('presigned uploads', () => {
     const dir = join(scratch, 'push-expired');
     await mkdir(dir, { recursive: true });
     const bytes = randomBytes(700_000);
-    await writeFile(join(dir, 'weights.dat'), bytes);
+    // LFS by its extension, whatever the random bytes hold.
+    await writeFile(join(dir, 'weights.bin'), bytes);
     const from = proxy.requests.length;
     let held = 0;
     plan = ({ method, url }) =>
@@ -216,7 +217,7 @@ describe('presigned uploads', () => {
     const puts = proxy.requests.slice(from).filter((r) => r.method === 'PUT');
     expect(puts.map((r) => r.status)).toEqual([403, 200]);
     expect(batches).toHaveLength(2);
-    const back = await fetch(`${registry.url}/alice/pushed/resolve/${result.commit}/weights.dat`);
+    const back = await fetch(`${registry.url}/alice/pushed/resolve/${result.commit}/weights.bin`);
     expect(sha256(Buffer.from(await back.arrayBuffer()))).toBe(sha256(bytes));
   });
 });
