@@ -20,21 +20,7 @@ import type {
 import type { BlobRecord, PreparedCommit, CommitWrite, PendingUpload } from './metadata-store.ts';
 import { branchNotFound, objectNotVerified } from './metadata-errors.ts';
 import { migrations } from './migrations.ts';
-
-type Row = Record<string, unknown>;
-
-function str(row: Row, key: string): string {
-  const value = row[key];
-  if (typeof value !== 'string') {
-    throw new TypeError(`column ${key} is not text`);
-  }
-  return value;
-}
-
-function strOrNull(row: Row, key: string): string | null {
-  const value = row[key];
-  return typeof value === 'string' ? value : null;
-}
+import { rowMapper, str, strOrNull, type Row } from './row-mapping.ts';
 
 function num(row: Row, key: string): number {
   const value = row[key];
@@ -47,113 +33,16 @@ function num(row: Row, key: string): number {
   throw new TypeError(`column ${key} is not a number`);
 }
 
-function toAccount(row: Row): Account {
-  return {
-    id: num(row, 'id'),
-    name: str(row, 'name'),
-    type: str(row, 'type') === 'org' ? 'org' : 'user',
-    isAdmin: num(row, 'is_admin') === 1,
-    createdAt: str(row, 'created_at'),
-  };
-}
-
-function toToken(row: Row): AccessToken {
-  return {
-    id: num(row, 'id'),
-    account: str(row, 'account'),
-    role: str(row, 'role') === 'write' ? 'write' : 'read',
-    displayName: str(row, 'display_name'),
-    createdAt: str(row, 'created_at'),
-    lastUsedAt: strOrNull(row, 'last_used_at'),
-  };
-}
-
-function parseTags(text: string | null): string[] {
-  if (text === null) {
-    return [];
-  }
-  const parsed: unknown = JSON.parse(text);
-  return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === 'string') : [];
-}
-
-function toRepo(row: Row): Repo {
-  const type = str(row, 'type');
-  return {
-    id: num(row, 'id'),
-    type: type === 'dataset' || type === 'space' ? type : 'model',
-    namespace: str(row, 'namespace'),
-    name: str(row, 'name'),
-    private: num(row, 'private') === 1,
-    createdAt: str(row, 'created_at'),
-    lastModified: str(row, 'last_modified'),
-    downloads: num(row, 'downloads'),
-    discovery: {
-      libraryName: strOrNull(row, 'library_name'),
-      pipelineTag: strOrNull(row, 'pipeline_tag'),
-      tags: parseTags(strOrNull(row, 'tags')),
-    },
-  };
-}
-
-function toCommit(row: Row): Commit {
-  const card = strOrNull(row, 'card_data');
-  const parsed: unknown = card === null ? null : JSON.parse(card);
-  return {
-    sha: str(row, 'sha'),
-    repoId: num(row, 'repo_id'),
-    parent: strOrNull(row, 'parent'),
-    title: str(row, 'title'),
-    description: str(row, 'description'),
-    author: str(row, 'author'),
-    createdAt: str(row, 'created_at'),
-    treeSha: str(row, 'tree_sha'),
-    cardData:
-      typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-        ? (parsed as Record<string, unknown>)
-        : null,
-  };
-}
-
-function toFile(row: Row): TreeFile {
-  return {
-    path: str(row, 'path'),
-    size: num(row, 'size'),
-    sha256: str(row, 'sha256'),
-    gitOid: str(row, 'git_oid'),
-    lfs: num(row, 'lfs') === 1,
-    lastCommit: str(row, 'last_commit'),
-  };
-}
-
-function toRef(row: Row): Ref {
-  return {
-    kind: str(row, 'kind') === 'tag' ? 'tag' : 'branch',
-    name: str(row, 'name'),
-    commit: str(row, 'commit_sha'),
-  };
-}
-
-function toBlob(row: Row): BlobRecord {
-  return {
-    sha256: str(row, 'sha256'),
-    size: num(row, 'size'),
-    state: str(row, 'state') === 'deleting' ? 'deleting' : 'verified',
-  };
-}
-
-function toUpload(row: Row): PendingUpload {
-  return {
-    id: str(row, 'id'),
-    repoId: num(row, 'repo_id'),
-    sha256: str(row, 'sha256'),
-    size: num(row, 'size'),
-    parts: num(row, 'parts'),
-    chunkSize: num(row, 'chunk_size'),
-    storeUploadId: strOrNull(row, 'store_upload_id'),
-    createdAt: str(row, 'created_at'),
-    expiresAt: str(row, 'expires_at'),
-  };
-}
+const { toAccount, toToken, toRepo, toCommit, toFile, toRef, toAlias, toBlob, toUpload } = rowMapper({
+  num,
+  bool: (row, key) => num(row, key) === 1,
+  time: str,
+  tags: (row, key) => {
+    const text = strOrNull(row, key);
+    const parsed: unknown = text === null ? [] : JSON.parse(text);
+    return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === 'string') : [];
+  },
+});
 
 const sortColumns = {
   id: 'full_id',
@@ -794,16 +683,7 @@ export class SqliteEngine {
 
   getAlias(name: string): Alias | undefined {
     const row = this.#get('SELECT * FROM aliases WHERE name = ?', name);
-    if (row === undefined) {
-      return undefined;
-    }
-    const type = str(row, 'repo_type');
-    return {
-      name: str(row, 'name'),
-      repoType: type === 'dataset' || type === 'space' ? type : 'model',
-      repo: str(row, 'repo'),
-      revision: strOrNull(row, 'revision'),
-    };
+    return row === undefined ? undefined : toAlias(row);
   }
 
   setting(key: string, create: () => string): string {
