@@ -1,8 +1,7 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 
-import { ModelhubError, isModelhubError, poolFeatures, pooledDim } from '@modelhub/core';
+import { ModelhubError, poolFeatures, pooledDim } from '@modelhub/core';
 import type {
-  EmbedFailure,
   EmbedResult,
   FeatureExtractor,
   FeatureTap,
@@ -11,10 +10,10 @@ import type {
   TextSpec,
 } from '@modelhub/core';
 import {
-  describeTextInput,
   idsMaskBatch,
   openTokenizer,
-  readTextInput,
+  tokenizeInputs,
+  truncationWarning,
   type TextTokenizer,
   type TokenizedText,
 } from '@modelhub/text';
@@ -112,27 +111,11 @@ export class TextFeatureExtractor implements FeatureExtractor {
       throw new ModelhubError('INVALID_ARGUMENT', `The feature extractor for ${this.modelId} was disposed.`);
     }
     const vectors = new Array<Float32Array | undefined>(inputs.length).fill(undefined);
-    const failures: EmbedFailure[] = [];
-    const ready: Array<{ index: number; tokens: TokenizedText; name: string }> = [];
-    for (let index = 0; index < inputs.length; index++) {
-      const input = inputs[index] as ModelInput;
-      try {
-        const { text, name } = await readTextInput(input);
-        ready.push({ index, tokens: this.tokenizer.encode(text), name });
-      } catch (error) {
-        const wrapped = isModelhubError(error)
-          ? error
-          : new ModelhubError('INVALID_INPUT', `Cannot read ${describeTextInput(input)}`, { cause: error });
-        failures.push({ index, input: describeTextInput(input), error: wrapped });
-      }
-    }
-    const cut = ready.filter((r) => r.tokens.truncated);
+    const { ready, failures, truncated } = await tokenizeInputs(inputs, this.tokenizer);
     const warnings: string[] = [];
-    if (cut.length > 0 && !this.warnedTruncation) {
+    if (truncated.length > 0 && !this.warnedTruncation) {
       this.warnedTruncation = true;
-      warnings.push(
-        `${cut.length} text(s) are longer than ${this.tokenizer.maxTokens} tokens, the most ${this.modelId} takes, and were cut at the end (first: ${cut[0]?.name ?? '?'}).`,
-      );
+      warnings.push(truncationWarning(truncated, this.tokenizer.maxTokens, this.modelId));
     }
     for (let start = 0; start < ready.length; start += TEXT_BATCH) {
       const group = ready.slice(start, start + TEXT_BATCH);

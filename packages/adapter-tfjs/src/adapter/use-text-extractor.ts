@@ -1,9 +1,8 @@
 import { availableParallelism } from 'node:os';
 
-import { ModelhubError, isModelhubError } from '@modelhub/core';
+import { ModelhubError } from '@modelhub/core';
 import type {
   AdapterOptions,
-  EmbedFailure,
   EmbedResult,
   FeatureExtractor,
   FeatureTap,
@@ -11,13 +10,12 @@ import type {
   TextSpec,
 } from '@modelhub/core';
 import {
-  describeTextInput,
   openTokenizer,
-  readTextInput,
   resolveTextSpec,
   sparseBatch,
+  tokenizeInputs,
+  truncationWarning,
   type TextTokenizer,
-  type TokenizedText,
 } from '@modelhub/text';
 
 import { WorkerPool } from '../runtime/worker-pool.ts';
@@ -127,27 +125,11 @@ export class UseTextExtractor implements FeatureExtractor {
 
   async embed(inputs: readonly ModelInput[]): Promise<EmbedResult> {
     const vectors = new Array<Float32Array | undefined>(inputs.length).fill(undefined);
-    const failures: EmbedFailure[] = [];
-    const ready: Array<{ index: number; tokens: TokenizedText; name: string }> = [];
-    for (let index = 0; index < inputs.length; index++) {
-      const input = inputs[index] as ModelInput;
-      try {
-        const { text, name } = await readTextInput(input);
-        ready.push({ index, tokens: this.tokenizer.encode(text), name });
-      } catch (error) {
-        const wrapped = isModelhubError(error)
-          ? error
-          : new ModelhubError('INVALID_INPUT', `Cannot read ${describeTextInput(input)}`, { cause: error });
-        failures.push({ index, input: describeTextInput(input), error: wrapped });
-      }
-    }
+    const { ready, failures, truncated } = await tokenizeInputs(inputs, this.tokenizer);
     const warnings: string[] = [];
-    const cut = ready.filter((r) => r.tokens.truncated);
-    if (cut.length > 0 && !this.warnedTruncation) {
+    if (truncated.length > 0 && !this.warnedTruncation) {
       this.warnedTruncation = true;
-      warnings.push(
-        `${cut.length} text(s) are longer than ${this.tokenizer.maxTokens} tokens, the most ${this.modelId} is given, and were cut at the end (first: ${cut[0]?.name ?? '?'}).`,
-      );
+      warnings.push(truncationWarning(truncated, this.tokenizer.maxTokens, this.modelId));
     }
     const groups: Array<typeof ready> = [];
     for (let start = 0; start < ready.length; start += TEXT_BATCH) {
