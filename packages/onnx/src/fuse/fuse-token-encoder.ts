@@ -2,19 +2,14 @@ import { ModelhubError } from '@modelhub/core';
 
 import { inlineGraph } from '../edit/inline-graph.ts';
 import {
+  writeModel,
   writeNode,
   writeTensor,
   writeValueInfo,
   type NodeSpec,
   type TensorSpec,
 } from '../model/build-model.ts';
-import {
-  DataType,
-  GraphField,
-  ModelField,
-  OperatorSetIdField,
-  StringStringEntryField,
-} from '../model/fields.ts';
+import { DataType, GraphField } from '../model/fields.ts';
 import { readOnnxModel } from '../model/onnx-model.ts';
 import { WireWriter } from '../wire/wire.ts';
 import { inlineHead } from './inline-head.ts';
@@ -164,19 +159,9 @@ export function fuseTokenEncoderClassifier(
       writeValueInfo(w, { name: out, elemType: DataType.float, dims: ['batch', inlined.classes ?? 'C'] }),
     );
   }
-  const out = new WireWriter();
-  out.int(ModelField.irVersion, Math.max(8, g.irVersion));
-  out.string(ModelField.producerName, 'modelhub');
-  out.bytes(ModelField.graph, graph.finish());
-  for (const [domain, version] of g.opsets) {
-    out.message(ModelField.opsetImport, (o) =>
-      o.string(OperatorSetIdField.domain, domain).int(OperatorSetIdField.version, version),
-    );
-  }
-  for (const [key, value] of Object.entries(options.metadata)) {
-    out.message(ModelField.metadataProps, (e) =>
-      e.string(StringStringEntryField.key, key).string(StringStringEntryField.value, value),
-    );
-  }
-  return out.finish();
+  return writeModel(graph.finish(), {
+    irVersion: Math.max(8, g.irVersion),
+    opsets: g.opsets,
+    metadata: options.metadata,
+  });
 }

@@ -3,19 +3,14 @@ import { ModelhubError } from '@modelhub/core';
 import { inlineGraph, type InlinedGraph } from '../edit/inline-graph.ts';
 import {
   singleOutputNode,
+  writeModel,
   writeNode,
   writeTensor,
   writeValueInfo,
   type NodeSpec,
   type TensorSpec,
 } from '../model/build-model.ts';
-import {
-  DataType,
-  GraphField,
-  ModelField,
-  OperatorSetIdField,
-  StringStringEntryField,
-} from '../model/fields.ts';
+import { DataType, GraphField } from '../model/fields.ts';
 import { readOnnxModel } from '../model/onnx-model.ts';
 import { WireWriter } from '../wire/wire.ts';
 import { inlineHead } from './inline-head.ts';
@@ -251,10 +246,6 @@ export function fuseWindowedAudioClassifier(
     );
   }
 
-  const model = new WireWriter();
-  model.int(ModelField.irVersion, Math.max(8, fe.irVersion, em.irVersion));
-  model.string(ModelField.producerName, 'modelhub');
-  model.bytes(ModelField.graph, graph.finish());
   const opsets = new Map<string, number>([['', opset]]);
   for (const g of [fe, em]) {
     for (const [domain, version] of g.opsets) {
@@ -263,17 +254,11 @@ export function fuseWindowedAudioClassifier(
       }
     }
   }
-  for (const [domain, version] of opsets) {
-    model.message(ModelField.opsetImport, (o) =>
-      o.string(OperatorSetIdField.domain, domain).int(OperatorSetIdField.version, version),
-    );
-  }
-  for (const [key, value] of Object.entries(options.metadata)) {
-    model.message(ModelField.metadataProps, (e) =>
-      e.string(StringStringEntryField.key, key).string(StringStringEntryField.value, value),
-    );
-  }
-  return model.finish();
+  return writeModel(graph.finish(), {
+    irVersion: Math.max(8, fe.irVersion, em.irVersion),
+    opsets,
+    metadata: options.metadata,
+  });
 }
 
 function float64(name: string, value: number): TensorSpec {

@@ -175,16 +175,35 @@ export function buildOnnxModel(spec: ModelSpec): Uint8Array {
   (spec.initializers ?? []).forEach((t) => graph.message(GraphField.initializer, (w) => writeTensor(w, t)));
   spec.inputs.forEach((v) => graph.message(GraphField.input, (w) => writeValueInfo(w, v)));
   spec.outputs.forEach((v) => graph.message(GraphField.output, (w) => writeValueInfo(w, v)));
+  return writeModel(graph.finish(), {
+    irVersion: spec.irVersion ?? 8,
+    opsets: Object.entries(spec.opsets ?? { '': 13 }),
+    metadata: spec.metadata ?? {},
+  });
+}
+
+/**
+ * Wraps a finished graph in a ModelProto: IR version, producer `modelhub`, the operator sets it
+ * imports and its metadata_props (labels, preprocessing, provenance).
+ */
+export function writeModel(
+  graph: Uint8Array,
+  options: {
+    readonly irVersion: number;
+    readonly opsets: Iterable<readonly [string, number]>;
+    readonly metadata: Readonly<Record<string, string>>;
+  },
+): Uint8Array {
   const model = new WireWriter();
-  model.int(ModelField.irVersion, spec.irVersion ?? 8);
+  model.int(ModelField.irVersion, options.irVersion);
   model.string(ModelField.producerName, 'modelhub');
-  model.bytes(ModelField.graph, graph.finish());
-  for (const [domain, version] of Object.entries(spec.opsets ?? { '': 13 })) {
+  model.bytes(ModelField.graph, graph);
+  for (const [domain, version] of options.opsets) {
     model.message(ModelField.opsetImport, (o) =>
       o.string(OperatorSetIdField.domain, domain).int(OperatorSetIdField.version, version),
     );
   }
-  for (const [key, value] of Object.entries(spec.metadata ?? {})) {
+  for (const [key, value] of Object.entries(options.metadata)) {
     model.message(ModelField.metadataProps, (e) =>
       e.string(StringStringEntryField.key, key).string(StringStringEntryField.value, value),
     );
