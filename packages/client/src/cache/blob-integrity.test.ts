@@ -109,4 +109,32 @@ describe('BlobIntegrity', () => {
       await second.close();
     }
   });
+
+  it('checks many blobs with one lookup: only the changed one is re-hashed, the corrupt one named', async () => {
+    const { cache } = await cacheWith(Buffer.from('unused'), 'git-sha1');
+    const contents = [0, 1, 2, 3].map((i) => Buffer.alloc(10_000 + i, i));
+    const ids = contents.map((c) => sha256(c));
+    await Promise.all(contents.map((c, i) => writeFile(cache.blobPath(ids[i] ?? ''), c)));
+    const blobs = ids.map((id, i) => ({ id, path: `part/file-${i}.bin` }));
+    const integrity = new BlobIntegrity();
+    try {
+      await Promise.all(ids.map((id) => integrity.recordVerified(cache, id)));
+      await integrity.checkAll(cache, blobs);
+      expect(integrity.rehashedBytes).toBe(0);
+
+      const later = new Date(Date.now() + 5_000);
+      await utimes(cache.blobPath(ids[1] ?? ''), later, later);
+      await integrity.checkAll(cache, blobs);
+      expect(integrity.rehashedBytes).toBe(10_001);
+
+      await flipBytes(cache.blobPath(ids[3] ?? ''), 10);
+      await expect(integrity.checkAll(cache, blobs)).rejects.toMatchObject({
+        code: 'INTEGRITY_MISMATCH',
+        message: expect.stringContaining('part/file-3.bin') as string,
+      });
+      expect(integrity.rehashedBytes).toBe(10_001 + 10_003);
+    } finally {
+      await integrity.close();
+    }
+  });
 });

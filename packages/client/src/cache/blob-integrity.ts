@@ -95,15 +95,42 @@ export class BlobIntegrity {
    * the repair command; it is left in place for `hub verify` to report and repair.
    */
   async check(cache: RepoCache, id: string, path: string): Promise<void> {
-    const file = cache.blobPath(id);
-    const now = await stampOf(file);
-    const store = this.#store(cache);
-    const recorded = await store?.get<BlobStamp>(this.#key(cache, id), Infinity).catch(() => undefined);
-    if (recorded !== undefined && sameStamp(recorded, now)) {
+    await this.checkAll(cache, [{ id, path }]);
+  }
+
+  /**
+   * `check` of many blobs of one repo: one stat each and ONE lookup of their records (a warm
+   * pull of a 300-file model made 300 lookups before), then a re-hash of those that changed.
+   */
+  async checkAll(cache: RepoCache, blobs: readonly { id: string; path: string }[]): Promise<void> {
+    if (blobs.length === 0) {
       return;
     }
+    const stamps = await Promise.all(blobs.map((b) => stampOf(cache.blobPath(b.id))));
+    const store = this.#store(cache);
+    const recorded =
+      (await store
+        ?.getMany<BlobStamp>(
+          blobs.map((b) => this.#key(cache, b.id)),
+          Infinity,
+        )
+        .catch(() => undefined)) ?? [];
+    await Promise.all(
+      blobs.map(async ({ id, path }, i) => {
+        const was = recorded[i];
+        const now = stamps[i];
+        if (now === undefined || (was !== undefined && sameStamp(was, now))) {
+          return;
+        }
+        await this.#rehash(cache, id, path, now.size);
+      }),
+    );
+  }
+
+  async #rehash(cache: RepoCache, id: string, path: string, size: number): Promise<void> {
+    const file = cache.blobPath(id);
     const actual = await hashBlobFile(file, id);
-    this.rehashedBytes += now.size;
+    this.rehashedBytes += size;
     if (actual !== id) {
       throw new ModelhubError(
         'INTEGRITY_MISMATCH',

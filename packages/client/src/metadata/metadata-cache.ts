@@ -64,6 +64,16 @@ export class MetadataCache {
     return stamped.value;
   }
 
+  /** `get` of many keys in one store query; in the order of `keys`. */
+  async getMany<T>(keys: readonly string[], maxAgeMs: number): Promise<(T | undefined)[]> {
+    if (keys.length === 0) {
+      return [];
+    }
+    const now = Date.now();
+    const stamped = await this.#keyv.getMany<Stamped<T>>([...keys]);
+    return stamped.map((s) => (s === undefined || s === null || now - s.at > maxAgeMs ? undefined : s.value));
+  }
+
   async set<T>(key: string, value: T, ttlMs = 30 * 24 * 60 * 60_000): Promise<void> {
     if (this.#readOnly) {
       return;

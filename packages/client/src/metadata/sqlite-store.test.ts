@@ -38,6 +38,29 @@ describe('SqliteKeyvStore under Keyv', () => {
     await cache.close();
   });
 
+  it('answers many keys in one query, in their order, without expired or missing ones', async () => {
+    const store = new SqliteKeyvStore(join(await dir, 'many.sqlite'));
+    await store.set('a', 'A');
+    await store.set('b', 'B');
+    await store.set('gone', 'G', 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await store.getMany(['b', 'missing', 'gone', 'a', 'a'])).toEqual([
+      'B',
+      undefined,
+      undefined,
+      'A',
+      'A',
+    ]);
+    expect(await store.getMany([])).toEqual([]);
+    await store.disconnect();
+    const cache = new MetadataCache(join(await dir, 'many'));
+    await cache.set('x', { v: 1 });
+    await cache.set('y', { v: 2 });
+    expect(await cache.getMany(['y', 'z', 'x'], Infinity)).toEqual([{ v: 2 }, undefined, { v: 1 }]);
+    expect(await cache.getMany(['x'], -1)).toEqual([undefined]);
+    await cache.close();
+  });
+
   it('rebuilds a cache file that is not a database (an OS crash may leave one), instead of failing', async () => {
     const path = join(await dir, 'broken.sqlite');
     await writeFile(path, 'this is not a sqlite database, not even close; '.repeat(200));

@@ -36,6 +36,7 @@ export class SqliteKeyvStore {
   readonly opts: { dialect: 'sqlite'; path: string };
   readonly #db: DatabaseSync;
   readonly #get: StatementSync;
+  readonly #getMany: StatementSync;
   readonly #set: StatementSync;
   readonly #delete: StatementSync;
   readonly #sweep: StatementSync;
@@ -60,6 +61,10 @@ export class SqliteKeyvStore {
       this.#db = openCacheDb(path);
     }
     this.#get = this.#db.prepare('SELECT value, expires FROM keyv WHERE key = ?');
+    // The keys travel as one JSON array (SQLite limits the number of `?` parameters).
+    this.#getMany = this.#db.prepare(
+      'SELECT key, value, expires FROM keyv WHERE key IN (SELECT value FROM json_each(?))',
+    );
     this.#set = this.#db.prepare(
       'INSERT INTO keyv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires',
     );
@@ -73,6 +78,25 @@ export class SqliteKeyvStore {
       return Promise.resolve(undefined);
     }
     return Promise.resolve(row.value);
+  }
+
+  /**
+   * Many keys in one query (Keyv's `getMany` calls it): a warm pull looks up one verification
+   * record per cached file, and one query instead of ~300 saves most of that time.
+   */
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    const now = Date.now();
+    const found = new Map<string, string>();
+    for (const row of this.#getMany.all(JSON.stringify(keys)) as {
+      key: string;
+      value: string;
+      expires: number | null;
+    }[]) {
+      if (row.expires === null || row.expires > now) {
+        found.set(row.key, row.value);
+      }
+    }
+    return Promise.resolve(keys.map((key) => found.get(key)));
   }
 
   set(key: string, value: unknown, ttl?: number): Promise<boolean> {

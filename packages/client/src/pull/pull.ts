@@ -573,8 +573,9 @@ async function installFiles(
   }
   // A cached blob is checked against its hash before anything uses it (cheap when the file is
   // as it was at its last verification); a corrupt one stops the pull with the repair command.
-  await Promise.all(
-    planned.filter((f) => f.cached).map((f) => session.integrity.check(cache, blobIdOf(f), f.path)),
+  await session.integrity.checkAll(
+    cache,
+    planned.filter((f) => f.cached).map((f) => ({ id: blobIdOf(f), path: f.path })),
   );
   tracker.setTotal(plan.downloadBytes);
   // Every folder once (while the lock is taken and the first requests run); then one symlink per
