@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { ModelhubError } from '@modelhub/core';
 
 import type { BlobExpectation, BlobStore, StoredBlob } from './blob-store.ts';
+import { checkExpected } from './check-expected.ts';
 
 const sha256Pattern = /^[0-9a-f]{64}$/;
 const uploadIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
@@ -121,20 +122,7 @@ export class FsBlobStore implements BlobStore {
     actual: { sha256: string; size: number },
     expected: BlobExpectation,
   ): Promise<StoredBlob> {
-    if (expected.size !== undefined && actual.size !== expected.size) {
-      throw new ModelhubError(
-        'INTEGRITY_MISMATCH',
-        `The upload has ${actual.size} bytes, but ${expected.size} were announced.`,
-        { details: { expected: expected.size, actual: actual.size } },
-      );
-    }
-    if (expected.sha256 !== undefined && actual.sha256 !== expected.sha256) {
-      throw new ModelhubError(
-        'INTEGRITY_MISMATCH',
-        `The upload's sha256 is ${actual.sha256}, but ${expected.sha256} was announced.`,
-        { details: { expected: expected.sha256, actual: actual.sha256 } },
-      );
-    }
+    checkExpected(actual, expected);
     const target = this.pathOf(actual.sha256);
     await mkdir(join(target, '..'), { recursive: true });
     await rename(temp, target);

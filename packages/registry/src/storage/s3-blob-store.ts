@@ -19,6 +19,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ModelhubError } from '@modelhub/core';
 
 import type { BlobExpectation, BlobStore, DirectTransfers, StoredBlob } from './blob-store.ts';
+import { checkExpected } from './check-expected.ts';
 
 const sha256Pattern = /^[0-9a-f]{64}$/;
 const uploadIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
@@ -59,23 +60,6 @@ function tooLarge(maxSize: number): ModelhubError {
   return new ModelhubError('PAYLOAD_TOO_LARGE', `The upload is larger than ${maxSize} bytes.`, {
     details: { maxSize },
   });
-}
-
-function checkExpected(actual: StoredBlob, expected: { sha256?: string; size?: number }): void {
-  if (expected.size !== undefined && actual.size !== expected.size) {
-    throw new ModelhubError(
-      'INTEGRITY_MISMATCH',
-      `The upload has ${actual.size} bytes, but ${expected.size} were announced.`,
-      { details: { expected: expected.size, actual: actual.size } },
-    );
-  }
-  if (expected.sha256 !== undefined && actual.sha256 !== expected.sha256) {
-    throw new ModelhubError(
-      'INTEGRITY_MISMATCH',
-      `The upload's sha256 is ${actual.sha256}, but ${expected.sha256} was announced.`,
-      { details: { expected: expected.sha256, actual: actual.sha256 } },
-    );
-  }
 }
 
 /**
