@@ -12,27 +12,13 @@
 //    serial decode-then-infer loop. Target: end-to-end / inference-only ≥ 0.9.
 // 3. Memory: RSS and heap after each round of end-to-end embedding (should stay flat).
 // Rounds alternate candidate and baseline; medians are reported.
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { median, runFromSources } from './bench-kit.ts';
 
-// Sibling packages resolve to their sources only under the "@modelhub/source" condition.
-if (!process.execArgv.some((a) => a.includes('@modelhub/source'))) {
-  const child = spawnSync(
-    process.execPath,
-    [
-      '--conditions=@modelhub/source',
-      '--expose-gc',
-      ...process.execArgv,
-      import.meta.filename,
-      ...process.argv.slice(2),
-    ],
-    { stdio: 'inherit' },
-  );
-  process.exit(child.status ?? 1);
-}
+runFromSources(import.meta.filename, ['--expose-gc']);
 
 const { values: args } = parseArgs({
   options: {
@@ -98,10 +84,6 @@ const time = async (fn: () => Promise<void>): Promise<number> => {
   const t0 = performance.now();
   await fn();
   return performance.now() - t0;
-};
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
 };
 
 const runBare = async (): Promise<void> => {

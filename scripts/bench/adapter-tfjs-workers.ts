@@ -5,23 +5,15 @@
 //
 //   node scripts/bench/adapter-tfjs-workers.ts [--model mobilenet-v2|mobilenet-v2-mid|inception-v3]
 //        [--images 96] [--batch 16] [--rounds 3]
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import sharp from 'sharp';
+import { median, runFromSources } from './bench-kit.ts';
 
-if (!process.execArgv.some((a) => a.includes('@modelhub/source'))) {
-  // Sibling packages resolve to their sources only under this condition: re-run with it.
-  const child = spawnSync(
-    process.execPath,
-    ['--conditions=@modelhub/source', ...process.execArgv, ...process.argv.slice(1)],
-    { stdio: 'inherit' },
-  );
-  process.exit(child.status ?? 1);
-}
+runFromSources(import.meta.filename);
 
 const { loadTfjsFeatureExtractor } = await import('@modelhub/adapter-tfjs');
 const { ensureFixtures } = await import('@modelhub/testing');
@@ -90,11 +82,6 @@ async function round(extractor: Extractor, r: number): Promise<{ wall: number; c
   );
   return { wall, cpu };
 }
-
-const median = (xs: number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-};
 
 console.log(
   `model ${modelName}, ${count} images (320×240 JPEG), batch ${batchSize}, ${rounds} alternating rounds, ` +

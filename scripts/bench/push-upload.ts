@@ -10,22 +10,16 @@
 // clients read the files from disk (`file:` URLs for @huggingface/hub) and hash them themselves;
 // they alternate round by round. Prints medians of wall time and of this process's CPU time, and
 // ours / official (lower is better).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median, runFromSources } from './bench-kit.ts';
 
-if (!process.execArgv.some((a) => a.includes('@modelhub/source'))) {
-  const child = spawnSync(
-    process.execPath,
-    ['--conditions=@modelhub/source', ...process.execArgv, import.meta.filename, ...process.argv.slice(2)],
-    { stdio: 'inherit' },
-  );
-  process.exit(child.status ?? 1);
-}
+runFromSources(import.meta.filename);
 
 const { pushFolder } = await import('@modelhub/client');
 const { openRegistry } = await import('@modelhub/registry');
@@ -129,11 +123,6 @@ try {
     });
   };
 
-  const median = (xs: readonly number[]): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    const mid = Math.floor(s.length / 2);
-    return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-  };
   const load: number[] = [];
   console.log(`push-upload: ${rounds} alternating rounds against hub serve (default backend) at ${url}`);
   for (const scenario of scenarios) {

@@ -7,7 +7,7 @@
 // real registry (auth check, revision lookup, Range/ETag headers, stream from the blob store).
 // Both listen on 127.0.0.1 in this process; the client is `curl -o /dev/null` for both, and the
 // two servers alternate round by round. Prints MB/s medians and registry / baseline.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
@@ -17,16 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
+import { median, runFromSources } from './bench-kit.ts';
 
-// Sibling packages resolve to their sources only under the "@modelhub/source" condition.
-if (!process.execArgv.some((a) => a.includes('@modelhub/source'))) {
-  const child = spawnSync(
-    process.execPath,
-    ['--conditions=@modelhub/source', ...process.execArgv, import.meta.filename, ...process.argv.slice(2)],
-    { stdio: 'inherit' },
-  );
-  process.exit(child.status ?? 1);
-}
+runFromSources(import.meta.filename);
 
 const { startRegistry } = await import('@modelhub/registry');
 const { hashFile } = await import('@modelhub/core');
@@ -110,10 +103,6 @@ try {
     results.baseline1m.push(await download(baseline1m.url));
     results.registry.push(await download(registryUrl));
   }
-  const median = (xs: number[]): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s[Math.floor(s.length / 2)] ?? 0;
-  };
   const b = median(results.baseline);
   const b1 = median(results.baseline1m);
   const r = median(results.registry);

@@ -17,22 +17,16 @@
 //  4. 300-file pulls (`pull()`, several at once, fresh caches) through the balancer: 3 replicas vs 1.
 //  5. GET of a 1 GiB file: /resolve/ via X-Accel-Redirect behind nginx vs nginx serving the blob file
 //     directly (sendfile), curl -o /dev/null. Target ≥ 0.9×.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { median, runFromSources } from './bench-kit.ts';
 
-if (!process.execArgv.some((a) => a.includes('@modelhub/source'))) {
-  const child = spawnSync(
-    process.execPath,
-    ['--conditions=@modelhub/source', ...process.execArgv, import.meta.filename, ...process.argv.slice(2)],
-    { stdio: 'inherit' },
-  );
-  process.exit(child.status ?? 1);
-}
+runFromSources(import.meta.filename);
 
 const { openRegistry } = await import('@modelhub/registry');
 const { pull } = await import('@modelhub/client');
@@ -65,11 +59,6 @@ const rounds = Number(values.rounds);
 const run = promisify(execFile);
 const GiB = 1024 ** 3;
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
 const percentile = (xs: readonly number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;

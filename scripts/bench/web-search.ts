@@ -8,23 +8,15 @@
 // on one real registry on 127.0.0.1 seeded with `--repos` repos; requests over one kept-alive
 // connection, alternating page / API, each timed from send to last byte. Prints medians, p95 and
 // page / API.
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { runFromSources } from './bench-kit.ts';
 
-// Sibling packages resolve to their sources only under the "@modelhub/source" condition.
-if (!process.execArgv.some((a) => a.includes('@modelhub/source'))) {
-  const child = spawnSync(
-    process.execPath,
-    ['--conditions=@modelhub/source', ...process.execArgv, import.meta.filename, ...process.argv.slice(2)],
-    { stdio: 'inherit' },
-  );
-  process.exit(child.status ?? 1);
-}
+runFromSources(import.meta.filename);
 
 const { SqliteMetadataStore, startRegistry, discoveryOf, parseCardData } = await import('@modelhub/registry');
 
