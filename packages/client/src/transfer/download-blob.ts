@@ -71,9 +71,10 @@ export interface TransferTuning {
    */
   readonly writeBehind?: boolean | undefined;
   /**
-   * Hash sha256 blobs that come over plain http on a worker thread that reads the receive slabs in
-   * place, so hashing runs beside the receive-and-write loop: `true` for every such blob, `false`
-   * never, unset (the default) for blobs of 64 MiB or more (a thread costs ~20 ms to start).
+   * Hash sha256 blobs on a worker thread that reads the partial file back right behind the writes
+   * (from the page cache), so hashing runs beside the receive-and-write loop: `true` for every
+   * sha256 blob, `false` never, unset (the default) for blobs of 64 MiB or more (a thread costs
+   * ~20 ms to start).
    */
   readonly hashOnThread?: boolean | undefined;
   readonly writeFault?: WriteFault | undefined;
@@ -168,10 +169,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
     if (state === undefined && parallel) {
       await file.truncate(spec.size);
     }
-    const threaded =
-      spec.algo === 'sha256' &&
-      options.url.startsWith('http:') &&
-      (tuning.hashOnThread ?? spec.size >= 64 << 20);
+    const threaded = spec.algo === 'sha256' && (tuning.hashOnThread ?? spec.size >= 64 << 20);
     hash = threaded ? new ThreadHash() : inThreadHash(spec.algo, spec.size);
     const hasher = new SequentialHasher(spec.algo, spec.size, file, segments, undefined, hash, paths.partial);
     if (resumedBytes > 0) {
@@ -180,7 +178,7 @@ export async function downloadBlob(options: DownloadBlobOptions): Promise<Downlo
     }
     const workers = parallel ? Math.max(1, tuning.connectionsPerFile ?? 4) : 1;
     let next = 0;
-    const route: Route = { socket: true, shared: threaded, location: new SignedLocation(options.url) };
+    const route: Route = { socket: true, location: new SignedLocation(options.url) };
     const running = new Set<Segment>();
     const stealMin = tuning.stealMinBytes ?? 4 << 20;
     /** The next range to fetch: a planned one, else the second half of the slowest running one. */
@@ -278,8 +276,6 @@ function isWriteFailure(error: unknown): boolean {
 /** Which transport a blob's requests use; the raw socket is dropped for good once it had to defer. */
 interface Route {
   socket: boolean;
-  /** Receive slabs in SharedArrayBuffers (the hash runs on a worker thread). */
-  readonly shared: boolean;
   /** The registry's URL of the blob, and the signed storage URL it redirected to, if any. */
   readonly location: SignedLocation;
 }
@@ -472,7 +468,7 @@ async function fetchOnceSocket(
   hasher: SequentialHasher,
   route: Route,
 ): Promise<'done' | 'defer'> {
-  const { location: signed, shared } = route;
+  const { location: signed } = route;
   const from = segment.start + segment.written;
   const wanted = segment.end - from;
   const whole = from === 0 && segment.end === options.spec.size;
@@ -508,7 +504,6 @@ async function fetchOnceSocket(
           headers,
           signal: guard.controller.signal,
           slabBytes: options.tuning?.socketSlabBytes,
-          shared,
           sink: {
             activity: () => {
               guard.touch();

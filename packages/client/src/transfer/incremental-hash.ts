@@ -40,7 +40,6 @@ const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { openSync, readSync, closeSync } = require('node:fs');
 const hash = createHash('sha256');
-const buffers = new Map();
 let readBuffer;
 parentPort.on('message', (m) => {
   if (m.path !== undefined) {
@@ -62,10 +61,8 @@ parentPort.on('message', (m) => {
       closeSync(fd);
     }
     parentPort.postMessage(failure === undefined ? m.id : { id: m.id, failure });
-  } else if (m.key !== undefined) {
-    if (m.buffer !== undefined) buffers.set(m.key, m.buffer);
-    hash.update(new Uint8Array(buffers.get(m.key), m.offset, m.length));
-    if (m.once) buffers.delete(m.key);
+  } else if (m.bytes !== undefined) {
+    hash.update(m.bytes);
     parentPort.postMessage(m.id);
   } else {
     parentPort.postMessage({ digest: hash.digest('hex') });
@@ -75,16 +72,14 @@ parentPort.on('message', (m) => {
 
 /**
  * sha256 on a worker thread, so hashing runs beside the receive-and-write loop instead of inside
- * it. Bytes in a SharedArrayBuffer with a `release` are hashed in place (no copy) and released
- * when the worker is done with them; anything else is copied first. Messages are handled in
- * order, so the digest covers the bytes in the order `update` saw them.
+ * it. Its main input is `updateFromFile`: the worker reads the ranges itself (from the page cache,
+ * right behind the writes), so the loop hands it no bytes and waits for nothing. Bytes given to
+ * `update` are copied into the message. Messages are handled in order, so the digest covers the
+ * bytes in the order they were given.
  */
 export class ThreadHash implements IncrementalHash {
   readonly #worker: Worker;
   readonly #pending = new Map<number, (() => void) | undefined>();
-  /** Shared buffers the worker already holds, by key: later messages carry only the key. */
-  readonly #keys = new WeakMap<SharedArrayBuffer, number>();
-  #nextKey = 0;
   #next = 0;
   #failure: Error | undefined;
   #digest: ((hex: string) => void) | undefined;
@@ -119,39 +114,16 @@ export class ThreadHash implements IncrementalHash {
   }
 
   update(bytes: Buffer, release?: () => void): void {
-    if (this.#failure !== undefined) {
-      release?.();
-      return;
-    }
-    const id = this.#next++;
-    const shared = bytes.buffer instanceof SharedArrayBuffer ? bytes.buffer : undefined;
-    if (shared === undefined || release === undefined) {
-      // A one-off copy the worker forgets after hashing it.
-      const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
-      copy.set(bytes);
-      release?.();
+    if (this.#failure === undefined) {
+      const id = this.#next++;
       this.#pending.set(id, undefined);
-      const key = this.#nextKey++;
+      // Structured cloning copies the bytes: the caller may reuse them at once.
       this.#worker.postMessage({
-        key,
-        buffer: copy.buffer,
-        offset: 0,
-        length: copy.byteLength,
+        bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
         id,
-        once: true,
       });
-      return;
     }
-    this.#pending.set(id, release);
-    // Sending a SharedArrayBuffer costs far more than a number: send each slab's buffer once.
-    let key = this.#keys.get(shared);
-    let buffer: SharedArrayBuffer | undefined;
-    if (key === undefined) {
-      key = this.#nextKey++;
-      this.#keys.set(shared, key);
-      buffer = shared;
-    }
-    this.#worker.postMessage({ key, buffer, offset: bytes.byteOffset, length: bytes.byteLength, id });
+    release?.();
   }
 
   updateFromFile(path: string, start: number, end: number): Promise<void> {

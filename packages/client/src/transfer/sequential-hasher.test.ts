@@ -91,7 +91,67 @@ describe('SequentialHasher', () => {
         hasher.written(at, Buffer.from(piece));
       }
       expect(await hasher.digest()).toBe(sha256(bytes));
-      expect(hasher.readBackBytes).toBe(resumed);
+      // The new bytes too are read back from the file by the worker, not handed over.
+      expect(hasher.readBackBytes).toBe(bytes.length);
+    } finally {
+      await hash.close();
+      await file.close();
+    }
+  });
+
+  it('with a hash that reads files itself, follows the file: it hashes what the file holds, in a few large reads, and frees every buffer at once', async () => {
+    const bytes = randomBytes(9 << 20);
+    const path = join(await dir, `follow-${Math.random()}`);
+    const file = await open(path, 'w+');
+    await file.truncate(bytes.length);
+    const third = bytes.length / 3;
+    const segments: Segment[] = [0, 1, 2].map((i) => ({
+      start: i * third,
+      end: (i + 1) * third,
+      written: 0,
+    }));
+    const thread = new ThreadHash();
+    const reads: [number, number][] = [];
+    const hash = {
+      update: (b: Buffer, release?: () => void) => thread.update(b, release),
+      updateFromFile: (p: string, start: number, end: number) => {
+        reads.push([start, end]);
+        return thread.updateFromFile(p, start, end);
+      },
+      digest: () => thread.digest(),
+      close: () => thread.close(),
+    };
+    try {
+      const hasher = new SequentialHasher('sha256', bytes.length, file, segments, 1 << 20, hash, path);
+      let released = 0;
+      // The three ranges arrive interleaved, last one first, in 64 KiB writes; what the hasher is
+      // handed is garbage of the right length: only the file's bytes may count.
+      for (let left = true; left;) {
+        left = false;
+        for (const segment of [...segments].reverse()) {
+          const at = segment.start + segment.written;
+          const piece = bytes.subarray(at, Math.min(segment.end, at + (64 << 10)));
+          if (piece.length === 0) {
+            continue;
+          }
+          left = true;
+          await file.write(piece, 0, piece.length, at);
+          segment.written += piece.length;
+          hasher.written(at, randomBytes(piece.length), true, () => (released += 1));
+        }
+      }
+      expect(await hasher.digest()).toBe(sha256(bytes));
+      expect(released).toBe(bytes.length / (64 << 10));
+      expect(hasher.readBackBytes).toBe(bytes.length);
+      // Contiguous reads from the start to the end, none smaller than 4 MiB but the last.
+      expect(reads[0]?.[0]).toBe(0);
+      expect(reads.at(-1)?.[1]).toBe(bytes.length);
+      for (const [i, [start, end]] of reads.entries()) {
+        expect(start).toBe(i === 0 ? 0 : reads[i - 1]?.[1]);
+        if (i < reads.length - 1) {
+          expect(end - start).toBeGreaterThanOrEqual(4 << 20);
+        }
+      }
     } finally {
       await hash.close();
       await file.close();

@@ -2,6 +2,13 @@ import type { FileHandle } from 'node:fs/promises';
 
 import { inThreadHash, type IncrementalHash } from './incremental-hash.ts';
 
+/**
+ * How far the written prefix runs ahead before a hash that reads the file is asked to catch up:
+ * one request per 4 MiB instead of one message per 512 KiB slab; small enough that the stretch
+ * is still in the CPU's last-level cache, or at least in the page cache.
+ */
+const followStepBytes = 4 << 20;
+
 /** A byte range of the file with how much of it is written so far. */
 export interface Segment {
   readonly start: number;
@@ -12,12 +19,16 @@ export interface Segment {
 
 /**
  * Hashes a file that is being written out of order by parallel ranged requests, in one sequential
- * pass and while the download runs. Bytes arriving exactly at the hash cursor are hashed at once;
- * bytes arriving ahead of it are held in memory (up to `maxHeldBytes`) until the gap before them is
- * filled, so a parallel download is normally hashed without reading anything back. Bytes that were
- * not held (over the memory cap, or resumed from an earlier run) are read back from the file: by
- * the hash itself when it can read files (a worker thread, so the read-back runs beside the
- * download), else here. Every byte of the final file, including resumed bytes, is hashed.
+ * pass and while the download runs. Every byte of the final file, including resumed bytes, is
+ * hashed. Two ways, depending on the hash:
+ * - A hash that reads files itself (`updateFromFile`: the worker thread) follows the file: each
+ *   time the written prefix has grown by `followStepBytes`, the worker reads that stretch back from
+ *   the page cache and hashes it, beside the receive-and-write loop. The loop hands it nothing:
+ *   no copy of bytes that arrive ahead of the cursor, no message per slab, and the receive slabs
+ *   are free again as soon as they are written. What is hashed is what the file holds.
+ * - Otherwise bytes arriving exactly at the hash cursor are hashed at once; bytes arriving ahead
+ *   of it are held in memory (up to `maxHeldBytes`) until the gap before them is filled, and what
+ *   was not held (over the cap, or resumed) is read back from the file here.
  */
 export class SequentialHasher {
   readonly #hash: IncrementalHash;
@@ -35,6 +46,8 @@ export class SequentialHasher {
   #tail: Promise<void> = Promise.resolve();
   #failure: unknown;
   #readBuffer: Buffer | undefined;
+  /** Set when the hash reads the file itself: nothing is held, the file is followed. */
+  readonly #follows: boolean;
 
   constructor(
     algo: 'sha256' | 'git-sha1',
@@ -51,6 +64,7 @@ export class SequentialHasher {
     this.#file = file;
     this.#segments = [...segments].sort((a, b) => a.start - b.start);
     this.#maxHeld = maxHeldBytes;
+    this.#follows = path !== undefined && hash.updateFromFile !== undefined;
   }
 
   /** Adds a segment split off a running one (it starts past the hash cursor). */
@@ -67,7 +81,7 @@ export class SequentialHasher {
    * bytes arrive, so it runs while the rest downloads.
    */
   start(): void {
-    this.#enqueue(() => this.#advance());
+    this.#enqueue(() => this.#advance(0));
   }
 
   get hashedBytes(): number {
@@ -83,6 +97,16 @@ export class SequentialHasher {
    * returns), so bytes held for later are copied. `release` is called exactly once.
    */
   written(offset: number, bytes: Buffer, reusable = false, release?: () => void): void {
+    if (this.#follows) {
+      // The bytes are in the file: the hash reads them from there once enough are written.
+      release?.();
+      // One task running and one waiting see every write: the waiting one starts from the
+      // frontier as it is then.
+      if (this.#queued < 2) {
+        this.#enqueue(() => this.#advance(followStepBytes));
+      }
+      return;
+    }
     if (offset === this.#cursor && this.#queued === 0 && this.#failure === undefined) {
       // The common case (in-order bytes, nothing waiting): hash now, no task, no copy.
       this.#hash.update(bytes, release);
@@ -100,12 +124,12 @@ export class SequentialHasher {
       }
       release?.();
     }
-    this.#enqueue(() => this.#advance());
+    this.#enqueue(() => this.#advance(0));
   }
 
   /** Waits for the hash to reach the end of the file and returns its hex digest. */
   async digest(): Promise<string> {
-    this.#enqueue(() => this.#advance());
+    this.#enqueue(() => this.#advance(0));
     await this.#tail;
     if (this.#failure !== undefined) {
       throw this.#failure instanceof Error
@@ -162,7 +186,8 @@ export class SequentialHasher {
     }
   }
 
-  async #advance(): Promise<void> {
+  /** Hashes up to the end of the written prefix, if at least `minBytes` are waiting there. */
+  async #advance(minBytes: number): Promise<void> {
     for (;;) {
       const held = this.#held.get(this.#cursor);
       if (held !== undefined) {
@@ -175,7 +200,7 @@ export class SequentialHasher {
         continue;
       }
       const frontier = this.#frontier();
-      if (this.#cursor >= frontier) {
+      if (this.#cursor >= frontier || (frontier < this.#size && frontier - this.#cursor < minBytes)) {
         return;
       }
       // Read back only up to the next bytes we still hold in memory.

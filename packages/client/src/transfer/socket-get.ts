@@ -40,8 +40,6 @@ export interface SocketGetOptions {
   readonly slabBytes?: number | undefined;
   /** Slabs per request (default: 4 MiB worth, at least 4): the memory bound of one transfer. */
   readonly slabs?: number | undefined;
-  /** Slabs in SharedArrayBuffers, so another thread can read them in place. */
-  readonly shared?: boolean | undefined;
 }
 
 /** The response head's size limit. */
@@ -102,9 +100,7 @@ export function socketGet(options: SocketGetOptions): Promise<SocketResponseHead
       return slab;
     }
     allocated += 1;
-    return options.shared === true
-      ? Buffer.from(new SharedArrayBuffer(slabBytes))
-      : Buffer.allocUnsafe(slabBytes);
+    return Buffer.allocUnsafe(slabBytes);
   };
   // Where a read lands while every slab is with the sink (at most one read, after a pause).
   const reserve = Buffer.allocUnsafe(MIN_READ);
