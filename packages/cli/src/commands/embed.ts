@@ -124,15 +124,6 @@ export async function runEmbed(
   EmbeddingIndex & { readonly out: string; readonly indexPath: string; readonly warnings: readonly string[] }
 > {
   const inputs = await expandInputs(files);
-  if (inputs.length === 0) {
-    throw new ModelhubError(
-      'INVALID_ARGUMENT',
-      'No inputs: the given folders hold no image, .txt or .wav files.',
-      {
-        hint: 'Pass files, or folders of PNG/JPEG/WebP images, .txt texts or .wav clips.',
-      },
-    );
-  }
   const resolved = await resolveModel(model, global);
   const adapter = await adapterFor(resolved.dir);
   const extractor = await adapter.loadFeatureExtractor(resolved.dir, {

@@ -27,15 +27,6 @@ export async function runPredict(
   onWarning: (message: string) => void = () => undefined,
 ): Promise<{ readonly model: string; readonly predictions: OriginalPrediction[] }> {
   const inputs = await expandInputs(files);
-  if (inputs.length === 0) {
-    throw new ModelhubError(
-      'INVALID_ARGUMENT',
-      'No inputs: the given folders hold no image, .txt or .wav files.',
-      {
-        hint: 'Pass files, or folders of PNG/JPEG/WebP images, .txt texts or .wav clips.',
-      },
-    );
-  }
   const resolved = await resolveModel(model, global);
   let predictions: OriginalPrediction[];
   if (await isHeadFolder(resolved.dir)) {

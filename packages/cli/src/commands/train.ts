@@ -261,6 +261,20 @@ function progressPrinter(
   };
 }
 
+/** Embedding progress as a rewritten line, every 10% and at the end. */
+function embedProgressLine(
+  progress: ReturnType<typeof progressPrinter>,
+): (p: { done: number; total: number; fromCache: number }) => void {
+  let lastShown = -1;
+  return (p) => {
+    const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
+    if (pct >= lastShown + 10 || p.done === p.total) {
+      lastShown = pct;
+      progress.line(`embedding ${p.done}/${p.total} (${p.fromCache} cached)`, p.done < p.total);
+    }
+  };
+}
+
 /** How the candidates were scored, in one line. */
 function selectionLine(selection: SelectionReport): string {
   const c = selection.chosen;
@@ -307,7 +321,6 @@ async function trainOption1(
     progress.line(
       `${dataset.items.length} images, ${dataset.labels.length} labels; features from ${opened.candidates.modelId} (${opened.candidates.variants.length} candidate feature variant(s), default ${first?.tap.tensor ?? '?'} ${first?.tap.dim ?? '?'}-d)`,
     );
-    let lastShown = -1;
     const run = await trainWithSelection(dataset, opened.candidates, {
       seed: options.seed,
       head: options.head,
@@ -323,13 +336,7 @@ async function trainOption1(
       ...(options.head === 'mlp' && options.l2 !== undefined ? { l2: options.l2 } : {}),
       ...(options.epochs === undefined ? {} : { maxEpochs: options.epochs }),
       ...(options.lr === undefined ? {} : { learningRate: options.lr }),
-      onEmbedProgress: (p) => {
-        const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
-        if (pct >= lastShown + 10 || p.done === p.total) {
-          lastShown = pct;
-          progress.line(`embedding ${p.done}/${p.total} (${p.fromCache} cached)`, p.done < p.total);
-        }
-      },
+      onEmbedProgress: embedProgressLine(progress),
       onEpoch: (record: EpochRecord) => {
         progress.line(formatEpoch(record, options.epochs ?? (options.head === 'linear' ? 500 : 200)), true);
       },
@@ -400,7 +407,6 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
           opened.push(prepared.extractor);
         }
         tail = { model: prepared.tail, plan: prepared.plan };
-        let lastShown = -1;
         fineTuned = await fineTuneOnDataset(dataset, prepared.extractor, {
           seed: options.seed,
           head: options.head,
@@ -410,13 +416,7 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
           cache,
           skipBad: options.skipBad,
           ...(options.l2 === undefined ? {} : { l2: options.l2 }),
-          onEmbedProgress: (p) => {
-            const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
-            if (pct >= lastShown + 10 || p.done === p.total) {
-              lastShown = pct;
-              progress.line(`embedding ${p.done}/${p.total} (${p.fromCache} cached)`, p.done < p.total);
-            }
-          },
+          onEmbedProgress: embedProgressLine(progress),
           // --epochs caps the fine-tuning epochs, not the warm-start head's.
           onEpoch: (record: EpochRecord) => {
             progress.line(formatEpoch(record, options.head === 'linear' ? 500 : 200), true);
