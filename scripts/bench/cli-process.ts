@@ -41,7 +41,7 @@ const fileCount = Number(env['BENCH_FILES'] ?? 300);
 const pySrc = env['HF_HUB_PY_SRC'];
 const python = env['HF_HUB_PY_PYTHON'] ?? '/usr/bin/python3';
 
-if (!existsSync(join(root, 'packages', 'cli', 'dist', 'main.js'))) {
+if (!existsSync(join(root, 'packages', 'cli', 'dist', 'bundle', 'hub.js'))) {
   console.error('The CLI is not built: run `npm run build` first (or `npm run bench:cli`).');
   process.exit(1);
 }

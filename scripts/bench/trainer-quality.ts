@@ -35,7 +35,7 @@
 //     this checkout against the built CLI of --baseline-ref (main just before issue 13, built in a
 //     temporary folder from `git archive`), alternating, median of --timing-runs each.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -446,6 +446,13 @@ async function buildBaseline(ref: string): Promise<string> {
       stdio: 'inherit',
     },
   );
+  // A baseline whose launcher runs the CLI bundle builds it as its `npm run build` does.
+  if (existsSync(join(dir, 'scripts', 'build-cli-bundle.ts'))) {
+    execFileSync(process.execPath, [join(dir, 'scripts', 'build-cli-bundle.ts')], {
+      cwd: dir,
+      stdio: 'inherit',
+    });
+  }
   return join(dir, 'packages', 'cli', 'bin', 'hub.js');
 }
 

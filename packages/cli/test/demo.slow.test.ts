@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 
 import { describe, expect, it } from 'vitest';
 
+import { buildCli } from './helpers/build-cli.ts';
+
 // `npm run demo` in the shell of a huggingface.co user: HF_TOKEN exported, plus modelhub settings
 // that point elsewhere. The demo runs its commands in an environment it builds itself, so none of
 // this may change what it does; and it leaves nothing in the temp folder.
@@ -15,13 +17,7 @@ const repoRoot = resolve(import.meta.dirname, '../../..');
 
 describe('npm run demo', () => {
   it('passes with a stale HF_TOKEN, HUB_TOKEN and HUB_ENDPOINT in the shell, and cleans up', async () => {
-    await run(
-      process.execPath,
-      [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
-      {
-        cwd: repoRoot,
-      },
-    );
+    buildCli();
     const temp = await mkdtemp(join(tmpdir(), 'modelhub-demo-test-'));
     try {
       const { stdout } = await run(process.execPath, ['--conditions=@modelhub/source', 'scripts/demo.ts'], {

@@ -5,6 +5,8 @@ import { promisify } from 'node:util';
 
 import { describe, expect, it } from 'vitest';
 
+import { buildCli } from './helpers/build-cli.ts';
+
 // The `hub` launcher as a user runs it: the built CLI behind bin/hub.js, and the npm script that
 // points at it (slow suite: it builds first, incrementally).
 
@@ -14,13 +16,7 @@ const cliRoot = join(repoRoot, 'packages', 'cli');
 
 describe('the hub launcher', () => {
   it('runs the built CLI, and is what both the package bin and `npm run hub` point at', async () => {
-    await run(
-      process.execPath,
-      [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
-      {
-        cwd: repoRoot,
-      },
-    );
+    buildCli();
     const cli = JSON.parse(await readFile(join(cliRoot, 'package.json'), 'utf8')) as {
       version: string;
       bin: { hub: string };

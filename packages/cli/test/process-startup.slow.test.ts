@@ -1,12 +1,14 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestRegistry, type TestRegistry } from '@modelhub/testing';
+
+import { buildCli } from './helpers/build-cli.ts';
 
 // The `hub` process as users time it: the built launcher, one fresh process per command. Slow
 // suite: it builds first (incrementally), then runs the launcher a few dozen times.
@@ -70,14 +72,7 @@ async function cacheEntries(xdg: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  spawnSync(
-    process.execPath,
-    [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
-    {
-      cwd: repoRoot,
-      stdio: 'inherit',
-    },
-  );
+  buildCli();
   work = await mkdtemp(join(tmpdir(), 'modelhub-process-'));
   await mkdir(join(work, 'home'), { recursive: true });
   registry = await startTestRegistry({ seed: true });
@@ -96,7 +91,7 @@ describe('the compile cache of the hub launcher', () => {
     const second = await hub(['--version'], { NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
     expect(second.code).toBe(0);
     expect(second.stdout).toBe(first.stdout);
-    expect(second.stderr).toMatch(/V8 code cache for ESM \S+\/program\.js was accepted/);
+    expect(second.stderr).toMatch(/V8 code cache for ESM \S+\/bundle\/hub\.js was accepted/);
   });
 
   it('never fails a command: an unusable folder, corrupt entries, unreadable entries, or turned off', async () => {
@@ -122,7 +117,7 @@ describe('the compile cache of the hub launcher', () => {
       XDG_CACHE_HOME: xdg,
       NODE_DEBUG_NATIVE: 'COMPILE_CACHE',
     });
-    expect(rewritten.stderr).toMatch(/program\.js was accepted/);
+    expect(rewritten.stderr).toMatch(/bundle\/hub\.js was accepted/);
 
     // Entries that can be neither read nor replaced (a folder in each one's place).
     await Promise.all(
@@ -208,8 +203,8 @@ describe('the end of a hub process', () => {
 });
 
 describe('what a hub process loads', () => {
-  /** The module URLs (and `node:` built-ins) that `hub args` resolved, through a resolve hook. */
-  async function loaded(args: readonly string[]): Promise<string[]> {
+  /** The file URLs (and `node:` built-ins) that `hub args` resolved, through a resolve hook. */
+  async function traced(args: readonly string[]): Promise<string[]> {
     const preload = join(work, 'trace-modules.mjs');
     const out = join(work, `modules-${args.join('-').replace(/[^a-z0-9-]/gi, '_')}.txt`);
     await writeFile(
@@ -223,6 +218,21 @@ describe('what a hub process loads', () => {
     const run = await hub(args, { TRACE_OUT: out }, ['--import', pathToFileURL(preload).href]);
     expect(run.code).toBe(0);
     return (await readFile(out, 'utf8')).split('\n');
+  }
+  const bundle = join(repoRoot, 'packages', 'cli', 'dist', 'bundle');
+  /** The modules `hub args` loaded: each file of the bundle stands for those esbuild put in it. */
+  async function loaded(args: readonly string[]): Promise<string[]> {
+    const metafile = JSON.parse(await readFile(join(bundle, 'metafile.json'), 'utf8')) as {
+      outputs: Record<string, { inputs: Record<string, unknown> }>;
+    };
+    return (await traced(args)).flatMap((url) => {
+      const output = url.startsWith('file:')
+        ? metafile.outputs[relative(repoRoot, fileURLToPath(url))]
+        : undefined;
+      return output === undefined
+        ? [url]
+        : [url, ...Object.keys(output.inputs).map((input) => pathToFileURL(join(repoRoot, input)).href)];
+    });
   }
   const from = (urls: readonly string[], pkg: string): string[] =>
     urls.filter(
@@ -264,5 +274,18 @@ describe('what a hub process loads', () => {
     ]) {
       expect(from(urls, heavy), heavy).toEqual([]);
     }
+  });
+
+  it('runs from the bundle: a warm pull reads no module of a @modelhub package from its dist/ folder', async () => {
+    await hub(['pull', model]);
+    const files = await traced(['pull', model]);
+    expect(files).toContain(pathToFileURL(join(bundle, 'hub.js')).href);
+    // Only the launcher's own two modules, which run before the bundle loads.
+    expect(
+      files.filter((u) => /\/packages\/[^/]+\/dist\//.test(u) && !u.startsWith(pathToFileURL(bundle).href)),
+    ).toEqual([
+      pathToFileURL(join(repoRoot, 'packages/cli/dist/compile-cache.js')).href,
+      pathToFileURL(join(repoRoot, 'packages/cli/dist/runtime-check.js')).href,
+    ]);
   });
 });

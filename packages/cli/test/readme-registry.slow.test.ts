@@ -8,6 +8,8 @@ import { promisify } from 'node:util';
 
 import { describe, expect, it } from 'vitest';
 
+import { buildCli } from './helpers/build-cli.ts';
+
 // The README's "Your own registry" commands, run as written from the repository root: only the
 // port (8080 may be taken) and the data folder (a user's ./registry must not be touched) change.
 // The cache and config go to a temp folder, and the environment carries no token of the user's.
@@ -33,13 +35,7 @@ async function freePort(): Promise<number> {
 
 describe('README: your own registry', () => {
   it('works as written', async () => {
-    await execAsync(
-      process.execPath,
-      [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
-      {
-        cwd: repoRoot,
-      },
-    );
+    buildCli();
     const [serveBlock = '', clientBlock = ''] = await readmeBlocks('Your own registry');
     const work = await mkdtemp(join(tmpdir(), 'modelhub-readme-'));
     const port = String(await freePort());
