@@ -26,18 +26,18 @@ export { hashFile } from './hashing/hash-file.ts';
 export type { FileHashes } from './hashing/hash-file.ts';
 export { lfsPointer } from './hashing/lfs-pointer.ts';
 
-export { PreprocessSpecSchema } from './preprocess/preprocess-spec.ts';
+export { preprocessSpecSchema } from './preprocess/preprocess-spec.ts';
 export type { PreprocessSpec } from './preprocess/preprocess-spec.ts';
 export {
-  InputSpecSchema,
-  TextSpecSchema,
-  AudioSpecSchema,
+  inputSpecSchema,
+  textSpecSchema,
+  audioSpecSchema,
   modalityOf,
   isImageSpec,
   requireImageSpec,
 } from './preprocess/input-spec.ts';
 export type { InputSpec, TextSpec, AudioSpec, Modality } from './preprocess/input-spec.ts';
-export { HeadManifestSchema, FeatureTapSchema, parseHeadManifest } from './manifest/head-manifest.ts';
+export { headManifestSchema, featureTapSchema, parseHeadManifest } from './manifest/head-manifest.ts';
 export type { HeadManifest, FeatureTap } from './manifest/head-manifest.ts';
 
 export {

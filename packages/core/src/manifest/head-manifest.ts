@@ -1,104 +1,114 @@
 import { z } from 'zod';
 
 import { ModelhubError } from '../errors/modelhub-error.ts';
-import { InputSpecSchema } from '../preprocess/input-spec.ts';
+import { inputSpecSchema } from '../preprocess/input-spec.ts';
+import { lazySchema } from '../schema/lazy-schema.ts';
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a 64-digit lowercase hex sha256');
-const commitSha = z.string().regex(/^[0-9a-f]{40}$/, 'a 40-digit lowercase hex commit sha');
+const sha256Hex = (): z.ZodString => z.string().regex(/^[0-9a-f]{64}$/, 'a 64-digit lowercase hex sha256');
+const commitSha = (): z.ZodString =>
+  z.string().regex(/^[0-9a-f]{40}$/, 'a 40-digit lowercase hex commit sha');
 
 /** How a feature vector is taken from the backbone. */
-export const FeatureTapSchema = z.object({
-  /** ONNX tensor name, or TF.js layer / node name. */
-  tensor: z.string().min(1),
-  /**
-   * Runtime format of the backbone the tap belongs to; `pixels` is the no-backbone baseline (the
-   * decoded image itself is the feature vector).
-   */
-  runtime: z.enum(['onnx', 'tfjs-layers', 'tfjs-graph', 'pixels']),
-  /**
-   * How a tensor of rank > 2 becomes a vector (see `poolFeatures`); `none` for a rank-2 tap, `avg`
-   * is the older name of `mean` over a feature map.
-   */
-  pooling: z.enum(['none', 'avg', 'mean', 'max', 'meanmax', 'cls', 'flatten']),
-  /** Length of the feature vector. */
-  dim: z.number().int().positive(),
-  /**
-   * Present when pooling uses only the real part of each image (the preprocessing pads): position
-   * `i` of each listed axis of the tapped tensor is real when the centre `(i + ½)·stride` of its
-   * cell (`stride` = input size ÷ axis length) lies inside the unpadded image; at least one is.
-   */
-  mask: z
-    .object({
-      rule: z.literal('receptive-field-centre'),
-      axes: z
-        .array(z.object({ axis: z.number().int().positive(), input: z.enum(['height', 'width']) }))
-        .min(1),
-    })
-    .optional(),
-});
+export const featureTapSchema = lazySchema(() =>
+  z.object({
+    /** ONNX tensor name, or TF.js layer / node name. */
+    tensor: z.string().min(1),
+    /**
+     * Runtime format of the backbone the tap belongs to; `pixels` is the no-backbone baseline (the
+     * decoded image itself is the feature vector).
+     */
+    runtime: z.enum(['onnx', 'tfjs-layers', 'tfjs-graph', 'pixels']),
+    /**
+     * How a tensor of rank > 2 becomes a vector (see `poolFeatures`); `none` for a rank-2 tap, `avg`
+     * is the older name of `mean` over a feature map.
+     */
+    pooling: z.enum(['none', 'avg', 'mean', 'max', 'meanmax', 'cls', 'flatten']),
+    /** Length of the feature vector. */
+    dim: z.number().int().positive(),
+    /**
+     * Present when pooling uses only the real part of each image (the preprocessing pads): position
+     * `i` of each listed axis of the tapped tensor is real when the centre `(i + ½)·stride` of its
+     * cell (`stride` = input size ÷ axis length) lies inside the unpadded image; at least one is.
+     */
+    mask: z
+      .object({
+        rule: z.literal('receptive-field-centre'),
+        axes: z
+          .array(z.object({ axis: z.number().int().positive(), input: z.enum(['height', 'width']) }))
+          .min(1),
+      })
+      .optional(),
+  }),
+);
 
-export type FeatureTap = z.infer<typeof FeatureTapSchema>;
+export type FeatureTap = z.infer<ReturnType<typeof featureTapSchema>>;
 
 /**
  * `modelhub.json` of a head: everything needed to rebuild the exact classifier elsewhere. The base
  * model is pinned by commit and by the sha256 of every file, so a changed backbone refuses to load.
  */
-export const HeadManifestSchema = z.object({
-  format: z.literal('modelhub-head'),
-  formatVersion: z.literal(1),
-  task: z.enum(['image-classification', 'text-classification', 'audio-classification']),
-  base: z.object({
-    endpoint: z.string().url(),
-    repo: z.string().regex(/^[^/]+\/[^/]+$/, 'namespace/name'),
-    commit: commitSha,
-    files: z
-      .array(z.object({ path: z.string().min(1), size: z.number().int().nonnegative(), sha256: sha256Hex }))
-      .min(1),
-  }),
-  feature: FeatureTapSchema,
-  preprocessing: InputSpecSchema,
-  labels: z.array(z.string().min(1)).min(2),
-  head: z.object({
-    type: z.enum(['linear', 'mlp']),
-    /** `l2`: the head scales each feature vector to unit length before its first layer. */
-    normalize: z.enum(['none', 'l2']).optional(),
-    hidden: z.array(z.number().int().positive()),
-    file: z.string().min(1),
-    sha256: sha256Hex,
-    opset: z.number().int().positive(),
-  }),
-  /**
-   * Option 2 only: the backbone layers between the cut (`feature.tensor`) and the original feature
-   * layer, fine-tuned and shipped with the head as a TF.js layers model; `head.onnx` reads its output.
-   */
-  tail: z
-    .object({
-      format: z.literal('tfjs-layers'),
-      modelFile: z.string().min(1),
+export const headManifestSchema = lazySchema(() =>
+  z.object({
+    format: z.literal('modelhub-head'),
+    formatVersion: z.literal(1),
+    task: z.enum(['image-classification', 'text-classification', 'audio-classification']),
+    base: z.object({
+      endpoint: z.string().url(),
+      repo: z.string().regex(/^[^/]+\/[^/]+$/, 'namespace/name'),
+      commit: commitSha(),
       files: z
-        .array(z.object({ path: z.string().min(1), size: z.number().int().nonnegative(), sha256: sha256Hex }))
+        .array(
+          z.object({ path: z.string().min(1), size: z.number().int().nonnegative(), sha256: sha256Hex() }),
+        )
         .min(1),
-      inputShape: z.array(z.number().int().positive()).min(1),
-      outputDim: z.number().int().positive(),
-      tapLayer: z.string().min(1),
-      trainedLayers: z.array(z.string().min(1)),
-    })
-    .optional(),
-  training: z.record(z.string(), z.unknown()),
-  dataset: z.object({
-    manifestSha256: sha256Hex,
-    perClass: z.record(z.string(), z.number().int().nonnegative()),
+    }),
+    feature: featureTapSchema(),
+    preprocessing: inputSpecSchema(),
+    labels: z.array(z.string().min(1)).min(2),
+    head: z.object({
+      type: z.enum(['linear', 'mlp']),
+      /** `l2`: the head scales each feature vector to unit length before its first layer. */
+      normalize: z.enum(['none', 'l2']).optional(),
+      hidden: z.array(z.number().int().positive()),
+      file: z.string().min(1),
+      sha256: sha256Hex(),
+      opset: z.number().int().positive(),
+    }),
+    /**
+     * Option 2 only: the backbone layers between the cut (`feature.tensor`) and the original feature
+     * layer, fine-tuned and shipped with the head as a TF.js layers model; `head.onnx` reads its output.
+     */
+    tail: z
+      .object({
+        format: z.literal('tfjs-layers'),
+        modelFile: z.string().min(1),
+        files: z
+          .array(
+            z.object({ path: z.string().min(1), size: z.number().int().nonnegative(), sha256: sha256Hex() }),
+          )
+          .min(1),
+        inputShape: z.array(z.number().int().positive()).min(1),
+        outputDim: z.number().int().positive(),
+        tapLayer: z.string().min(1),
+        trainedLayers: z.array(z.string().min(1)),
+      })
+      .optional(),
+    training: z.record(z.string(), z.unknown()),
+    dataset: z.object({
+      manifestSha256: sha256Hex(),
+      perClass: z.record(z.string(), z.number().int().nonnegative()),
+    }),
+    metrics: z.record(z.string(), z.unknown()),
+    createdAt: z.string().datetime(),
+    createdBy: z.string(),
   }),
-  metrics: z.record(z.string(), z.unknown()),
-  createdAt: z.string().datetime(),
-  createdBy: z.string(),
-});
+);
 
-export type HeadManifest = z.infer<typeof HeadManifestSchema>;
+export type HeadManifest = z.infer<ReturnType<typeof headManifestSchema>>;
 
 /** Validates untrusted JSON as a head manifest, with an error that lists every problem. */
 export function parseHeadManifest(json: unknown, source = 'modelhub.json'): HeadManifest {
-  const result = HeadManifestSchema.safeParse(json);
+  const result = headManifestSchema().safeParse(json);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ModelhubError(

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { PreprocessSpecSchema, isModelhubError } from '@modelhub/core';
+import { isModelhubError, preprocessSpecSchema } from '@modelhub/core';
 import type { EmbedResult, FeatureExtractor } from '@modelhub/core';
 
 /** The part of vitest's / node:test's `it` the suite needs. */
@@ -81,7 +81,10 @@ export function featureExtractorConformance(
       if (options.tensor !== undefined) {
         assert.equal(fx.tap.tensor, options.tensor);
       }
-      assert.ok(PreprocessSpecSchema.safeParse(fx.preprocess).success, 'preprocess is a full PreprocessSpec');
+      assert.ok(
+        preprocessSpecSchema().safeParse(fx.preprocess).success,
+        'preprocess is a full PreprocessSpec',
+      );
     },
     timeout,
   );

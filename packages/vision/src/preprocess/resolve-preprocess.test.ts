@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { PreprocessSpecSchema } from '@modelhub/core';
+import { preprocessSpecSchema } from '@modelhub/core';
 
 import { resolvePreprocess } from './resolve-preprocess.ts';
 
@@ -133,7 +133,7 @@ describe('resolvePreprocess', () => {
     const { spec, warnings } = await resolvePreprocess(dir, {
       inputShape: [null as unknown as number, 224, 224, 3],
     });
-    expect(PreprocessSpecSchema.parse(spec).layout).toBe('NCHW');
+    expect(preprocessSpecSchema().parse(spec).layout).toBe('NCHW');
     expect(warnings.join('\n')).toMatch(/looks NHWC/);
 
     await put('modelhub.json', { preprocessing: { layout: 'CHW' } });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { z } from 'zod';
 
-import { ModelhubError, PreprocessSpecSchema } from '@modelhub/core';
+import { ModelhubError, preprocessSpecSchema } from '@modelhub/core';
 import type { PreprocessSpec } from '@modelhub/core';
 
 import { familyPresets, presetNames } from './family-presets.ts';
@@ -209,7 +209,7 @@ export async function resolvePreprocess(
         `${(merged as PreprocessSpec).resize.height}×${(merged as PreprocessSpec).resize.width}, scale to [0, 1], no normalisation`,
     );
   }
-  const spec = parseOrThrow(PreprocessSpecSchema, merged, ownPath);
+  const spec = parseOrThrow(preprocessSpecSchema(), merged, ownPath);
   if (shape !== undefined) {
     checkAgainstShape(spec, shape, warnings);
   }
