@@ -110,6 +110,31 @@ describe('BlobIntegrity', () => {
     }
   });
 
+  it('writes its records together when flushed or closed: until then another process re-hashes', async () => {
+    const contents = [5, 6, 7].map((i) => Buffer.alloc(20_000 + i, i));
+    const { cache } = await cacheWith(Buffer.from('unused'), 'git-sha1');
+    const ids = contents.map((c) => sha256(c));
+    await Promise.all(contents.map((c, i) => writeFile(cache.blobPath(ids[i] ?? ''), c)));
+    const blobs = ids.map((id, i) => ({ id, path: `file-${i}.bin` }));
+    const first = new BlobIntegrity();
+    await Promise.all(ids.map((id) => first.recordVerified(cache, id)));
+    const before = new BlobIntegrity();
+    try {
+      await before.checkAll(cache, blobs);
+      expect(before.rehashedBytes).toBe(20_005 + 20_006 + 20_007);
+    } finally {
+      await before.close();
+    }
+    await first.close();
+    const after = new BlobIntegrity();
+    try {
+      await after.checkAll(cache, blobs);
+      expect(after.rehashedBytes).toBe(0);
+    } finally {
+      await after.close();
+    }
+  });
+
   it('checks many blobs with one lookup: only the changed one is re-hashed, the corrupt one named', async () => {
     const { cache } = await cacheWith(Buffer.from('unused'), 'git-sha1');
     const contents = [0, 1, 2, 3].map((i) => Buffer.alloc(10_000 + i, i));

@@ -58,6 +58,8 @@ export async function hashBlobFile(path: string, id: string): Promise<string> {
  */
 export class BlobIntegrity {
   readonly #stores = new Map<string, MetadataCache | undefined>();
+  /** Stamps recorded but not yet written, by store and key. */
+  readonly #pending = new Map<MetadataCache, Map<string, BlobStamp>>();
   /** Bytes read back by `check` (0 when every blob was as recorded). */
   rehashedBytes = 0;
 
@@ -78,13 +80,31 @@ export class BlobIntegrity {
     return `verified-blob:${cache.repo}:${id}`;
   }
 
-  /** Records a blob whose content was just verified (downloaded and hashed, or re-hashed). */
+  /**
+   * Records a blob whose content was just verified (downloaded and hashed, or re-hashed). The
+   * stamp is taken now; it is written with the others in one transaction by `flush` (or `close`,
+   * at the end of a pull). A process killed before that leaves these blobs unrecorded, and the
+   * next load re-hashes them: slower once, never wrong.
+   */
   async recordVerified(cache: RepoCache, id: string): Promise<void> {
     try {
       const stamp = await stampOf(cache.blobPath(id));
-      await this.#store(cache)?.set(this.#key(cache, id), stamp);
+      const store = this.#store(cache);
+      if (store !== undefined) {
+        const pending = this.#pending.get(store) ?? new Map<string, BlobStamp>();
+        this.#pending.set(store, pending.set(this.#key(cache, id), stamp));
+      }
     } catch {
       // No record: the next load re-hashes the blob.
+    }
+  }
+
+  /** Writes the records taken since the last flush, one transaction per cache root. */
+  async flush(): Promise<void> {
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    for (const [store, stamps] of pending) {
+      await store.setMany([...stamps].map(([key, value]) => ({ key, value }))).catch(() => undefined);
     }
   }
 
@@ -107,6 +127,8 @@ export class BlobIntegrity {
       return;
     }
     const stamps = await Promise.all(blobs.map((b) => stampOf(cache.blobPath(b.id))));
+    // Records taken earlier in this session are looked up like the others.
+    await this.flush();
     const store = this.#store(cache);
     const recorded =
       (await store
@@ -145,6 +167,7 @@ export class BlobIntegrity {
   }
 
   async close(): Promise<void> {
+    await this.flush();
     for (const store of this.#stores.values()) {
       await store?.close().catch(() => undefined);
     }

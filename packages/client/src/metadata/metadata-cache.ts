@@ -81,6 +81,20 @@ export class MetadataCache {
     await this.#keyv.set<Stamped<T>>(key, { value, at: Date.now() }, ttlMs);
   }
 
+  /** `set` of many entries in one store transaction. */
+  async setMany<T>(
+    entries: readonly { key: string; value: T }[],
+    ttlMs = 30 * 24 * 60 * 60_000,
+  ): Promise<void> {
+    if (this.#readOnly || entries.length === 0) {
+      return;
+    }
+    const at = Date.now();
+    await this.#keyv.setMany<Stamped<T>>(
+      entries.map(({ key, value }) => ({ key, value: { value, at }, ttl: ttlMs })),
+    );
+  }
+
   async close(): Promise<void> {
     await this.#store.disconnect();
   }

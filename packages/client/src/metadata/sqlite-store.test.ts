@@ -29,6 +29,20 @@ describe('SqliteKeyvStore under Keyv', () => {
     await second.disconnect();
   });
 
+  it('writes many entries in one transaction under Keyv setMany, TTLs included', async () => {
+    const path = join(await dir, 'many.sqlite');
+    const store = new SqliteKeyvStore(path);
+    const keyv = new Keyv({ store });
+    const entries = Array.from({ length: 250 }, (_, i) => ({ key: `k${i}`, value: { i } }));
+    await keyv.setMany<unknown>([...entries, { key: 'brief', value: 'x', ttl: 1 }]);
+    await store.disconnect();
+    const again = new Keyv({ store: new SqliteKeyvStore(path) });
+    expect(await again.getMany(entries.map((e) => e.key))).toEqual(entries.map((e) => e.value));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await again.get('brief')).toBeUndefined();
+    await again.disconnect();
+  });
+
   it('serves stale metadata only when asked for any age (offline)', async () => {
     const cache = new MetadataCache(await dir);
     await cache.set('alias:x', { repo: 'a/b' });
