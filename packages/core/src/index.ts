@@ -25,6 +25,7 @@ export { gitBlobSha1, createGitBlobHash } from './hashing/git-blob-sha1.ts';
 export { hashFile } from './hashing/hash-file.ts';
 export type { FileHashes } from './hashing/hash-file.ts';
 export { lfsPointer } from './hashing/lfs-pointer.ts';
+export { lazySchema } from './schema/lazy-schema.ts';
 
 export { preprocessSpecSchema } from './preprocess/preprocess-spec.ts';
 export type { PreprocessSpec } from './preprocess/preprocess-spec.ts';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { lazySchema } from '@modelhub/core';
+
 import type { HubHttp } from '../http/hub-http.ts';
 
 /** Encodes a revision for a URL path segment (`refs/pr/1` → `refs%2Fpr%2F1`). */
@@ -12,58 +14,66 @@ export function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
-const SiblingSchema = z.object({ rfilename: z.string() }).loose();
+const siblingSchema = lazySchema(() => z.object({ rfilename: z.string() }).loose());
 
-export const ModelInfoSchema = z
-  .object({
-    id: z.string(),
-    sha: z
-      .string()
-      .regex(/^[0-9a-f]{40}$/)
-      .optional(),
-    lastModified: z.string().optional(),
-    private: z.boolean().optional(),
-    gated: z.union([z.boolean(), z.string()]).optional(),
-    downloads: z.number().optional(),
-    likes: z.number().optional(),
-    tags: z.array(z.string()).optional(),
-    pipeline_tag: z.string().nullish(),
-    library_name: z.string().nullish(),
-    author: z.string().nullish(),
-    siblings: z.array(SiblingSchema).optional(),
-    cardData: z.record(z.string(), z.unknown()).nullish(),
-  })
-  .loose();
-export type ModelInfo = z.infer<typeof ModelInfoSchema>;
+export const modelInfoSchema = lazySchema(() =>
+  z
+    .object({
+      id: z.string(),
+      sha: z
+        .string()
+        .regex(/^[0-9a-f]{40}$/)
+        .optional(),
+      lastModified: z.string().optional(),
+      private: z.boolean().optional(),
+      gated: z.union([z.boolean(), z.string()]).optional(),
+      downloads: z.number().optional(),
+      likes: z.number().optional(),
+      tags: z.array(z.string()).optional(),
+      pipeline_tag: z.string().nullish(),
+      library_name: z.string().nullish(),
+      author: z.string().nullish(),
+      siblings: z.array(siblingSchema()).optional(),
+      cardData: z.record(z.string(), z.unknown()).nullish(),
+    })
+    .loose(),
+);
+export type ModelInfo = z.infer<ReturnType<typeof modelInfoSchema>>;
 
-export const TreeEntrySchema = z
-  .object({
-    type: z.string(),
-    path: z.string(),
-    oid: z.string().optional(),
-    size: z.number().int().nonnegative().optional(),
-    lfs: z
-      .object({ oid: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() })
-      .loose()
-      .nullish(),
-  })
-  .loose();
-export type TreeEntry = z.infer<typeof TreeEntrySchema>;
+export const treeEntrySchema = lazySchema(() =>
+  z
+    .object({
+      type: z.string(),
+      path: z.string(),
+      oid: z.string().optional(),
+      size: z.number().int().nonnegative().optional(),
+      lfs: z
+        .object({ oid: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() })
+        .loose()
+        .nullish(),
+    })
+    .loose(),
+);
+export type TreeEntry = z.infer<ReturnType<typeof treeEntrySchema>>;
 
-export const AliasSchema = z.object({
-  alias: z.string(),
-  repo: z.string(),
-  revision: z.string().nullish(),
-});
-export type AliasRecord = z.infer<typeof AliasSchema>;
+export const aliasSchema = lazySchema(() =>
+  z.object({
+    alias: z.string(),
+    repo: z.string(),
+    revision: z.string().nullish(),
+  }),
+);
+export type AliasRecord = z.infer<ReturnType<typeof aliasSchema>>;
 
-export const WhoamiSchema = z
-  .object({
-    name: z.string(),
-    type: z.string().optional(),
-    orgs: z.array(z.object({ name: z.string() }).loose()).optional(),
-  })
-  .loose();
+export const whoamiSchema = lazySchema(() =>
+  z
+    .object({
+      name: z.string(),
+      type: z.string().optional(),
+      orgs: z.array(z.object({ name: z.string() }).loose()).optional(),
+    })
+    .loose(),
+);
 
 /** `GET /api/models/{repo}/revision/{rev}`: resolves a revision to its commit. */
 export async function fetchModelInfo(
@@ -78,7 +88,7 @@ export async function fetchModelInfo(
       : `/api/models/${repo}/revision/${encodeRevision(revision)}`;
   const { data } = await http.getJson(
     path,
-    ModelInfoSchema,
+    modelInfoSchema(),
     { repo, revision, endpoint: http.endpoint },
     signal,
   );
@@ -95,7 +105,7 @@ export async function fetchTree(
   const entries: TreeEntry[] = [];
   for await (const page of http.paginate(
     `/api/models/${repo}/tree/${encodeRevision(commit)}?recursive=true&expand=false`,
-    z.array(TreeEntrySchema),
+    z.array(treeEntrySchema()),
     { repo, revision: commit, endpoint: http.endpoint },
     signal,
   )) {
@@ -125,7 +135,7 @@ export async function fetchAlias(
     await res.body.dump();
     return undefined;
   }
-  const parsed = AliasSchema.safeParse(await res.body.json());
+  const parsed = aliasSchema().safeParse(await res.body.json());
   return parsed.success ? parsed.data : undefined;
 }
 
@@ -159,7 +169,7 @@ export async function searchModels(
   params.set('full', 'true');
   const { data } = await http.getJson(
     `/api/models?${params.toString()}`,
-    z.array(ModelInfoSchema),
+    z.array(modelInfoSchema()),
     { endpoint: http.endpoint },
     signal,
   );
@@ -170,7 +180,7 @@ export async function searchModels(
 export async function fetchWhoami(
   http: HubHttp,
   signal?: AbortSignal,
-): Promise<z.infer<typeof WhoamiSchema>> {
-  const { data } = await http.getJson('/api/whoami-v2', WhoamiSchema, { endpoint: http.endpoint }, signal);
+): Promise<z.infer<ReturnType<typeof whoamiSchema>>> {
+  const { data } = await http.getJson('/api/whoami-v2', whoamiSchema(), { endpoint: http.endpoint }, signal);
   return data;
 }

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 
 import { z } from 'zod';
 
+import { lazySchema } from '@modelhub/core';
+
 import { configDir, huggingFaceTokenFile, type Env } from '../config/config-paths.ts';
 
-const TokensSchema = z.object({ tokens: z.record(z.string(), z.string()) });
+const tokensSchema = lazySchema(() => z.object({ tokens: z.record(z.string(), z.string()) }));
 
 function tokensFile(env: Env): string {
   return join(configDir(env), 'tokens.json');
@@ -18,7 +20,7 @@ function origin(endpoint: string): string {
 }
 
 function parse(text: string): Record<string, string> {
-  const parsed = TokensSchema.safeParse(JSON.parse(text));
+  const parsed = tokensSchema().safeParse(JSON.parse(text));
   return parsed.success ? parsed.data.tokens : {};
 }
 

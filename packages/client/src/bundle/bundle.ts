@@ -12,6 +12,7 @@ import {
   blobIdOf,
   hashFile,
   isModelhubError,
+  lazySchema,
   parseModelRef,
 } from '@modelhub/core';
 
@@ -24,21 +25,23 @@ import { importsFile, recordImports } from './imported-models.ts';
 
 const MANIFEST = 'modelhub-bundle.json';
 
-const BundleManifestSchema = z.object({
-  bundleVersion: z.literal(1),
-  endpoint: z.string(),
-  createdAt: z.string(),
-  models: z.array(
-    z.object({
-      ref: z.string(),
-      repo: z.string(),
-      revision: z.string().optional(),
-      commit: z.string().regex(/^[0-9a-f]{40}$/),
-      files: z.array(FileEntrySchema),
-    }),
-  ),
-});
-export type BundleManifest = z.infer<typeof BundleManifestSchema>;
+const bundleManifestSchema = lazySchema(() =>
+  z.object({
+    bundleVersion: z.literal(1),
+    endpoint: z.string(),
+    createdAt: z.string(),
+    models: z.array(
+      z.object({
+        ref: z.string(),
+        repo: z.string(),
+        revision: z.string().optional(),
+        commit: z.string().regex(/^[0-9a-f]{40}$/),
+        files: z.array(FileEntrySchema),
+      }),
+    ),
+  }),
+);
+export type BundleManifest = z.infer<ReturnType<typeof bundleManifestSchema>>;
 
 export interface BundleResult {
   readonly file: string;
@@ -219,7 +222,7 @@ export async function importBundle(file: string, options: ClientOptions = {}): P
     await checkExtracted(work, sizes, probe.cacheRoot);
     let manifest: BundleManifest;
     try {
-      manifest = BundleManifestSchema.parse(JSON.parse(await readFile(join(work, MANIFEST), 'utf8')));
+      manifest = bundleManifestSchema().parse(JSON.parse(await readFile(join(work, MANIFEST), 'utf8')));
     } catch (cause) {
       throw new ModelhubError(
         'INVALID_MANIFEST',

@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 
 import { z } from 'zod';
 
+import { lazySchema } from '@modelhub/core';
+
 import { modelhubCacheBase, nonEmpty, type Env } from '../config/config-paths.ts';
 import { acquireLock } from '../cache/file-lock.ts';
 
@@ -16,17 +18,21 @@ import { acquireLock } from '../cache/file-lock.ts';
  */
 const IMPORTS_FILE = 'imported-models.json';
 
-const ImportedModelSchema = z.object({
-  repo: z.string(),
-  endpoint: z.string(),
-  commit: z.string(),
-  revision: z.string().optional(),
-  alias: z.string().optional(),
-  importedAt: z.string(),
-});
-export type ImportedModel = z.infer<typeof ImportedModelSchema>;
+const importedModelSchema = lazySchema(() =>
+  z.object({
+    repo: z.string(),
+    endpoint: z.string(),
+    commit: z.string(),
+    revision: z.string().optional(),
+    alias: z.string().optional(),
+    importedAt: z.string(),
+  }),
+);
+export type ImportedModel = z.infer<ReturnType<typeof importedModelSchema>>;
 
-const ImportsSchema = z.object({ version: z.literal(1), models: z.array(ImportedModelSchema) });
+const importsSchema = lazySchema(() =>
+  z.object({ version: z.literal(1), models: z.array(importedModelSchema()) }),
+);
 
 /** The imports file of a cache base (`cacheDir`, else `HUB_CACHE`, else `~/.cache/modelhub`). */
 export function importsFile(cacheDir: string | undefined, env: Env): string {
@@ -36,7 +42,7 @@ export function importsFile(cacheDir: string | undefined, env: Env): string {
 /** Every recorded import, oldest first; an unreadable or missing file is no imports. */
 export async function readImports(file: string): Promise<ImportedModel[]> {
   try {
-    return ImportsSchema.parse(JSON.parse(await readFile(file, 'utf8'))).models;
+    return importsSchema().parse(JSON.parse(await readFile(file, 'utf8'))).models;
   } catch {
     return [];
   }

@@ -1,17 +1,19 @@
 import { z } from 'zod';
 
-import { ModelhubError } from '@modelhub/core';
+import { ModelhubError, lazySchema } from '@modelhub/core';
 
 import { encodeRevision } from '../api/hub-api.ts';
 import type { HubHttp } from '../http/hub-http.ts';
 
-const PathsInfoSchema = z.array(
-  z.object({
-    type: z.string(),
-    path: z.string(),
-    oid: z.string().optional(),
-    lfs: z.object({ oid: z.string() }).nullable().optional(),
-  }),
+const pathsInfoSchema = lazySchema(() =>
+  z.array(
+    z.object({
+      type: z.string(),
+      path: z.string(),
+      oid: z.string().optional(),
+      lfs: z.object({ oid: z.string() }).nullable().optional(),
+    }),
+  ),
 );
 
 /**
@@ -36,7 +38,7 @@ async function contentAt(
       },
       context,
     );
-    const parsed = PathsInfoSchema.safeParse(await res.body.json());
+    const parsed = pathsInfoSchema().safeParse(await res.body.json());
     if (!parsed.success) {
       throw new ModelhubError('HTTP_ERROR', 'The registry sent an unexpected answer to paths-info.', {
         hint: 'Check that --endpoint points at a Hugging Face Hub-compatible registry.',

@@ -4,7 +4,7 @@ import { ModelhubError } from '@modelhub/core';
 
 import type { HubHttp, HttpResponse } from '../http/hub-http.ts';
 import { Limiter } from '../transfer/limiter.ts';
-import { BatchResponseSchema, UploadUrlExpired, uploadLfsObject, type BatchObject } from './lfs-upload.ts';
+import { batchResponseSchema, UploadUrlExpired, uploadLfsObject, type BatchObject } from './lfs-upload.ts';
 import type { LocalFile } from './local-files.ts';
 import type { RetryPolicy } from '../http/retry-policy.ts';
 
@@ -145,7 +145,7 @@ export async function uploadLfsFiles(options: LfsUploadOptions, files: readonly 
 }
 
 async function parse(res: HttpResponse): Promise<{ objects: BatchObject[] }> {
-  const parsed = BatchResponseSchema.safeParse(await res.body.json());
+  const parsed = batchResponseSchema().safeParse(await res.body.json());
   if (!parsed.success) {
     throw new ModelhubError(
       'HTTP_ERROR',

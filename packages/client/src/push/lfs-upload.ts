@@ -4,7 +4,7 @@ import { pipeline, Readable, Transform } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 
-import { ModelhubError } from '@modelhub/core';
+import { ModelhubError, lazySchema } from '@modelhub/core';
 
 import { networkError } from '../http/http-errors.ts';
 import {
@@ -18,22 +18,28 @@ import {
 import type { Limiter } from '../transfer/limiter.ts';
 import type { LocalFile } from './local-files.ts';
 
-const ActionSchema = z.object({ href: z.string(), header: z.record(z.string(), z.string()).optional() });
+const actionSchema = lazySchema(() =>
+  z.object({ href: z.string(), header: z.record(z.string(), z.string()).optional() }),
+);
 
 /** One object of an LFS batch answer (hub-protocol.md §9.2). */
-export const BatchObjectSchema = z.object({
-  oid: z.string(),
-  size: z.number(),
-  actions: z.object({ upload: ActionSchema.optional(), verify: ActionSchema.optional() }).optional(),
-  error: z.object({ code: z.number(), message: z.string() }).optional(),
-});
+export const batchObjectSchema = lazySchema(() =>
+  z.object({
+    oid: z.string(),
+    size: z.number(),
+    actions: z.object({ upload: actionSchema().optional(), verify: actionSchema().optional() }).optional(),
+    error: z.object({ code: z.number(), message: z.string() }).optional(),
+  }),
+);
 
-export const BatchResponseSchema = z.object({
-  transfer: z.string().optional(),
-  objects: z.array(BatchObjectSchema),
-});
+export const batchResponseSchema = lazySchema(() =>
+  z.object({
+    transfer: z.string().optional(),
+    objects: z.array(batchObjectSchema()),
+  }),
+);
 
-export type BatchObject = z.infer<typeof BatchObjectSchema>;
+export type BatchObject = z.infer<ReturnType<typeof batchObjectSchema>>;
 
 /** What the transfers of one push share. */
 export interface UploadContext {

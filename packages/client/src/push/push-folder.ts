@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 
 import { z } from 'zod';
 
-import { ModelhubError, isModelhubError, parseModelRef } from '@modelhub/core';
+import { ModelhubError, isModelhubError, lazySchema, parseModelRef } from '@modelhub/core';
 
 import { encodeRevision } from '../api/hub-api.ts';
 import { missingTokenHint } from '../auth/token-scope.ts';
@@ -54,19 +54,21 @@ export interface PushResult {
   readonly lfsBytes: number;
 }
 
-const PreuploadSchema = z.object({
-  files: z.array(
-    z.object({
-      path: z.string(),
-      uploadMode: z.enum(['lfs', 'regular']),
-      shouldIgnore: z.boolean().optional(),
-      oid: z.string().nullable().optional(),
-    }),
-  ),
-});
+const preuploadSchema = lazySchema(() =>
+  z.object({
+    files: z.array(
+      z.object({
+        path: z.string(),
+        uploadMode: z.enum(['lfs', 'regular']),
+        shouldIgnore: z.boolean().optional(),
+        oid: z.string().nullable().optional(),
+      }),
+    ),
+  }),
+);
 
-const CommitSchema = z.object({ commitOid: z.string(), commitUrl: z.string().optional() });
-const RevisionSchema = z.object({ sha: z.string() });
+const commitSchema = lazySchema(() => z.object({ commitOid: z.string(), commitUrl: z.string().optional() }));
+const revisionSchema = lazySchema(() => z.object({ sha: z.string() }));
 
 async function json<T>(res: HttpResponse, schema: z.ZodType<T>, what: string): Promise<T> {
   const parsed = schema.safeParse(await res.body.json());
@@ -151,7 +153,7 @@ export async function pushFolder(dir: string, repo: string, options: PushOptions
       try {
         const head = await http.getJson(
           `${api}/revision/${encodeRevision(revision)}`,
-          RevisionSchema,
+          revisionSchema(),
           context,
         );
         parent = head.data.sha;
@@ -162,8 +164,9 @@ export async function pushFolder(dir: string, repo: string, options: PushOptions
         // A new branch starts from the default branch.
         const branch = await post(`${api}/branch/${encodeRevision(revision)}`, {});
         await branch.body.dump();
-        parent = (await http.getJson(`${api}/revision/${encodeRevision(revision)}`, RevisionSchema, context))
-          .data.sha;
+        parent = (
+          await http.getJson(`${api}/revision/${encodeRevision(revision)}`, revisionSchema(), context)
+        ).data.sha;
       }
     }
 
@@ -174,7 +177,7 @@ export async function pushFolder(dir: string, repo: string, options: PushOptions
       const res = await post(`${api}/preupload/${encodeRevision(revision)}`, {
         files: chunk.map((f) => ({ path: f.path, size: f.size, sample: f.sample })),
       });
-      for (const answer of (await json(res, PreuploadSchema, 'preupload')).files) {
+      for (const answer of (await json(res, preuploadSchema(), 'preupload')).files) {
         const local = chunk.find((f) => f.path === answer.path);
         if (local === undefined || answer.shouldIgnore === true) {
           continue;
@@ -259,7 +262,7 @@ export async function pushFolder(dir: string, repo: string, options: PushOptions
         'application/x-ndjson',
       );
       if (res.status !== 409 && res.status !== 412) {
-        const commit = await json(res, CommitSchema, 'the commit');
+        const commit = await json(res, commitSchema(), 'the commit');
         return result(commit.commitOid, commit.commitUrl);
       }
       const text = await readSmallBody(res);
@@ -286,7 +289,7 @@ export async function pushFolder(dir: string, repo: string, options: PushOptions
         );
       }
       const head = (
-        await http.getJson(`${api}/revision/${encodeRevision(revision)}`, RevisionSchema, context)
+        await http.getJson(`${api}/revision/${encodeRevision(revision)}`, revisionSchema(), context)
       ).data.sha;
       const changes = await concurrentChanges(
         http,

@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 
-import { ModelhubError, type FileEntry } from '@modelhub/core';
+import { ModelhubError, lazySchema, type FileEntry } from '@modelhub/core';
 
 /** Transformers.js file-name suffixes of quantised / reduced-precision ONNX variants. */
 export const variantSuffixes = {
@@ -65,15 +65,15 @@ function onnxVariantOf(path: string): { group: string; variant: Variant } {
   return { group: stem, variant: 'fp32' };
 }
 
-const TfjsModelSchema = z
-  .object({ weightsManifest: z.array(z.object({ paths: z.array(z.string()) }).loose()).optional() })
-  .loose();
+const tfjsModelSchema = lazySchema(() =>
+  z.object({ weightsManifest: z.array(z.object({ paths: z.array(z.string()) }).loose()).optional() }).loose(),
+);
 
 /** The shard paths a TF.js `model.json` lists, relative to the repository root. */
 export function tfjsShards(modelJsonPath: string, modelJson: string): string[] {
-  let parsed: z.infer<typeof TfjsModelSchema>;
+  let parsed: z.infer<ReturnType<typeof tfjsModelSchema>>;
   try {
-    parsed = TfjsModelSchema.parse(JSON.parse(modelJson));
+    parsed = tfjsModelSchema().parse(JSON.parse(modelJson));
   } catch (cause) {
     throw new ModelhubError('INVALID_MANIFEST', `${modelJsonPath} is not a TF.js model.json.`, { cause });
   }
