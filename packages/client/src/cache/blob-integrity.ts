@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 
 import { ModelhubError, createGitBlobHash } from '@modelhub/core';
@@ -21,7 +22,10 @@ interface BlobStamp {
 }
 
 async function stampOf(path: string): Promise<BlobStamp> {
-  const s = await stat(path, { bigint: true });
+  return stampFrom(await stat(path, { bigint: true }));
+}
+
+function stampFrom(s: BigIntStats): BlobStamp {
   return {
     size: Number(s.size),
     ino: s.ino.toString(),
@@ -122,11 +126,19 @@ export class BlobIntegrity {
    * `check` of many blobs of one repo: one stat each and ONE lookup of their records (a warm
    * pull of a 300-file model made 300 lookups before), then a re-hash of those that changed.
    */
-  async checkAll(cache: RepoCache, blobs: readonly { id: string; path: string }[]): Promise<void> {
+  async checkAll(
+    cache: RepoCache,
+    blobs: readonly { id: string; path: string; stats?: BigIntStats | undefined }[],
+  ): Promise<void> {
     if (blobs.length === 0) {
       return;
     }
-    const stamps = await Promise.all(blobs.map((b) => stampOf(cache.blobPath(b.id))));
+    // `stats`: the caller's own `stat(blob, { bigint: true })` of a moment ago, not taken twice.
+    const stamps = await Promise.all(
+      blobs.map((b) =>
+        b.stats === undefined ? stampOf(cache.blobPath(b.id)) : Promise.resolve(stampFrom(b.stats)),
+      ),
+    );
     // Records taken earlier in this session are looked up like the others.
     await this.flush();
     const store = this.#store(cache);

@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { lstat, mkdir, readFile, readlink, readdir, stat, statfs, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 
@@ -88,15 +89,20 @@ async function freeBytes(dir: string): Promise<number | undefined> {
 
 /** A blob in the cache with the expected size (a cheap check; `hub verify` re-hashes). */
 async function blobPresent(cache: RepoCache, file: FileEntry): Promise<boolean> {
+  return (await blobStats(cache, file)) !== undefined;
+}
+
+/** `blobPresent`, with the blob's stat (bigint, as the integrity check reads it) when present. */
+async function blobStats(cache: RepoCache, file: FileEntry): Promise<BigIntStats | undefined> {
   try {
-    const s = await stat(cache.blobPath(blobIdOf(file)));
-    if (s.size === file.size) {
-      return true;
+    const s = await stat(cache.blobPath(blobIdOf(file)), { bigint: true });
+    if (s.size === BigInt(file.size)) {
+      return s;
     }
     await unlink(cache.blobPath(blobIdOf(file))).catch(() => undefined);
-    return false;
+    return undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -575,7 +581,9 @@ async function installFiles(
   // as it was at its last verification); a corrupt one stops the pull with the repair command.
   await session.integrity.checkAll(
     cache,
-    planned.filter((f) => f.cached).map((f) => ({ id: blobIdOf(f), path: f.path })),
+    planned
+      .filter((f) => f.cached)
+      .map((f) => ({ id: blobIdOf(f), path: f.path, stats: present.get(blobIdOf(f)) })),
   );
   tracker.setTotal(plan.downloadBytes);
   // Every folder once (while the lock is taken and the first requests run); then one symlink per
@@ -654,16 +662,23 @@ async function installFiles(
   return result(downloaded, resumed);
 }
 
-/** The ids of the files' blobs that are in the cache: one directory read, a stat only for those. */
-async function presentBlobs(cache: RepoCache, files: readonly FileEntry[]): Promise<Set<string>> {
+/**
+ * The files' blobs that are in the cache, by id, with their stat (which the integrity check reuses):
+ * one directory read, a stat only for those.
+ */
+async function presentBlobs(
+  cache: RepoCache,
+  files: readonly FileEntry[],
+): Promise<Map<string, BigIntStats>> {
   const names = await cache.listBlobs();
-  const present = new Set<string>();
+  const present = new Map<string, BigIntStats>();
   await Promise.all(
     files
       .filter((file) => names.has(blobIdOf(file)))
       .map(async (file) => {
-        if (await blobPresent(cache, file)) {
-          present.add(blobIdOf(file));
+        const stats = await blobStats(cache, file);
+        if (stats !== undefined) {
+          present.set(blobIdOf(file), stats);
         }
       }),
   );
