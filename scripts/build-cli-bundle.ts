@@ -14,14 +14,14 @@ const cliDist = join(root, 'packages', 'cli', 'dist');
 const outdir = join(cliDist, 'bundle');
 
 /**
- * npm packages inlined into the bundle: pure JavaScript ES modules (a CommonJS one would need a
- * `require` shim), no files of their own read at run time, and loaded by the commands people time
- * (`--version`, `pull`). Every other npm package stays an
+ * npm packages inlined into the bundle: pure JavaScript, no files of their own read at run time,
+ * and loaded by the commands people time (`--version`, `pull`). picomatch is CommonJS: the banner
+ * below gives each bundle file the `require` its calls of Node's built-ins need. Every other npm package stays an
  * import of node_modules, resolved as before: native addons (onnxruntime-node, sharp), packages
  * that read their own assets (tfjs' wasm, tokenizers), and the large lazy ones (undici, tar,
  * fastify, the AWS SDK), which only some commands load.
  */
-const inlined = new Set(['commander', 'keyv', 'hookified', '@keyv/serialize', 'zod']);
+const inlined = new Set(['commander', 'keyv', 'hookified', '@keyv/serialize', 'zod', 'picomatch']);
 
 const builtins = new Set(builtinModules);
 /** Marks the plugin's own look-ups, which must see what esbuild alone would resolve. */
@@ -97,6 +97,9 @@ const result = await build({
   platform: 'node',
   target: 'node22',
   chunkNames: 'chunk-[hash]',
+  banner: {
+    js: "import { createRequire as __modelhubCreateRequire } from 'node:module';\nconst require = __modelhubCreateRequire(import.meta.url);",
+  },
   plugins: [externals, ownImportMeta],
   metafile: true,
   write: false,

@@ -108,7 +108,7 @@ describe('the compile cache of the hub launcher', () => {
     const xdg = join(work, 'corrupt');
     await hub(['ls', '--json'], { XDG_CACHE_HOME: xdg });
     const entries = await cacheEntries(xdg);
-    expect(entries.length).toBeGreaterThan(10);
+    expect(entries.length).toBeGreaterThan(3); // the launcher, the bundle entry and its chunks
     await Promise.all(
       entries.map((file, i) => writeFile(file, i % 2 === 0 ? Buffer.alloc(300, i) : Buffer.alloc(0))),
     );

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 
 import type stringWidthOf from 'string-width';
 
-const require = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.url);
 let stringWidth: typeof stringWidthOf | undefined;
 
 /**
@@ -14,7 +14,7 @@ let stringWidth: typeof stringWidthOf | undefined;
  * ones that print tables need.
  */
 export function displayWidth(text: string): number {
-  stringWidth ??= (require('string-width') as { default: typeof stringWidthOf }).default;
+  stringWidth ??= (requireHere('string-width') as { default: typeof stringWidthOf }).default;
   return stringWidth(text);
 }
 
