@@ -1,6 +1,5 @@
 import { Writable } from 'node:stream';
 
-import type * as Undici from 'undici';
 import type { Agent, Dispatcher } from 'undici';
 import type { z } from 'zod';
 
@@ -9,6 +8,7 @@ import { ModelhubError, isModelhubError } from '@modelhub/core';
 import type { ClientConfig } from '../config/client-config.ts';
 import type { BandwidthLimit } from './bandwidth-limit.ts';
 import { errorFromResponse, networkError } from './http-errors.ts';
+import { loadUndiciParts, type UndiciParts } from './undici-parts.ts';
 import {
   backoffDelay,
   defaultRetryPolicy,
@@ -79,14 +79,14 @@ export interface BodyResult {
   readonly body: string;
 }
 
-let undiciModule: Promise<typeof Undici> | undefined;
+let undiciParts: UndiciParts | undefined;
 
 /**
- * undici, imported on the first request rather than with this module: its ~100 modules are a
- * third of a `hub` process's start-up, and a pull served from the cache or a lockfile sends none.
+ * undici, loaded on the first request rather than with this module: its modules are a large part
+ * of a `hub` process's start-up, and a pull served from the cache or a lockfile sends none.
  */
-function loadUndici(): Promise<typeof Undici> {
-  return (undiciModule ??= import('undici'));
+function loadUndici(): UndiciParts {
+  return (undiciParts ??= loadUndiciParts());
 }
 
 /** Redirects followed per request, by every transport. */
@@ -212,8 +212,8 @@ export class HubHttp {
   }
 
   /** undici and the keep-alive agent, both made on the first request. */
-  async #undici(): Promise<{ undici: typeof Undici; agent: Agent }> {
-    const undici = await loadUndici();
+  #undici(): { undici: UndiciParts; agent: Agent } {
+    const undici = loadUndici();
     this.#agent ??= new undici.Agent({
       connections: this.#connections,
       keepAliveTimeout: 30_000,
@@ -310,12 +310,14 @@ export class HubHttp {
       const headers = this.outgoingHeaders(url, req.headers ?? {}, req.method);
       let res: Dispatcher.ResponseData;
       try {
-        const { undici, agent } = await this.#undici();
-        res = await undici.request(url, {
+        const { undici, agent } = this.#undici();
+        const target = new URL(url);
+        res = await undici.request(agent, {
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
           method: req.method,
           headers,
           body: req.body ?? null,
-          dispatcher: agent,
           ...(req.signal === undefined ? {} : { signal: req.signal }),
         });
       } catch (cause) {
@@ -356,13 +358,15 @@ export class HubHttp {
     }) => Writable,
   ): Promise<BodyResult> {
     return this.#getFollowing(req, async (url, headers, respond, keepError) => {
-      const { undici, agent } = await this.#undici();
+      const { undici, agent } = this.#undici();
+      const target = new URL(url);
       await undici.stream(
-        url,
+        agent,
         {
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
           method: 'GET',
           headers,
-          dispatcher: agent,
           ...(req.signal === undefined ? {} : { signal: req.signal }),
           ...(req.bodyTimeoutMs === undefined ? {} : { bodyTimeout: req.bodyTimeoutMs }),
         },
@@ -464,7 +468,7 @@ export class HubHttp {
     req: { readonly signal?: AbortSignal | undefined; readonly bodyTimeoutMs?: number | undefined },
     onStart: (status: number, headers: Dispatcher.ResponseData['headers']) => (chunk: Buffer) => void,
   ): Promise<void> {
-    const { agent } = await this.#undici();
+    const { agent } = this.#undici();
     const target = new URL(url);
     const signal = req.signal;
     const bandwidth = this.bandwidth;
