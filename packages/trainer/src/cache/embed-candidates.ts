@@ -1,6 +1,6 @@
 import { ModelhubError, type CandidateExtractor } from '@modelhub/core';
 
-import type { EmbedItem, EmbedProgress } from './embed-items.ts';
+import type { EmbedItem, EmbedProgress } from './embed-item.ts';
 import { featureNamespace, type FeatureCache } from './feature-cache.ts';
 
 /** Options of {@link embedCandidates}. */

@@ -1,6 +1,7 @@
 import type { FeatureExtractor } from '@modelhub/core';
 
-import { embedItems, type EmbedProgress } from '../cache/embed-items.ts';
+import type { EmbedProgress } from '../cache/embed-item.ts';
+import { embedItems } from '../cache/embed-items.ts';
 import type { FeatureCache } from '../cache/feature-cache.ts';
 import type { Dataset, DatasetItem } from '../dataset/dataset.ts';
 import { datasetManifestHash } from '../dataset/dataset-manifest-hash.ts';

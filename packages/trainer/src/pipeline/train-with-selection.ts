@@ -7,7 +7,7 @@ import {
 } from '@modelhub/core';
 
 import { embedCandidates } from '../cache/embed-candidates.ts';
-import type { EmbedProgress } from '../cache/embed-items.ts';
+import type { EmbedProgress } from '../cache/embed-item.ts';
 import type { FeatureCache } from '../cache/feature-cache.ts';
 import type { Dataset } from '../dataset/dataset.ts';
 import { datasetManifestHash } from '../dataset/dataset-manifest-hash.ts';
