@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 
 import type { Command } from 'commander';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { ModelhubError } from '@modelhub/core';
 import { parseSize } from '@modelhub/client';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type * as tar from 'tar';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import {
   FileEntrySchema,

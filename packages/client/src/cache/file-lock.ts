@@ -3,7 +3,7 @@ import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { ModelhubError } from '@modelhub/core';
 

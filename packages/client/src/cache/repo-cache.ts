@@ -13,7 +13,7 @@ import {
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { assertSafeRepoPath, blobIdOf, type FileEntry } from '@modelhub/core';
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 
 import type { Agent, Dispatcher } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 import { ModelhubError, isModelhubError } from '@modelhub/core';
 

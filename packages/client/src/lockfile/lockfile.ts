@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { FileEntrySchema, ModelhubError, type FileEntry } from '@modelhub/core';
 

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline, Readable, Transform } from 'node:stream';
 
 import type { Dispatcher } from 'undici';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { ModelhubError, lazySchema } from '@modelhub/core';
 

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 
 import picomatch from 'picomatch';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { ModelhubError, lazySchema, type FileEntry } from '@modelhub/core';
 

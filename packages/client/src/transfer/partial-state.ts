@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The sidecar of a partial download: which byte ranges of `<id>.partial` are already written. */
 const PartialStateSchema = z.object({

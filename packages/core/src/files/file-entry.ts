@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One file of a repository at a commit, with the hashes that identify its content.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { ModelhubError } from '../errors/modelhub-error.ts';
 import { inputSpecSchema } from '../preprocess/input-spec.ts';

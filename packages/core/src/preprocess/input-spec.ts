@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { ModelhubError } from '../errors/modelhub-error.ts';
 import { lazySchema } from '../schema/lazy-schema.ts';

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { ModelhubError, assertSafeRepoPath, hashFile } from '@modelhub/core';
 

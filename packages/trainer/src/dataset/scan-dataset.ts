@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { ModelhubError, sha256 } from '@modelhub/core';
 import { isTextTable, readTextTable } from '@modelhub/text';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { ModelhubError, preprocessSpecSchema } from '@modelhub/core';
 import type { PreprocessSpec } from '@modelhub/core';
