@@ -28,6 +28,11 @@ export default tseslint.config(
         'error',
         { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
         { selector: 'TSEnumDeclaration', message: 'Use a string-literal union or an as-const object.' },
+        {
+          selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+          message:
+            "Import zod as a namespace, `import * as z from 'zod'`: the CLI bundle then holds only the parts used (DEVELOPERS.md).",
+        },
       ],
     },
   },
