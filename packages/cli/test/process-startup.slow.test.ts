@@ -204,7 +204,7 @@ describe('the end of a hub process', () => {
 
 describe('what a hub process loads', () => {
   /** The file URLs (and `node:` built-ins) that `hub args` resolved, through a resolve hook. */
-  async function traced(args: readonly string[]): Promise<string[]> {
+  async function traced(args: readonly string[], env: Record<string, string> = {}): Promise<string[]> {
     const preload = join(work, 'trace-modules.mjs');
     const out = join(work, `modules-${args.join('-').replace(/[^a-z0-9-]/gi, '_')}.txt`);
     await writeFile(
@@ -215,17 +215,17 @@ describe('what a hub process loads', () => {
         'registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); urls.add(r.url); return r; } });\n' +
         "process.on('exit', () => writeFileSync(process.env.TRACE_OUT, [...urls].join('\\n')));\n",
     );
-    const run = await hub(args, { TRACE_OUT: out }, ['--import', pathToFileURL(preload).href]);
+    const run = await hub(args, { ...env, TRACE_OUT: out }, ['--import', pathToFileURL(preload).href]);
     expect(run.code).toBe(0);
     return (await readFile(out, 'utf8')).split('\n');
   }
   const bundle = join(repoRoot, 'packages', 'cli', 'dist', 'bundle');
   /** The modules `hub args` loaded: each file of the bundle stands for those esbuild put in it. */
-  async function loaded(args: readonly string[]): Promise<string[]> {
+  async function loaded(args: readonly string[], env: Record<string, string> = {}): Promise<string[]> {
     const metafile = JSON.parse(await readFile(join(bundle, 'metafile.json'), 'utf8')) as {
       outputs: Record<string, { inputs: Record<string, unknown> }>;
     };
-    return (await traced(args)).flatMap((url) => {
+    return (await traced(args, env)).flatMap((url) => {
       const output = url.startsWith('file:')
         ? metafile.outputs[relative(repoRoot, fileURLToPath(url))]
         : undefined;
@@ -258,6 +258,15 @@ describe('what a hub process loads', () => {
     expect(from(urls, '@modelhub/client').length).toBeGreaterThan(0);
     expect(from(urls, 'undici')).toEqual([]);
     expect(from(urls, 'string-width'), 'only commands that print tables measure text').toEqual([]);
+  });
+
+  it('a first pull of small files from a plain-http registry loads no undici (nor node:https)', async () => {
+    // Metadata goes through Node's own HTTP client and small bodies through raw sockets: undici's
+    // WebAssembly parser, compiled again by every process, is kept for large bodies and https.
+    const urls = await loaded(['pull', model], { HUB_CACHE: join(work, 'fresh-small-files') });
+    expect(from(urls, '@modelhub/client').length).toBeGreaterThan(0);
+    expect(from(urls, 'undici')).toEqual([]);
+    expect(urls).not.toContain('node:https');
   });
 
   it('hub pull loads neither the bundle format, the registry server, nor a model runtime', async () => {

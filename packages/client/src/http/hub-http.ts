@@ -8,6 +8,7 @@ import { ModelhubError, isModelhubError } from '@modelhub/core';
 import type { ClientConfig } from '../config/client-config.ts';
 import type { BandwidthLimit } from './bandwidth-limit.ts';
 import { errorFromResponse, networkError } from './http-errors.ts';
+import { NodeAgents, nodeRequest, type ResponseBody } from './node-request.ts';
 import { loadUndiciParts, type UndiciParts } from './undici-parts.ts';
 import {
   backoffDelay,
@@ -33,7 +34,7 @@ export interface HttpResponse {
   readonly status: number;
   /** Lower-cased header names; repeated headers joined with ", ". */
   readonly headers: Readonly<Record<string, string | undefined>>;
-  readonly body: Dispatcher.ResponseData['body'];
+  readonly body: ResponseBody;
   /** The URL that answered, after redirects. */
   readonly url: string;
 }
@@ -151,7 +152,9 @@ function paced(inner: Writable, limit: BandwidthLimit): Writable {
   });
 }
 
-function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string, string | undefined> {
+function flattenHeaders(
+  raw: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(raw)) {
     out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
@@ -160,8 +163,9 @@ function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string,
 }
 
 /**
- * The client's HTTP transport: one keep-alive undici Agent, the token sent only to the registry's
- * own origin (never across a redirect to another host), manual redirects, and retries with
+ * The client's HTTP transport: metadata calls (`send`) through Node's own keep-alive agents,
+ * body downloads (`stream`, `fetchBody`) through one keep-alive undici Agent; the token sent only
+ * to the registry's own origin (never across a redirect to another host), manual redirects, and retries with
  * exponential backoff, full jitter and `Retry-After` for metadata calls.
  */
 export class HubHttp {
@@ -174,8 +178,10 @@ export class HubHttp {
   /** Set once the registry answered 401 to the token: every later request goes without it. */
   #tokenRejected = false;
   #warned = false;
-  /** Made on the first request (see `loadUndici`). */
+  /** Made on the first body download (see `loadUndici`). */
   #agent: Agent | undefined;
+  /** Node's keep-alive agents for `send` (metadata calls), made on the first one. */
+  #nodeAgents: NodeAgents | undefined;
   readonly #connections: number;
   readonly #onRequest: RequestObserver | undefined;
   readonly #userAgent: string;
@@ -288,7 +294,7 @@ export class HubHttp {
   }
 
   /**
-   * Sends one request and follows redirects itself (`Authorization` goes only to the registry's
+   * Sends one request (Node's HTTP client: see `nodeRequest`) and follows redirects itself (`Authorization` goes only to the registry's
    * origin). Transport failures become coded errors; any HTTP status is returned as is, except
    * that a read whose token the registry rejects goes again without it (`#dropRejectedToken`).
    */
@@ -308,17 +314,16 @@ export class HubHttp {
     let url = req.url;
     for (let hop = 0; ; hop += 1) {
       const headers = this.outgoingHeaders(url, req.headers ?? {}, req.method);
-      let res: Dispatcher.ResponseData;
+      let res: Awaited<ReturnType<typeof nodeRequest>>;
       try {
-        const { undici, agent } = this.#undici();
-        const target = new URL(url);
-        res = await undici.request(agent, {
-          origin: target.origin,
-          path: `${target.pathname}${target.search}`,
+        this.#nodeAgents ??= new NodeAgents(this.#connections);
+        res = await nodeRequest(this.#nodeAgents, {
+          url,
           method: req.method,
           headers,
-          body: req.body ?? null,
-          ...(req.signal === undefined ? {} : { signal: req.signal }),
+          body: req.body,
+          signal: req.signal,
+          headersTimeoutMs: this.#headersTimeoutMs,
         });
       } catch (cause) {
         if (req.signal?.aborted === true) {
@@ -327,13 +332,13 @@ export class HubHttp {
         throw networkError(cause, url);
       }
       const location = res.headers['location'];
-      if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
+      if (res.status >= 300 && res.status < 400 && typeof location === 'string') {
         await res.body.dump();
         url = nextHop(url, location, hop);
         continue;
       }
       return {
-        res: { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, url },
+        res: { status: res.status, headers: flattenHeaders(res.headers), body: res.body, url },
         sentToken: headers['authorization'] !== undefined,
       };
     }
@@ -636,6 +641,7 @@ export class HubHttp {
   }
 
   async close(): Promise<void> {
+    this.#nodeAgents?.destroy();
     await this.#agent?.close();
   }
 }
@@ -659,7 +665,7 @@ export async function readSmallBody(res: HttpResponse): Promise<string> {
   try {
     for await (const chunk of res.body) {
       if (text.length < 65_536) {
-        text += (chunk as Buffer).toString('utf8');
+        text += chunk.toString('utf8');
       }
     }
   } catch {
