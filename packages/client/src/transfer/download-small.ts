@@ -89,18 +89,22 @@ function describe(options: DownloadSmallOptions): string {
  */
 export async function downloadSmallBlob(options: DownloadSmallOptions): Promise<number> {
   const { spec } = options;
-  const { chunks, actual } = await fetchWithRetry(options);
-  if (actual !== spec.id) {
-    throw new ModelhubError(
-      'INTEGRITY_MISMATCH',
-      `Downloaded bytes do not match the published ${spec.algo} of ${describe(options)}.`,
-      {
-        hint: 'The registry, a proxy or the disk corrupted the data; the bytes were deleted. Retry the pull.',
-        details: { ...options.context, expected: spec.id, actual, algo: spec.algo, resumedBytes: 0 },
-      },
-    );
+  const { chunks, actual, release } = await fetchWithRetry(options);
+  try {
+    if (actual !== spec.id) {
+      throw new ModelhubError(
+        'INTEGRITY_MISMATCH',
+        `Downloaded bytes do not match the published ${spec.algo} of ${describe(options)}.`,
+        {
+          hint: 'The registry, a proxy or the disk corrupted the data; the bytes were deleted. Retry the pull.',
+          details: { ...options.context, expected: spec.id, actual, algo: spec.algo, resumedBytes: 0 },
+        },
+      );
+    }
+    await writeBlob(options, chunks);
+  } finally {
+    release?.();
   }
-  await writeBlob(options, chunks);
   return spec.size;
 }
 
@@ -140,6 +144,8 @@ interface Received {
   readonly chunks: Buffer[];
   /** Its digest in the spec's algorithm, computed while it arrived. */
   readonly actual: string;
+  /** Hands the body's buffer back for reuse, once its bytes are written (or dropped). */
+  readonly release?: () => void;
 }
 
 async function fetchWithRetry(options: DownloadSmallOptions): Promise<Received> {
@@ -198,7 +204,12 @@ async function fetchOnce(options: DownloadSmallOptions): Promise<Received> {
       stallMs: options.stallMs,
     });
     if (got.kind === 'body') {
-      return { chunks: [got.body], actual: hashFor(options.spec).update(got.body).digest('hex') };
+      const body = got.body;
+      return {
+        chunks: [body],
+        actual: hashFor(options.spec).update(body).digest('hex'),
+        release: () => pool.buffers.give(body),
+      };
     }
     const { status, headers } = got.head;
     if (isRetryableStatus(status)) {

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 
+import { BodyBuffers } from './body-buffers.ts';
 import { parseHead, type SocketResponseHead } from './socket-get.ts';
 import { Stalled } from './transfer-guard.ts';
 
@@ -59,7 +60,7 @@ interface Connection {
 
 /**
  * Keep-alive plain-HTTP/1.1 connections for the GETs of small files. Each response is read
- * straight from the kernel into a buffer of the published size: no per-chunk allocation, no
+ * straight from the kernel into a buffer of the published size (reused: `BodyBuffers`): no per-chunk allocation, no
  * parser between bytes and buffer, and the connection is reused for the next file. Anything but a
  * `200` with exactly that Content-Length and no transfer or content coding (a redirect, an error
  * status, a chunked body) comes back as `other`, and the connection is closed: the caller hands
@@ -69,6 +70,8 @@ interface Connection {
  */
 export class SocketPool {
   readonly origin: string;
+  /** Where bodies are received; a caller gives a body back once it has written it. */
+  readonly buffers = new BodyBuffers();
   readonly #host: string;
   readonly #port: number;
   readonly #idle: Connection[] = [];
@@ -290,7 +293,7 @@ export class SocketPool {
       connection.reusable = false;
     }
     exchange.head = head;
-    const body = Buffer.allocUnsafe(exchange.size);
+    const body = this.buffers.take(exchange.size);
     if (extra > exchange.size) {
       // More than this response: a server that pipelines unasked bytes is not one to reuse.
       connection.reusable = false;
