@@ -42,7 +42,11 @@ const externals: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.path.startsWith('node:') || builtins.has(args.path)) {
-        return { path: args.path, external: true };
+        // An ES import of a built-in goes through builtinsWithoutFacades (a CommonJS require
+        // creates no facade and stays as it is).
+        return args.kind === 'import-statement' || args.kind === 'dynamic-import'
+          ? { path: args.path.startsWith('node:') ? args.path : `node:${args.path}`, namespace: 'builtin' }
+          : { path: args.path, external: true };
       }
       const name = packageName(args.path);
       if (name.startsWith('@modelhub/') || inlined.has(name) || args.pluginData === resolving) {
@@ -56,6 +60,31 @@ const externals: Plugin = {
         return { path: args.path, external: true };
       }
       return { path: `./${relative(outdir, own.path).split(sep).join('/')}`, external: true };
+    });
+  },
+};
+
+/**
+ * Node's built-ins imported as ES modules cost a facade each, and making it reads every export:
+ * the lazy getters load what nobody asked for (`node:crypto` loads WebCrypto, `node:util` its
+ * argument parser and diff, `node:http` Node's own undici). Each ES import of a built-in becomes
+ * a small module that takes the built-in from `process.getBuiltinModule` and re-exports its plain
+ * properties, leaving getters untouched; importing one of those fails the build (add it below).
+ */
+const builtinsWithoutFacades: Plugin = {
+  name: 'modelhub-builtins-without-facades',
+  setup(b) {
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const module = process.getBuiltinModule(args.path) as Record<string, unknown>;
+      const names = Object.keys(module).filter((name) => {
+        const descriptor = Object.getOwnPropertyDescriptor(module, name);
+        return descriptor !== undefined && 'value' in descriptor && /^[A-Za-z_$][\w$]*$/.test(name);
+      });
+      const contents =
+        `const m = process.getBuiltinModule(${JSON.stringify(args.path)});\n` +
+        'export default m;\n' +
+        `export const { ${names.filter((n) => n !== 'default').join(', ')} } = m;\n`;
+      return { contents, loader: 'js' };
     });
   },
 };
@@ -100,7 +129,7 @@ const result = await build({
   banner: {
     js: "import { createRequire as __modelhubCreateRequire } from 'node:module';\nconst require = __modelhubCreateRequire(import.meta.url);",
   },
-  plugins: [externals, ownImportMeta],
+  plugins: [externals, builtinsWithoutFacades, ownImportMeta],
   metafile: true,
   write: false,
   logLevel: 'warning',

@@ -269,6 +269,21 @@ describe('what a hub process loads', () => {
     expect(urls).not.toContain('node:https');
   });
 
+  it("loads no built-in that only an import's facade would load (WebCrypto, Node's own undici)", async () => {
+    // process.moduleLoadList names every internal module Node loaded; written at exit.
+    const preload = join(work, 'builtin-list.cjs');
+    const out = join(work, 'builtins.txt');
+    await writeFile(
+      preload,
+      "process.on('exit', () => require('node:fs').writeFileSync(process.env.BUILTINS_OUT, process.moduleLoadList.join('\\n')));\n",
+    );
+    const run = await hub(['pull', model], { BUILTINS_OUT: out }, ['--require', preload]);
+    expect(run.code).toBe(0);
+    const list = (await readFile(out, 'utf8')).split('\n');
+    expect(list).toContain('NativeModule crypto');
+    expect(list.filter((m) => /internal\/crypto\/webcrypto|internal\/deps\/undici/.test(m))).toEqual([]);
+  });
+
   it('hub pull loads neither the bundle format, the registry server, nor a model runtime', async () => {
     await hub(['pull', model]);
     const urls = await loaded(['pull', model]);
