@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createRepo, uploadFiles } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startNginx, type TestNginx } from '@modelhub/testing';
+import { accelRedirectConfig, startNginx, type TestNginx } from '@modelhub/testing';
 
 import { startRegistry, type RunningRegistry } from '@modelhub/registry';
 
@@ -15,34 +15,6 @@ import { startRegistry, type RunningRegistry } from '@modelhub/registry';
 // registry's own (status, the headers clients read, bytes), for GET, HEAD and ranges.
 
 const location = '/_modelhub_blobs/';
-
-/** The nginx configuration the README documents (inside `server { }`). */
-function accelConfig(upstream: string, blobsDir: string): string {
-  return `
-    client_max_body_size 0;
-    location / {
-      proxy_pass ${upstream};
-      proxy_set_header Host $http_host;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-      proxy_request_buffering off;
-    }
-    location ${location} {
-      internal;
-      alias ${blobsDir}/;
-      etag off;
-      add_header ETag $upstream_http_etag;
-      add_header X-Repo-Commit $upstream_http_x_repo_commit;
-      add_header X-Linked-Etag $upstream_http_x_linked_etag;
-      add_header X-Linked-Size $upstream_http_x_linked_size;
-      add_header X-Request-Id $upstream_http_x_request_id;
-      add_header Access-Control-Allow-Origin $upstream_http_access_control_allow_origin;
-      add_header Access-Control-Expose-Headers $upstream_http_access_control_expose_headers;
-      add_header Content-Security-Policy $upstream_http_content_security_policy;
-      add_header X-Content-Type-Options $upstream_http_x_content_type_options;
-    }`;
-}
 
 const compared = [
   'etag',
@@ -86,7 +58,9 @@ beforeAll(async () => {
   await direct.close();
   // The same data folder, now in X-Accel-Redirect mode behind nginx.
   accel = await startRegistry({ dataDir: join(dir, 'data'), port: 0, accelRedirect: location });
-  nginx = await startNginx(accelConfig(accel.url, join(dir, 'data', 'storage', 'blobs')));
+  nginx = await startNginx(
+    accelRedirectConfig({ upstream: accel.url, blobsDir: join(dir, 'data', 'storage', 'blobs'), location }),
+  );
 }, 120_000);
 
 afterAll(async () => {

@@ -25,6 +25,8 @@ export { startS3 } from './services/s3-server.ts';
 export type { TestS3 } from './services/s3-server.ts';
 export { startNginx } from './services/nginx-server.ts';
 export type { TestNginx } from './services/nginx-server.ts';
+export { accelRedirectConfig } from './services/nginx-accel-config.ts';
+export type { AccelRedirectConfigOptions } from './services/nginx-accel-config.ts';
 export { freePort } from './services/free-port.ts';
 export { wordPieceTokenizerJson } from './text/word-piece-tokenizer.ts';
 export { launchTestBrowser, chromiumFlags, chromiumPath, screenshotsRoot } from './browser/test-browser.ts';
