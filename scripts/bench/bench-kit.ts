@@ -1,6 +1,7 @@
 // What every benchmark script needs, with nothing but Node built-ins (it loads before the
 // re-run under the source condition).
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 
 /**
  * Re-runs the calling script under the "@modelhub/source" condition, under which the sibling
@@ -29,4 +30,33 @@ export function median(xs: readonly number[]): number {
   return sorted.length % 2 === 1
     ? (sorted[mid] ?? Number.NaN)
     : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+}
+
+/** What curl reports of one download: the bytes it received and the seconds it took in all. */
+export interface CurlTiming {
+  readonly bytes: number;
+  readonly seconds: number;
+}
+
+/**
+ * Downloads `url` with curl to /dev/null (rejecting on an HTTP error) and returns curl's own
+ * figures: curl is the baseline client whose speed users know, so it times itself.
+ * `followRedirects` adds -L (a registry answering 302 to presigned storage URLs).
+ */
+export async function curlDownload(
+  url: string,
+  { followRedirects = false }: { readonly followRedirects?: boolean } = {},
+): Promise<CurlTiming> {
+  const { stdout } = await promisify(execFile)('curl', [
+    '-s',
+    '-f',
+    ...(followRedirects ? ['-L'] : []),
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{size_download} %{time_total}',
+    url,
+  ]);
+  const [bytes = '0', seconds = '0'] = stdout.trim().split(' ');
+  return { bytes: Number(bytes), seconds: Number(seconds) };
 }

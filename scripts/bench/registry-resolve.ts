@@ -7,7 +7,6 @@
 // real registry (auth check, revision lookup, Range/ETag headers, stream from the blob store).
 // Both listen on 127.0.0.1 in this process; the client is `curl -o /dev/null` for both, and the
 // two servers alternate round by round. Prints MB/s medians and registry / baseline.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
@@ -15,9 +14,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { median, runFromSources } from './bench-kit.ts';
+import { curlDownload, median, runFromSources } from './bench-kit.ts';
 
 runFromSources(import.meta.filename);
 
@@ -32,7 +30,6 @@ const { values } = parseArgs({
 });
 const sizeMiB = Number(values['size-mib']);
 const rounds = Number(values.rounds);
-const run = promisify(execFile);
 
 const work = await mkdtemp(join(tmpdir(), 'modelhub-bench-resolve-'));
 try {
@@ -77,20 +74,11 @@ try {
   const registryUrl = `${registry.url}/bench/big/resolve/main/big.bin`;
 
   async function download(url: string): Promise<number> {
-    const { stdout } = await run('curl', [
-      '-s',
-      '-f',
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{size_download} %{time_total}',
-      url,
-    ]);
-    const [bytes = '0', seconds = '0'] = stdout.trim().split(' ');
-    if (Number(bytes) !== size) {
+    const { bytes, seconds } = await curlDownload(url);
+    if (bytes !== size) {
       throw new Error(`${url} sent ${bytes} bytes, expected ${size}`);
     }
-    return size / Number(seconds) / 1e6;
+    return size / seconds / 1e6;
   }
 
   // One warm-up each (page cache, JIT), then alternate.

@@ -17,21 +17,20 @@
 //  4. 300-file pulls (`pull()`, several at once, fresh caches) through the balancer: 3 replicas vs 1.
 //  5. GET of a 1 GiB file: /resolve/ via X-Accel-Redirect behind nginx vs nginx serving the blob file
 //     directly (sendfile), curl -o /dev/null. Target ≥ 0.9×.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
-import { median, runFromSources } from './bench-kit.ts';
+import { parseArgs } from 'node:util';
+import { curlDownload, median, runFromSources } from './bench-kit.ts';
 
 runFromSources(import.meta.filename);
 
 const { openRegistry } = await import('@modelhub/registry');
 const { pull } = await import('@modelhub/client');
 const { hashFile } = await import('@modelhub/core');
-const { startNginx, startPostgres, startS3 } = await import('@modelhub/testing');
+const { accelRedirectConfig, startNginx, startPostgres, startS3 } = await import('@modelhub/testing');
 const { request, Agent } = await import('undici');
 const { startLoadBalancer, startReplica, stopReplica } =
   await import('../../packages/cli/test/helpers/replicas.ts');
@@ -56,7 +55,6 @@ const commitCount = Number(values.commits);
 const pulls = Number(values.pulls);
 const accelMiB = Number(values['accel-mib']);
 const rounds = Number(values.rounds);
-const run = promisify(execFile);
 const GiB = 1024 ** 3;
 
 const percentile = (xs: readonly number[], p: number): number => {
@@ -101,20 +99,7 @@ async function lfsRepo(registry: Registry, name: string, path: string, file: str
 }
 
 /** curl GET to /dev/null (following redirects): bytes and seconds. */
-async function curl(url: string): Promise<{ bytes: number; seconds: number }> {
-  const { stdout } = await run('curl', [
-    '-s',
-    '-f',
-    '-L',
-    '-o',
-    '/dev/null',
-    '-w',
-    '%{size_download} %{time_total}',
-    url,
-  ]);
-  const [bytes = '0', seconds = '0'] = stdout.trim().split(' ');
-  return { bytes: Number(bytes), seconds: Number(seconds) };
-}
+const curl = (url: string) => curlDownload(url, { followRedirects: true });
 
 interface Row {
   readonly metric: string;
@@ -417,25 +402,9 @@ try {
     const blobs = join(accelDir, 'storage', 'blobs');
     const accel = await startReplica(['--data', accelDir, '--accel-redirect', location], env);
     cleanups.push(() => stopReplica(accel));
+    // The README's configuration, plus the baseline: nginx serving the same blob files directly.
     const nginx = await startNginx(`
-      client_max_body_size 0;
-      location / {
-        proxy_pass ${accel.url};
-        proxy_set_header Host $http_host;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-        proxy_buffering off;
-        proxy_request_buffering off;
-      }
-      location ${location} {
-        internal;
-        alias ${blobs}/;
-        etag off;
-        add_header ETag $upstream_http_etag;
-        add_header X-Repo-Commit $upstream_http_x_repo_commit;
-        add_header X-Linked-Etag $upstream_http_x_linked_etag;
-        add_header X-Linked-Size $upstream_http_x_linked_size;
-      }
+      ${accelRedirectConfig({ upstream: accel.url, blobsDir: blobs, location })}
       location /direct/ {
         alias ${blobs}/;
       }`);
