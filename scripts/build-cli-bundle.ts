@@ -134,6 +134,12 @@ const result = await build({
   write: false,
   logLevel: 'warning',
   legalComments: 'none',
+  // Without comments and indentation the files are ~30% smaller and plain ASCII: a comment with
+  // one non-ASCII character (an em dash, an arrow) made Node decode its whole file to a two-byte
+  // string. `hub --version` took ~12 ms less CPU. Names stay, so stack traces still read; the
+  // linked source maps give file and line with `node --enable-source-maps`.
+  minifyWhitespace: true,
+  sourcemap: 'linked',
 });
 
 /**

@@ -300,6 +300,19 @@ describe('what a hub process loads', () => {
     }
   });
 
+  it('reads only plain-ASCII bundle files on a pull (one non-ASCII byte makes Node decode a file to UTF-16)', async () => {
+    await hub(['pull', model]);
+    const files = (await traced(['pull', model])).filter((u) => u.startsWith(pathToFileURL(bundle).href));
+    expect(files.length).toBeGreaterThan(1);
+    for (const url of files) {
+      const bytes = await readFile(fileURLToPath(url));
+      expect(
+        bytes.findIndex((b) => b > 0x7f),
+        url,
+      ).toBe(-1);
+    }
+  });
+
   it('runs from the bundle: a warm pull reads no module of a @modelhub package from its dist/ folder', async () => {
     await hub(['pull', model]);
     const files = await traced(['pull', model]);
