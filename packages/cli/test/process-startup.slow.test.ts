@@ -251,22 +251,40 @@ describe('what a hub process loads', () => {
     expect(urls.filter((u) => u.endsWith('/packages/core/dist/index.js'))).toEqual([]);
   });
 
-  it('hub pull --frozen of a cached model sends no request, so loads no HTTP library (nor text widths)', async () => {
+  it('hub pull --frozen of a cached model sends no request, so loads no HTTP library (nor text widths, nor zod)', async () => {
     const lock = join(work, 'frozen.lock');
     expect((await hub(['pull', model, '--lock', lock])).code).toBe(0);
     const urls = await loaded(['pull', model, '--lock', lock, '--frozen']);
     expect(from(urls, '@modelhub/client').length).toBeGreaterThan(0);
     expect(from(urls, 'undici')).toEqual([]);
     expect(from(urls, 'string-width'), 'only commands that print tables measure text').toEqual([]);
+    // The lockfile and the cached tree are checked by hand: zod cost each process ~35 ms.
+    expect(from(urls, 'zod')).toEqual([]);
   });
 
-  it('a first pull of small files from a plain-http registry loads no undici (nor node:https)', async () => {
+  it('a warm hub pull, fresh or asking the registry once, loads no zod', async () => {
+    const cache = join(work, 'warm-no-zod');
+    expect((await hub(['pull', model], { HUB_CACHE: cache })).code).toBe(0);
+    // The revision is fresh in the metadata cache: no request.
+    expect(from(await loaded(['pull', model], { HUB_CACHE: cache }), 'zod')).toEqual([]);
+    // The metadata forgotten (as after its freshness): one revision request, read without zod.
+    const metadata = (await readdir(cache, { recursive: true })).filter((f) =>
+      f.includes('.modelhub-metadata.sqlite'),
+    );
+    expect(metadata.length).toBeGreaterThan(0);
+    await Promise.all(metadata.map((f) => rm(join(cache, f))));
+    expect(from(await loaded(['pull', model], { HUB_CACHE: cache }), 'zod')).toEqual([]);
+  });
+
+  it('a first pull of small files from a plain-http registry loads no undici (nor node:https, nor zod)', async () => {
     // Metadata goes through Node's own HTTP client and small bodies through raw sockets: undici's
     // WebAssembly parser, compiled again by every process, is kept for large bodies and https.
     const urls = await loaded(['pull', model], { HUB_CACHE: join(work, 'fresh-small-files') });
     expect(from(urls, '@modelhub/client').length).toBeGreaterThan(0);
     expect(from(urls, 'undici')).toEqual([]);
     expect(urls).not.toContain('node:https');
+    // The revision and tree answers, the tree file, the lock holder and the metadata are read by hand.
+    expect(from(urls, 'zod')).toEqual([]);
   });
 
   it("loads no built-in that only an import's facade would load (WebCrypto, Node's own undici)", async () => {

@@ -44,5 +44,5 @@ export { isVariant, variantSuffixes } from './select/select-files.ts';
 export type { Variant } from './select/select-files.ts';
 export type { RequestObserver } from './http/hub-http.ts';
 export type { WriteFault } from './transfer/download-blob.ts';
-export { pushFolder } from './push/push-folder.ts';
+export { pushFolder } from './push/load-push.ts';
 export type { PushOptions, PushResult } from './push/push-folder.ts';

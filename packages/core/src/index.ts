@@ -2,7 +2,9 @@
  * @packageDocumentation
  * Domain types shared by every modelhub package: model references, file entries, the head
  * manifest, the preprocessing spec, the FeatureExtractor contract, feature pooling (masked
- * mean/max/meanmax/cls/flatten), errors with stable codes, and hashing. It knows no backend and no transport.
+ * mean/max/meanmax/cls/flatten), errors with stable codes, hashing, and hand-written checks of JSON
+ * documents. It knows no backend and no transport, and loads no zod: the zod schemas of specs and
+ * head manifests are the `@modelhub/core/schemas` entry.
  */
 export { ExitCode, errorCodes, exitCodeFor } from './errors/error-codes.ts';
 export type { ErrorCode } from './errors/error-codes.ts';
@@ -13,7 +15,7 @@ export { filesystemError, assertWritableLocation } from './errors/filesystem-err
 export { parseModelRef, formatModelRef, repoId, isCommitSha } from './model-ref/model-ref.ts';
 export type { ModelRef, RepoRef, AliasRef } from './model-ref/model-ref.ts';
 
-export { FileEntrySchema, blobIdOf } from './files/file-entry.ts';
+export { readFileEntry, blobIdOf } from './files/file-entry.ts';
 export type { FileEntry } from './files/file-entry.ts';
 export { assertSafeRepoPath } from './files/safe-path.ts';
 export { assertRealFilesystem } from './files/pseudo-filesystem.ts';
@@ -26,19 +28,29 @@ export { hashFile } from './hashing/hash-file.ts';
 export type { FileHashes } from './hashing/hash-file.ts';
 export { lfsPointer } from './hashing/lfs-pointer.ts';
 export { lazySchema } from './schema/lazy-schema.ts';
-
-export { preprocessSpecSchema } from './preprocess/preprocess-spec.ts';
-export type { PreprocessSpec } from './preprocess/preprocess-spec.ts';
 export {
-  inputSpecSchema,
-  textSpecSchema,
-  audioSpecSchema,
-  modalityOf,
-  isImageSpec,
-  requireImageSpec,
-} from './preprocess/input-spec.ts';
-export type { InputSpec, TextSpec, AudioSpec, Modality } from './preprocess/input-spec.ts';
-export { headManifestSchema, featureTapSchema, parseHeadManifest } from './manifest/head-manifest.ts';
+  DocumentCheck,
+  documentSchema,
+  describeIssues,
+  optional,
+  nullish,
+  nonEmpty,
+  sha1Hex,
+  sha256Hex,
+} from './schema/document-check.ts';
+export type {
+  DocumentSchema,
+  DocumentResult,
+  DocumentIssue,
+  DocumentPath,
+  StringRule,
+} from './schema/document-check.ts';
+
+// The zod schemas of specs and head manifests are in `@modelhub/core/schemas`; this entry loads no zod.
+export type { PreprocessSpec } from './preprocess/preprocess-spec.ts';
+export { modalityOf, isImageSpec, requireImageSpec } from './preprocess/input-modality.ts';
+export type { Modality } from './preprocess/input-modality.ts';
+export type { InputSpec, TextSpec, AudioSpec } from './preprocess/input-spec.ts';
 export type { HeadManifest, FeatureTap } from './manifest/head-manifest.ts';
 
 export {

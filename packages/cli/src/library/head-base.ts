@@ -13,10 +13,10 @@ import {
   ModelhubError,
   hashFile,
   isModelhubError,
-  parseHeadManifest,
   type FeatureExtractor,
   type HeadManifest,
 } from '@modelhub/core';
+import { parseHeadManifest } from '@modelhub/core/schemas';
 import { loadHeadClassifier, type HeadClassifier } from '@modelhub/trainer';
 
 import { openBackbone } from './open-backbone.ts';

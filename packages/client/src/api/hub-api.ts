@@ -1,8 +1,17 @@
-import * as z from 'zod';
-
-import { lazySchema } from '@modelhub/core';
-
 import type { HubHttp } from '../http/hub-http.ts';
+import {
+  aliasDocument,
+  modelInfoDocument,
+  modelInfoListDocument,
+  treePageDocument,
+  whoamiDocument,
+  type AliasRecord,
+  type ModelInfo,
+  type TreeEntry,
+  type WhoamiRecord,
+} from './api-documents.ts';
+
+export type { AliasRecord, ModelInfo, TreeEntry, WhoamiRecord } from './api-documents.ts';
 
 /** Encodes a revision for a URL path segment (`refs/pr/1` → `refs%2Fpr%2F1`). */
 export function encodeRevision(revision: string): string {
@@ -13,67 +22,6 @@ export function encodeRevision(revision: string): string {
 export function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
-
-const siblingSchema = lazySchema(() => z.object({ rfilename: z.string() }).loose());
-
-export const modelInfoSchema = lazySchema(() =>
-  z
-    .object({
-      id: z.string(),
-      sha: z
-        .string()
-        .regex(/^[0-9a-f]{40}$/)
-        .optional(),
-      lastModified: z.string().optional(),
-      private: z.boolean().optional(),
-      gated: z.union([z.boolean(), z.string()]).optional(),
-      downloads: z.number().optional(),
-      likes: z.number().optional(),
-      tags: z.array(z.string()).optional(),
-      pipeline_tag: z.string().nullish(),
-      library_name: z.string().nullish(),
-      author: z.string().nullish(),
-      siblings: z.array(siblingSchema()).optional(),
-      cardData: z.record(z.string(), z.unknown()).nullish(),
-    })
-    .loose(),
-);
-export type ModelInfo = z.infer<ReturnType<typeof modelInfoSchema>>;
-
-export const treeEntrySchema = lazySchema(() =>
-  z
-    .object({
-      type: z.string(),
-      path: z.string(),
-      oid: z.string().optional(),
-      size: z.number().int().nonnegative().optional(),
-      lfs: z
-        .object({ oid: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() })
-        .loose()
-        .nullish(),
-    })
-    .loose(),
-);
-export type TreeEntry = z.infer<ReturnType<typeof treeEntrySchema>>;
-
-export const aliasSchema = lazySchema(() =>
-  z.object({
-    alias: z.string(),
-    repo: z.string(),
-    revision: z.string().nullish(),
-  }),
-);
-export type AliasRecord = z.infer<ReturnType<typeof aliasSchema>>;
-
-export const whoamiSchema = lazySchema(() =>
-  z
-    .object({
-      name: z.string(),
-      type: z.string().optional(),
-      orgs: z.array(z.object({ name: z.string() }).loose()).optional(),
-    })
-    .loose(),
-);
 
 /** `GET /api/models/{repo}/revision/{rev}`: resolves a revision to its commit. */
 export async function fetchModelInfo(
@@ -88,7 +36,7 @@ export async function fetchModelInfo(
       : `/api/models/${repo}/revision/${encodeRevision(revision)}`;
   const { data } = await http.getJson(
     path,
-    modelInfoSchema(),
+    modelInfoDocument,
     { repo, revision, endpoint: http.endpoint },
     signal,
   );
@@ -105,7 +53,7 @@ export async function fetchTree(
   const entries: TreeEntry[] = [];
   for await (const page of http.paginate(
     `/api/models/${repo}/tree/${encodeRevision(commit)}?recursive=true&expand=false`,
-    z.array(treeEntrySchema()),
+    treePageDocument,
     { repo, revision: commit, endpoint: http.endpoint },
     signal,
   )) {
@@ -135,7 +83,7 @@ export async function fetchAlias(
     await res.body.dump();
     return undefined;
   }
-  const parsed = aliasSchema().safeParse(await res.body.json());
+  const parsed = aliasDocument.safeParse(await res.body.json());
   return parsed.success ? parsed.data : undefined;
 }
 
@@ -169,7 +117,7 @@ export async function searchModels(
   params.set('full', 'true');
   const { data } = await http.getJson(
     `/api/models?${params.toString()}`,
-    z.array(modelInfoSchema()),
+    modelInfoListDocument,
     { endpoint: http.endpoint },
     signal,
   );
@@ -177,10 +125,7 @@ export async function searchModels(
 }
 
 /** `GET /api/whoami-v2`: who the token belongs to. */
-export async function fetchWhoami(
-  http: HubHttp,
-  signal?: AbortSignal,
-): Promise<z.infer<ReturnType<typeof whoamiSchema>>> {
-  const { data } = await http.getJson('/api/whoami-v2', whoamiSchema(), { endpoint: http.endpoint }, signal);
+export async function fetchWhoami(http: HubHttp, signal?: AbortSignal): Promise<WhoamiRecord> {
+  const { data } = await http.getJson('/api/whoami-v2', whoamiDocument, { endpoint: http.endpoint }, signal);
   return data;
 }

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import * as z from 'zod';
-
-import { lazySchema } from '@modelhub/core';
+import { documentSchema } from '@modelhub/core';
 
 import { configDir, huggingFaceTokenFile, type Env } from '../config/config-paths.ts';
 
-const tokensSchema = lazySchema(() => z.object({ tokens: z.record(z.string(), z.string()) }));
+/** `tokens.json`: endpoint origin → token (read by every command that may send a request). */
+const tokensDocument = documentSchema((check, value): Record<string, string> =>
+  check.entries(check.object(value, [])['tokens'], ['tokens'], (token, path) => check.string(token, path)),
+);
 
 function tokensFile(env: Env): string {
   return join(configDir(env), 'tokens.json');
@@ -20,8 +21,8 @@ function origin(endpoint: string): string {
 }
 
 function parse(text: string): Record<string, string> {
-  const parsed = tokensSchema().safeParse(JSON.parse(text));
-  return parsed.success ? parsed.data.tokens : {};
+  const parsed = tokensDocument.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : {};
 }
 
 /** The token `hub login` stored for exactly this endpoint, if any. */

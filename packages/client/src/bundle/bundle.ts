@@ -4,16 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type * as tar from 'tar';
-import * as z from 'zod';
 
 import {
-  FileEntrySchema,
   ModelhubError,
   blobIdOf,
+  describeIssues,
+  documentSchema,
   hashFile,
   isModelhubError,
-  lazySchema,
+  optional,
   parseModelRef,
+  readFileEntry,
+  sha1Hex,
+  type FileEntry,
 } from '@modelhub/core';
 
 import { cacheRootFor, resolveClientConfig, type ClientOptions } from '../config/client-config.ts';
@@ -25,23 +28,33 @@ import { importsFile, recordImports } from './imported-models.ts';
 
 const MANIFEST = 'modelhub-bundle.json';
 
-const bundleManifestSchema = lazySchema(() =>
-  z.object({
-    bundleVersion: z.literal(1),
-    endpoint: z.string(),
-    createdAt: z.string(),
-    models: z.array(
-      z.object({
-        ref: z.string(),
-        repo: z.string(),
-        revision: z.string().optional(),
-        commit: z.string().regex(/^[0-9a-f]{40}$/),
-        files: z.array(FileEntrySchema),
-      }),
-    ),
-  }),
-);
-export type BundleManifest = z.infer<ReturnType<typeof bundleManifestSchema>>;
+/** `modelhub-bundle.json`: the registry a bundle came from and the models (commit, files) it holds. */
+export interface BundleManifest {
+  bundleVersion: 1;
+  endpoint: string;
+  createdAt: string;
+  models: { ref: string; repo: string; revision?: string | undefined; commit: string; files: FileEntry[] }[];
+}
+
+const bundleManifestDocument = documentSchema((check, value): BundleManifest => {
+  const doc = check.object(value, []);
+  return {
+    bundleVersion: check.oneOf(doc['bundleVersion'], ['bundleVersion'], [1]),
+    endpoint: check.string(doc['endpoint'], ['endpoint']),
+    createdAt: check.string(doc['createdAt'], ['createdAt']),
+    models: check.items(doc['models'], ['models'], (item, path) => {
+      const model = check.object(item, path);
+      const revision = optional(model['revision'], (v) => check.string(v, [...path, 'revision']));
+      return {
+        ref: check.string(model['ref'], [...path, 'ref']),
+        repo: check.string(model['repo'], [...path, 'repo']),
+        ...(revision === undefined ? {} : { revision }),
+        commit: check.string(model['commit'], [...path, 'commit'], sha1Hex),
+        files: check.items(model['files'], [...path, 'files'], (f, at) => readFileEntry(check, f, at)),
+      };
+    }),
+  };
+});
 
 export interface BundleResult {
   readonly file: string;
@@ -220,9 +233,9 @@ export async function importBundle(file: string, options: ClientOptions = {}): P
       },
     });
     await checkExtracted(work, sizes, probe.cacheRoot);
-    let manifest: BundleManifest;
+    let json: unknown;
     try {
-      manifest = bundleManifestSchema().parse(JSON.parse(await readFile(join(work, MANIFEST), 'utf8')));
+      json = JSON.parse(await readFile(join(work, MANIFEST), 'utf8'));
     } catch (cause) {
       throw new ModelhubError(
         'INVALID_MANIFEST',
@@ -230,6 +243,15 @@ export async function importBundle(file: string, options: ClientOptions = {}): P
         { cause },
       );
     }
+    const parsed = bundleManifestDocument.safeParse(json);
+    if (!parsed.success) {
+      throw new ModelhubError(
+        'INVALID_MANIFEST',
+        `${file} is not a modelhub bundle (no valid ${MANIFEST}).`,
+        { details: { issues: describeIssues(parsed.error.issues) } },
+      );
+    }
+    const manifest = parsed.data;
     const endpoint = options.endpoint ?? manifest.endpoint;
     const root = cacheRootFor(resolveClientConfig({ ...options, endpoint }).endpoint, options.cacheDir, env);
     const out: BundleResult['models'][number][] = [];

@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-import * as z from 'zod';
-
-import { lazySchema } from '@modelhub/core';
+import { documentSchema, optional } from '@modelhub/core';
 
 import { modelhubCacheBase, nonEmpty, type Env } from '../config/config-paths.ts';
 import { acquireLock } from '../cache/file-lock.ts';
@@ -18,21 +16,34 @@ import { acquireLock } from '../cache/file-lock.ts';
  */
 const IMPORTS_FILE = 'imported-models.json';
 
-const importedModelSchema = lazySchema(() =>
-  z.object({
-    repo: z.string(),
-    endpoint: z.string(),
-    commit: z.string(),
-    revision: z.string().optional(),
-    alias: z.string().optional(),
-    importedAt: z.string(),
-  }),
-);
-export type ImportedModel = z.infer<ReturnType<typeof importedModelSchema>>;
+export interface ImportedModel {
+  repo: string;
+  endpoint: string;
+  commit: string;
+  revision?: string | undefined;
+  alias?: string | undefined;
+  importedAt: string;
+}
 
-const importsSchema = lazySchema(() =>
-  z.object({ version: z.literal(1), models: z.array(importedModelSchema()) }),
-);
+/** The imports file, checked by hand: a pull of a model not in its cache reads it (no zod for that). */
+const importsDocument = documentSchema((check, value): ImportedModel[] => {
+  const doc = check.object(value, []);
+  check.oneOf(doc['version'], ['version'], [1]);
+  return check.items(doc['models'], ['models'], (item, path) => {
+    const model = check.object(item, path);
+    const text = (key: string) => (v: unknown) => check.string(v, [...path, key]);
+    const revision = optional(model['revision'], text('revision'));
+    const alias = optional(model['alias'], text('alias'));
+    return {
+      repo: text('repo')(model['repo']),
+      endpoint: text('endpoint')(model['endpoint']),
+      commit: text('commit')(model['commit']),
+      ...(revision === undefined ? {} : { revision }),
+      ...(alias === undefined ? {} : { alias }),
+      importedAt: text('importedAt')(model['importedAt']),
+    };
+  });
+});
 
 /** The imports file of a cache base (`cacheDir`, else `HUB_CACHE`, else `~/.cache/modelhub`). */
 export function importsFile(cacheDir: string | undefined, env: Env): string {
@@ -42,7 +53,8 @@ export function importsFile(cacheDir: string | undefined, env: Env): string {
 /** Every recorded import, oldest first; an unreadable or missing file is no imports. */
 export async function readImports(file: string): Promise<ImportedModel[]> {
   try {
-    return importsSchema().parse(JSON.parse(await readFile(file, 'utf8'))).models;
+    const parsed = importsDocument.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    return parsed.success ? parsed.data : [];
   } catch {
     return [];
   }

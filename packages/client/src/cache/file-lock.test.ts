@@ -76,4 +76,23 @@ describe('acquireLock', () => {
     await expect(acquireLock(path, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'CONFLICT' });
     await held.release();
   });
+
+  it('names the holder it waits for only when the lock file is a well-formed lock', async () => {
+    const path = join(await dir, 'e.lock');
+    const now = Date.now();
+    const holder = { pid: process.pid, host: hostname(), token: 't', startedAt: now, heartbeat: now };
+    const heldBy = async (content: unknown): Promise<unknown> => {
+      await writeFile(path, JSON.stringify(content));
+      const error = await acquireLock(path, { timeoutMs: 50 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'CONFLICT' });
+      return (error as { details: { holder: unknown } }).details.holder;
+    };
+    expect(await heldBy(holder)).toEqual(holder);
+    // Being written, or garbage: no holder to name (and, once old enough, taken over).
+    expect(await heldBy({ ...holder, pid: 1.5 })).toBeUndefined();
+    expect(await heldBy({ ...holder, host: 7 })).toBeUndefined();
+    expect(await heldBy({ ...holder, heartbeat: undefined })).toBeUndefined();
+    expect(await heldBy([holder])).toBeUndefined();
+    await rm(path);
+  });
 });

@@ -3,21 +3,30 @@ import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
-import * as z from 'zod';
-
-import { ModelhubError } from '@modelhub/core';
+import { ModelhubError, documentSchema } from '@modelhub/core';
 
 import { delay } from '../http/retry-policy.ts';
 import { isDiskFull } from './disk-full.ts';
 
-const LockSchema = z.object({
-  pid: z.number().int(),
-  host: z.string(),
-  token: z.string(),
-  startedAt: z.number(),
-  heartbeat: z.number(),
+/** What a lock file holds: who owns it, and when it last said it is alive. */
+export interface LockInfo {
+  pid: number;
+  host: string;
+  token: string;
+  startedAt: number;
+  heartbeat: number;
+}
+
+const lockDocument = documentSchema((check, value): LockInfo => {
+  const doc = check.object(value, []);
+  return {
+    pid: check.integer(doc['pid'], ['pid']),
+    host: check.string(doc['host'], ['host']),
+    token: check.string(doc['token'], ['token']),
+    startedAt: check.number(doc['startedAt'], ['startedAt']),
+    heartbeat: check.number(doc['heartbeat'], ['heartbeat']),
+  };
 });
-export type LockInfo = z.infer<typeof LockSchema>;
 
 export interface LockOptions {
   /** A lock whose heartbeat is older than this is taken over (default 30 s). */
@@ -48,7 +57,7 @@ function processAlive(pid: number): boolean {
 
 async function readLock(path: string): Promise<LockInfo | undefined> {
   try {
-    const parsed = LockSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    const parsed = lockDocument.safeParse(JSON.parse(await readFile(path, 'utf8')));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

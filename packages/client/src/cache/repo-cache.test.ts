@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, readlink, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, readlink, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
@@ -58,4 +58,42 @@ describe('snapshot links', () => {
 
 function cache(c: RepoCache, path: string): string {
   return c.snapshotPath(commit, path);
+}
+
+describe('trees/<commit>.json', () => {
+  const sha1 = 'd'.repeat(40);
+  const files = [
+    { path: 'model.onnx', size: 5, lfs: true, sha256: id, gitOid: sha1 },
+    { path: 'cfg/config.json', size: 2, lfs: false, gitOid: 'e'.repeat(40) },
+  ];
+
+  it('reads back what was written', async () => {
+    const cache = new RepoCache(root, 'ns/name');
+    await cache.writeTree(commit, files);
+    expect(await cache.readTree(commit)).toEqual(files);
+  });
+
+  it.each([
+    ['a wrong format version', (doc: TreeDoc) => ({ ...doc, format_version: 2 })],
+    ['files as a list', (doc: TreeDoc) => ({ ...doc, files: Object.values(doc.files) })],
+    ['a negative size', (doc: TreeDoc) => withFile(doc, { size: -1 })],
+    ['a blob id that is not text', (doc: TreeDoc) => withFile(doc, { blob_id: 12 })],
+    ['a wrong lfs_sha256', (doc: TreeDoc) => withFile(doc, { lfs_sha256: 5 })],
+    ['a wrong lfs_size', (doc: TreeDoc) => withFile(doc, { lfs_size: '5' })],
+  ])('is no tree with %s (fetched again)', async (_, corrupt) => {
+    const cache = new RepoCache(root, 'ns/name');
+    await cache.writeTree(commit, files);
+    const file = join(cache.dir, 'trees', `${commit}.json`);
+    await writeFile(file, JSON.stringify(corrupt(JSON.parse(await readFile(file, 'utf8')) as TreeDoc)));
+    expect(await cache.readTree(commit)).toBeUndefined();
+  });
+});
+
+interface TreeDoc {
+  format_version: number;
+  files: Record<string, Record<string, unknown>>;
+}
+
+function withFile(doc: TreeDoc, change: Record<string, unknown>): TreeDoc {
+  return { ...doc, files: { ...doc.files, 'model.onnx': { ...doc.files['model.onnx'], ...change } } };
 }

@@ -13,9 +13,7 @@ import {
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-import * as z from 'zod';
-
-import { assertSafeRepoPath, blobIdOf, type FileEntry } from '@modelhub/core';
+import { assertSafeRepoPath, blobIdOf, documentSchema, nullish, type FileEntry } from '@modelhub/core';
 
 /** `ns/name` → `models--ns--name`, the Hugging Face cache folder name. */
 export function repoFolderName(repo: string): string {
@@ -28,20 +26,29 @@ export function repoFromFolderName(folder: string): string | undefined {
   return match === null ? undefined : `${match[1]}/${match[2]}`;
 }
 
-/** The `trees/<commit>.json` document of huggingface_hub ≥ 1.22, which we share. */
-const TreeFileSchema = z.object({
-  format_version: z.literal(1),
-  files: z.record(
-    z.string(),
-    z
-      .object({
-        size: z.number().int().nonnegative(),
-        blob_id: z.string(),
-        lfs_sha256: z.string().nullish(),
-        lfs_size: z.number().nullish(),
-      })
-      .loose(),
-  ),
+interface TreeFileEntry {
+  size: number;
+  blob_id: string;
+  lfs_sha256?: string | null | undefined;
+  lfs_size?: number | null | undefined;
+}
+
+/**
+ * The `trees/<commit>.json` document of huggingface_hub ≥ 1.22, which we share (checked by hand:
+ * a warm pull reads it every time). Other fields the official client may add are kept unchecked.
+ */
+const treeFileDocument = documentSchema((check, value): Record<string, TreeFileEntry> => {
+  const doc = check.object(value, []);
+  check.oneOf(doc['format_version'], ['format_version'], [1]);
+  return check.entries(doc['files'], ['files'], (file, path) => {
+    const entry = check.object(file, path);
+    return {
+      size: check.count(entry['size'], [...path, 'size']),
+      blob_id: check.string(entry['blob_id'], [...path, 'blob_id']),
+      lfs_sha256: nullish(entry['lfs_sha256'], (v) => check.string(v, [...path, 'lfs_sha256'])),
+      lfs_size: nullish(entry['lfs_size'], (v) => check.number(v, [...path, 'lfs_size'])),
+    };
+  });
 });
 
 /**
@@ -182,11 +189,11 @@ export class RepoCache {
     } catch {
       return undefined;
     }
-    const parsed = TreeFileSchema.safeParse(json);
+    const parsed = treeFileDocument.safeParse(json);
     if (!parsed.success) {
       return undefined;
     }
-    return Object.entries(parsed.data.files).map(([path, f]) => {
+    return Object.entries(parsed.data).map(([path, f]) => {
       const lfs = typeof f.lfs_sha256 === 'string' && /^[0-9a-f]{64}$/.test(f.lfs_sha256);
       return {
         path,

@@ -1,9 +1,8 @@
 import { Writable } from 'node:stream';
 
 import type { Agent, Dispatcher } from 'undici';
-import type * as z from 'zod';
 
-import { ModelhubError, isModelhubError } from '@modelhub/core';
+import { ModelhubError, describeIssues, isModelhubError, type DocumentSchema } from '@modelhub/core';
 
 import type { ClientConfig } from '../config/client-config.ts';
 import type { BandwidthLimit } from './bandwidth-limit.ts';
@@ -586,10 +585,10 @@ export class HubHttp {
     }
   }
 
-  /** GETs JSON, validates it with `schema`, retrying as `sendWithRetry` does. */
+  /** GETs JSON, validates it with `schema` (hand-written or zod), retrying as `sendWithRetry` does. */
   async getJson<T>(
     path: string,
-    schema: z.ZodType<T>,
+    schema: DocumentSchema<T>,
     context: Readonly<Record<string, unknown>> = {},
     signal?: AbortSignal,
   ): Promise<{ data: T; headers: Readonly<Record<string, string | undefined>> }> {
@@ -613,7 +612,7 @@ export class HubHttp {
         hint: 'Check that --endpoint points at a Hugging Face Hub-compatible registry.',
         details: {
           url,
-          issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+          issues: describeIssues(parsed.error.issues),
         },
       });
     }
@@ -623,7 +622,7 @@ export class HubHttp {
   /** Follows `Link: <url>; rel="next"` pagination, yielding each page's validated items. */
   async *paginate<T>(
     path: string,
-    schema: z.ZodType<T[]>,
+    schema: DocumentSchema<T[]>,
     context: Readonly<Record<string, unknown>> = {},
     signal?: AbortSignal,
   ): AsyncGenerator<T[], void> {

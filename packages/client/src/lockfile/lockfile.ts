@@ -1,24 +1,53 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 
-import * as z from 'zod';
+import {
+  ModelhubError,
+  describeIssues,
+  documentSchema,
+  optional,
+  readFileEntry,
+  sha1Hex,
+  type DocumentCheck,
+  type DocumentPath,
+  type FileEntry,
+} from '@modelhub/core';
 
-import { FileEntrySchema, ModelhubError, type FileEntry } from '@modelhub/core';
+/** One model a lockfile pins: where it came from, its commit, and every file's hashes. */
+export interface LockedModel {
+  endpoint: string;
+  repo: string;
+  revision?: string | undefined;
+  commit: string;
+  files: FileEntry[];
+}
 
-export const LockedModelSchema = z.object({
-  endpoint: z.string(),
-  repo: z.string(),
-  revision: z.string().optional(),
-  commit: z.string().regex(/^[0-9a-f]{40}$/),
-  files: z.array(FileEntrySchema),
+export interface Lockfile {
+  lockfileVersion: 1;
+  models: Record<string, LockedModel>;
+}
+
+function readLockedModel(check: DocumentCheck, value: unknown, path: DocumentPath): LockedModel {
+  const doc = check.object(value, path);
+  const at = (key: string): DocumentPath => [...path, key];
+  const revision = optional(doc['revision'], (v) => check.string(v, at('revision')));
+  return {
+    endpoint: check.string(doc['endpoint'], at('endpoint')),
+    repo: check.string(doc['repo'], at('repo')),
+    ...(revision === undefined ? {} : { revision }),
+    commit: check.string(doc['commit'], at('commit'), sha1Hex),
+    files: check.items(doc['files'], at('files'), (file, p) => readFileEntry(check, file, p)),
+  };
+}
+
+/** The lockfile's format, checked by hand (no zod): `hub pull --frozen` reads it on every run. */
+const lockfileDocument = documentSchema((check, value): Lockfile => {
+  const doc = check.object(value, []);
+  return {
+    lockfileVersion: check.oneOf(doc['lockfileVersion'], ['lockfileVersion'], [1]),
+    models: check.entries(doc['models'], ['models'], (model, p) => readLockedModel(check, model, p)),
+  };
 });
-export type LockedModel = z.infer<typeof LockedModelSchema>;
-
-export const LockfileSchema = z.object({
-  lockfileVersion: z.literal(1),
-  models: z.record(z.string(), LockedModelSchema),
-});
-export type Lockfile = z.infer<typeof LockfileSchema>;
 
 /** Reads a lockfile; a missing file is an empty lockfile unless `required`. */
 export async function readLockfile(path: string, required: boolean): Promise<Lockfile> {
@@ -44,12 +73,12 @@ export async function readLockfile(path: string, required: boolean): Promise<Loc
       cause,
     });
   }
-  const parsed = LockfileSchema.safeParse(json);
+  const parsed = lockfileDocument.safeParse(json);
   if (!parsed.success) {
     throw new ModelhubError('INVALID_MANIFEST', `The lockfile ${path} is not a modelhub lockfile.`, {
       details: {
         path,
-        issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+        issues: describeIssues(parsed.error.issues),
       },
     });
   }

@@ -1,9 +1,8 @@
 import { posix } from 'node:path';
 
 import picomatch from 'picomatch';
-import * as z from 'zod';
 
-import { ModelhubError, lazySchema, type FileEntry } from '@modelhub/core';
+import { ModelhubError, describeIssues, documentSchema, optional, type FileEntry } from '@modelhub/core';
 
 /** Transformers.js file-name suffixes of quantised / reduced-precision ONNX variants. */
 export const variantSuffixes = {
@@ -65,22 +64,33 @@ function onnxVariantOf(path: string): { group: string; variant: Variant } {
   return { group: stem, variant: 'fp32' };
 }
 
-const tfjsModelSchema = lazySchema(() =>
-  z.object({ weightsManifest: z.array(z.object({ paths: z.array(z.string()) }).loose()).optional() }).loose(),
-);
+/** The part of a TF.js `model.json` that names its weight shards (the rest is the graph). */
+const tfjsShardsDocument = documentSchema((check, value): string[][] => {
+  const doc = check.object(value, []);
+  const manifest = optional(doc['weightsManifest'], (groups) =>
+    check.items(groups, ['weightsManifest'], (group, path) =>
+      check.items(check.object(group, path)['paths'], [...path, 'paths'], (p, at) => check.string(p, at)),
+    ),
+  );
+  return manifest ?? [];
+});
 
 /** The shard paths a TF.js `model.json` lists, relative to the repository root. */
 export function tfjsShards(modelJsonPath: string, modelJson: string): string[] {
-  let parsed: z.infer<ReturnType<typeof tfjsModelSchema>>;
+  let json: unknown;
   try {
-    parsed = tfjsModelSchema().parse(JSON.parse(modelJson));
+    json = JSON.parse(modelJson);
   } catch (cause) {
     throw new ModelhubError('INVALID_MANIFEST', `${modelJsonPath} is not a TF.js model.json.`, { cause });
   }
+  const parsed = tfjsShardsDocument.safeParse(json);
+  if (!parsed.success) {
+    throw new ModelhubError('INVALID_MANIFEST', `${modelJsonPath} is not a TF.js model.json.`, {
+      details: { path: modelJsonPath, issues: describeIssues(parsed.error.issues) },
+    });
+  }
   const dir = posix.dirname(modelJsonPath);
-  return (parsed.weightsManifest ?? []).flatMap((group) =>
-    group.paths.map((p) => posix.normalize(dir === '.' ? p : `${dir}/${p}`)),
-  );
+  return parsed.data.flatMap((paths) => paths.map((p) => posix.normalize(dir === '.' ? p : `${dir}/${p}`)));
 }
 
 /**

@@ -63,4 +63,24 @@ describe('partial download state', () => {
     await writeFile(state, '{not json');
     expect(await loadPartialState(state, partial, expected)).toBeUndefined();
   });
+
+  it.each([
+    ['a wrong version', { version: 2 }],
+    ['an unknown hash', { algo: 'md5' }],
+    ['a negative size', { size: -1 }],
+    ['a range that is not a pair', { done: [[0, 5, 9]] }],
+    ['a fractional offset', { done: [[0, 2.5]] }],
+    ['ranges as an object', { done: { 0: 5 } }],
+    ['no id', { id: undefined }],
+  ])('discards a state with %s', async (_, change) => {
+    const partial = join(await dir, 'y.partial');
+    const state = join(await dir, 'y.partial.json');
+    const good = { version: 1, id: 'a'.repeat(64), size: 100, algo: 'sha256', done: [[0, 10]] };
+    await writeFile(partial, Buffer.alloc(10));
+    const expected = { id: 'a'.repeat(64), size: 100, algo: 'sha256' as const };
+    await writeFile(state, JSON.stringify(good));
+    expect((await loadPartialState(state, partial, expected))?.done).toEqual([[0, 10]]);
+    await writeFile(state, JSON.stringify({ ...good, ...change }));
+    expect(await loadPartialState(state, partial, expected)).toBeUndefined();
+  });
 });

@@ -1,17 +1,33 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 
-import * as z from 'zod';
+import { documentSchema } from '@modelhub/core';
 
 /** The sidecar of a partial download: which byte ranges of `<id>.partial` are already written. */
-const PartialStateSchema = z.object({
-  version: z.literal(1),
-  id: z.string(),
-  size: z.number().int().nonnegative(),
-  algo: z.enum(['sha256', 'git-sha1']),
-  done: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])),
+export interface PartialState {
+  version: 1;
+  id: string;
+  size: number;
+  algo: 'sha256' | 'git-sha1';
+  done: [number, number][];
+}
+
+const partialStateDocument = documentSchema((check, value): PartialState => {
+  const doc = check.object(value, []);
+  return {
+    version: check.oneOf(doc['version'], ['version'], [1]),
+    id: check.string(doc['id'], ['id']),
+    size: check.count(doc['size'], ['size']),
+    algo: check.oneOf(doc['algo'], ['algo'], ['sha256', 'git-sha1']),
+    done: check.items(doc['done'], ['done'], (range, path): [number, number] => {
+      const ends = check.items(range, path, (end, at) => check.count(end, at));
+      if (ends.length !== 2) {
+        check.fail(path, `expected a [start, end] pair, received ${ends.length} numbers`);
+      }
+      return [ends[0] ?? 0, ends[1] ?? 0];
+    }),
+  };
 });
-export type PartialState = z.infer<typeof PartialStateSchema>;
 
 /** Merges and sorts `[start, end)` ranges, dropping empty ones. */
 export function normalizeRanges(ranges: readonly (readonly [number, number])[]): [number, number][] {
@@ -60,7 +76,7 @@ export async function loadPartialState(
 ): Promise<PartialState | undefined> {
   let state: PartialState;
   try {
-    const parsed = PartialStateSchema.safeParse(JSON.parse(await readFile(statePath, 'utf8')));
+    const parsed = partialStateDocument.safeParse(JSON.parse(await readFile(statePath, 'utf8')));
     if (!parsed.success) {
       return undefined;
     }

@@ -2,7 +2,8 @@ import type { ModelhubError } from '../errors/modelhub-error.ts';
 import type { CandidateExtractor, CandidateOptions } from './candidate-extractor.ts';
 import type { FeatureExtractor, ModelInput } from './feature-extractor.ts';
 import type { FeatureTap } from '../manifest/head-manifest.ts';
-import type { InputSpec, Modality } from '../preprocess/input-spec.ts';
+import type { InputSpec } from '../preprocess/input-spec.ts';
+import type { Modality } from '../preprocess/input-modality.ts';
 
 /** A graph input or output as the runtime reports it; symbolic dims are strings. */
 export interface TensorInfo {

@@ -1,9 +1,8 @@
 import * as z from 'zod';
 
-import { ModelhubError } from '../errors/modelhub-error.ts';
 import { lazySchema } from '../schema/lazy-schema.ts';
 
-import { preprocessSpecSchema, type PreprocessSpec } from './preprocess-spec.ts';
+import { preprocessSpecSchema } from './preprocess-spec.ts';
 
 /**
  * Fully resolved text preprocessing: which tokenizer (by file and its sha256), how long a sequence
@@ -83,31 +82,3 @@ export const inputSpecSchema = lazySchema(() =>
 );
 
 export type InputSpec = z.infer<ReturnType<typeof inputSpecSchema>>;
-
-/** The modality an input spec is for. */
-export type Modality = 'image' | 'text' | 'audio';
-
-/** The modality of a resolved spec (image when untagged). */
-export function modalityOf(spec: InputSpec): Modality {
-  return spec.modality ?? 'image';
-}
-
-/** Narrows a spec to image preprocessing. */
-export function isImageSpec(spec: InputSpec): spec is PreprocessSpec {
-  return modalityOf(spec) === 'image';
-}
-
-/**
- * The image preprocessing of a spec, or an UNSUPPORTED_MODEL error naming `context` when the spec
- * is for text or audio (an image-only code path was handed another modality).
- */
-export function requireImageSpec(spec: InputSpec, context: string): PreprocessSpec {
-  if (isImageSpec(spec)) {
-    return spec;
-  }
-  throw new ModelhubError(
-    'UNSUPPORTED_MODEL',
-    `${context} takes images, but the preprocessing given is for ${modalityOf(spec)}.`,
-    { hint: 'Use a model and inputs of the same modality (hub inspect MODEL shows what a model takes).' },
-  );
-}

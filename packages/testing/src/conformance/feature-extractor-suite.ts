@@ -3,8 +3,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { isModelhubError, preprocessSpecSchema } from '@modelhub/core';
+import { isModelhubError } from '@modelhub/core';
 import type { EmbedResult, FeatureExtractor } from '@modelhub/core';
+import { preprocessSpecSchema } from '@modelhub/core/schemas';
 
 /** The part of vitest's / node:test's `it` the suite needs. */
 export type ItLike = (name: string, fn: () => Promise<void>, timeout?: number) => void;

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { ModelhubError, parseHeadManifest, sha256, type HeadManifest } from '@modelhub/core';
+import { ModelhubError, sha256, type HeadManifest } from '@modelhub/core';
+import { parseHeadManifest } from '@modelhub/core/schemas';
 import { HEAD_LABELS_KEY, readFloatTensor, readOnnxModel } from '@modelhub/onnx';
 
 import type { DenseLayer } from '../fit/dense-layer.ts';

@@ -1,14 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import {
-  modalityOf,
-  parseHeadManifest,
-  sha256,
-  type FeatureTap,
-  type HeadManifest,
-  type InputSpec,
-} from '@modelhub/core';
+import { modalityOf, sha256, type FeatureTap, type HeadManifest, type InputSpec } from '@modelhub/core';
+import { parseHeadManifest } from '@modelhub/core/schemas';
 import { buildHeadModel } from '@modelhub/onnx';
 
 import type * as tf from '@tensorflow/tfjs';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { preprocessSpecSchema } from '@modelhub/core';
+import { preprocessSpecSchema } from '@modelhub/core/schemas';
 
 import { resolvePreprocess } from './resolve-preprocess.ts';
 

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 
 import * as z from 'zod';
 
-import { ModelhubError, preprocessSpecSchema } from '@modelhub/core';
+import { ModelhubError } from '@modelhub/core';
 import type { PreprocessSpec } from '@modelhub/core';
+import { preprocessSpecSchema } from '@modelhub/core/schemas';
 
 import { familyPresets, presetNames } from './family-presets.ts';
 import { HfPreprocessorConfigSchema, specFromHfPreprocessorConfig } from './hf-preprocessor-config.ts';

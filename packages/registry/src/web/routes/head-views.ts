@@ -1,4 +1,5 @@
-import { isModelhubError, parseHeadManifest, type HeadManifest } from '@modelhub/core';
+import { isModelhubError, type HeadManifest } from '@modelhub/core';
+import { parseHeadManifest } from '@modelhub/core/schemas';
 
 import type { Actor, Commit, Repo, TreeFile } from '../../domain/types.ts';
 import type { HeadSummary } from '../pages/head-panel.ts';
