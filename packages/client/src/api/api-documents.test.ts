@@ -38,7 +38,7 @@ describe('the registry answers a pull reads', () => {
     [{ ...info, id: undefined }, 'id: expected a string, received nothing'],
     [{ ...info, sha: 'main' }, 'sha: expected 40 lowercase hex digits'],
     [{ ...info, private: 'no' }, 'private: expected a boolean'],
-    [{ ...info, gated: 1 }, 'gated: expected a string, received number'],
+    [{ ...info, gated: 1 }, 'gated: expected a string, received 1'],
     [{ ...info, downloads: '5' }, 'downloads: expected a number'],
     [{ ...info, tags: 'onnx' }, 'tags: expected an array'],
     [{ ...info, library_name: 5 }, 'library_name: expected a string'],
@@ -74,7 +74,7 @@ describe('the registry answers a pull reads', () => {
     });
     expect(issues(aliasDocument, { alias: 'a', revision: 1 })).toEqual([
       'repo: expected a string, received nothing',
-      'revision: expected a string, received number',
+      'revision: expected a string, received 1',
     ]);
     const me = { name: 'me', type: 'user', orgs: [{ name: 'org', extra: true }], email: 'x' };
     expect(whoamiDocument.safeParse(me)).toEqual({ success: true, data: me });

@@ -68,14 +68,14 @@ describe('documentSchema', () => {
       ['commit'],
       'expected 40 lowercase hex digits',
     ],
-    ['a negative size', { ...good, size: -1 }, ['size'], 'expected an integer ≥ 0, received number'],
+    ['a negative size', { ...good, size: -1 }, ['size'], 'expected an integer ≥ 0, received -1'],
     ['a fractional size', { ...good, size: 1.5 }, ['size'], 'expected an integer ≥ 0'],
-    ['a fractional integer', { ...good, pid: 0.5 }, ['pid'], 'expected an integer, received number'],
+    ['a fractional integer', { ...good, pid: 0.5 }, ['pid'], 'expected an integer, received 0.5'],
     ['a number as text', { ...good, at: '1' }, ['at'], 'expected a number, received string'],
     ['a boolean as null', { ...good, lfs: null }, ['lfs'], 'expected a boolean, received null'],
     ['a null optional', { ...good, note: null }, ['note'], 'expected a string, received null'],
-    ['a wrong nullish', { ...good, author: 3 }, ['author'], 'expected a string, received number'],
-    ['a wrong array item', { ...good, tags: ['x', 2] }, ['tags', 1], 'expected a string, received number'],
+    ['a wrong nullish', { ...good, author: 3 }, ['author'], 'expected a string, received 3'],
+    ['a wrong array item', { ...good, tags: ['x', 2] }, ['tags', 1], 'expected a string, received 2'],
     ['an object for an array', { ...good, tags: {} }, ['tags'], 'expected an array, received object'],
     [
       'a wrong map value',
@@ -94,9 +94,9 @@ describe('documentSchema', () => {
     const issues = issuesOf({ ...good, version: '1', size: -1, tags: [1, 2] });
     expect(describeIssues(issues)).toEqual([
       'version: expected 1, received "1"',
-      'size: expected an integer ≥ 0, received number',
-      'tags.0: expected a string, received number',
-      'tags.1: expected a string, received number',
+      'size: expected an integer ≥ 0, received -1',
+      'tags.0: expected a string, received 1',
+      'tags.1: expected a string, received 2',
     ]);
   });
 

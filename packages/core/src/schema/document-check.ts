@@ -35,10 +35,10 @@ export const nonEmpty: StringRule = { pattern: /./su, description: 'a non-empty 
 export const sha1Hex: StringRule = { pattern: /^[0-9a-f]{40}$/, description: '40 lowercase hex digits' };
 export const sha256Hex: StringRule = { pattern: /^[0-9a-f]{64}$/, description: '64 lowercase hex digits' };
 
-/** How a wrong value is named in an issue: its JSON type. */
+/** How a wrong value is named in an issue: a number or boolean as it is, anything else by its JSON type. */
 function received(value: unknown): string {
-  if (value === null) {
-    return 'null';
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') {
+    return String(value);
   }
   if (Array.isArray(value)) {
     return 'an array';
