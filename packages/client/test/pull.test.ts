@@ -115,6 +115,34 @@ describe('pull() against the real registry', () => {
     expect(progress.every((p, i) => i === 0 || p.bytes >= (progress[i - 1]?.bytes ?? 0))).toBe(true);
   });
 
+  it('asks the commit and its file list in one request on a first pull, and a plain revision later', async () => {
+    const cacheDir = await freshCache();
+    const run = async (extra: PullOptions = {}) => {
+      const urls: string[] = [];
+      const result = await pull(
+        'modelhub/ppocr-cls',
+        options(cacheDir, {
+          onRequest: ({ url }) => urls.push(new URL(url).pathname + new URL(url).search),
+          tuning: { metadataTtls: { revision: 0 } },
+          ...extra,
+        }),
+      );
+      return { api: urls.filter((u) => u.startsWith('/api/')), result };
+    };
+    const first = await run();
+    expect(first.api).toEqual(['/api/models/modelhub/ppocr-cls/revision/main?blobs=true']);
+    // Without its cached tree, a pull asks the plain revision and the tree, and lists the same files.
+    const root = join(cacheDir, new URL(registry.url).host.replace(':', '_'), 'models--modelhub--ppocr-cls');
+    await rm(join(root, 'trees', `${first.result.commit}.json`));
+    const viaTree = await run();
+    expect(viaTree.api).toEqual([
+      '/api/models/modelhub/ppocr-cls/revision/main',
+      `/api/models/modelhub/ppocr-cls/tree/${first.result.commit}?recursive=true&expand=false`,
+    ]);
+    expect(viaTree.result.files).toEqual(first.result.files);
+    expect((await run()).api).toEqual(['/api/models/modelhub/ppocr-cls/revision/main']);
+  });
+
   it('makes at most one request for a warm pull, none for a commit sha or offline', async () => {
     const cacheDir = await freshCache();
     const first = await pull('modelhub/ppocr-cls', options(cacheDir));

@@ -18,6 +18,10 @@ import {
 export interface Sibling {
   readonly [key: string]: unknown;
   rfilename: string;
+  /** With `?blobs=true`: the file's git blob id, its size and its LFS pointer's hash. */
+  blobId?: string | undefined;
+  size?: number | undefined;
+  lfs?: { readonly [key: string]: unknown; sha256: string; size: number } | null | undefined;
 }
 
 /** `GET /api/models/{repo}[/revision/{rev}]`, and each hit of a search. */
@@ -58,7 +62,20 @@ function readModelInfo(check: DocumentCheck, value: unknown, path: DocumentPath)
     siblings: optional(doc['siblings'], (v) =>
       check.items(v, at('siblings'), (s, p) => {
         const sibling = check.object(s, p);
-        return { ...sibling, rfilename: check.string(sibling['rfilename'], [...p, 'rfilename']) };
+        return {
+          ...sibling,
+          rfilename: check.string(sibling['rfilename'], [...p, 'rfilename']),
+          blobId: optional(sibling['blobId'], (v) => check.string(v, [...p, 'blobId'], sha1Hex)),
+          size: optional(sibling['size'], (v) => check.count(v, [...p, 'size'])),
+          lfs: nullish(sibling['lfs'], (v) => {
+            const lfs = check.object(v, [...p, 'lfs']);
+            return {
+              ...lfs,
+              sha256: check.string(lfs['sha256'], [...p, 'lfs', 'sha256'], sha256Hex),
+              size: check.count(lfs['size'], [...p, 'lfs', 'size']),
+            };
+          }),
+        };
       }),
     ),
     cardData: nullish(doc['cardData'], (v) => check.object(v, at('cardData'))),

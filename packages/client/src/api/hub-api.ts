@@ -23,17 +23,23 @@ export function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
-/** `GET /api/models/{repo}/revision/{rev}`: resolves a revision to its commit. */
+/**
+ * `GET /api/models/{repo}/revision/{rev}`: resolves a revision to its commit. With `blobs`, each
+ * sibling also carries its blob id, size and LFS hash (what huggingface_hub's
+ * `files_metadata=True` asks for): the commit and its file list in one answer.
+ */
 export async function fetchModelInfo(
   http: HubHttp,
   repo: string,
   revision: string | undefined,
   signal?: AbortSignal,
+  options: { readonly blobs?: boolean } = {},
 ): Promise<ModelInfo> {
   const path =
-    revision === undefined
+    (revision === undefined
       ? `/api/models/${repo}`
-      : `/api/models/${repo}/revision/${encodeRevision(revision)}`;
+      : `/api/models/${repo}/revision/${encodeRevision(revision)}`) +
+    (options.blobs === true ? '?blobs=true' : '');
   const { data } = await http.getJson(
     path,
     modelInfoDocument,

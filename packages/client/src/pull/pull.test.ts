@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { resolveUrl, transferTuning, treeToFiles } from './pull.ts';
+import { resolveUrl, siblingsAsTree, transferTuning, treeToFiles } from './pull.ts';
 
 describe('pull helpers', () => {
   it('uses one stream per file on loopback unless told otherwise, parallel ranges elsewhere', () => {
@@ -12,6 +12,23 @@ describe('pull helpers', () => {
       connectionsPerFile: 4,
     });
     expect(transferTuning('https://hub.example.com', undefined)).toBeUndefined();
+  });
+
+  it('reads a ?blobs=true model info as tree entries, only when every sibling has its blob id and size', () => {
+    const lfs = { sha256: 'b'.repeat(64), size: 9, pointerSize: 130 };
+    expect(
+      siblingsAsTree([
+        { rfilename: 'a.txt', blobId: 'a'.repeat(40), size: 3 },
+        { rfilename: 'w.onnx', blobId: 'c'.repeat(40), size: 9, lfs },
+      ]),
+    ).toEqual([
+      { type: 'file', path: 'a.txt', oid: 'a'.repeat(40), size: 3 },
+      { type: 'file', path: 'w.onnx', oid: 'c'.repeat(40), size: 9, lfs: { oid: 'b'.repeat(64), size: 9 } },
+    ]);
+    // A registry that ignores `blobs` (no blob ids): the pull asks for the tree instead.
+    expect(siblingsAsTree([{ rfilename: 'a.txt' }])).toBeUndefined();
+    expect(siblingsAsTree([{ rfilename: 'a.txt', blobId: 'a'.repeat(40) }])).toBeUndefined();
+    expect(siblingsAsTree(undefined)).toBeUndefined();
   });
 
   it('maps tree entries to file entries (LFS sha256 vs git oid) and refuses unsafe paths', () => {

@@ -16,7 +16,14 @@ import {
 } from '@modelhub/core';
 
 import { importedEndpointOf, importsFile } from '../bundle/imported-models.ts';
-import { encodePath, encodeRevision, fetchModelInfo, fetchTree, type TreeEntry } from '../api/hub-api.ts';
+import {
+  encodePath,
+  encodeRevision,
+  fetchModelInfo,
+  fetchTree,
+  type ModelInfo,
+  type TreeEntry,
+} from '../api/hub-api.ts';
 import { cacheRootFor, resolveClientConfig, type ClientConfig } from '../config/client-config.ts';
 import { BlobIntegrity } from '../cache/blob-integrity.ts';
 import { asDiskFullError } from '../cache/disk-full.ts';
@@ -307,7 +314,7 @@ async function pullResolved(
     }
     revision ??= 'main';
     const cache = new RepoCache(config.cacheRoot, repo);
-    const commit = await resolveCommit(session, meta, cache, repo, revision);
+    const { commit, listed } = await resolveCommit(session, meta, cache, repo, revision);
     session.tracker.event({ type: 'resolved', endpoint: config.endpoint, repo, revision, commit, via });
     let files = await cache.readTree(commit);
     // The tree file is written while the files download (nothing before the end needs it).
@@ -319,7 +326,7 @@ async function pullResolved(
           throw notInCache(`the file list of ${repo}@${commit}`, config.endpoint);
         }
       } else {
-        files = treeToFiles(await fetchTree(http, repo, commit, signal));
+        files = treeToFiles(listed ?? (await fetchTree(http, repo, commit, signal)));
         treeWritten = options.dryRun === true ? Promise.resolve() : cache.writeTree(commit, files);
         treeWritten.catch(() => undefined); // Awaited below; this only keeps an early failure handled.
       }
@@ -408,15 +415,22 @@ async function readWithoutCaching(
   return new TextDecoder().decode(bytes);
 }
 
+/**
+ * The commit a revision names, from the metadata cache while fresh, else asked of the registry.
+ * A revision this cache never pulled is asked with `?blobs=true`: the answer then also lists
+ * the commit's files (`listed`), and a first pull needs no tree request (one round trip less; on
+ * huggingface.co ~100 ms). A revision pulled before is asked plainly: its files are most likely
+ * cached, and the plain answer is smaller.
+ */
 async function resolveCommit(
   session: Session,
   meta: MetadataCache,
   cache: RepoCache,
   repo: string,
   revision: string,
-): Promise<string> {
+): Promise<{ commit: string; listed?: TreeEntry[] | undefined }> {
   if (isCommitSha(revision)) {
-    return revision;
+    return { commit: revision };
   }
   const { http, config, options } = session;
   const key = `revision:${config.endpoint}:${repo}:${revision}`;
@@ -425,15 +439,16 @@ async function resolveCommit(
     if (commit === undefined) {
       throw notInCache(`${repo}@${revision}`, config.endpoint);
     }
-    return commit;
+    return { commit };
   }
   const fresh = await meta.get<string>(key, meta.ttls.revision);
   if (fresh !== undefined && (await cache.readTree(fresh)) !== undefined) {
-    return fresh;
+    return { commit: fresh };
   }
+  const pulledBefore = (await cache.readRef(revision)) !== undefined;
   let info;
   try {
-    info = await fetchModelInfo(http, repo, revision, options.signal);
+    info = await fetchModelInfo(http, repo, revision, options.signal, { blobs: !pulledBefore });
   } catch (error) {
     if (isModelhubError(error) && error.code === 'REVISION_NOT_FOUND') {
       throw await withRevisionSuggestion(error, http, repo, revision);
@@ -446,7 +461,31 @@ async function resolveCommit(
     });
   }
   await meta.set(key, info.sha);
-  return info.sha;
+  return { commit: info.sha, listed: siblingsAsTree(info.siblings) };
+}
+
+/**
+ * The files of a `?blobs=true` model info as tree entries; undefined unless every sibling came
+ * with its blob id and size (a registry that ignores `blobs`: the tree is asked for instead).
+ */
+export function siblingsAsTree(siblings: ModelInfo['siblings']): TreeEntry[] | undefined {
+  if (siblings === undefined) {
+    return undefined;
+  }
+  const entries: TreeEntry[] = [];
+  for (const s of siblings) {
+    if (s.blobId === undefined || s.size === undefined) {
+      return undefined;
+    }
+    entries.push({
+      type: 'file',
+      path: s.rfilename,
+      oid: s.blobId,
+      size: s.size,
+      ...(s.lfs === undefined || s.lfs === null ? {} : { lfs: { oid: s.lfs.sha256, size: s.lfs.size } }),
+    });
+  }
+  return entries;
 }
 
 async function withRevisionSuggestion(
