@@ -1,4 +1,4 @@
-import type { BigIntStats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import { lstat, mkdir, readFile, readlink, readdir, stat, statfs, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 
@@ -101,16 +101,23 @@ async function blobPresent(cache: RepoCache, file: FileEntry): Promise<boolean> 
 
 /** `blobPresent`, with the blob's stat (bigint, as the integrity check reads it) when present. */
 async function blobStats(cache: RepoCache, file: FileEntry): Promise<BigIntStats | undefined> {
+  const path = cache.blobPath(blobIdOf(file));
+  let stats: BigIntStats | undefined;
   try {
-    const s = await stat(cache.blobPath(blobIdOf(file)), { bigint: true });
-    if (s.size === BigInt(file.size)) {
-      return s;
-    }
-    await unlink(cache.blobPath(blobIdOf(file))).catch(() => undefined);
-    return undefined;
+    // Synchronous: one cheap system call, where the promise form costs a thread-pool round trip
+    // per file (a cached 300-file model is 300 of them on every warm pull).
+    stats = statSync(path, { bigint: true, throwIfNoEntry: false });
   } catch {
     return undefined;
   }
+  if (stats === undefined) {
+    return undefined;
+  }
+  if (stats.size === BigInt(file.size)) {
+    return stats;
+  }
+  await unlink(path).catch(() => undefined);
+  return undefined;
 }
 
 /** The files of a snapshot folder, from its symlinks (offline fallback when no trees/<commit>.json). */
