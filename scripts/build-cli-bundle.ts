@@ -42,11 +42,9 @@ const externals: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.path.startsWith('node:') || builtins.has(args.path)) {
-        // An ES import of a built-in goes through builtinsWithoutFacades (a CommonJS require
-        // creates no facade and stays as it is).
-        return args.kind === 'import-statement' || args.kind === 'dynamic-import'
-          ? { path: args.path.startsWith('node:') ? args.path : `node:${args.path}`, namespace: 'builtin' }
-          : { path: args.path, external: true };
+        // What builtinsWithoutFacades (ahead of this plugin) leaves: CommonJS requires, which
+        // create no facade.
+        return { path: args.path, external: true };
       }
       const name = packageName(args.path);
       if (name.startsWith('@modelhub/') || inlined.has(name) || args.pluginData === resolving) {
@@ -74,6 +72,13 @@ const externals: Plugin = {
 const builtinsWithoutFacades: Plugin = {
   name: 'modelhub-builtins-without-facades',
   setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      const esImport = args.kind === 'import-statement' || args.kind === 'dynamic-import';
+      if (!esImport || !(args.path.startsWith('node:') || builtins.has(args.path))) {
+        return undefined;
+      }
+      return { path: args.path.startsWith('node:') ? args.path : `node:${args.path}`, namespace: 'builtin' };
+    });
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
       const module = process.getBuiltinModule(args.path) as Record<string, unknown>;
       const names = Object.keys(module).filter((name) => {
@@ -129,7 +134,7 @@ const result = await build({
   banner: {
     js: "import { createRequire as __modelhubCreateRequire } from 'node:module';\nconst require = __modelhubCreateRequire(import.meta.url);",
   },
-  plugins: [externals, builtinsWithoutFacades, ownImportMeta],
+  plugins: [builtinsWithoutFacades, externals, ownImportMeta],
   metafile: true,
   write: false,
   logLevel: 'warning',

@@ -7,7 +7,7 @@ import { ModelhubError, describeIssues, isModelhubError, type DocumentSchema } f
 import type { ClientConfig } from '../config/client-config.ts';
 import type { BandwidthLimit } from './bandwidth-limit.ts';
 import { errorFromResponse, networkError } from './http-errors.ts';
-import { NodeAgents, nodeRequest, type ResponseBody } from './node-request.ts';
+import { NodeAgents, nodeRequest, type NodeResponse, type ResponseBody } from './node-request.ts';
 import { loadUndiciParts, type UndiciParts } from './undici-parts.ts';
 import {
   backoffDelay,
@@ -164,8 +164,8 @@ function flattenHeaders(
 /**
  * The client's HTTP transport: metadata calls (`send`) through Node's own keep-alive agents,
  * body downloads (`stream`, `fetchBody`) through one keep-alive undici Agent; the token sent only
- * to the registry's own origin (never across a redirect to another host), manual redirects, and retries with
- * exponential backoff, full jitter and `Retry-After` for metadata calls.
+ * to the registry's own origin (never across a redirect to another host), manual redirects, and
+ * retries with exponential backoff, full jitter and `Retry-After` for metadata calls.
  */
 export class HubHttp {
   readonly endpoint: string;
@@ -293,9 +293,10 @@ export class HubHttp {
   }
 
   /**
-   * Sends one request (Node's HTTP client: see `nodeRequest`) and follows redirects itself (`Authorization` goes only to the registry's
-   * origin). Transport failures become coded errors; any HTTP status is returned as is, except
-   * that a read whose token the registry rejects goes again without it (`#dropRejectedToken`).
+   * Sends one request (Node's HTTP client: see `nodeRequest`) and follows redirects itself
+   * (`Authorization` goes only to the registry's origin). Transport failures become coded errors;
+   * any HTTP status is returned as is, except that a read whose token the registry rejects goes
+   * again without it (`#dropRejectedToken`).
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
     const { res, sentToken } = await this.#sendFollowing(req);
@@ -313,7 +314,7 @@ export class HubHttp {
     let url = req.url;
     for (let hop = 0; ; hop += 1) {
       const headers = this.outgoingHeaders(url, req.headers ?? {}, req.method);
-      let res: Awaited<ReturnType<typeof nodeRequest>>;
+      let res: NodeResponse;
       try {
         this.#nodeAgents ??= new NodeAgents(this.#connections);
         res = await nodeRequest(this.#nodeAgents, {

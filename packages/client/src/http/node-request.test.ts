@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { NodeAgents, nodeRequest } from './node-request.ts';
 import { isRetryableNetworkError } from './retry-policy.ts';
@@ -57,86 +57,74 @@ const get = (agents: NodeAgents, path: string, extra: Partial<Parameters<typeof 
     ...extra,
   });
 
+/** Agents made by a test, destroyed after it. */
+const made: NodeAgents[] = [];
+function track(agents: NodeAgents): NodeAgents {
+  made.push(agents);
+  return agents;
+}
+afterEach(() => {
+  for (const agents of made.splice(0)) {
+    agents.destroy();
+  }
+});
+
 describe('nodeRequest', () => {
   it('reads JSON, text and bytes, and keeps headers as Node gives them', async () => {
-    const agents = new NodeAgents(4);
-    try {
-      const res = await get(agents, '/json');
-      expect(res.status).toBe(200);
-      expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
-      expect(await res.body.json()).toEqual({ ok: true, method: 'GET' });
-      expect(await (await get(agents, '/missing')).body.text()).toBe('{}');
-      const bytes = new Uint8Array(await (await get(agents, '/long')).body.arrayBuffer());
-      expect(bytes.byteLength).toBe(long.length);
-      expect(bytes[long.length - 1]).toBe(7);
-    } finally {
-      agents.destroy();
-    }
+    const agents = track(new NodeAgents(4));
+    const res = await get(agents, '/json');
+    expect(res.status).toBe(200);
+    expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(await res.body.json()).toEqual({ ok: true, method: 'GET' });
+    expect(await (await get(agents, '/missing')).body.text()).toBe('{}');
+    const bytes = new Uint8Array(await (await get(agents, '/long')).body.arrayBuffer());
+    expect(bytes.byteLength).toBe(long.length);
+    expect(bytes[long.length - 1]).toBe(7);
   });
 
   it('sends a string body with its length', async () => {
-    const agents = new NodeAgents(4);
-    try {
-      const res = await get(agents, '/echo', { method: 'POST', body: 'héllo' });
-      expect(await res.body.text()).toBe('6:héllo');
-    } finally {
-      agents.destroy();
-    }
+    const agents = track(new NodeAgents(4));
+    const res = await get(agents, '/echo', { method: 'POST', body: 'héllo' });
+    expect(await res.body.text()).toBe('6:héllo');
   });
 
   it('reuses the connection after a short body is dumped, and closes it after a long one', async () => {
-    const agents = new NodeAgents(1);
-    try {
-      const before = connections.length;
-      await (await get(agents, '/json')).body.dump();
-      await (await get(agents, '/missing')).body.dump();
-      expect(connections.length - before).toBe(1);
-      const res = await get(agents, '/long');
-      await res.body.dump();
-      await (await get(agents, '/json')).body.dump();
-      expect(connections.length - before).toBe(2);
-    } finally {
-      agents.destroy();
-    }
+    const agents = track(new NodeAgents(1));
+    const before = connections.length;
+    await (await get(agents, '/json')).body.dump();
+    await (await get(agents, '/missing')).body.dump();
+    expect(connections.length - before).toBe(1);
+    const res = await get(agents, '/long');
+    await res.body.dump();
+    await (await get(agents, '/json')).body.dump();
+    expect(connections.length - before).toBe(2);
   });
 
   it('fails with a retryable timeout when no head comes, or when the body stalls', async () => {
-    const agents = new NodeAgents(4);
-    try {
-      const head = await get(agents, '/silent-head', { headersTimeoutMs: 100 }).catch((e: unknown) => e);
-      expect(head).toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT' });
-      expect(isRetryableNetworkError(head)).toBe(true);
-      const res = await get(agents, '/stalled-body', { bodyTimeoutMs: 100 });
-      const body = await res.body.text().catch((e: unknown) => e);
-      expect(body).toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT' });
-      expect(isRetryableNetworkError(body)).toBe(true);
-    } finally {
-      agents.destroy();
-    }
+    const agents = track(new NodeAgents(4));
+    const head = await get(agents, '/silent-head', { headersTimeoutMs: 100 }).catch((e: unknown) => e);
+    expect(head).toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT' });
+    expect(isRetryableNetworkError(head)).toBe(true);
+    const res = await get(agents, '/stalled-body', { bodyTimeoutMs: 100 });
+    const body = await res.body.text().catch((e: unknown) => e);
+    expect(body).toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT' });
+    expect(isRetryableNetworkError(body)).toBe(true);
   });
 
   it('rejects a body cut short with a retryable error', async () => {
-    const agents = new NodeAgents(4);
-    try {
-      const res = await get(agents, '/cut');
-      const error = await res.body.text().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(Error);
-      expect(isRetryableNetworkError(error)).toBe(true);
-    } finally {
-      agents.destroy();
-    }
+    const agents = track(new NodeAgents(4));
+    const res = await get(agents, '/cut');
+    const error = await res.body.text().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(isRetryableNetworkError(error)).toBe(true);
   });
 
   it('rejects with the abort reason', async () => {
-    const agents = new NodeAgents(4);
-    try {
-      const controller = new AbortController();
-      const pending = get(agents, '/silent-head', { signal: controller.signal });
-      const reason = new Error('stop');
-      controller.abort(reason);
-      await expect(pending).rejects.toBe(reason);
-    } finally {
-      agents.destroy();
-    }
+    const agents = track(new NodeAgents(4));
+    const controller = new AbortController();
+    const pending = get(agents, '/silent-head', { signal: controller.signal });
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
   });
 });

@@ -321,9 +321,9 @@ async function pullResolved(
     }
     revision ??= 'main';
     const cache = new RepoCache(config.cacheRoot, repo);
-    const { commit, listed } = await resolveCommit(session, meta, cache, repo, revision);
+    const { commit, cached, listed } = await resolveCommit(session, meta, cache, repo, revision);
     session.tracker.event({ type: 'resolved', endpoint: config.endpoint, repo, revision, commit, via });
-    let files = await cache.readTree(commit);
+    let files = cached ?? (await cache.readTree(commit));
     // The tree file is written while the files download (nothing before the end needs it).
     let treeWritten: Promise<void> = Promise.resolve();
     if (files === undefined) {
@@ -423,8 +423,8 @@ async function readWithoutCaching(
 }
 
 /**
- * The commit a revision names, from the metadata cache while fresh, else asked of the registry.
- * A revision this cache never pulled is asked with `?blobs=true`: the answer then also lists
+ * The commit a revision names, from the metadata cache while fresh (with the cached file list it
+ * read to know the snapshot is complete, `cached`), else asked of the registry. A revision this cache never pulled is asked with `?blobs=true`: the answer then also lists
  * the commit's files (`listed`), and a first pull needs no tree request (one round trip less; on
  * huggingface.co ~100 ms). A revision pulled before is asked plainly: its files are most likely
  * cached, and the plain answer is smaller.
@@ -435,7 +435,7 @@ async function resolveCommit(
   cache: RepoCache,
   repo: string,
   revision: string,
-): Promise<{ commit: string; listed?: TreeEntry[] | undefined }> {
+): Promise<{ commit: string; cached?: FileEntry[] | undefined; listed?: TreeEntry[] | undefined }> {
   if (isCommitSha(revision)) {
     return { commit: revision };
   }
@@ -449,8 +449,9 @@ async function resolveCommit(
     return { commit };
   }
   const fresh = await meta.get<string>(key, meta.ttls.revision);
-  if (fresh !== undefined && (await cache.readTree(fresh)) !== undefined) {
-    return { commit: fresh };
+  const cached = fresh === undefined ? undefined : await cache.readTree(fresh);
+  if (fresh !== undefined && cached !== undefined) {
+    return { commit: fresh, cached };
   }
   const pulledBefore = (await cache.readRef(revision)) !== undefined;
   let info;

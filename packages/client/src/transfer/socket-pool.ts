@@ -60,13 +60,14 @@ interface Connection {
 
 /**
  * Keep-alive plain-HTTP/1.1 connections for the GETs of small files. Each response is read
- * straight from the kernel into a buffer of the published size (reused: `BodyBuffers`): no per-chunk allocation, no
- * parser between bytes and buffer, and the connection is reused for the next file. Anything but a
- * `200` with exactly that Content-Length and no transfer or content coding (a redirect, an error
- * status, a chunked body) comes back as `other`, and the connection is closed: the caller hands
- * such files to its full HTTP client, which follows redirects and reads error bodies. Transport
- * failures reject with retryable coded errors (`UND_ERR_SOCKET`, `UND_ERR_BODY_TIMEOUT`); a reused
- * connection that the server closed before answering is replaced once, at no retry's cost.
+ * straight from the kernel into a buffer of the published size (reused: `BodyBuffers`): no
+ * per-chunk allocation, no parser between bytes and buffer, and the connection is reused for the
+ * next file. Anything but a `200` with exactly that Content-Length and no transfer or content
+ * coding (a redirect, an error status, a chunked body) comes back as `other`, and the connection
+ * is closed: the caller hands such files to its full HTTP client, which follows redirects and
+ * reads error bodies. Transport failures reject with retryable coded errors (`UND_ERR_SOCKET`,
+ * `UND_ERR_BODY_TIMEOUT`); a reused connection that the server closed before answering is
+ * replaced once, at no retry's cost.
  */
 export class SocketPool {
   readonly origin: string;
