@@ -162,6 +162,6 @@ export function fuseTokenEncoderClassifier(
   return writeModel(graph.finish(), {
     irVersion: Math.max(8, g.irVersion),
     opsets: g.opsets,
-    metadata: options.metadata,
+    metadata: Object.entries(options.metadata),
   });
 }

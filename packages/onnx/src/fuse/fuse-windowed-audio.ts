@@ -257,7 +257,7 @@ export function fuseWindowedAudioClassifier(
   return writeModel(graph.finish(), {
     irVersion: Math.max(8, fe.irVersion, em.irVersion),
     opsets,
-    metadata: options.metadata,
+    metadata: Object.entries(options.metadata),
   });
 }
 

@@ -1,22 +1,13 @@
 import { ModelhubError } from '@modelhub/core';
 
-import { WireWriter } from '../wire/wire.ts';
 import {
-  AttributeField,
-  AttributeType,
-  DataType,
-  DimensionField,
-  GraphField,
-  ModelField,
-  NodeField,
-  OperatorSetIdField,
-  ShapeField,
-  StringStringEntryField,
-  TensorField,
-  TypeField,
-  TypeTensorField,
-  ValueInfoField,
-} from '../model/fields.ts';
+  writeGraph,
+  writeModel,
+  type AttributeValue,
+  type NodeSpec,
+  type TensorSpec,
+} from '../model/build-model.ts';
+import { DataType } from '../model/fields.ts';
 
 /** One dense layer of a head: `y = x · Wᵀ + b`, then the activation. */
 export interface HeadLayer {
@@ -49,6 +40,16 @@ const HEAD_OPSET = 13;
 
 function fail(message: string): never {
   throw new ModelhubError('INVALID_ARGUMENT', `Cannot build the head graph: ${message}`);
+}
+
+function node(
+  opType: string,
+  name: string,
+  inputs: readonly string[],
+  outputs: readonly string[],
+  attributes: Readonly<Record<string, AttributeValue>> = {},
+): NodeSpec {
+  return { opType, name, inputs, outputs, attributes };
 }
 
 function validate(spec: HeadModelSpec): void {
@@ -87,58 +88,6 @@ function validate(spec: HeadModelSpec): void {
   }
 }
 
-function floatTensor(w: WireWriter, name: string, dims: readonly number[], values: Float32Array): void {
-  w.packedInts(TensorField.dims, dims);
-  w.int(TensorField.dataType, DataType.float);
-  w.string(TensorField.name, name);
-  // raw_data is little-endian; copy so a view into a larger buffer writes only its own bytes
-  const le = new Uint8Array(values.length * 4);
-  const view = new DataView(le.buffer);
-  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
-  w.bytes(TensorField.rawData, le);
-}
-
-function floatValueInfo(w: WireWriter, name: string, dims: ReadonlyArray<number | string>): void {
-  w.string(ValueInfoField.name, name);
-  w.message(ValueInfoField.type, (type) =>
-    type.message(TypeField.tensorType, (tensor) => {
-      tensor.int(TypeTensorField.elemType, DataType.float);
-      tensor.message(TypeTensorField.shape, (shape) => {
-        for (const d of dims) {
-          shape.message(ShapeField.dim, (dim) =>
-            typeof d === 'number'
-              ? dim.int(DimensionField.dimValue, d)
-              : dim.string(DimensionField.dimParam, d),
-          );
-        }
-      });
-    }),
-  );
-}
-
-function node(
-  w: WireWriter,
-  opType: string,
-  name: string,
-  inputs: readonly string[],
-  outputs: readonly string[],
-  intAttrs: Readonly<Record<string, number>> = {},
-): void {
-  w.message(GraphField.node, (n) => {
-    inputs.forEach((i) => n.string(NodeField.input, i));
-    outputs.forEach((o) => n.string(NodeField.output, o));
-    n.string(NodeField.name, name);
-    n.string(NodeField.opType, opType);
-    for (const [attr, value] of Object.entries(intAttrs)) {
-      n.message(NodeField.attribute, (a) => {
-        a.string(AttributeField.name, attr);
-        a.int(AttributeField.i, value);
-        a.int(AttributeField.type, AttributeType.int);
-      });
-    }
-  });
-}
-
 /**
  * Writes a classifier head as a standalone ONNX model (IR 8, opset 13, float32):
  * `features [N,D] (→ LpNormalization) → Gemm(transB=1) (→ Relu → Gemm)… → logits [N,C]`, plus
@@ -152,55 +101,49 @@ export function buildHeadModel(spec: HeadModelSpec): Uint8Array {
   if (first === undefined || last === undefined) {
     return fail('it needs at least one layer.');
   }
-  const graph = new WireWriter();
+  const nodes: NodeSpec[] = [];
   let current: string = headTensorNames.input;
   if (spec.normalize === 'l2') {
-    node(graph, 'LpNormalization', 'normalize', [current], ['normalized'], { axis: 1, p: 2 });
+    nodes.push(node('LpNormalization', 'normalize', [current], ['normalized'], { axis: 1, p: 2 }));
     current = 'normalized';
   }
   spec.layers.forEach((layer, i) => {
     const isLast = i === spec.layers.length - 1;
     const out = isLast ? headTensorNames.logits : `dense_${i}`;
-    node(graph, 'Gemm', `gemm_${i}`, [current, `dense_${i}.weight`, `dense_${i}.bias`], [out], { transB: 1 });
+    nodes.push(
+      node('Gemm', `gemm_${i}`, [current, `dense_${i}.weight`, `dense_${i}.bias`], [out], { transB: 1 }),
+    );
     current = out;
     if (layer.activation === 'relu') {
       const relu = `relu_${i}`;
-      node(graph, 'Relu', relu, [current], [relu]);
+      nodes.push(node('Relu', relu, [current], [relu]));
       current = relu;
     }
   });
-  node(graph, 'Softmax', 'softmax', [headTensorNames.logits], [headTensorNames.probs], { axis: 1 });
-  graph.string(GraphField.name, 'modelhub_head');
-  spec.layers.forEach((layer, i) => {
-    graph.message(GraphField.initializer, (t) =>
-      floatTensor(t, `dense_${i}.weight`, [layer.outDim, layer.inDim], layer.weight),
-    );
-    graph.message(GraphField.initializer, (t) =>
-      floatTensor(t, `dense_${i}.bias`, [layer.outDim], layer.bias),
-    );
+  nodes.push(node('Softmax', 'softmax', [headTensorNames.logits], [headTensorNames.probs], { axis: 1 }));
+  const float = (name: string, dims: readonly number[], values: Float32Array): TensorSpec => ({
+    name,
+    dims,
+    dataType: DataType.float,
+    values,
   });
-  graph.message(GraphField.input, (v) => floatValueInfo(v, headTensorNames.input, ['N', first.inDim]));
-  graph.message(GraphField.output, (v) => floatValueInfo(v, headTensorNames.logits, ['N', last.outDim]));
-  graph.message(GraphField.output, (v) => floatValueInfo(v, headTensorNames.probs, ['N', last.outDim]));
-
-  const model = new WireWriter();
-  model.int(ModelField.irVersion, HEAD_IR_VERSION);
-  model.string(ModelField.producerName, 'modelhub');
-  model.string(ModelField.producerVersion, '0.1.0');
-  model.bytes(ModelField.graph, graph.finish());
-  model.message(ModelField.opsetImport, (o) => {
-    o.string(OperatorSetIdField.domain, '');
-    o.int(OperatorSetIdField.version, HEAD_OPSET);
+  const graph = writeGraph({
+    graphName: 'modelhub_head',
+    nodes,
+    initializers: spec.layers.flatMap((layer, i) => [
+      float(`dense_${i}.weight`, [layer.outDim, layer.inDim], layer.weight),
+      float(`dense_${i}.bias`, [layer.outDim], layer.bias),
+    ]),
+    inputs: [{ name: headTensorNames.input, elemType: DataType.float, dims: ['N', first.inDim] }],
+    outputs: [
+      { name: headTensorNames.logits, elemType: DataType.float, dims: ['N', last.outDim] },
+      { name: headTensorNames.probs, elemType: DataType.float, dims: ['N', last.outDim] },
+    ],
   });
-  const entries: Array<[string, string]> = [
-    [HEAD_LABELS_KEY, JSON.stringify(spec.labels)],
-    ...Object.entries(spec.metadata),
-  ];
-  for (const [key, value] of entries) {
-    model.message(ModelField.metadataProps, (e) => {
-      e.string(StringStringEntryField.key, key);
-      e.string(StringStringEntryField.value, value);
-    });
-  }
-  return model.finish();
+  return writeModel(graph, {
+    irVersion: HEAD_IR_VERSION,
+    producerVersion: '0.1.0',
+    opsets: [['', HEAD_OPSET]],
+    metadata: [[HEAD_LABELS_KEY, JSON.stringify(spec.labels)], ...Object.entries(spec.metadata)],
+  });
 }

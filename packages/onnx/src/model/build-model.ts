@@ -64,14 +64,18 @@ export interface ValueInfoSpec {
   readonly dims?: ReadonlyArray<number | string>;
 }
 
-export interface ModelSpec {
-  readonly irVersion?: number;
-  readonly opsets?: Readonly<Record<string, number>>;
+/** The parts of a GraphProto, in the order `writeGraph` writes them. */
+export interface GraphSpec {
   readonly graphName?: string;
   readonly nodes: readonly NodeSpec[];
   readonly initializers?: readonly TensorSpec[];
   readonly inputs: readonly ValueInfoSpec[];
   readonly outputs: readonly ValueInfoSpec[];
+}
+
+export interface ModelSpec extends GraphSpec {
+  readonly irVersion?: number;
+  readonly opsets?: Readonly<Record<string, number>>;
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
@@ -167,18 +171,23 @@ export function writeNode(w: WireWriter, n: NodeSpec): void {
   }
 }
 
-/** Writes a whole ONNX model from a small description (tests, head graphs, fused models). */
-export function buildOnnxModel(spec: ModelSpec): Uint8Array {
+/** Writes a GraphProto: nodes, name, initializers, inputs, outputs. */
+export function writeGraph(spec: GraphSpec): Uint8Array {
   const graph = new WireWriter();
   spec.nodes.forEach((n) => graph.message(GraphField.node, (w) => writeNode(w, n)));
   graph.string(GraphField.name, spec.graphName ?? 'graph');
   (spec.initializers ?? []).forEach((t) => graph.message(GraphField.initializer, (w) => writeTensor(w, t)));
   spec.inputs.forEach((v) => graph.message(GraphField.input, (w) => writeValueInfo(w, v)));
   spec.outputs.forEach((v) => graph.message(GraphField.output, (w) => writeValueInfo(w, v)));
-  return writeModel(graph.finish(), {
+  return graph.finish();
+}
+
+/** Writes a whole ONNX model from a small description. */
+export function buildOnnxModel(spec: ModelSpec): Uint8Array {
+  return writeModel(writeGraph(spec), {
     irVersion: spec.irVersion ?? 8,
     opsets: Object.entries(spec.opsets ?? { '': 13 }),
-    metadata: spec.metadata ?? {},
+    metadata: Object.entries(spec.metadata ?? {}),
   });
 }
 
@@ -190,20 +199,26 @@ export function writeModel(
   graph: Uint8Array,
   options: {
     readonly irVersion: number;
+    /** Written after the producer name when given (head.onnx states the version that wrote it). */
+    readonly producerVersion?: string;
     readonly opsets: Iterable<readonly [string, number]>;
-    readonly metadata: Readonly<Record<string, string>>;
+    /** In the order given (an object's entries would move integer-like keys first). */
+    readonly metadata: Iterable<readonly [string, string]>;
   },
 ): Uint8Array {
   const model = new WireWriter();
   model.int(ModelField.irVersion, options.irVersion);
   model.string(ModelField.producerName, 'modelhub');
+  if (options.producerVersion !== undefined) {
+    model.string(ModelField.producerVersion, options.producerVersion);
+  }
   model.bytes(ModelField.graph, graph);
   for (const [domain, version] of options.opsets) {
     model.message(ModelField.opsetImport, (o) =>
       o.string(OperatorSetIdField.domain, domain).int(OperatorSetIdField.version, version),
     );
   }
-  for (const [key, value] of Object.entries(options.metadata)) {
+  for (const [key, value] of options.metadata) {
     model.message(ModelField.metadataProps, (e) =>
       e.string(StringStringEntryField.key, key).string(StringStringEntryField.value, value),
     );
