@@ -9,7 +9,7 @@ import {
   TensorField,
   ValueInfoField,
 } from '../model/fields.ts';
-import { readFields, readInt, readMessages, readString, WireWriter } from '../wire/wire.ts';
+import { readFields, readInt, readMessages, readString, WireWriter, type WireField } from '../wire/wire.ts';
 
 const utf8 = new TextDecoder();
 
@@ -23,6 +23,23 @@ export interface InlinedGraph {
   /** The opsets the graph's nodes were written for. */
   readonly opsets: ReadonlyMap<string, number>;
   readonly irVersion: number;
+}
+
+/** A message copied field for field, its string field `nameField` (the tensor's name) renamed. */
+function withRenamedField(
+  message: readonly WireField[],
+  nameField: number,
+  rename: (name: string) => string,
+): Uint8Array {
+  const w = new WireWriter();
+  for (const f of message) {
+    if (f.no === nameField) {
+      w.string(f.no, rename(utf8.decode(f.bytes)));
+    } else {
+      w.raw(f);
+    }
+  }
+  return w.finish();
 }
 
 /**
@@ -94,26 +111,10 @@ export function inlineGraph(
           { hint: 'Re-export the model as a single .onnx file, or use it through fromPretrained().' },
         );
       }
-      const w = new WireWriter();
-      for (const f of tensor) {
-        if (f.no === TensorField.name) {
-          w.string(f.no, rename(utf8.decode(f.bytes)));
-        } else {
-          w.raw(f);
-        }
-      }
-      fields.push({ no: GraphField.initializer, bytes: w.finish() });
+      fields.push({ no: GraphField.initializer, bytes: withRenamedField(tensor, TensorField.name, rename) });
     } else if (field.no === GraphField.valueInfo) {
       const info = readFields(field.bytes);
-      const w = new WireWriter();
-      for (const f of info) {
-        if (f.no === ValueInfoField.name) {
-          w.string(f.no, rename(utf8.decode(f.bytes)));
-        } else {
-          w.raw(f);
-        }
-      }
-      fields.push({ no: GraphField.valueInfo, bytes: w.finish() });
+      fields.push({ no: GraphField.valueInfo, bytes: withRenamedField(info, ValueInfoField.name, rename) });
     }
   }
   const opsets = new Map<string, number>();

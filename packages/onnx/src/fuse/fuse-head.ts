@@ -9,7 +9,6 @@ import {
 } from '../model/build-model.ts';
 import {
   AttributeField,
-  DataType,
   GraphField,
   ModelField,
   NodeField,
@@ -18,7 +17,8 @@ import {
   ValueInfoField,
 } from '../model/fields.ts';
 import { readOnnxModel } from '../model/onnx-model.ts';
-import { inlineHead } from './inline-head.ts';
+import { headOutputs, inlineHead } from './inline-head.ts';
+import { uniqueNames } from './unique-names.ts';
 import { poolingNodes, VALID_SIZE_INPUT, type FusePooling } from './pooling-nodes.ts';
 import {
   readFields,
@@ -107,14 +107,7 @@ export function fuseBackboneAndHead(
       readStrings(fields, NodeField.output).forEach((n) => taken.add(n));
     }
   });
-  const unique = (name: string): string => {
-    let candidate = name;
-    for (let i = 1; taken.has(candidate); i++) {
-      candidate = `${name}_${i}`;
-    }
-    taken.add(candidate);
-    return candidate;
-  };
+  const unique = uniqueNames(taken);
 
   // Pooling: the same reduction the adapter applies in JS.
   const pooled = poolingNodes(options.tap, options.pooling, opset, unique);
@@ -158,11 +151,7 @@ export function fuseBackboneAndHead(
   extraNodes.forEach((n) => graph.message(GraphField.node, (w) => writeNode(w, n)));
   pooled.inputs.forEach((i) => graph.message(GraphField.input, (w) => writeValueInfo(w, i)));
   extraTensors.forEach((t) => graph.message(GraphField.initializer, (w) => writeTensor(w, t)));
-  for (const out of [inlined.logits, inlined.probs]) {
-    graph.message(GraphField.output, (w) =>
-      writeValueInfo(w, { name: out, elemType: DataType.float, dims: ['N', inlined.classes ?? 'C'] }),
-    );
-  }
+  headOutputs(inlined, 'N').forEach((v) => graph.message(GraphField.output, (w) => writeValueInfo(w, v)));
 
   const out = new WireWriter();
   let wroteGraph = false;

@@ -12,7 +12,8 @@ import {
 import { DataType, GraphField } from '../model/fields.ts';
 import { readOnnxModel } from '../model/onnx-model.ts';
 import { WireWriter } from '../wire/wire.ts';
-import { inlineHead } from './inline-head.ts';
+import { headOutputs, inlineHead } from './inline-head.ts';
+import { uniqueNames } from './unique-names.ts';
 import { maskedPoolingNodes, type MaskedPooling } from './masked-pooling-nodes.ts';
 
 export interface TokenEncoderFuseOptions {
@@ -127,14 +128,7 @@ export function fuseTokenEncoderClassifier(
     tensors.push(...pooling.tensors);
   }
   const taken = new Set<string>([...inputs.map((i) => i.name), pooled]);
-  const unique = (name: string): string => {
-    let candidate = name;
-    for (let i = 1; taken.has(candidate); i++) {
-      candidate = `${name}_${i}`;
-    }
-    taken.add(candidate);
-    return candidate;
-  };
+  const unique = uniqueNames(taken);
   const inlined = inlineHead(readOnnxModel(head, 'head.onnx'), pooled, unique);
 
   const graph = new WireWriter();
@@ -154,11 +148,7 @@ export function fuseTokenEncoderClassifier(
       }),
     );
   }
-  for (const out of [inlined.logits, inlined.probs]) {
-    graph.message(GraphField.output, (w) =>
-      writeValueInfo(w, { name: out, elemType: DataType.float, dims: ['batch', inlined.classes ?? 'C'] }),
-    );
-  }
+  headOutputs(inlined, 'batch').forEach((v) => graph.message(GraphField.output, (w) => writeValueInfo(w, v)));
   return writeModel(graph.finish(), {
     irVersion: Math.max(8, g.irVersion),
     opsets: g.opsets,

@@ -13,7 +13,8 @@ import {
 import { DataType, GraphField } from '../model/fields.ts';
 import { readOnnxModel } from '../model/onnx-model.ts';
 import { WireWriter } from '../wire/wire.ts';
-import { inlineHead } from './inline-head.ts';
+import { headOutputs, inlineHead } from './inline-head.ts';
+import { uniqueNames } from './unique-names.ts';
 import { maskedPoolingNodes } from './masked-pooling-nodes.ts';
 
 /** How a two-graph audio backbone turns a clip into one vector (what the ONNX adapter does in JS). */
@@ -204,14 +205,7 @@ export function fuseWindowedAudioClassifier(
   after.push(...pooling.nodes);
 
   const taken = new Set<string>([AUDIO_INPUT, pooled]);
-  const unique = (name: string): string => {
-    let candidate = name;
-    for (let i = 1; taken.has(candidate); i++) {
-      candidate = `${name}_${i}`;
-    }
-    taken.add(candidate);
-    return candidate;
-  };
+  const unique = uniqueNames(taken);
   const inlined = inlineHead(headModel, pooled, unique);
 
   const graph = new WireWriter();
@@ -240,11 +234,7 @@ export function fuseWindowedAudioClassifier(
   graph.message(GraphField.input, (w) =>
     writeValueInfo(w, { name: AUDIO_INPUT, elemType: DataType.float, dims: [1, 'samples'] }),
   );
-  for (const out of [inlined.logits, inlined.probs]) {
-    graph.message(GraphField.output, (w) =>
-      writeValueInfo(w, { name: out, elemType: DataType.float, dims: [1, inlined.classes ?? 'C'] }),
-    );
-  }
+  headOutputs(inlined, 1).forEach((v) => graph.message(GraphField.output, (w) => writeValueInfo(w, v)));
 
   const opsets = new Map<string, number>([['', opset]]);
   for (const g of [fe, em]) {

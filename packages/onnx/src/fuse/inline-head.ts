@@ -1,6 +1,6 @@
 import { ModelhubError } from '@modelhub/core';
 
-import type { AttributeValue, NodeSpec, TensorSpec } from '../model/build-model.ts';
+import type { AttributeValue, NodeSpec, TensorSpec, ValueInfoSpec } from '../model/build-model.ts';
 import { DataType } from '../model/fields.ts';
 import { readFloatTensor, type OnnxAttribute, type OnnxModel } from '../model/onnx-model.ts';
 
@@ -91,4 +91,16 @@ export function inlineHead(
     probs: rename.get('probs') ?? wanted.probs,
     classes: typeof classes === 'number' ? classes : undefined,
   };
+}
+
+/**
+ * The fused graph's outputs: the inlined head's logits and probabilities, float `[batch, classes]`
+ * (`C` when head.onnx does not state the number of classes).
+ */
+export function headOutputs(inlined: InlinedHead, batch: number | string): ValueInfoSpec[] {
+  return [inlined.logits, inlined.probs].map((name) => ({
+    name,
+    elemType: DataType.float,
+    dims: [batch, inlined.classes ?? 'C'],
+  }));
 }
