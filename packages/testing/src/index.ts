@@ -28,6 +28,8 @@ export type { TestNginx } from './services/nginx-server.ts';
 export { accelRedirectConfig } from './services/nginx-accel-config.ts';
 export type { AccelRedirectConfigOptions } from './services/nginx-accel-config.ts';
 export { freePort } from './services/free-port.ts';
+export { startHttpServer } from './services/http-server.ts';
+export type { TestHttpServer, TestHttpServerOptions } from './services/http-server.ts';
 export { wordPieceTokenizerJson } from './text/word-piece-tokenizer.ts';
 export { launchTestBrowser, chromiumFlags, chromiumPath, screenshotsRoot } from './browser/test-browser.ts';
 export type { TestBrowser } from './browser/test-browser.ts';
