@@ -1,10 +1,3 @@
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -16,6 +9,7 @@ import { pull, type PullOptions } from '../src/index.ts';
 import { bytesServed } from './helpers/fault-proxy.ts';
 import { usePpocrHarness } from './helpers/ppocr-harness.ts';
 import { publish } from './helpers/publish.ts';
+import { recordingFront } from './helpers/recording-front.ts';
 
 const h = usePpocrHarness('modelhub-client-faults-');
 const { proxy, freshCache, expectVerified, blobNames } = h;
@@ -236,55 +230,31 @@ describe('faults between the client and the real registry', () => {
   it('does not send the token when a download redirects to another host', async () => {
     const alice = await h.registry.createToken('alice', true);
     await publish(h.registry.url, alice, 'alice/redirected', { 'data.txt': 'hello redirect' });
-    const seen: { host: string; auth: string | undefined }[] = [];
-    const forward = (path: string, headers: IncomingHttpHeaders, res: ServerResponse): void => {
-      const target = new URL(h.registry.url);
-      const up = httpRequest(
-        { hostname: target.hostname, port: target.port, path, headers: { ...headers, host: target.host } },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
-      up.end();
-    };
     // "storage" answers on localhost (another origin), the "registry" on 127.0.0.1 redirects resolves there.
-    const storage = createServer((req, res) => {
-      seen.push({ host: req.headers.host ?? '', auth: req.headers.authorization });
-      forward(req.url ?? '/', { ...req.headers, authorization: `Bearer ${alice}` }, res);
-    });
-    await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
-    const storagePort = (storage.address() as AddressInfo).port;
-    const front = createServer((req, res) => {
-      seen.push({ host: req.headers.host ?? '', auth: req.headers.authorization });
-      if ((req.url ?? '').includes('/resolve/')) {
-        res.writeHead(302, { location: `http://localhost:${storagePort}${req.url ?? '/'}` });
-        res.end();
-        return;
+    const storage = await recordingFront(h.registry.url);
+    const storageUrl = storage.url.replace('127.0.0.1', 'localhost');
+    const front = await recordingFront(h.registry.url, (path, res) => {
+      if (!path.includes('/resolve/')) {
+        return false;
       }
-      forward(req.url ?? '/', req.headers, res);
+      res.writeHead(302, { location: `${storageUrl}${path}` });
+      res.end();
+      return true;
     });
-    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-    const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
     try {
       const result = await pull('alice/redirected', {
-        endpoint: frontUrl,
+        endpoint: front.url,
         cacheDir: await freshCache(),
         env: {},
         token: alice,
       });
       expect(await readFile(join(result.dir, 'data.txt'), 'utf8')).toBe('hello redirect');
-      const atStorage = seen.filter((s) => s.host.startsWith('localhost'));
-      expect(atStorage.length).toBeGreaterThan(0);
-      expect(atStorage.every((s) => s.auth === undefined)).toBe(true);
-      expect(
-        seen.filter((s) => s.host.startsWith('127.0.0.1')).every((s) => s.auth === `Bearer ${alice}`),
-      ).toBe(true);
+      expect(storage.seen.length).toBeGreaterThan(0);
+      expect(storage.seen.every((s) => s.headers.authorization === undefined)).toBe(true);
+      expect(front.seen.every((s) => s.headers.authorization === `Bearer ${alice}`)).toBe(true);
     } finally {
-      storage.closeAllConnections();
-      front.closeAllConnections();
-      await new Promise((resolve) => storage.close(resolve));
-      await new Promise((resolve) => front.close(resolve));
+      await storage.close();
+      await front.close();
     }
   });
 });

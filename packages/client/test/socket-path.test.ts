@@ -1,12 +1,5 @@
 // The raw-socket receive path of downloadBlob (plain http, large requests), through the same
 // faults as faults.test.ts: every case must end in verified bytes or a clean, coded error.
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -18,6 +11,7 @@ import { pull, type PullOptions } from '../src/index.ts';
 import { bytesServed } from './helpers/fault-proxy.ts';
 import { usePpocrHarness } from './helpers/ppocr-harness.ts';
 import { publish } from './helpers/publish.ts';
+import { recordingFront } from './helpers/recording-front.ts';
 
 const h = usePpocrHarness('modelhub-client-socket-');
 const { proxy, freshCache, expectVerified, blobNames } = h;
@@ -47,40 +41,6 @@ function options(endpoint: string, cacheDir: string, extra: PullOptions = {}): P
 }
 
 const isModel = (url: string): boolean => url.includes('/resolve/') && url.includes('model.onnx');
-
-/** A plain HTTP front that forwards to `upstream` and records each request's headers. */
-async function recordingFront(
-  upstream: string,
-  route: (path: string, res: ServerResponse) => boolean = () => false,
-): Promise<{ url: string; seen: { path: string; headers: IncomingHttpHeaders }[]; close(): Promise<void> }> {
-  const seen: { path: string; headers: IncomingHttpHeaders }[] = [];
-  const target = new URL(upstream);
-  const server = createServer((req, res) => {
-    const path = req.url ?? '/';
-    seen.push({ path, headers: req.headers });
-    if (route(path, res)) {
-      return;
-    }
-    const up = httpRequest(
-      { hostname: target.hostname, port: target.port, path, headers: { ...req.headers, host: target.host } },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      },
-    );
-    up.on('error', () => res.destroy());
-    up.end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 describe('the raw-socket download path', () => {
   it('is what a large plain-http download uses by default, and it verifies', async () => {

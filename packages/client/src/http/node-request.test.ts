@@ -1,19 +1,20 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { startHttpServer, type TestHttpServer } from '@modelhub/testing';
 
 import { NodeAgents, nodeRequest } from './node-request.ts';
 import { isRetryableNetworkError } from './retry-policy.ts';
 
 const long = Buffer.alloc(512 * 1024, 7);
-let server: Server;
+let server: TestHttpServer;
 let base: string;
 /** The server side of every connection, in the order they were accepted. */
 const connections: Socket[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = await startHttpServer((req, res) => {
     const path = req.url ?? '/';
     if (path === '/json') {
       res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] });
@@ -38,15 +39,11 @@ beforeAll(async () => {
       res.end('{}');
     }
   });
-  server.on('connection', (socket: Socket) => connections.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.server.on('connection', (socket: Socket) => connections.push(socket));
+  base = server.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 const get = (agents: NodeAgents, path: string, extra: Partial<Parameters<typeof nodeRequest>[1]> = {}) =>
   nodeRequest(agents, {

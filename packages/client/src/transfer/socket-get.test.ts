@@ -1,18 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startHttpServer, type TestHttpServer } from '@modelhub/testing';
 
 import { parseHead, socketGet, type BodyPlan, type SocketResponseHead } from './socket-get.ts';
 
 const body = randomBytes((3 << 20) + 12345);
-let server: Server;
+let server: TestHttpServer;
 let base: string;
 const seen: IncomingMessage['headers'][] = [];
 
 beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  server = await startHttpServer((req: IncomingMessage, res: ServerResponse) => {
     seen.push(req.headers);
     const path = req.url ?? '/';
     if (path === '/whole') {
@@ -34,14 +35,10 @@ beforeAll(async () => {
       res.end('{}');
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 /** Runs socketGet, collecting the slabs; each slab is released on a later turn (as a disk would). */
 async function get(

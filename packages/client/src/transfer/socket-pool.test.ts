@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { startHttpServer, type TestHttpServer } from '@modelhub/testing';
 
 import { SocketPool, type PooledGetResult } from './socket-pool.ts';
 
@@ -11,7 +13,7 @@ import { SocketPool, type PooledGetResult } from './socket-pool.ts';
 
 const small = randomBytes(3000);
 const medium = randomBytes(200_000);
-let server: Server;
+let server: TestHttpServer;
 let base: string;
 /** Every connection the server accepted, in order. */
 const connections: Socket[] = [];
@@ -21,7 +23,7 @@ const requests: { url: string; connection: number; headers: IncomingMessage['hea
 const dropOnReuse = new Set<string>();
 
 beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  server = await startHttpServer((req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const connection = connections.indexOf(req.socket);
     const earlier = requests.filter((r) => r.connection === connection).length;
@@ -73,15 +75,11 @@ beforeAll(async () => {
       res.end('{}');
     }
   });
-  server.on('connection', (socket: Socket) => connections.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.server.on('connection', (socket: Socket) => connections.push(socket));
+  base = server.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 const pools: SocketPool[] = [];
 afterEach(() => {

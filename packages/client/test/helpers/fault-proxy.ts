@@ -1,5 +1,6 @@
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+
+import { startHttpServer } from '@modelhub/testing';
 
 /** What the proxy does to one request. */
 export type FaultAction =
@@ -62,7 +63,7 @@ export async function startFaultProxy(
   const requests: ProxiedRequest[] = [];
   const watchers: { match: string; threshold: number; callback: () => void; fired: boolean }[] = [];
   const stalled = new Set<ServerResponse>();
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = await startHttpServer((req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const action = plan({ method: req.method ?? 'GET', url, index: requests.length });
     const record: ProxiedRequest = {
@@ -180,10 +181,8 @@ export async function startFaultProxy(
       req.pipe(upstreamReq);
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     requests,
     onBytes(match, threshold, callback) {
       watchers.push({ match, threshold, callback, fired: false });
@@ -192,8 +191,7 @@ export async function startFaultProxy(
       for (const res of stalled) {
         res.destroy();
       }
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }
