@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   captureIo,
   mountSmallFilesystem,
+  startHttpServer,
   startTestRegistry,
   type SmallFilesystem,
   type TestRegistry,
@@ -114,15 +114,14 @@ describe('hub serve that fails leaves no new data folder', () => {
   });
 
   it('a port that is taken', async () => {
-    const blocker = createServer();
-    await new Promise<void>((ok) => blocker.listen(0, '127.0.0.1', ok));
+    const blocker = await startHttpServer(() => undefined);
     try {
-      const port = String((blocker.address() as AddressInfo).port);
+      const port = String(blocker.port);
       const result = await hub(['serve', '--data', join(scratch, 'never-created-2'), '--port', port]);
       expectCoded(result, 'INVALID_ARGUMENT');
       expect(await readdir(scratch)).not.toContain('never-created-2');
     } finally {
-      await new Promise((ok) => blocker.close(ok));
+      await blocker.close();
     }
   });
 });

@@ -1,15 +1,19 @@
 import { execFile } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
-import { createServer, type Server } from 'node:https';
+import { request as httpRequest, type RequestListener } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ensureFixtures, startTestRegistry, type TestRegistry } from '@modelhub/testing';
+import {
+  ensureFixtures,
+  startHttpServer,
+  startTestRegistry,
+  type TestHttpServer,
+  type TestRegistry,
+} from '@modelhub/testing';
 
 // A registry reached over TLS, as huggingface.co is: metadata goes through node:https, bodies
 // through undici (the raw-socket paths are for plain http only). The certificate is a fresh
@@ -22,7 +26,7 @@ const main = join(repoRoot, 'packages', 'cli', 'src', 'main.ts');
 
 let registry: TestRegistry;
 let work: string;
-let front: Server;
+let front: TestHttpServer;
 let endpoint: string;
 let certificate: string;
 
@@ -49,7 +53,7 @@ beforeAll(async () => {
     'subjectAltName=IP:127.0.0.1',
   ]);
   const upstream = new URL(registry.url);
-  front = createServer({ key: await readFile(key), cert: await readFile(certificate) }, (req, res) => {
+  const proxyToRegistry: RequestListener = (req, res) => {
     const forward = httpRequest(
       {
         host: upstream.hostname,
@@ -65,14 +69,15 @@ beforeAll(async () => {
     );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
+  };
+  front = await startHttpServer(proxyToRegistry, {
+    tls: { key: await readFile(key), cert: await readFile(certificate) },
   });
-  await new Promise<void>((done) => front.listen(0, '127.0.0.1', done));
-  endpoint = `https://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  endpoint = front.url;
 });
 
 afterAll(async () => {
-  front.closeAllConnections();
-  await new Promise((done) => front.close(done));
+  await front.close();
   await registry.close();
   await rm(work, { recursive: true, force: true });
 });

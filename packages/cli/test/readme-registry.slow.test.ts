@@ -1,12 +1,13 @@
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 
 import { describe, expect, it } from 'vitest';
+
+import { freePort } from '@modelhub/testing';
 
 import { buildCli } from './helpers/build-cli.ts';
 
@@ -23,14 +24,6 @@ async function readmeBlocks(section: string): Promise<string[]> {
   const start = text.indexOf(`## ${section}\n`);
   const end = text.indexOf('\n## ', start + 1);
   return [...text.slice(start, end).matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((ok) => server.close(ok));
-  return port;
 }
 
 describe('README: your own registry', () => {

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-
 import { describe, expect, it } from 'vitest';
+
+import { startHttpServer } from '@modelhub/testing';
 
 import type { Io } from '../output/error-boundary.ts';
 import { runServe } from './serve.ts';
@@ -58,18 +57,16 @@ describe('hub serve', () => {
 
   it('refuses a port that is taken with a usage error', async () => {
     const data = await mkdtemp(join(tmpdir(), 'modelhub-cli-serve-'));
-    const blocker = createServer();
-    await new Promise<void>((ok) => blocker.listen(0, '127.0.0.1', ok));
-    const port = (blocker.address() as AddressInfo).port;
+    const blocker = await startHttpServer(() => undefined);
     try {
       const io: Io = { stdout: () => undefined, stderr: () => undefined };
       await expect(
-        runServe({ data, host: '127.0.0.1', port }, io, new Promise(() => undefined)),
+        runServe({ data, host: '127.0.0.1', port: blocker.port }, io, new Promise(() => undefined)),
       ).rejects.toMatchObject({
         code: 'INVALID_ARGUMENT',
       });
     } finally {
-      await new Promise((ok) => blocker.close(ok));
+      await blocker.close();
       await rm(data, { recursive: true, force: true });
     }
   });

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { freePort } from '@modelhub/testing';
+import { freePort, startHttpServer } from '@modelhub/testing';
 
 const cliMain = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 
@@ -66,7 +66,7 @@ export async function startLoadBalancer(): Promise<LoadBalancer> {
   const answered = new Map<string, number>();
   const handled: LoadBalancer['handled'] = [];
   const lb: { upstreams: string[] } = { upstreams: [] };
-  const server: Server = createServer((req, res) => {
+  const server = await startHttpServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -99,11 +99,8 @@ export async function startLoadBalancer(): Promise<LoadBalancer> {
       attempt(1);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     get upstreams() {
       return lb.upstreams;
     },
@@ -112,10 +109,6 @@ export async function startLoadBalancer(): Promise<LoadBalancer> {
     },
     answered,
     handled,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
