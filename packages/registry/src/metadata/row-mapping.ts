@@ -1,4 +1,4 @@
-import type { AccessToken, Account, Alias, Commit, Ref, Repo, TreeFile } from '../domain/types.ts';
+import type { AccessToken, Account, Alias, Commit, Ref, Repo, RepoSort, TreeFile } from '../domain/types.ts';
 import type { BlobRecord, PendingUpload } from './metadata-store.ts';
 
 /** A row as a SQL driver returns it: column name → value. */
@@ -18,6 +18,18 @@ export interface ColumnTypes {
   /** The tags column (SQLite: JSON text; PostgreSQL: text[]). */
   readonly tags: (row: Row, key: string) => string[];
 }
+
+/**
+ * The repos column each sort key of a RepoQuery orders by: both schemas name their columns
+ * alike, so the SQLite and PostgreSQL stores share the map (and cannot drift apart).
+ */
+export const repoSortColumns: Readonly<Record<RepoSort, string>> = {
+  id: 'full_id',
+  createdAt: 'created_at',
+  lastModified: 'last_modified',
+  downloads: 'downloads',
+  likes: 'likes',
+};
 
 export function str(row: Row, key: string): string {
   const value = row[key];

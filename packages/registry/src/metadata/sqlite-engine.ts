@@ -18,9 +18,9 @@ import type {
   WebSession,
 } from '../domain/types.ts';
 import type { BlobRecord, PreparedCommit, CommitWrite, PendingUpload } from './metadata-store.ts';
-import { branchNotFound, objectNotVerified } from './metadata-errors.ts';
+import { branchMoved, branchNotFound, objectNotVerified, repoAlreadyExists } from './metadata-errors.ts';
 import { migrations } from './migrations.ts';
-import { rowMapper, str, strOrNull, type Row } from './row-mapping.ts';
+import { repoSortColumns, rowMapper, str, strOrNull, type Row } from './row-mapping.ts';
 
 function num(row: Row, key: string): number {
   const value = row[key];
@@ -43,14 +43,6 @@ const { toAccount, toToken, toRepo, toCommit, toFile, toRef, toAlias, toBlob, to
     return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === 'string') : [];
   },
 });
-
-const sortColumns = {
-  id: 'full_id',
-  createdAt: 'created_at',
-  lastModified: 'last_modified',
-  downloads: 'downloads',
-  likes: 'likes',
-} as const;
 
 /**
  * The synchronous SQLite engine behind SqliteMetadataStore: one SQLite file in WAL mode, migrated on open. Reads and writes
@@ -266,9 +258,7 @@ export class SqliteEngine {
   ): Repo {
     return this.#transaction(() => {
       if (this.getRepo(repo.type, repo.namespace, repo.name) !== undefined) {
-        throw new ModelhubError('CONFLICT', `You already created this ${repo.type} repo`, {
-          details: { repo: `${repo.namespace}/${repo.name}` },
-        });
+        throw repoAlreadyExists(`${repo.namespace}/${repo.name}`, repo.type);
       }
       const now = new Date().toISOString();
       const id = this.#run(
@@ -304,9 +294,7 @@ export class SqliteEngine {
       }
       const from = toRepo(row);
       if (this.getRepo(from.type, to.namespace, to.name) !== undefined) {
-        throw new ModelhubError('CONFLICT', `You already created this ${from.type} repo`, {
-          details: { repo: `${to.namespace}/${to.name}` },
-        });
+        throw repoAlreadyExists(`${to.namespace}/${to.name}`, from.type);
       }
       const fullId = `${to.namespace}/${to.name}`;
       this.#run(
@@ -371,7 +359,7 @@ export class SqliteEngine {
     const { where, params } = this.#repoWhere(query);
     const direction = query.descending ? 'DESC' : 'ASC';
     const rows = this.#all(
-      `SELECT * FROM repos WHERE ${where} ORDER BY ${sortColumns[query.sort]} ${direction}, full_id ASC LIMIT ? OFFSET ?`,
+      `SELECT * FROM repos WHERE ${where} ORDER BY ${repoSortColumns[query.sort]} ${direction}, full_id ASC LIMIT ? OFFSET ?`,
       ...params,
       query.limit + 1,
       query.offset,
@@ -484,11 +472,7 @@ export class SqliteEngine {
     this.#transaction(() => {
       const head = this.getRef(repoId, 'branch', write.branch);
       if ((head?.commit ?? null) !== write.expectedHead) {
-        throw new ModelhubError(
-          'CONFLICT',
-          `The branch ${write.branch} moved while the commit was prepared (it is now at ${head?.commit ?? 'nothing'}).`,
-          { hint: 'Fetch the new head and commit again.', details: { branch: write.branch, raced: true } },
-        );
+        throw branchMoved(write.branch, head?.commit);
       }
       this.#writeCommitRows(repoId, write.branch, write);
     });
@@ -512,11 +496,7 @@ export class SqliteEngine {
     this.#transaction(() => {
       const head = this.getRef(repoId, 'branch', branch);
       if (head?.commit !== expectedHead) {
-        throw new ModelhubError(
-          'CONFLICT',
-          `The branch ${branch} moved while the commit was prepared (it is now at ${head?.commit ?? 'nothing'}).`,
-          { hint: 'Fetch the new head and commit again.', details: { branch, raced: true } },
-        );
+        throw branchMoved(branch, head?.commit);
       }
       const now = new Date().toISOString();
       for (const sha256 of new Set(draft.blobs)) {

@@ -15,7 +15,7 @@ import type {
   TreeFile,
   WebSession,
 } from '../../domain/types.ts';
-import { branchNotFound, objectNotVerified } from '../metadata-errors.ts';
+import { branchMoved, branchNotFound, objectNotVerified, repoAlreadyExists } from '../metadata-errors.ts';
 import type {
   BlobRecord,
   PreparedCommit,
@@ -23,6 +23,7 @@ import type {
   MetadataStore,
   PendingUpload,
 } from '../metadata-store.ts';
+import { repoSortColumns } from '../row-mapping.ts';
 import { pgMigrations } from './pg-migrations.ts';
 import {
   toAccount,
@@ -53,13 +54,21 @@ export interface PostgresStoreOptions {
 // Arbitrary constant keys of the advisory locks this store takes.
 const migrationLockKey = 720_412_001;
 
-const sortColumns = {
-  id: 'full_id',
-  createdAt: 'created_at',
-  lastModified: 'last_modified',
-  downloads: 'downloads',
-  likes: 'likes',
-} as const;
+// A token's row joined with its account's: the account's columns come prefixed with a_, as both
+// tables have id, name and created_at.
+const accountColumns =
+  'a.id AS a_id, a.name AS a_name, a.type AS a_type, a.is_admin AS a_is_admin, a.created_at AS a_created_at';
+
+/** The account of a row selected with accountColumns. */
+function joinedAccount(row: PgRow): Account {
+  return toAccount({
+    id: row['a_id'],
+    name: row['a_name'],
+    type: row['a_type'],
+    is_admin: row['a_is_admin'],
+    created_at: row['a_created_at'],
+  });
+}
 
 function unavailable(error: unknown): ModelhubError {
   return new ModelhubError('UNAVAILABLE', 'The metadata database cannot be reached.', {
@@ -182,7 +191,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async findToken(tokenHash: string): Promise<{ token: AccessToken; account: Account } | undefined> {
     const row = await this.#row(
-      `SELECT t.*, a.id AS a_id, a.name AS a_name, a.type AS a_type, a.is_admin AS a_is_admin, a.created_at AS a_created_at
+      `SELECT t.*, ${accountColumns}
        FROM tokens t JOIN accounts a ON a.name = t.account WHERE t.token_hash = $1`,
       [tokenHash],
     );
@@ -191,13 +200,7 @@ export class PostgresMetadataStore implements MetadataStore {
     }
     return {
       token: toToken(row),
-      account: toAccount({
-        id: row['a_id'],
-        name: row['a_name'],
-        type: row['a_type'],
-        is_admin: row['a_is_admin'],
-        created_at: row['a_created_at'],
-      }),
+      account: joinedAccount(row),
     };
   }
 
@@ -235,7 +238,7 @@ export class PostgresMetadataStore implements MetadataStore {
   ): Promise<{ token: AccessToken; account: Account; session: WebSession } | undefined> {
     const row = await this.#row(
       `SELECT t.*, s.id_hash, s.token_id, s.created_at AS s_created_at, s.expires_at AS s_expires_at,
-              a.id AS a_id, a.name AS a_name, a.type AS a_type, a.is_admin AS a_is_admin, a.created_at AS a_created_at
+              ${accountColumns}
        FROM web_sessions s JOIN tokens t ON t.id = s.token_id JOIN accounts a ON a.name = t.account
        WHERE s.id_hash = $1 AND s.expires_at > $2`,
       [idHash, now],
@@ -246,13 +249,7 @@ export class PostgresMetadataStore implements MetadataStore {
     const iso = (value: unknown): string => (value instanceof Date ? value.toISOString() : String(value));
     return {
       token: toToken(row),
-      account: toAccount({
-        id: row['a_id'],
-        name: row['a_name'],
-        type: row['a_type'],
-        is_admin: row['a_is_admin'],
-        created_at: row['a_created_at'],
-      }),
+      account: joinedAccount(row),
       session: {
         idHash: String(row['id_hash']),
         tokenId: Number(row['token_id']),
@@ -287,9 +284,7 @@ export class PostgresMetadataStore implements MetadataStore {
       );
       const row = inserted.rows[0];
       if (row === undefined) {
-        throw new ModelhubError('CONFLICT', `You already created this ${repo.type} repo.`, {
-          details: { repo: `${repo.namespace}/${repo.name}` },
-        });
+        throw repoAlreadyExists(`${repo.namespace}/${repo.name}`, repo.type);
       }
       const created = toRepo(row);
       const { commit, files } = initial(created.id);
@@ -325,9 +320,7 @@ export class PostgresMetadataStore implements MetadataStore {
         )
       ).rows[0];
       if (moved === undefined) {
-        throw new ModelhubError('CONFLICT', `You already created this ${from.type} repo`, {
-          details: { repo: fullId },
-        });
+        throw repoAlreadyExists(fullId, from.type);
       }
       await client.query('UPDATE aliases SET repo = $1 WHERE repo_type = $2 AND repo = $3', [
         fullId,
@@ -338,9 +331,7 @@ export class PostgresMetadataStore implements MetadataStore {
     }).catch((error: unknown) => {
       // Two moves to the same name at once: the unique constraint decides.
       if ((error as { code?: unknown } | null)?.code === '23505') {
-        throw new ModelhubError('CONFLICT', 'You already created this repo', {
-          details: { repo: `${to.namespace}/${to.name}` },
-        });
+        throw repoAlreadyExists(`${to.namespace}/${to.name}`);
       }
       throw error;
     });
@@ -387,7 +378,7 @@ export class PostgresMetadataStore implements MetadataStore {
     const { where, params, param } = this.#repoWhere(query);
     const direction = query.descending ? 'DESC' : 'ASC';
     const rows = await this.#rows(
-      `SELECT * FROM repos WHERE ${where} ORDER BY ${sortColumns[query.sort]} ${direction}, full_id ASC LIMIT ${param(query.limit + 1)} OFFSET ${param(query.offset)}`,
+      `SELECT * FROM repos WHERE ${where} ORDER BY ${repoSortColumns[query.sort]} ${direction}, full_id ASC LIMIT ${param(query.limit + 1)} OFFSET ${param(query.offset)}`,
       params,
     );
     return { repos: rows.slice(0, query.limit).map(toRepo), more: rows.length > query.limit };
@@ -467,11 +458,7 @@ export class PostgresMetadataStore implements MetadataStore {
     return withTransaction(this.#pool, async (client) => {
       const head = await lockBranch(client, repoId, write.branch);
       if ((head ?? null) !== write.expectedHead) {
-        throw new ModelhubError(
-          'CONFLICT',
-          `The branch ${write.branch} moved while the commit was prepared (it is now at ${head ?? 'nothing'}).`,
-          { hint: 'Fetch the new head and commit again.', details: { branch: write.branch, raced: true } },
-        );
+        throw branchMoved(write.branch, head);
       }
       await writeCommitRows(client, repoId, write.branch, write);
     });
