@@ -5,8 +5,29 @@ import { DatabaseSync } from 'node:sqlite';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import type { Commit } from '../domain/types.ts';
 import { migrations } from './migrations.ts';
 import { SqliteMetadataStore } from './sqlite-metadata-store.ts';
+
+const first = '1'.repeat(40);
+
+/** A commit, with the fields these tests do not look at filled in. */
+function commitOf(repoId: number, sha: string, parent: string | null): Commit {
+  return {
+    sha,
+    repoId,
+    parent,
+    title: 'initial commit',
+    description: '',
+    author: 'ann',
+    createdAt: new Date().toISOString(),
+    treeSha: 'f'.repeat(40),
+    cardData: null,
+  };
+}
+
+/** What createRepo writes first: a commit `first` with no files. */
+const initial = (repoId: number) => ({ commit: commitOf(repoId, first, null), files: [] });
 
 describe('SqliteMetadataStore', () => {
   let dir: string;
@@ -41,23 +62,9 @@ describe('SqliteMetadataStore', () => {
   it('rolls a failed commit write back entirely', async () => {
     const store = new SqliteMetadataStore(join(dir, 'm.sqlite'));
     try {
-      const commit = (sha: string, parent: string | null) => ({
-        sha,
-        repoId: 0,
-        parent,
-        title: 't',
-        description: '',
-        author: 'a',
-        createdAt: new Date().toISOString(),
-        treeSha: 'f'.repeat(40),
-        cardData: null,
-      });
       const repo = await store.createRepo(
         { type: 'model', namespace: 'a', name: 'r', private: false },
-        (repoId) => ({
-          commit: { ...commit('1'.repeat(40), null), repoId },
-          files: [],
-        }),
+        initial,
       );
       const file = {
         path: 'x',
@@ -69,7 +76,7 @@ describe('SqliteMetadataStore', () => {
       };
       await expect(
         store.writeCommit(repo.id, {
-          commit: { ...commit('2'.repeat(40), '1'.repeat(40)), repoId: repo.id },
+          commit: commitOf(repo.id, '2'.repeat(40), first),
           files: [file],
           branch: 'main',
           expectedHead: '9'.repeat(40),
@@ -77,7 +84,7 @@ describe('SqliteMetadataStore', () => {
         }),
       ).rejects.toThrow(/moved/);
       expect(await store.getCommit(repo.id, '2'.repeat(40))).toBeUndefined();
-      expect((await store.getRef(repo.id, 'branch', 'main'))?.commit).toBe('1'.repeat(40));
+      expect((await store.getRef(repo.id, 'branch', 'main'))?.commit).toBe(first);
       expect((await store.getRepo('model', 'a', 'r'))?.discovery.libraryName).toBeNull();
     } finally {
       await store.close();
@@ -87,26 +94,11 @@ describe('SqliteMetadataStore', () => {
   it('moves a repo with its history, refs, objects and aliases, and frees the old name', async () => {
     const store = new SqliteMetadataStore(join(dir, 'm.sqlite'));
     try {
-      const sha = '1'.repeat(40);
-      const initial = (repoId: number) => ({
-        commit: {
-          sha,
-          repoId,
-          parent: null,
-          title: 'initial commit',
-          description: '',
-          author: 'ann',
-          createdAt: new Date().toISOString(),
-          treeSha: 'f'.repeat(40),
-          cardData: null,
-        },
-        files: [],
-      });
       const repo = await store.createRepo(
         { type: 'model', namespace: 'ann', name: 'old', private: true },
         initial,
       );
-      await store.setRef(repo.id, { kind: 'tag', name: 'v1', commit: sha });
+      await store.setRef(repo.id, { kind: 'tag', name: 'v1', commit: first });
       await store.linkObject(repo.id, 'a'.repeat(64));
       await store.setAlias({ name: 'short', repoType: 'model', repo: 'ann/old', revision: null });
       await store.createRepo({ type: 'model', namespace: 'club', name: 'taken', private: false }, initial);
@@ -126,8 +118,8 @@ describe('SqliteMetadataStore', () => {
       });
       expect(await store.getRepo('model', 'ann', 'old')).toBeUndefined();
       expect((await store.getRepo('model', 'club', 'new'))?.id).toBe(repo.id);
-      expect((await store.getCommit(repo.id, sha))?.title).toBe('initial commit');
-      expect((await store.getRef(repo.id, 'tag', 'v1'))?.commit).toBe(sha);
+      expect((await store.getCommit(repo.id, first))?.title).toBe('initial commit');
+      expect((await store.getRef(repo.id, 'tag', 'v1'))?.commit).toBe(first);
       expect(await store.hasObject(repo.id, 'a'.repeat(64))).toBe(true);
       expect((await store.getAlias('short'))?.repo).toBe('club/new');
       expect(
@@ -162,27 +154,14 @@ describe('SqliteMetadataStore', () => {
     try {
       const { id } = await store.createRepo(
         { type: 'model', namespace: 'ann', name: 'refs', private: false },
-        (repoId) => ({
-          commit: {
-            sha: '1'.repeat(40),
-            repoId,
-            parent: null,
-            title: 'initial commit',
-            description: '',
-            author: 'ann',
-            createdAt: new Date().toISOString(),
-            treeSha: 'f'.repeat(40),
-            cardData: null,
-          },
-          files: [],
-        }),
+        initial,
       );
-      await store.setRef(id, { kind: 'branch', name: 'dev', commit: '1'.repeat(40) });
-      await store.setRef(id, { kind: 'tag', name: 'dev', commit: '1'.repeat(40) });
+      await store.setRef(id, { kind: 'branch', name: 'dev', commit: first });
+      await store.setRef(id, { kind: 'tag', name: 'dev', commit: first });
       expect(await store.deleteRef(id, 'branch', 'dev')).toBe(true);
       expect(await store.deleteRef(id, 'branch', 'dev')).toBe(false);
       expect(await store.getRef(id, 'branch', 'dev')).toBeUndefined();
-      expect((await store.getRef(id, 'tag', 'dev'))?.commit).toBe('1'.repeat(40));
+      expect((await store.getRef(id, 'tag', 'dev'))?.commit).toBe(first);
     } finally {
       await store.close();
     }
