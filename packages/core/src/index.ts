@@ -19,6 +19,7 @@ export { readFileEntry, blobIdOf } from './files/file-entry.ts';
 export type { FileEntry } from './files/file-entry.ts';
 export { assertSafeRepoPath } from './files/safe-path.ts';
 export { assertRealFilesystem } from './files/pseudo-filesystem.ts';
+export { readJsonObject } from './files/read-json-object.ts';
 
 export { displayWidth, padEndColumns, padStartColumns, truncateColumns } from './text-width/display-width.ts';
 

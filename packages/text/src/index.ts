@@ -12,7 +12,7 @@ export { useTextTokenizer } from './use/use-text-tokenizer.ts';
 export { hfTextTokenizer } from './hf/hf-text-tokenizer.ts';
 export { resolveTextSpec, DEFAULT_MAX_TOKENS } from './spec/resolve-text-spec.ts';
 export { openTokenizer } from './spec/open-tokenizer.ts';
-export { declaredModality, readJsonObject } from './spec/model-hints.ts';
+export { declaredModality } from './spec/model-hints.ts';
 export { readTextInput, describeTextInput } from './input/read-text-input.ts';
 export type { TextItem } from './input/read-text-input.ts';
 export { tokenizeInputs, truncationWarning } from './input/tokenize-texts.ts';

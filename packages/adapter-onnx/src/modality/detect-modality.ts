@@ -1,6 +1,6 @@
 import { readAudioHints } from '@modelhub/audio';
-import { modalityOf, type InputSpec, type Modality } from '@modelhub/core';
-import { declaredModality, readJsonObject } from '@modelhub/text';
+import { modalityOf, readJsonObject, type InputSpec, type Modality } from '@modelhub/core';
+import { declaredModality } from '@modelhub/text';
 
 import type { LoadedOnnx } from '../model-dir/load-onnx.ts';
 

@@ -1,18 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-
-import { ModelhubError, type AudioSpec } from '@modelhub/core';
-
-async function readObject(dir: string, file: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const json = JSON.parse(await readFile(join(dir, file), 'utf8')) as unknown;
-    return typeof json === 'object' && json !== null && !Array.isArray(json)
-      ? (json as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { ModelhubError, readJsonObject, type AudioSpec } from '@modelhub/core';
 
 /** What a model folder says about audio input, before any graph is opened. */
 export interface AudioHints {
@@ -26,8 +12,8 @@ export interface AudioHints {
 
 /** Reads the audio hints of a folder: `modelhub.json` first, then Hugging Face's `preprocessor_config.json`. */
 export async function readAudioHints(dir: string): Promise<AudioHints> {
-  const own = await readObject(dir, 'modelhub.json');
-  const pre = await readObject(dir, 'preprocessor_config.json');
+  const own = await readJsonObject(dir, 'modelhub.json');
+  const pre = await readJsonObject(dir, 'preprocessor_config.json');
   const extractor =
     typeof pre?.['feature_extractor_type'] === 'string' ? pre['feature_extractor_type'] : undefined;
   const rate = typeof pre?.['sampling_rate'] === 'number' ? pre['sampling_rate'] : undefined;
@@ -62,7 +48,7 @@ const num = (o: Record<string, unknown>, key: string, fallback?: number): number
  * with UNSUPPORTED_MODEL, naming what was found.
  */
 export async function resolveAudioSpec(dir: string): Promise<AudioSpec> {
-  const own = await readObject(dir, 'modelhub.json');
+  const own = await readJsonObject(dir, 'modelhub.json');
   const audio = own?.['audio'];
   if (typeof audio !== 'object' || audio === null) {
     const hints = await readAudioHints(dir);

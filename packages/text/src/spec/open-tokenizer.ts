@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { ModelhubError, sha256, type TextSpec } from '@modelhub/core';
+import { ModelhubError, readJsonObject, sha256, type TextSpec } from '@modelhub/core';
 
 import { hfTextTokenizer } from '../hf/hf-text-tokenizer.ts';
 import type { TextTokenizer } from '../tokenizer.ts';
 import { parseUseVocabulary } from '../use/use-tokenizer.ts';
 import { useTextTokenizer } from '../use/use-text-tokenizer.ts';
-import { readJsonObject } from './model-hints.ts';
 
 /**
  * Opens the tokenizer a text spec names, after checking the file is the one the spec recorded (a

@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { ModelhubError, sha256, type TextSpec } from '@modelhub/core';
-
-import { readJsonObject } from './model-hints.ts';
+import { ModelhubError, readJsonObject, sha256, type TextSpec } from '@modelhub/core';
 
 /** Used when neither the tokenizer config nor the model config states a length. */
 export const DEFAULT_MAX_TOKENS = 512;
