@@ -71,6 +71,7 @@ export type {
   EmbedResult,
   EmbedFailure,
 } from './features/feature-extractor.ts';
+export { readInputFile } from './features/read-input-file.ts';
 export { extractorCandidates } from './features/candidate-extractor.ts';
 export type {
   CandidateExtractor,

@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
-
-import { ModelhubError, type ModelInput } from '@modelhub/core';
+import { ModelhubError, readInputFile, type ModelInput } from '@modelhub/core';
 
 import { decodeWav } from '../decode/decode-wav.ts';
 import { downmix } from '../signal/downmix.ts';
@@ -35,19 +33,7 @@ export async function loadAudio(input: ModelInput, sampleRate: number): Promise<
   const name = describeAudioInput(input);
   let bytes: Uint8Array;
   if (typeof input === 'string') {
-    try {
-      bytes = new Uint8Array(await readFile(input));
-    } catch (cause) {
-      throw new ModelhubError(
-        'INVALID_INPUT',
-        `Cannot read ${name}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`,
-        {
-          hint: 'Check the path.',
-          details: { input: name },
-          cause,
-        },
-      );
-    }
+    bytes = await readInputFile(input);
   } else if (input instanceof Uint8Array) {
     bytes = input;
   } else {

@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
-
-import { ModelhubError, type ModelInput } from '@modelhub/core';
+import { ModelhubError, readInputFile, type ModelInput } from '@modelhub/core';
 
 /** A text ready to tokenize, with the name errors and outputs use for it. */
 export interface TextItem {
@@ -34,20 +32,7 @@ export async function readTextInput(input: ModelInput): Promise<TextItem> {
   const name = describeTextInput(input);
   let text: string;
   if (typeof input === 'string' || input instanceof Uint8Array) {
-    let bytes: Uint8Array;
-    try {
-      bytes = typeof input === 'string' ? new Uint8Array(await readFile(input)) : input;
-    } catch (cause) {
-      throw new ModelhubError(
-        'INVALID_INPUT',
-        `Cannot read ${name}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`,
-        {
-          hint: 'Check the path.',
-          details: { input: name },
-          cause,
-        },
-      );
-    }
+    const bytes = typeof input === 'string' ? await readInputFile(input) : input;
     try {
       text = decoder.decode(bytes);
     } catch (cause) {
