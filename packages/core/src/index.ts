@@ -23,6 +23,8 @@ export { readJsonObject } from './files/read-json-object.ts';
 
 export { displayWidth, padEndColumns, padStartColumns, truncateColumns } from './text-width/display-width.ts';
 
+export { forEachConcurrently } from './concurrency/for-each-concurrently.ts';
+
 export { sha256 } from './hashing/sha256.ts';
 export { gitBlobSha1, createGitBlobHash } from './hashing/git-blob-sha1.ts';
 export { hashFile } from './hashing/hash-file.ts';

@@ -1,4 +1,4 @@
-import { ModelhubError } from '@modelhub/core';
+import { forEachConcurrently, ModelhubError } from '@modelhub/core';
 import type { EmbedFailure, ImageInput, PreprocessSpec } from '@modelhub/core';
 import { decodeBatch, describeInput } from '@modelhub/vision';
 
@@ -51,68 +51,65 @@ export async function runBatches(
   for (let i = 0; i < inputs.length; i += options.batchSize) {
     starts.push(i);
   }
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < starts.length) {
-      const start = starts[next++] ?? 0;
-      const slice = inputs.slice(start, start + options.batchSize);
-      const decoded = await decodeBatch(slice, spec, { concurrency: options.decodeConcurrency });
-      for (const f of decoded.failures) {
-        failures.push({ ...f, index: f.index + start });
+  // Each lane decodes a batch and runs it; the next free lane takes the next batch.
+  await forEachConcurrently(starts.length, pool.size + 1, async (batchIndex) => {
+    const start = starts[batchIndex] ?? 0;
+    const slice = inputs.slice(start, start + options.batchSize);
+    const decoded = await decodeBatch(slice, spec, { concurrency: options.decodeConcurrency });
+    for (const f of decoded.failures) {
+      failures.push({ ...f, index: f.index + start });
+    }
+    // Group by dims so a spec with free sizes still batches equal-sized images together.
+    const groups = new Map<string, number[]>();
+    decoded.images.forEach((img, i) => {
+      if (img === undefined) {
+        return;
       }
-      // Group by dims so a spec with free sizes still batches equal-sized images together.
-      const groups = new Map<string, number[]>();
-      decoded.images.forEach((img, i) => {
-        if (img === undefined) {
-          return;
-        }
-        if (!fits(img.dims, options.inputDims)) {
-          const input = describeInput(slice[i] as ImageInput);
-          failures.push({
-            index: start + i,
-            input,
-            error: new ModelhubError(
-              'INVALID_INPUT',
-              `Image ${input} is [${img.dims.join(', ')}] after preprocessing, but the model takes [${options.inputDims.join(', ')}]`,
-              { hint: 'Resize the image, or fix the preprocessing in modelhub.json.', details: { input } },
-            ),
-          });
-          return;
-        }
-        const key = img.dims.join('x');
-        groups.set(key, [...(groups.get(key) ?? []), i]);
-      });
-      for (const members of groups.values()) {
-        const first = decoded.images[members[0] ?? 0];
-        if (first === undefined) {
-          continue;
-        }
-        const size = first.data.length;
-        const batch = new Float32Array(size * members.length);
-        members.forEach((m, j) => {
-          batch.set(decoded.images[m]?.data ?? new Float32Array(size), j * size);
+      if (!fits(img.dims, options.inputDims)) {
+        const input = describeInput(slice[i] as ImageInput);
+        failures.push({
+          index: start + i,
+          input,
+          error: new ModelhubError(
+            'INVALID_INPUT',
+            `Image ${input} is [${img.dims.join(', ')}] after preprocessing, but the model takes [${options.inputDims.join(', ')}]`,
+            { hint: 'Resize the image, or fix the preprocessing in modelhub.json.', details: { input } },
+          ),
         });
-        const out = await pool.run(batch, [members.length, ...first.dims]);
-        if (options.reduce !== undefined) {
-          const valid = members.map((m) => decoded.images[m]?.valid ?? first.valid);
-          const nchw = spec.layout === 'NCHW';
-          const inputSize = {
-            height: first.dims[nchw ? 1 : 0] ?? 0,
-            width: first.dims[nchw ? 2 : 1] ?? 0,
-          };
-          options.reduce(out, valid, inputSize).forEach((row, j) => {
-            rows[start + (members[j] as number)] = row;
-          });
-        } else {
-          const width = out.shape[1] ?? out.data.length / members.length;
-          members.forEach((m, j) => {
-            rows[start + m] = out.data.slice(j * width, (j + 1) * width);
-          });
-        }
+        return;
+      }
+      const key = img.dims.join('x');
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    for (const members of groups.values()) {
+      const first = decoded.images[members[0] ?? 0];
+      if (first === undefined) {
+        continue;
+      }
+      const size = first.data.length;
+      const batch = new Float32Array(size * members.length);
+      members.forEach((m, j) => {
+        batch.set(decoded.images[m]?.data ?? new Float32Array(size), j * size);
+      });
+      const out = await pool.run(batch, [members.length, ...first.dims]);
+      if (options.reduce !== undefined) {
+        const valid = members.map((m) => decoded.images[m]?.valid ?? first.valid);
+        const nchw = spec.layout === 'NCHW';
+        const inputSize = {
+          height: first.dims[nchw ? 1 : 0] ?? 0,
+          width: first.dims[nchw ? 2 : 1] ?? 0,
+        };
+        options.reduce(out, valid, inputSize).forEach((row, j) => {
+          rows[start + (members[j] as number)] = row;
+        });
+      } else {
+        const width = out.shape[1] ?? out.data.length / members.length;
+        members.forEach((m, j) => {
+          rows[start + m] = out.data.slice(j * width, (j + 1) * width);
+        });
       }
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(starts.length, pool.size + 1) }, lane));
+  });
   failures.sort((a, b) => a.index - b.index);
   return { rows, failures };
 }

@@ -3,7 +3,7 @@ import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node
 
 import * as z from 'zod';
 
-import { ModelhubError, sha256 } from '@modelhub/core';
+import { forEachConcurrently, ModelhubError, sha256 } from '@modelhub/core';
 import { isTextTable, readTextTable } from '@modelhub/text';
 
 import { compareLabels } from './compare-labels.ts';
@@ -208,28 +208,23 @@ export async function scanDataset(source: string, options: ScanDatasetOptions = 
 
   const items: (DatasetItem | undefined)[] = new Array<DatasetItem | undefined>(entries.length);
   const bad: SkippedFile[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < entries.length) {
-      const index = next++;
-      const entry = entries[index] as Entry;
-      let bytes: Uint8Array;
-      try {
-        bytes = await readFile(entry.path);
-      } catch (error) {
-        bad.push({ path: entry.path, reason: (error as NodeJS.ErrnoException).code ?? String(error) });
-        continue;
-      }
-      const problem = contentProblem(entry.path, bytes);
-      if (problem !== undefined) {
-        bad.push({ path: entry.path, reason: problem });
-        continue;
-      }
-      const rel = relative(root, entry.path).split(sep).join('/');
-      items[index] = { path: entry.path, relPath: rel, label: entry.label, sha256: sha256(bytes) };
+  await forEachConcurrently(entries.length, options.concurrency ?? 16, async (index) => {
+    const entry = entries[index] as Entry;
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(entry.path);
+    } catch (error) {
+      bad.push({ path: entry.path, reason: (error as NodeJS.ErrnoException).code ?? String(error) });
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
+    const problem = contentProblem(entry.path, bytes);
+    if (problem !== undefined) {
+      bad.push({ path: entry.path, reason: problem });
+      return;
+    }
+    const rel = relative(root, entry.path).split(sep).join('/');
+    items[index] = { path: entry.path, relPath: rel, label: entry.label, sha256: sha256(bytes) };
+  });
 
   return finishDataset(
     source,

@@ -1,4 +1,4 @@
-import { isModelhubError, ModelhubError } from '@modelhub/core';
+import { forEachConcurrently, isModelhubError, ModelhubError } from '@modelhub/core';
 import type { EmbedFailure, EmbedResult, ModelInput } from '@modelhub/core';
 import { describeInput } from '@modelhub/vision';
 
@@ -19,22 +19,17 @@ export async function decodeEach<I extends ModelInput>(
 ): Promise<EmbedResult> {
   const vectors: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(inputs.length);
   const failures: EmbedFailure[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < inputs.length) {
-      const index = next++;
-      const input = inputs[index] as I;
-      try {
-        vectors[index] = await decode(input);
-      } catch (error) {
-        const wrapped = isModelhubError(error)
-          ? error
-          : new ModelhubError('INVALID_INPUT', `Cannot read ${nameOf(input)}`, { cause: error });
-        failures.push({ index, input: nameOf(input), error: wrapped });
-      }
+  await forEachConcurrently(inputs.length, concurrency, async (index) => {
+    const input = inputs[index] as I;
+    try {
+      vectors[index] = await decode(input);
+    } catch (error) {
+      const wrapped = isModelhubError(error)
+        ? error
+        : new ModelhubError('INVALID_INPUT', `Cannot read ${nameOf(input)}`, { cause: error });
+      failures.push({ index, input: nameOf(input), error: wrapped });
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  });
   failures.sort((a, b) => a.index - b.index);
   return { vectors, failures };
 }

@@ -1,4 +1,4 @@
-import { ModelhubError, isModelhubError } from '@modelhub/core';
+import { ModelhubError, forEachConcurrently, isModelhubError } from '@modelhub/core';
 import type { EmbedFailure, ImageInput, PreprocessSpec } from '@modelhub/core';
 
 import { decodeImage } from './decode-image.ts';
@@ -32,19 +32,14 @@ export async function decodeBatch(
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
   const images = new Array<DecodedImage | undefined>(inputs.length).fill(undefined);
   const failures: EmbedFailure[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < inputs.length) {
-      const index = next++;
-      const input = inputs[index] as ImageInput;
-      try {
-        images[index] = await decodeImage(input, spec, options);
-      } catch (error) {
-        failures.push({ index, input: describeInput(input), error: asModelhubError(error, input) });
-      }
+  await forEachConcurrently(inputs.length, concurrency, async (index) => {
+    const input = inputs[index] as ImageInput;
+    try {
+      images[index] = await decodeImage(input, spec, options);
+    } catch (error) {
+      failures.push({ index, input: describeInput(input), error: asModelhubError(error, input) });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));
+  });
   failures.sort((a, b) => a.index - b.index);
   return { images, failures };
 }
