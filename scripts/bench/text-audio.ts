@@ -14,19 +14,13 @@
 // 2. Speed (figures on a loaded machine vary by ±30%; the load average is printed). Each side does
 //    identical work on identical in-memory inputs with the same batch sizes and threads, after a
 //    warm-up, in alternating rounds; medians. Ratio = adapter time / bare time (target ≤ 1.05).
-import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 
-if (!process.execArgv.some((a) => a.includes('@modelhub/source'))) {
-  const child = spawnSync(
-    process.execPath,
-    ['--conditions=@modelhub/source', ...process.execArgv, import.meta.filename, ...process.argv.slice(2)],
-    { stdio: 'inherit' },
-  );
-  process.exit(child.status ?? 1);
-}
+import { runFromSources } from './bench-kit.ts';
+
+runFromSources(import.meta.filename);
 
 const { values: args } = parseArgs({
   options: {

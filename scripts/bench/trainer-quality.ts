@@ -50,15 +50,9 @@ import type {
   LabelledFeatures,
 } from '@modelhub/trainer';
 
-// Sibling packages resolve to their sources only under the "@modelhub/source" condition.
-if (!process.execArgv.some((a) => a.includes('@modelhub/source'))) {
-  const child = spawnSync(
-    process.execPath,
-    ['--conditions=@modelhub/source', ...process.execArgv, import.meta.filename, ...process.argv.slice(2)],
-    { stdio: 'inherit' },
-  );
-  process.exit(child.status ?? 1);
-}
+import { median, runFromSources } from './bench-kit.ts';
+
+runFromSources(import.meta.filename);
 
 const { ensureFixtures } = await import('@modelhub/testing');
 const trainer = await import('@modelhub/trainer');
@@ -91,12 +85,6 @@ const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / 
 const std = (xs: readonly number[]): number => {
   const m = mean(xs);
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
-};
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0
-    ? Number.NaN
-    : ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2;
 };
 const pct = (x: number): string => `${(100 * x).toFixed(1)}`;
 

@@ -39,17 +39,11 @@ import { parseArgs } from 'node:util';
 import type { FeatureExtractor, ModelAdapter } from '@modelhub/core';
 import type { Dataset, LabelledFeatures } from '@modelhub/trainer';
 
+import { runFromSources } from './bench-kit.ts';
+
 type Setting = 'mean' | 'sum';
 
-// Sibling packages resolve to their sources only under the "@modelhub/source" condition.
-if (!process.execArgv.some((a) => a.includes('@modelhub/source'))) {
-  const child = spawnSync(
-    process.execPath,
-    ['--conditions=@modelhub/source', ...process.execArgv, import.meta.filename, ...process.argv.slice(2)],
-    { stdio: 'inherit' },
-  );
-  process.exit(child.status ?? 1);
-}
+runFromSources(import.meta.filename);
 
 const { ensureFixtures } = await import('@modelhub/testing');
 const trainer = await import('@modelhub/trainer');
