@@ -21,14 +21,15 @@
 //   has 3.9: put a newer filelock's src/ first in the list), e.g.
 //   HF_HUB_PY_SRC=/work/pyclients/deps:/work/pyclients/hf-1.x/src
 import { spawn } from 'node:child_process';
-import { randomBytes, randomFillSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
-import { mbps, serveRegistry, writeSeed } from './client-bench-support.ts';
+import { median } from './bench-kit.ts';
+import { mbps, resolveUrlAtMain, serveRegistry, writeRandomFile, writeSeed } from './client-bench-support.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const launcher = join(root, 'packages', 'cli', 'bin', 'hub.js');
@@ -106,12 +107,6 @@ function time(command: Command): Promise<Sample> {
     });
   });
 }
-
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 
 interface Contender {
   readonly name: string;
@@ -215,13 +210,7 @@ try {
   console.log(
     `seeding a ${sizeMb} MiB file and a ${fileCount}-file repo (${(manyBytes / 1e6).toFixed(1)} MB)…`,
   );
-  const big = await open(join(seedDir, 'big', 'model.onnx'), 'w');
-  const chunk = Buffer.alloc(16 << 20);
-  for (let written = 0; written < bigBytes; written += chunk.length) {
-    randomFillSync(chunk);
-    await big.write(chunk, 0, Math.min(chunk.length, bigBytes - written));
-  }
-  await big.close();
+  await writeRandomFile(join(seedDir, 'big', 'model.onnx'), bigBytes);
 
   const server = await serveRegistry(join(work, 'data'), seedDir);
   try {
@@ -251,10 +240,7 @@ try {
 
     // 1. One large file: hub pull (sha256 verified) vs curl -o, each into a fresh place.
     {
-      const info = (await (await fetch(`${server.url}/api/models/bench/big/revision/main`)).json()) as {
-        sha: string;
-      };
-      const url = `${server.url}/bench/big/resolve/${info.sha}/model.onnx`;
+      const url = await resolveUrlAtMain(server.url, 'bench/big', 'model.onnx');
       const curlOut = join(work, 'curl.bin');
       const bigCache = (i: number): string => join(work, `big-${i}`);
       console.log(`\n1. one ${sizeMb} MiB file from the registry on loopback`);

@@ -1,6 +1,7 @@
 // Shared helpers of the client benchmarks: a registry in its own process, seeded from a temp dir.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomFillSync } from 'node:crypto';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -30,6 +31,31 @@ export async function writeSeed(
     join(seedDir, 'seed.json'),
     JSON.stringify({ models: repos.map((r) => ({ repo: r.repo, dir: r.dir, aliases: [] })) }),
   );
+}
+
+/**
+ * Fills `path` with `bytes` random bytes, 16 MiB at a time: a 1 GiB seed file never sits in memory,
+ * and random bytes leave nothing for a transport or file system to compress.
+ */
+export async function writeRandomFile(path: string, bytes: number): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    const chunk = Buffer.alloc(16 << 20);
+    for (let written = 0; written < bytes; written += chunk.length) {
+      randomFillSync(chunk);
+      await file.write(chunk, 0, Math.min(chunk.length, bytes - written));
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/** The resolve URL of `path` in model `repo` at the commit main points at now. */
+export async function resolveUrlAtMain(registryUrl: string, repo: string, path: string): Promise<string> {
+  const info = (await (await fetch(`${registryUrl}/api/models/${repo}/revision/main`)).json()) as {
+    sha: string;
+  };
+  return `${registryUrl}/${repo}/resolve/${info.sha}/${path}`;
 }
 
 /** Starts `hub serve --seed` as a separate process (so client and server do not share an event loop). */

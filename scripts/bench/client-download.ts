@@ -10,14 +10,14 @@
 //   BENCH_RANGES=1 …   also pull() with 4 parallel ranges per file
 //   BENCH_SLAB_KB=…, BENCH_WRITE_BEHIND=0|1, BENCH_HASH_THREAD=0|1 …   raw-socket settings to compare
 import { spawnSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { pull, type PullOptions } from '@modelhub/client';
 
-import { mbps, serveRegistry, writeSeed } from './client-bench-support.ts';
+import { median } from './bench-kit.ts';
+import { mbps, resolveUrlAtMain, serveRegistry, writeRandomFile, writeSeed } from './client-bench-support.ts';
 
 const sizeMb = Number(process.env['BENCH_SIZE_MB'] ?? 1024);
 const runs = Number(process.env['BENCH_RUNS'] ?? 5);
@@ -32,31 +32,17 @@ interface Sample {
   readonly ms: number;
   readonly cpu: number;
 }
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 
 const work = await mkdtemp(join(tmpdir(), 'modelhub-bench-dl-'));
 try {
   const seedDir = join(work, 'seed');
   await writeSeed(seedDir, [{ repo: 'bench/big', dir: 'big', files: {} }]);
-  const file = await open(join(seedDir, 'big', 'model.onnx'), 'w');
-  const chunk = Buffer.alloc(16 << 20);
-  for (let written = 0; written < sizeMb << 20; written += chunk.length) {
-    randomFillSync(chunk);
-    await file.write(chunk, 0, Math.min(chunk.length, (sizeMb << 20) - written));
-  }
-  await file.close();
   const bytes = sizeMb << 20;
+  await writeRandomFile(join(seedDir, 'big', 'model.onnx'), bytes);
   console.log(`seeding a ${sizeMb} MiB file…`);
   const server = await serveRegistry(join(work, 'data'), seedDir);
   try {
-    const info = (await (await fetch(`${server.url}/api/models/bench/big/revision/main`)).json()) as {
-      sha: string;
-    };
-    const url = `${server.url}/bench/big/resolve/${info.sha}/model.onnx`;
+    const url = await resolveUrlAtMain(server.url, 'bench/big', 'model.onnx');
 
     const curl = async (): Promise<Sample> => {
       const out = join(work, 'curl.bin');

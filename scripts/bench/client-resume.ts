@@ -7,44 +7,29 @@
 //   node --conditions=@modelhub/source scripts/bench/client-resume.ts            (1 GiB, 3 rounds)
 //   BENCH_SIZE_MB=256 BENCH_RUNS=2 …                                              (quick)
 import { spawnSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { copyFile, mkdtemp, open, rm, stat, truncate } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat, truncate } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { pull } from '@modelhub/client';
 
-import { mbps, serveRegistry, writeSeed } from './client-bench-support.ts';
+import { median } from './bench-kit.ts';
+import { mbps, resolveUrlAtMain, serveRegistry, writeRandomFile, writeSeed } from './client-bench-support.ts';
 
 const sizeMb = Number(process.env['BENCH_SIZE_MB'] ?? 1024);
 const runs = Number(process.env['BENCH_RUNS'] ?? 3);
 const bytes = sizeMb << 20;
-
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 
 const work = await mkdtemp(join(tmpdir(), 'modelhub-bench-resume-'));
 try {
   const seedDir = join(work, 'seed');
   await writeSeed(seedDir, [{ repo: 'bench/big', dir: 'big', files: {} }]);
   const source = join(seedDir, 'big', 'model.onnx');
-  const file = await open(source, 'w');
-  const chunk = Buffer.alloc(16 << 20);
-  for (let written = 0; written < bytes; written += chunk.length) {
-    randomFillSync(chunk);
-    await file.write(chunk, 0, Math.min(chunk.length, bytes - written));
-  }
-  await file.close();
+  await writeRandomFile(source, bytes);
   console.log(`seeding a ${sizeMb} MiB file…`);
   const server = await serveRegistry(join(work, 'data'), seedDir);
   try {
-    const info = (await (await fetch(`${server.url}/api/models/bench/big/revision/main`)).json()) as {
-      sha: string;
-    };
-    const url = `${server.url}/bench/big/resolve/${info.sha}/model.onnx`;
+    const url = await resolveUrlAtMain(server.url, 'bench/big', 'model.onnx');
     const options = (cacheDir: string): Parameters<typeof pull>[1] => ({
       endpoint: server.url,
       cacheDir,
