@@ -61,15 +61,20 @@ const extractor = await loadImageExtractor(modelDir, {
 });
 const spec = extractor.preprocess;
 
-// Pre-decoded batches, identical for every contender.
-const batches: Array<{ data: Float32Array; dims: number[] }> = [];
-for (let s = 0; s < files.length; s += batchSize) {
-  const { images } = await decodeBatch(files.slice(s, s + batchSize), spec);
+/** Decodes one batch of files into one input tensor's data (undecodable files left out). */
+async function decodeToTensor(batch: readonly string[]): Promise<{ data: Float32Array; dims: number[] }> {
+  const { images } = await decodeBatch(batch, spec);
   const ok = images.filter((x) => x !== undefined);
   const per = ok[0]?.data.length ?? 0;
   const data = new Float32Array(per * ok.length);
   ok.forEach((img, r) => data.set(img.data, r * per));
-  batches.push({ data, dims: [ok.length, ...(ok[0]?.dims ?? [])] });
+  return { data, dims: [ok.length, ...(ok[0]?.dims ?? [])] };
+}
+
+// Pre-decoded batches, identical for every contender.
+const batches: Array<{ data: Float32Array; dims: number[] }> = [];
+for (let s = 0; s < files.length; s += batchSize) {
+  batches.push(await decodeToTensor(files.slice(s, s + batchSize)));
 }
 
 const bare = await InferenceSession.create(extractor.modelPath, {
@@ -108,12 +113,8 @@ const runEndToEnd = async (): Promise<void> => {
 };
 const runSerial = async (): Promise<void> => {
   for (let s = 0; s < files.length; s += batchSize) {
-    const { images } = await decodeBatch(files.slice(s, s + batchSize), spec);
-    const ok = images.filter((x) => x !== undefined);
-    const per = ok[0]?.data.length ?? 0;
-    const data = new Float32Array(per * ok.length);
-    ok.forEach((img, r) => data.set(img.data, r * per));
-    await extractor.runTensor(data, [ok.length, ...(ok[0]?.dims ?? [])]);
+    const { data, dims } = await decodeToTensor(files.slice(s, s + batchSize));
+    await extractor.runTensor(data, dims);
   }
 };
 
