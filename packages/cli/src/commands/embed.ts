@@ -189,7 +189,7 @@ export const registerEmbed: CommandRegistrar = (program: Command, io: Io) => {
       '--pooling <mode>',
       'how a tap of rank > 2 becomes a vector: mean, max, meanmax, cls, flatten (masked to the real image when the preprocessing pads)',
     )
-    .option('--batch-size <n>', 'images per inference call', (v) => Number.parseInt(v, 10))
+    .option('--batch-size <n>', 'inputs per inference call', (v) => Number.parseInt(v, 10))
     .addHelpText(
       'after',
       [

@@ -113,13 +113,15 @@ function formatPrediction(p: OriginalPrediction): string {
 export const registerPredict: CommandRegistrar = (program: Command, io: Io) => {
   program
     .command('predict')
-    .description("top-k labels per image, from a trained head or a model's original output layer")
+    .description(
+      "top-k labels per input (image, text or clip), from a trained head or a model's original output layer",
+    )
     .argument(
       '<model>',
       'head or model: a folder, or a registry reference (namespace/name[@revision], alias)',
     )
     .argument('<files...>', 'files or folders: images, .txt texts or .wav clips (as the model takes)')
-    .option('--top <k>', 'labels per image (default 5)', (v) => Number.parseInt(v, 10))
+    .option('--top <k>', 'labels per input (default 5)', (v) => Number.parseInt(v, 10))
     .action(async (model: string, files: string[], options: PredictCommandOptions) => {
       const global = program.opts<GlobalOptions>();
       const result = await runPredict(model, files, options, global, (w) => {

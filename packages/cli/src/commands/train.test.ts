@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { isModelhubError, type CandidateExtractor, type EmbedResult, type FeatureTap } from '@modelhub/core';
 import { ensureFixtures } from '@modelhub/testing';
-import { rawPixelExtractor, readHeadArtifact, scanDataset, subsetPerClass } from '@modelhub/trainer';
+import {
+  rawPixelExtractor,
+  readHeadArtifact,
+  scanDataset,
+  subsetPerClass,
+  tfidfExtractor,
+} from '@modelhub/trainer';
 
 import type { Io } from '../output/error-boundary.ts';
 import { runEval } from './eval.ts';
@@ -316,5 +322,48 @@ describe('hub train / hub eval', () => {
     expect(io1.out).toMatch(/\(not cross-validated\)/);
     const artifact = await readHeadArtifact(join(work, 'head-one'));
     expect(artifact.manifest.training['selection']).toMatchObject({ k: 1 });
+  });
+
+  it('speaks of texts, not images, when the examples are texts (output and model card)', async () => {
+    const texts = [
+      ...[
+        'meeting moved to noon',
+        'notes from the call',
+        'lunch on friday?',
+        'draft of the report',
+        'agenda for monday',
+        'review my patch',
+      ].map((t) => [t, 'ham']),
+      ...[
+        'cheap pills now',
+        'win a free cruise',
+        'cheap loans today',
+        'free money now',
+        'you won a prize',
+        'cheap watches free',
+      ].map((t) => [t, 'spam']),
+    ];
+    const csv = join(work, 'texts.csv');
+    await writeFile(csv, `text,label\n${texts.map(([t, l]) => `${t},${l}`).join('\n')}\n`);
+    // TF-IDF is a real text extractor that needs no model: the words of the output are tested here.
+    const textDeps: TrainerDeps = {
+      ...deps(work),
+      openBackbone: () =>
+        Promise.resolve({
+          extractor: tfidfExtractor(texts.map(([t]) => t ?? '')),
+          base: pin,
+          format: 'pixels',
+        }),
+    };
+    const io = capture();
+    const out = join(work, 'head-texts');
+    await runTrain(cvOptions(out, { data: csv }), textDeps, io);
+    expect(io.out).toMatch(/trained a linear head on 12 texts \(no hold-out: refitted on all 12\)/);
+    expect(io.out).toMatch(/cross-validation on the training texts over/);
+    expect(io.err).toMatch(/12 texts, 2 labels/);
+    expect(`${io.out}${io.err}`).not.toMatch(/image/);
+    expect(await readFile(join(out, 'README.md'), 'utf8')).toMatch(
+      /cross-validation on the training texts only/,
+    );
   });
 });

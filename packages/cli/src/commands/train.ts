@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import {
   ModelhubError,
   isPoolingName,
+  modalityOf,
   poolingNames,
   requireImageSpec,
   type CandidateExtractor,
@@ -275,15 +276,20 @@ function embedProgressLine(
   };
 }
 
+/** What one example of a dataset is called in the output: an image, a text or a clip. */
+function exampleNoun(spec: InputSpec): string {
+  return { image: 'image', text: 'text', audio: 'clip' }[modalityOf(spec)];
+}
+
 /** How the candidates were scored, in one line. */
-function selectionLine(selection: SelectionReport): string {
+function selectionLine(selection: SelectionReport, examples: string): string {
   const c = selection.chosen;
   const what = `${c.tap} · ${c.pooling}${c.masked ? ' (masked)' : ''} · ${c.padding === 'tight' ? 'each image padded to its own width' : c.padding === 'full' ? 'full padding' : 'no padding'} · C=${c.c}`;
   if (selection.candidates.length === 0) {
     return `features: ${what} (not cross-validated)\n`;
   }
   return (
-    `chose ${what} by ${selection.k}-fold cross-validation on the training images over ${selection.candidates.length} candidate(s) in ${(selection.ms / 1000).toFixed(1)} s` +
+    `chose ${what} by ${selection.k}-fold cross-validation on the training ${examples} over ${selection.candidates.length} candidate(s) in ${(selection.ms / 1000).toFixed(1)} s` +
     ` (out-of-fold accuracy ${(100 * c.cvAccuracy).toFixed(1)}%, log-loss ${c.cvLogLoss.toFixed(3)})\n`
   );
 }
@@ -319,7 +325,7 @@ async function trainOption1(
   try {
     const first = opened.candidates.variants[0];
     progress.line(
-      `${dataset.items.length} images, ${dataset.labels.length} labels; features from ${opened.candidates.modelId} (${opened.candidates.variants.length} candidate feature variant(s), default ${first?.tap.tensor ?? '?'} ${first?.tap.dim ?? '?'}-d)`,
+      `${dataset.items.length} ${first === undefined ? 'example' : exampleNoun(first.preprocess)}s, ${dataset.labels.length} labels; features from ${opened.candidates.modelId} (${opened.candidates.variants.length} candidate feature variant(s), default ${first?.tap.tensor ?? '?'} ${first?.tap.dim ?? '?'}-d)`,
     );
     const run = await trainWithSelection(dataset, opened.candidates, {
       seed: options.seed,
@@ -400,7 +406,7 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       try {
         assertFineTunable(backbone.format, fineTune, backbone.extractor.modelId);
         progress.line(
-          `${dataset.items.length} images, ${dataset.labels.length} labels; features from ${backbone.extractor.modelId} (${backbone.extractor.tap.tensor}, ${backbone.extractor.dim}-d)`,
+          `${dataset.items.length} ${exampleNoun(backbone.extractor.preprocess)}s, ${dataset.labels.length} labels; features from ${backbone.extractor.modelId} (${backbone.extractor.tap.tensor}, ${backbone.extractor.dim}-d)`,
         );
         const prepared = await prepareFineTune(options, deps, backbone, fineTune, io);
         if (prepared.extractor !== backbone.extractor) {
@@ -526,12 +532,13 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       io.stdout(`${JSON.stringify(report)}\n`);
     } else if (!options.quiet) {
       const skipped = report.dataset.skipped.length;
+      const example = exampleNoun(preprocessing);
       const heldOut =
         run.split.validation.length > 0
           ? `${run.split.validation.length} held out for validation, seed ${run.split.seed}`
-          : 'no hold-out: refitted on every image';
+          : `no hold-out: refitted on all ${run.split.train.length}`;
       io.stdout(
-        `trained a ${run.head.type} head on ${run.split.train.length} images (${heldOut})` +
+        `trained a ${run.head.type} head on ${run.split.train.length} ${example}s (${heldOut})` +
           `; ${run.embedding.embedded} embedded, ${run.embedding.fromCache} from cache${skipped > 0 ? `, ${skipped} skipped` : ''}` +
           `; fit in ${report.fitMs.toFixed(0)} ms, stopped at epoch ${run.head.history.length} (${run.head.stopReason}${run.split.validation.length > 0 ? `, best ${run.head.bestEpoch}` : ''})\n`,
       );
@@ -539,16 +546,16 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
         if (selection.fallback !== undefined) {
           io.stdout(`note: ${selection.fallback}\n`);
         }
-        io.stdout(selectionLine(selection));
+        io.stdout(selectionLine(selection, `${example}s`));
       }
       if (run.dedupe.duplicates.length > 0) {
         io.stdout(
-          `note: ${run.dedupe.duplicates.length} identical image(s) left out (one copy of each kept), so no image is on both sides of the split\n`,
+          `note: ${run.dedupe.duplicates.length} identical ${example}(s) left out (one copy of each kept), so none is on both sides of the split\n`,
         );
       }
       if (run.dedupe.conflicting.length > 0) {
         io.stdout(
-          `warning: ${run.dedupe.conflicting.length} image(s) appear under more than one label and were left out: ${report.dataset.conflicting.slice(0, 5).join(', ')}${run.dedupe.conflicting.length > 5 ? ', …' : ''}\n`,
+          `warning: ${run.dedupe.conflicting.length} ${example}(s) appear under more than one label and were left out: ${report.dataset.conflicting.slice(0, 5).join(', ')}${run.dedupe.conflicting.length > 5 ? ', …' : ''}\n`,
         );
       }
       if (report.fineTune !== undefined) {
@@ -640,7 +647,7 @@ export function trainCommand(deps: (globals: GlobalOptions) => TrainerDeps): Com
     program
       .command('train')
       .description(
-        'fit a new output head on your labelled images over a pretrained backbone (Option 1), optionally training its last layers too (Option 2, --fine-tune)',
+        'fit a new output head on your labelled images, texts or clips over a pretrained backbone (Option 1), optionally training its last layers too (Option 2, --fine-tune)',
       )
       .requiredOption('--base <model>', 'backbone to pull and cut, e.g. ppocr-rec or org/name@rev')
       .requiredOption(

@@ -43,7 +43,7 @@ interface CandidateRow {
 }
 
 /** The cross-validated choice as a short section with every candidate's score (empty without one). */
-function selectionSection(manifest: HeadManifest): string[] {
+function selectionSection(manifest: HeadManifest, items: string): string[] {
   const selection = manifest.training['selection'] as
     | { k?: unknown; fallback?: unknown; ms?: unknown; chosen?: CandidateRow; candidates?: unknown }
     | undefined;
@@ -55,7 +55,7 @@ function selectionSection(manifest: HeadManifest): string[] {
   const cell = (r: CandidateRow): string =>
     `| \`${String(r.tap)}\` | ${String(r.pooling)}${r.masked === true ? ' (masked)' : ''} | ${String(r.padding)} | ${String(r.c)} | ${pct(r.cvAccuracy)} | ${typeof r.cvLogLoss === 'number' ? r.cvLogLoss.toFixed(3) : 'n/a'} | ${typeof r.ms === 'number' ? r.ms.toFixed(0) : 'n/a'} |`;
   const chosenLine =
-    `Chosen by ${String(selection.k)}-fold stratified cross-validation on the training images only, ` +
+    `Chosen by ${String(selection.k)}-fold stratified cross-validation on the training ${items} only, ` +
     `then refitted on all of them: \`${String(c.tap)}\`, ${String(c.pooling)} pooling${c.masked === true ? ' over the positions covering the real image' : ''}, ` +
     `${String(c.padding)} padding, C = ${String(c.c)}` +
     (rows.length > 0 ? ` (out of ${rows.length} candidates, in ${String(selection.ms)} ms).` : '.');
@@ -159,7 +159,7 @@ export function renderModelCard(manifest: HeadManifest, name: string): string {
       `${manifest.feature.dim}]\`) and returns \`logits\` and \`probs\`; the preprocessing and feature tap in ` +
       '`modelhub.json` must be applied exactly. The base model is pinned by commit and by the sha256 of every file.',
     '',
-    ...selectionSection(manifest),
+    ...selectionSection(manifest, words.items),
     '## Training data',
     '',
     `| label | ${words.items} |`,
