@@ -54,8 +54,15 @@ function metricsSection(view: HeadView): SafeHtml {
     <h2 id="metrics-title">Validation metrics</h2>
     <table class="metrics">
       <caption>
-        Measured on the validation split held out by hub
-        train${m.count !== undefined && html` (${formatCount(m.count)} examples)`}
+        ${
+          m.kind.method === 'cross-validated'
+            ? html`Out-of-fold scores of hub train’s${m.kind.k === undefined ? '' : ` ${m.kind.k}-fold`}
+              cross-validation on the training
+              data${m.count !== undefined && html` (${formatCount(m.count)} examples)`}; the head was then
+              refitted on all of it`
+            : html`Measured on the validation split held out by hub
+              train${m.count !== undefined && html` (${formatCount(m.count)} examples)`}`
+        }
       </caption>
       <thead>
         <tr>

@@ -11,6 +11,12 @@ export interface ClassScores {
 
 /** The validation numbers of a head's manifest, read defensively (the file is untrusted). */
 export interface ValidationMetrics {
+  /**
+   * How hub train measured them: on a held-out split, or out of fold by k-fold cross-validation
+   * on the training examples (the default for linear heads, which are then refitted on all).
+   */
+  readonly kind:
+    { readonly method: 'held-out' } | { readonly method: 'cross-validated'; readonly k: number | undefined };
   readonly count: number | undefined;
   readonly accuracy: number | undefined;
   readonly macroF1: number | undefined;
@@ -30,7 +36,16 @@ export function validationMetrics(manifest: HeadManifest): ValidationMetrics {
   const v = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
   const perClass = Array.isArray(v['perClass']) ? (v['perClass'] as unknown[]) : [];
   const baseline = v['majorityBaseline'] as { label?: unknown; accuracy?: unknown } | undefined;
+  const selection = manifest.training['selection'];
+  const k =
+    typeof selection === 'object' && selection !== null
+      ? numberOr((selection as Record<string, unknown>)['k'])
+      : undefined;
   return {
+    kind:
+      manifest.metrics['validationKind'] === 'cross-validated'
+        ? { method: 'cross-validated', k }
+        : { method: 'held-out' },
     count: numberOr(v['count']),
     accuracy: numberOr(v['accuracy']),
     macroF1: numberOr(v['macroF1']),

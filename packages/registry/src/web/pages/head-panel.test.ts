@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+
+import { parseHeadManifest } from '@modelhub/core/schemas';
+
+import { headPanel } from './head-panel.ts';
+import type { HeadView } from './head-view.ts';
+
+/** A head manifest as hub train writes it, with the metrics record `hub train` chose. */
+function view(training: Record<string, unknown>, metrics: Record<string, unknown>): HeadView {
+  const manifest = parseHeadManifest({
+    format: 'modelhub-head',
+    formatVersion: 1,
+    task: 'image-classification',
+    base: {
+      endpoint: 'http://127.0.0.1:8080',
+      repo: 'modelhub/mobilenet-v2',
+      commit: 'a'.repeat(40),
+      files: [{ path: 'model.json', size: 10, sha256: 'b'.repeat(64) }],
+    },
+    feature: { tensor: 'flatten_1', runtime: 'tfjs-layers', pooling: 'none', dim: 1280 },
+    preprocessing: {
+      source: 'preset:mobilenet-tfjs',
+      decode: { exifOrient: true, color: 'rgb', alpha: 'white' },
+      resize: { mode: 'exact', height: 224, width: 224, resample: 'bilinear', antialias: false },
+      crop: { mode: 'none', height: 224, width: 224 },
+      pad: null,
+      rescale: { scale: 1 / 255, offset: 0 },
+      normalize: null,
+      layout: 'NHWC',
+      dtype: 'float32',
+    },
+    labels: ['cat', 'dog'],
+    head: { type: 'linear', hidden: [], file: 'head.onnx', sha256: 'c'.repeat(64), opset: 13 },
+    training,
+    dataset: { manifestSha256: 'd'.repeat(64), perClass: { cat: 40, dog: 40 } },
+    metrics,
+    createdAt: '2026-12-06T17:00:00.000Z',
+    createdBy: 'hub train',
+  });
+  return {
+    manifest,
+    base: {
+      repo: 'modelhub/mobilenet-v2',
+      commit: 'a'.repeat(40),
+      endpoint: 'http://127.0.0.1:8080',
+      local: true,
+      currentMain: undefined,
+    },
+    confusionUrl: undefined,
+  };
+}
+
+function caption(v: HeadView): string {
+  const match = /<caption>([\s\S]*?)<\/caption>/.exec(headPanel(v).text);
+  return (match?.[1] ?? '').replace(/\s+/g, ' ').trim();
+}
+
+describe('head page metrics', () => {
+  it('says cross-validated scores are out of fold, not from a held-out split', () => {
+    const cv = view(
+      { selection: { method: 'stratified-k-fold', k: 5 }, split: { train: 80, validation: 0 } },
+      { validation: { count: 80, accuracy: 0.7875 }, validationKind: 'cross-validated' },
+    );
+    expect(caption(cv)).toBe(
+      'Out-of-fold scores of hub train’s 5-fold cross-validation on the training data (80 examples); the head was then refitted on all of it',
+    );
+  });
+
+  it('says held-out scores come from the validation split', () => {
+    const heldOut = view(
+      { split: { train: 64, validation: 16 } },
+      { validation: { count: 16, accuracy: 0.75 }, validationKind: 'held-out' },
+    );
+    expect(caption(heldOut)).toBe('Measured on the validation split held out by hub train (16 examples)');
+  });
+});
