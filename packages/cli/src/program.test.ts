@@ -45,6 +45,32 @@ describe('hub', () => {
     expect(io.err).toMatch(/frobnicate/);
   });
 
+  it('reports usage mistakes with a code, the suggestion and the usage line, not the whole help', async () => {
+    const typo = captureIo();
+    expect(await runCli(['pul', 'x'], typo)).toBe(1);
+    expect(typo.err).toBe(
+      "error [INVALID_ARGUMENT]: Unknown command 'pul'.\nhint: Did you mean pull? Run hub --help for the commands.\n",
+    );
+    const missing = captureIo();
+    expect(await runCli(['--endpoint', 'http://127.0.0.1:9', 'pull'], missing)).toBe(1);
+    expect(missing.err).toBe(
+      "error [INVALID_ARGUMENT]: Missing required argument 'model'.\n" +
+        'hint: Usage: hub pull [options] <model> (hub pull --help for more).\n',
+    );
+    const nested = captureIo();
+    expect(await runCli(['token', 'create', '--user'], nested)).toBe(1);
+    expect(nested.err).toMatch(
+      /hint: Usage: hub token create \[options\] \(hub token create --help for more\)/,
+    );
+    // --json promises one JSON document on stdout, usage mistakes included.
+    const json = captureIo();
+    expect(await runCli(['--json', 'pull', 'a', 'b'], json)).toBe(1);
+    const doc = JSON.parse(json.out) as { error: { code: string; message: string } };
+    expect(doc.error.code).toBe('INVALID_ARGUMENT');
+    expect(doc.error.message).toMatch(/^Too many arguments for 'pull'/);
+    expect(json.err).toBe('');
+  });
+
   it('reports a coded error with its hint and exit code, or as JSON', () => {
     const error = new ModelhubError('REPO_NOT_FOUND', 'No repo me/x.', { hint: 'Check the name.' });
     const text = captureIo();

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 
 import { Command, CommanderError } from 'commander';
 
-import { ExitCode } from '@modelhub/core/errors';
+import { ExitCode, ModelhubError } from '@modelhub/core/errors';
 
 import type { TrainerDeps } from './commands/train.ts';
 import { routeWarnings } from './context/client-context.ts';
@@ -116,8 +116,9 @@ export async function buildProgram(
     .option('--offline', 'use the cache only; never touch the network (env HUB_OFFLINE=1, HF_HUB_OFFLINE=1)')
     .option('--json', 'print one JSON document on stdout')
     .option('--quiet', 'print nothing but results and errors')
-    .showHelpAfterError()
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    // Usage mistakes are reported by runCli like every other error (a code, a hint, JSON under
+    // --json), not as commander's message followed by the whole help.
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: () => {} })
     .exitOverride()
     .hook('preAction', (_program, action) => assertWritablePathOptions(program.opts(), action.opts()));
   const wanted = commands.filter((c) => names.includes(c.name));
@@ -130,15 +131,67 @@ export async function buildProgram(
 /** Runs the CLI with `argv` (without the node and script paths) and returns the exit code. */
 export async function runCli(argv: readonly string[], io: Io = processIo): Promise<number> {
   routeWarnings(io);
+  let program: Command | undefined;
   try {
-    const program = await buildProgram(io, commandsFor(argv));
+    program = await buildProgram(io, commandsFor(argv));
     await program.parseAsync([...argv], { from: 'user' });
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are "errors" to commander; usage mistakes already printed their message.
-      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      // Help and version are "errors" to commander, and so is a bare `hub` (its help is printed).
+      if (error.exitCode === 0 || error.code === 'commander.help') {
+        return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      }
+      return reportError(usageError(error, program, argv), io, argv.includes('--json'));
     }
     return reportError(error, io, argv.includes('--json'));
   }
+}
+
+/** The (sub)command `argv` names, e.g. `token create`; undefined for none or an unknown one. */
+function namedCommand(program: Command | undefined, argv: readonly string[]): Command | undefined {
+  let found: Command | undefined;
+  let scope = program;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? '';
+    if (arg.startsWith('-')) {
+      i += valuedGlobals.has(arg) ? 1 : 0;
+      continue;
+    }
+    const next = scope?.commands.find((c) => c.name() === arg);
+    if (next === undefined) {
+      break;
+    }
+    found = next;
+    scope = next;
+  }
+  return found;
+}
+
+/** A usage mistake commander found, as a coded error whose hint gives the command's usage line. */
+function usageError(
+  error: CommanderError,
+  program: Command | undefined,
+  argv: readonly string[],
+): ModelhubError {
+  // Commander's message is "error: what.\n(Did you mean x?)"; the suggestion belongs in the hint.
+  const [first = '', ...rest] = error.message.replace(/^error: /, '').split('\n');
+  const what = first.replace(/\.+$/, '');
+  const suggestion = rest
+    .join(' ')
+    .replace(/^\((.*)\)$/, '$1')
+    .trim();
+  const command = namedCommand(program, argv);
+  let name = '';
+  for (let c = command; c !== undefined && c !== program; c = c.parent ?? undefined) {
+    name = `${c.name()} ${name}`;
+  }
+  const help =
+    command === undefined
+      ? 'Run hub --help for the commands.'
+      : `Usage: hub ${name}${command.usage()} (hub ${name}--help for more).`;
+  return new ModelhubError('INVALID_ARGUMENT', `${what.charAt(0).toUpperCase()}${what.slice(1)}.`, {
+    hint: suggestion === '' ? help : `${suggestion} ${help}`,
+    details: { commander: error.code },
+  });
 }
