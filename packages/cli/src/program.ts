@@ -112,7 +112,10 @@ export async function buildProgram(
       '--token <token>',
       'access token for this endpoint (env HUB_TOKEN; HF_TOKEN only for huggingface.co or HF_ENDPOINT)',
     )
-    .option('--cache-dir <dir>', 'model cache folder (env HUB_CACHE, HF_HUB_CACHE)')
+    .option(
+      '--cache-dir <dir>',
+      'model cache folder (env HUB_CACHE; default ~/.cache/modelhub, one folder per registry); huggingface.co shares the official client’s cache (HF_HUB_CACHE, else $HF_HOME/hub)',
+    )
     .option('--offline', 'use the cache only; never touch the network (env HUB_OFFLINE=1, HF_HUB_OFFLINE=1)')
     .option('--json', 'print one JSON document on stdout')
     .option('--quiet', 'print nothing but results and errors')
