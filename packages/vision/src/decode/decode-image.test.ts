@@ -181,19 +181,26 @@ describe('decodeImage', () => {
     await writeFile(truncated, jpg.subarray(0, jpg.length - 40));
     const text = join(dir, 'notes.png');
     await writeFile(text, 'this is not an image');
-    const cases: Array<[string, Parameters<typeof decodeImage>, RegExp]> = [
-      [truncated, [truncated, base], /truncated\.jpg.*corrupt/],
-      [text, [text, base], /notes\.png.*not an image/],
-      [join(dir, 'missing.png'), [join(dir, 'missing.png'), base], /missing\.png.*no such file/],
-      [join(dir, 'big.jpg'), [jpg, base, { maxPixels: 100 }], /<\d+ bytes>.*too large/],
+    const damaged = /complete PNG, JPEG/;
+    const cases: Array<[string, Parameters<typeof decodeImage>, RegExp, RegExp]> = [
+      [truncated, [truncated, base], /truncated\.jpg.*corrupt/, damaged],
+      [text, [text, base], /notes\.png.*not an image/, damaged],
+      [
+        join(dir, 'missing.png'),
+        [join(dir, 'missing.png'), base],
+        /missing\.png.*no such file/,
+        /Check the path/,
+      ],
+      [join(dir, 'big.jpg'), [jpg, base, { maxPixels: 100 }], /<\d+ bytes>.*too large/, damaged],
     ];
-    for (const [, args, message] of cases) {
+    for (const [, args, message, hint] of cases) {
       const error: unknown = await decodeImage(...args).then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(isModelhubError(error) && error.code).toBe('INVALID_INPUT');
       expect((error as Error).message).toMatch(message);
+      expect(isModelhubError(error) && error.hint).toMatch(hint);
     }
   });
 

@@ -59,9 +59,23 @@ export async function decodeImage(
   }
 }
 
+const noSuchFile = 'no such file';
+const isDirectory = 'it is a directory';
+
+/** What to do about each reason: a missing file is a wrong path, not a damaged image. */
+function hintFor(reason: string): string {
+  if (reason === noSuchFile) {
+    return 'Check the path (a relative path starts at the current folder).';
+  }
+  if (reason === isDirectory) {
+    return 'Name the image files, or pass the folder where the command takes folders of images.';
+  }
+  return 'Check that the file is a complete PNG, JPEG, WebP, GIF, TIFF or AVIF image.';
+}
+
 function invalidInput(name: string, reason: string, cause?: unknown): ModelhubError {
   return new ModelhubError('INVALID_INPUT', `Cannot read image ${name}: ${reason}`, {
-    hint: 'Check that the file is a complete PNG, JPEG, WebP, GIF, TIFF or AVIF image.',
+    hint: hintFor(reason),
     details: { input: name },
     ...(cause === undefined ? {} : { cause }),
   });
@@ -71,10 +85,10 @@ function reasonOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'ENOENT' || /input file is missing/i.test(message)) {
-    return 'no such file';
+    return noSuchFile;
   }
   if (code === 'EISDIR') {
-    return 'it is a directory';
+    return isDirectory;
   }
   if (/unsupported image format/i.test(message)) {
     return 'not an image (unsupported or unrecognised format)';
