@@ -59,20 +59,18 @@ export async function resolveUrlAtMain(registryUrl: string, repo: string, path: 
 }
 
 /** Starts `hub serve --seed` as a separate process (so client and server do not share an event loop). */
-export async function serveRegistry(dataDir: string, seedDir: string): Promise<ServedRegistry> {
+export function serveRegistry(dataDir: string, seedDir: string): Promise<ServedRegistry> {
+  return serveHub(['--data', dataDir, '--port', '0', '--seed', seedDir]);
+}
+
+/**
+ * Starts `hub serve <args>` from the sources as a separate process and resolves with its URL once
+ * it says it is listening (the arguments must give it port 0 or a free port).
+ */
+export async function serveHub(args: readonly string[]): Promise<ServedRegistry> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      '--conditions=@modelhub/source',
-      join(root, 'packages', 'cli', 'src', 'main.ts'),
-      'serve',
-      '--data',
-      dataDir,
-      '--port',
-      '0',
-      '--seed',
-      seedDir,
-    ],
+    ['--conditions=@modelhub/source', join(root, 'packages', 'cli', 'src', 'main.ts'), 'serve', ...args],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((done, fail) => {

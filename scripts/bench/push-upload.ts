@@ -10,14 +10,14 @@
 // clients read the files from disk (`file:` URLs for @huggingface/hub) and hash them themselves;
 // they alternate round by round. Prints medians of wall time and of this process's CPU time, and
 // ours / official (lower is better).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { median, runFromSources } from './bench-kit.ts';
+import { serveHub, type ServedRegistry } from './client-bench-support.ts';
 
 runFromSources(import.meta.filename);
 
@@ -37,10 +37,9 @@ const fileCount = Number(values.files);
 const fileKiB = Number(values['file-kib']);
 const bigMiB = Number(values['big-mib']);
 const rounds = Number(values.rounds);
-const root = resolve(import.meta.dirname, '..', '..');
 
 const work = await mkdtemp(join(tmpdir(), 'modelhub-bench-push-'));
-let server: ChildProcess | undefined;
+let server: ServedRegistry | undefined;
 try {
   const data = join(work, 'data');
   const admin = await openRegistry(data);
@@ -48,28 +47,8 @@ try {
   await admin.close();
   const config = join(work, 'registry.yaml');
   await writeFile(config, 'data: data\nport: 0\nmultipartThreshold: 64MiB\nmultipartChunkSize: 16MiB\n');
-  server = spawn(
-    process.execPath,
-    [
-      '--conditions=@modelhub/source',
-      join(root, 'packages', 'cli', 'src', 'main.ts'),
-      'serve',
-      '--config',
-      config,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const url = await new Promise<string>((done, fail) => {
-    let text = '';
-    server?.stdout?.on('data', (d: Buffer) => {
-      text += d.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(text);
-      if (match?.[1] !== undefined) {
-        done(match[1]);
-      }
-    });
-    server?.on('exit', (code) => fail(new Error(`hub serve exited with ${String(code)}`)));
-  });
+  server = await serveHub(['--config', config]);
+  const { url } = server;
 
   // The folders, written once; each trial re-tags the first 16 bytes of every file.
   const small = join(work, 'small');
@@ -166,9 +145,6 @@ try {
     `\n1-min load average during the trials: median ${median(load).toFixed(1)}, max ${Math.max(...load).toFixed(1)}`,
   );
 } finally {
-  const exited = new Promise((done) => server?.once('exit', done));
-  if (server?.kill('SIGTERM') === true) {
-    await exited;
-  }
+  await server?.stop();
   await rm(work, { recursive: true, force: true });
 }
