@@ -7,6 +7,8 @@ export { decodeImage } from './decode/decode-image.ts';
 export type { DecodedImage, DecodeOptions } from './decode/decode-image.ts';
 export { decodeBatch } from './decode/decode-batch.ts';
 export type { DecodeBatchOptions, DecodeBatchResult } from './decode/decode-batch.ts';
+export { stackBySize } from './decode/stack-by-size.ts';
+export type { SizeGroup } from './decode/stack-by-size.ts';
 export { decodeGrayPixels, grayPixelsSpec } from './decode/decode-gray-pixels.ts';
 export { describeInput } from './decode/describe-input.ts';
 export { paddedSize, resizeTarget, specChannels, specOutputDims } from './decode/resize-target.ts';

@@ -7,7 +7,7 @@ import type {
   ImageInput,
   PreprocessSpec,
 } from '@modelhub/core';
-import { decodeBatch } from '@modelhub/vision';
+import { decodeBatch, stackBySize } from '@modelhub/vision';
 import type { DecodeBatchResult } from '@modelhub/vision';
 
 import { poolBatch } from '../pooling/pool-plan.ts';
@@ -43,9 +43,6 @@ export interface VariantEmbedResult {
   readonly vectors: ReadonlyArray<readonly Float32Array[] | undefined>;
   readonly failures: readonly EmbedFailure[];
 }
-
-/** Dims of a decoded image as a map key. */
-const keyOf = (dims: readonly number[]): string => dims.join('x');
 
 /**
  * Runs one session over many images: batches of `batchSize`, decoding batch k+1 (sharp on libuv
@@ -127,28 +124,8 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
     start: number,
     vectors: Array<Float32Array[] | undefined>,
   ): Promise<void> {
-    const groups = new Map<string, number[]>();
-    decoded.images.forEach((img, i) => {
-      if (img !== undefined) {
-        const key = keyOf(img.dims);
-        groups.set(key, [...(groups.get(key) ?? []), i]);
-      }
-    });
-    for (const indices of groups.values()) {
-      const first = decoded.images[indices[0] ?? 0];
-      if (first === undefined) {
-        continue;
-      }
-      const per = first.data.length;
-      const data = new Float32Array(per * indices.length);
-      const valid = indices.map((i, row) => {
-        const img = decoded.images[i];
-        if (img !== undefined) {
-          data.set(img.data, row * per);
-        }
-        return img?.valid ?? first.valid;
-      });
-      const pooled = await this.runTensorVariants(data, [indices.length, ...first.dims], valid, true);
+    for (const { indices, dims, data, valid } of stackBySize(decoded.images)) {
+      const pooled = await this.runTensorVariants(data, [indices.length, ...dims], valid, true);
       indices.forEach((i, row) => {
         vectors[start + i] = pooled.map((rows) => rows[row] as Float32Array);
       });

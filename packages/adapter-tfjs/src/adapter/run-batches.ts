@@ -1,6 +1,6 @@
 import { forEachConcurrently, ModelhubError } from '@modelhub/core';
 import type { EmbedFailure, ImageInput, PreprocessSpec } from '@modelhub/core';
-import { decodeBatch, describeInput } from '@modelhub/vision';
+import { decodeBatch, describeInput, stackBySize } from '@modelhub/vision';
 
 import type { WorkerPool } from '../runtime/worker-pool.ts';
 
@@ -59,45 +59,30 @@ export async function runBatches(
     for (const f of decoded.failures) {
       failures.push({ ...f, index: f.index + start });
     }
-    // Group by dims so a spec with free sizes still batches equal-sized images together.
-    const groups = new Map<string, number[]>();
-    decoded.images.forEach((img, i) => {
-      if (img === undefined) {
-        return;
+    // An image the model cannot take fails alone; the others run in groups of one size.
+    const usable = decoded.images.map((img, i) => {
+      if (img === undefined || fits(img.dims, options.inputDims)) {
+        return img;
       }
-      if (!fits(img.dims, options.inputDims)) {
-        const input = describeInput(slice[i] as ImageInput);
-        failures.push({
-          index: start + i,
-          input,
-          error: new ModelhubError(
-            'INVALID_INPUT',
-            `Image ${input} is [${img.dims.join(', ')}] after preprocessing, but the model takes [${options.inputDims.join(', ')}]`,
-            { hint: 'Resize the image, or fix the preprocessing in modelhub.json.', details: { input } },
-          ),
-        });
-        return;
-      }
-      const key = img.dims.join('x');
-      groups.set(key, [...(groups.get(key) ?? []), i]);
-    });
-    for (const members of groups.values()) {
-      const first = decoded.images[members[0] ?? 0];
-      if (first === undefined) {
-        continue;
-      }
-      const size = first.data.length;
-      const batch = new Float32Array(size * members.length);
-      members.forEach((m, j) => {
-        batch.set(decoded.images[m]?.data ?? new Float32Array(size), j * size);
+      const input = describeInput(slice[i] as ImageInput);
+      failures.push({
+        index: start + i,
+        input,
+        error: new ModelhubError(
+          'INVALID_INPUT',
+          `Image ${input} is [${img.dims.join(', ')}] after preprocessing, but the model takes [${options.inputDims.join(', ')}]`,
+          { hint: 'Resize the image, or fix the preprocessing in modelhub.json.', details: { input } },
+        ),
       });
-      const out = await pool.run(batch, [members.length, ...first.dims]);
+      return undefined;
+    });
+    for (const { indices: members, dims, data, valid } of stackBySize(usable)) {
+      const out = await pool.run(data, [members.length, ...dims]);
       if (options.reduce !== undefined) {
-        const valid = members.map((m) => decoded.images[m]?.valid ?? first.valid);
         const nchw = spec.layout === 'NCHW';
         const inputSize = {
-          height: first.dims[nchw ? 1 : 0] ?? 0,
-          width: first.dims[nchw ? 2 : 1] ?? 0,
+          height: dims[nchw ? 1 : 0] ?? 0,
+          width: dims[nchw ? 2 : 1] ?? 0,
         };
         options.reduce(out, valid, inputSize).forEach((row, j) => {
           rows[start + (members[j] as number)] = row;
