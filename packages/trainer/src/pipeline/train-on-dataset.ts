@@ -1,8 +1,6 @@
 import type { FeatureExtractor } from '@modelhub/core';
 
-import type { EmbedProgress } from '../cache/embed-item.ts';
 import { embedItems } from '../cache/embed-items.ts';
-import type { FeatureCache } from '../cache/feature-cache.ts';
 import type { Dataset, DatasetItem } from '../dataset/dataset.ts';
 import { datasetManifestHash } from '../dataset/dataset-manifest-hash.ts';
 import { dedupeItems, type DedupeReport } from '../dataset/dedupe-items.ts';
@@ -15,18 +13,15 @@ import {
   type TrainedHead,
 } from '../fit/train-head.ts';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification-metrics.ts';
+import { embedOptionsOf, type DatasetEmbedOptions } from './dataset-embed-options.ts';
 import { usableRows } from './usable-rows.ts';
 
 /** Options of {@link trainOnDataset}. */
-export interface TrainOnDatasetOptions extends TrainHeadOptions {
+export interface TrainOnDatasetOptions extends TrainHeadOptions, DatasetEmbedOptions {
   /** Share of each class held out for validation. @default 0.2 */
   readonly validationFraction?: number;
   /** Seed of the split. @default the training seed */
   readonly splitSeed?: number;
-  readonly cache?: FeatureCache;
-  readonly skipBad?: boolean;
-  readonly embedBatchSize?: number;
-  readonly onEmbedProgress?: (p: EmbedProgress) => void;
 }
 
 /** Everything a training run produced, ready for the artifact writer and the report. */
@@ -99,12 +94,7 @@ export async function prepareDataset(
   options: TrainOnDatasetOptions,
 ): Promise<PreparedDataset> {
   const unique = dedupeItems(dataset.items);
-  const embedded = await embedItems(unique.items, extractor, {
-    ...(options.cache === undefined ? {} : { cache: options.cache }),
-    ...(options.skipBad === undefined ? {} : { skipBad: options.skipBad }),
-    ...(options.embedBatchSize === undefined ? {} : { batchSize: options.embedBatchSize }),
-    ...(options.onEmbedProgress === undefined ? {} : { onProgress: options.onEmbedProgress }),
-  });
+  const embedded = await embedItems(unique.items, extractor, embedOptionsOf(options));
   const { items, vectors, labels, targets } = usableRows(dataset, unique.items, embedded.vectors);
   const split = stratifiedSplit(
     items.map((i) => i.label),

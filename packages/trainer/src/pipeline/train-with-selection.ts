@@ -7,8 +7,6 @@ import {
 } from '@modelhub/core';
 
 import { embedCandidates } from '../cache/embed-candidates.ts';
-import type { EmbedProgress } from '../cache/embed-item.ts';
-import type { FeatureCache } from '../cache/feature-cache.ts';
 import type { Dataset } from '../dataset/dataset.ts';
 import { datasetManifestHash } from '../dataset/dataset-manifest-hash.ts';
 import { dedupeItems } from '../dataset/dedupe-items.ts';
@@ -19,6 +17,7 @@ import { trainHead, type TrainHeadOptions } from '../fit/train-head.ts';
 import { classificationMetrics } from '../metrics/classification-metrics.ts';
 import { selectFeatures, type FeatureSelection } from '../select/select-features.ts';
 import { scoreHead, stackFeatures, type TrainOnDatasetResult } from './train-on-dataset.ts';
+import { embedOptionsOf, type DatasetEmbedOptions } from './dataset-embed-options.ts';
 import { usableRows } from './usable-rows.ts';
 
 /** The L2 strengths `hub train` tries unless `--c` pins one (scikit-learn's C). */
@@ -48,7 +47,7 @@ export const TRAIN_DEFAULTS = {
 };
 
 /** Options of {@link trainWithSelection}. */
-export interface TrainWithSelectionOptions extends Omit<TrainHeadOptions, 'l2'> {
+export interface TrainWithSelectionOptions extends Omit<TrainHeadOptions, 'l2'>, DatasetEmbedOptions {
   /** L2 strengths to try, as scikit-learn's C. @default DEFAULT_CS */
   readonly cs?: readonly number[];
   /** At most this many folds. @default 5 */
@@ -59,10 +58,6 @@ export interface TrainWithSelectionOptions extends Omit<TrainHeadOptions, 'l2'> 
    * @default 0
    */
   readonly validationFraction?: number;
-  readonly cache?: FeatureCache;
-  readonly skipBad?: boolean;
-  readonly embedBatchSize?: number;
-  readonly onEmbedProgress?: (p: EmbedProgress) => void;
 }
 
 /** One scored candidate, as reported in `modelhub.json`, the model card and `--json`. */
@@ -144,12 +139,7 @@ export async function trainWithSelection(
   options: TrainWithSelectionOptions,
 ): Promise<TrainWithSelectionResult> {
   const unique = dedupeItems(dataset.items);
-  const embedded = await embedCandidates(unique.items, candidates, {
-    ...(options.cache === undefined ? {} : { cache: options.cache }),
-    ...(options.skipBad === undefined ? {} : { skipBad: options.skipBad }),
-    ...(options.embedBatchSize === undefined ? {} : { batchSize: options.embedBatchSize }),
-    ...(options.onEmbedProgress === undefined ? {} : { onProgress: options.onEmbedProgress }),
-  });
+  const embedded = await embedCandidates(unique.items, candidates, embedOptionsOf(options));
   const { items, vectors, labels, targets } = usableRows(dataset, unique.items, embedded.vectors);
   const fraction = options.validationFraction ?? 0;
   const split: Split =
