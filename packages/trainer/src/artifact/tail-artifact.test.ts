@@ -17,6 +17,7 @@ import { loadHeadClassifier } from '../predict/head-classifier.ts';
 import { SeededRandom } from '../random/seeded-random.ts';
 import { readHeadArtifact } from './read-head-artifact.ts';
 import { writeHeadArtifact } from './write-head-artifact.ts';
+import { seededConv1x1 } from '../../test/helpers/seeded-layers.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -30,22 +31,8 @@ afterAll(async () => {
 describe('a fine-tuned head artifact', () => {
   it('ships the tail as a TF.js layers model and predicts through it after a round trip', async () => {
     const input = tf.input({ shape: [2, 2, 3], name: 'image' });
-    let x = tf.layers
-      .conv2d({
-        filters: 4,
-        kernelSize: 1,
-        name: 'c1',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
-      })
-      .apply(input) as tf.SymbolicTensor;
-    x = tf.layers
-      .conv2d({
-        filters: 5,
-        kernelSize: 1,
-        name: 'c2',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
-      })
-      .apply(x) as tf.SymbolicTensor;
+    let x = seededConv1x1(4, 'c1', 1).apply(input) as tf.SymbolicTensor;
+    x = seededConv1x1(5, 'c2', 2).apply(x) as tf.SymbolicTensor;
     x = tf.layers.batchNormalization({ name: 'bn2' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
     const model = tf.model({

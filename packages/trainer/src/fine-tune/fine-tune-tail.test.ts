@@ -6,28 +6,15 @@ import { SeededRandom } from '../random/seeded-random.ts';
 import { fineTuneTail, runTail } from './fine-tune-tail.ts';
 import { buildTail, planTail } from './tfjs-tail.ts';
 import { useTrainingBackend } from './wasm-training-backend.ts';
+import { seededConv1x1 } from '../../test/helpers/seeded-layers.ts';
 
 /** input [4,4,2] → c1 → bn1 → relu1 → c2 → bn2 → relu2 → gap (the tap) → out. */
 function tinyBackbone(): tf.LayersModel {
   const input = tf.input({ shape: [4, 4, 2], name: 'image' });
-  let x = tf.layers
-    .conv2d({
-      filters: 3,
-      kernelSize: 1,
-      name: 'c1',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
-    })
-    .apply(input) as tf.SymbolicTensor;
+  let x = seededConv1x1(3, 'c1', 1).apply(input) as tf.SymbolicTensor;
   x = tf.layers.batchNormalization({ name: 'bn1' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU({ name: 'relu1' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers
-    .conv2d({
-      filters: 4,
-      kernelSize: 1,
-      name: 'c2',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
-    })
-    .apply(x) as tf.SymbolicTensor;
+  x = seededConv1x1(4, 'c2', 2).apply(x) as tf.SymbolicTensor;
   x = tf.layers.batchNormalization({ name: 'bn2' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU({ name: 'relu2' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
