@@ -18,6 +18,7 @@ import {
 import { resolveModel } from '../adapters/resolve-model.ts';
 import { localBaseDir } from '../library/head-base.ts';
 import type { Io } from '../output/error-boundary.ts';
+import { skippedWarning } from '../output/skipped-warning.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 import type { TrainerDeps } from './train.ts';
 
@@ -92,7 +93,7 @@ export async function runEval(options: EvalOptions, deps: TrainerDeps, io: Io): 
     if (result.metrics.count === 0) {
       throw new ModelhubError(
         'INVALID_DATASET',
-        `no image in ${options.data} has a label the head knows (${classifier.labels.join(', ')})`,
+        `no example in ${options.data} has a label the head knows (${classifier.labels.join(', ')})`,
         {
           hint: "Use class folders named like the head's labels.",
         },
@@ -118,6 +119,12 @@ export async function runEval(options: EvalOptions, deps: TrainerDeps, io: Io): 
       for (const w of result.warnings) {
         io.stderr(`warning: ${w}\n`);
       }
+      io.stderr(
+        skippedWarning([
+          ...dataset.skipped,
+          ...result.skipped.map((s) => ({ path: s.path, reason: s.message })),
+        ]),
+      );
       io.stdout(formatMetrics(result.metrics, `${options.data}`));
       if (result.unknownLabels.length > 0) {
         io.stdout(`warning: labels unknown to the head were left out: ${result.unknownLabels.join(', ')}\n`);

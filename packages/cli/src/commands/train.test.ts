@@ -366,4 +366,19 @@ describe('hub train / hub eval', () => {
       /cross-validation on the training texts only/,
     );
   });
+
+  it('names the files --skip-bad left out, with the reason, in train and eval', async () => {
+    const broken = join(work, 'broken.png');
+    await writeFile(broken, 'not an image');
+    const csv = join(work, 'with-broken.csv');
+    await writeFile(csv, `${(await readFile(trainCsv, 'utf8')).trim()}\n${broken},3\n`);
+    const io = capture();
+    const out = join(work, 'head-skip');
+    const report = await runTrain(cvOptions(out, { data: csv, skipBad: true }), deps(work), io);
+    expect(report.dataset.skipped).toEqual([broken]);
+    expect(io.err).toContain(`warning: --skip-bad left out 1 unreadable example(s): ${broken} (`);
+    const evalIo = capture();
+    await runEval({ head: out, data: csv, skipBad: true, json: false, quiet: false }, deps(work), evalIo);
+    expect(evalIo.err).toContain(`warning: --skip-bad left out 1 unreadable example(s): ${broken} (`);
+  });
 });

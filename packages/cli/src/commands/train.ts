@@ -45,6 +45,7 @@ import {
 } from '@modelhub/trainer';
 
 import type { Io } from '../output/error-boundary.ts';
+import { skippedWarning } from '../output/skipped-warning.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 
 /** A pulled backbone, loaded as a frozen feature extractor and pinned by commit and file hashes. */
@@ -541,6 +542,12 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
         `trained a ${run.head.type} head on ${run.split.train.length} ${example}s (${heldOut})` +
           `; ${run.embedding.embedded} embedded, ${run.embedding.fromCache} from cache${skipped > 0 ? `, ${skipped} skipped` : ''}` +
           `; fit in ${report.fitMs.toFixed(0)} ms, stopped at epoch ${run.head.history.length} (${run.head.stopReason}${run.split.validation.length > 0 ? `, best ${run.head.bestEpoch}` : ''})\n`,
+      );
+      io.stderr(
+        skippedWarning([
+          ...dataset.skipped,
+          ...run.embedding.skipped.map((s) => ({ path: s.path, reason: s.message })),
+        ]),
       );
       if (selection !== undefined) {
         if (selection.fallback !== undefined) {
