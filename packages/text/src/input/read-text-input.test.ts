@@ -29,7 +29,7 @@ describe('readTextInput', () => {
     await expect(readTextInput(latin1)).rejects.toThrow(`${latin1} is not UTF-8 text`);
     await expect(readTextInput({ text: '', name: 'data.csv:7' })).rejects.toThrow('data.csv:7 is empty');
     await expect(readTextInput(join(dir, 'missing.txt'))).rejects.toThrow(
-      /Cannot read .*missing\.txt: ENOENT/,
+      /Cannot read .*missing\.txt: no such file \(ENOENT\)/,
     );
   });
 });
