@@ -1,6 +1,6 @@
-import { ModelhubError, type ErrorCode } from '@modelhub/core';
+import { ModelhubError, isModelhubError, type ErrorCode } from '@modelhub/core';
 
-import { errorCode } from './retry-policy.ts';
+import { errorCode, isRetryableNetworkError, RetryableStatus } from './retry-policy.ts';
 
 function messageOf(headers: Readonly<Record<string, string | undefined>>, body: string): string | undefined {
   const header = headers['x-error-message'];
@@ -144,4 +144,24 @@ export function networkError(cause: unknown, url: string): ModelhubError {
       cause,
     },
   );
+}
+
+/**
+ * What a download reports once its retry loop gives up on `error`: a retryable status it kept
+ * meeting as the registry's error for that status, a transport failure as a coded network error,
+ * anything else (already coded, or a disk error such as ENOSPC) as it is. The small-file and the
+ * large-file paths give up alike through this one mapping.
+ */
+export function downloadGaveUp(
+  error: unknown,
+  url: string,
+  context: Readonly<Record<string, unknown>> | undefined,
+): unknown {
+  if (error instanceof RetryableStatus) {
+    return errorFromResponse(error.status, {}, '', { ...context, url });
+  }
+  if (isModelhubError(error)) {
+    return error;
+  }
+  return isRetryableNetworkError(error) ? networkError(error, url) : error;
 }

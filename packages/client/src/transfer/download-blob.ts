@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 
 import { ModelhubError, isModelhubError } from '@modelhub/core';
 
-import { errorFromResponse, networkError } from '../http/http-errors.ts';
+import { downloadGaveUp, errorFromResponse } from '../http/http-errors.ts';
 import { MAX_REDIRECTS, type HubHttp } from '../http/hub-http.ts';
 import {
   backoffDelay,
@@ -323,19 +323,13 @@ async function fetchSegment(
         attempt = 0; // Progress was made: the failure budget starts again.
       }
       if (!retryable || attempt >= policy.retries) {
-        if (error instanceof RetryableStatus) {
-          throw errorFromResponse(error.status, {}, '', { ...options.context, url: options.url });
-        }
         if (error instanceof Stalled) {
           throw new ModelhubError('NETWORK_TIMEOUT', `The download of ${describeFile(options)} stalled.`, {
             hint: 'The connection stopped delivering data; retry, and the download resumes where it stopped.',
             details: { ...options.context, url: options.url },
           });
         }
-        if (isModelhubError(error) || (error as { code?: string }).code === 'ENOSPC') {
-          throw error;
-        }
-        throw isRetryableNetworkError(error) ? networkError(error, options.url) : error;
+        throw downloadGaveUp(error, options.url, options.context);
       }
       const wait = backoffDelay(
         policy,

@@ -4,7 +4,7 @@ import { unlink } from 'node:fs/promises';
 
 import { ModelhubError, createGitBlobHash, isModelhubError } from '@modelhub/core';
 
-import { errorFromResponse, networkError } from '../http/http-errors.ts';
+import { downloadGaveUp, errorFromResponse } from '../http/http-errors.ts';
 import type { HubHttp } from '../http/hub-http.ts';
 import {
   backoffDelay,
@@ -165,13 +165,7 @@ async function fetchWithRetry(options: DownloadSmallOptions): Promise<Received> 
       }
       const retryable = error instanceof RetryableStatus || transient(error);
       if (!retryable || attempt >= policy.retries) {
-        if (error instanceof RetryableStatus) {
-          throw errorFromResponse(error.status, {}, '', { ...options.context, url: options.url });
-        }
-        if (isModelhubError(error)) {
-          throw error;
-        }
-        throw isRetryableNetworkError(error) ? networkError(error, options.url) : error;
+        throw downloadGaveUp(error, options.url, options.context);
       }
       const wait = backoffDelay(
         policy,
