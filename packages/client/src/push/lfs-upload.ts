@@ -12,7 +12,7 @@ import {
   delay,
   isRetryableNetworkError,
   isRetryableStatus,
-  parseRetryAfter,
+  RetryableStatus,
   type RetryPolicy,
 } from '../http/retry-policy.ts';
 import type { Limiter } from '../transfer/limiter.ts';
@@ -62,17 +62,6 @@ export class UploadUrlExpired extends Error {
   constructor(status: number) {
     super(`the storage refused the upload URL (${status})`);
     this.status = status;
-  }
-}
-
-/** A status worth sending the same request again for. */
-class RetryableUpload extends Error {
-  readonly status: number;
-  readonly retryAfterMs: number | undefined;
-  constructor(status: number, retryAfter: string | undefined) {
-    super(`HTTP ${status}`);
-    this.status = status;
-    this.retryAfterMs = parseRetryAfter(retryAfter);
   }
 }
 
@@ -142,7 +131,7 @@ async function sendRetrying(
           },
         );
       }
-      throw new RetryableUpload(res.statusCode, header(res.headers, 'retry-after'));
+      throw new RetryableStatus(res.statusCode, header(res.headers, 'retry-after'));
     } catch (error) {
       if (sent > 0) {
         ctx.onBytes(-sent);
@@ -150,9 +139,9 @@ async function sendRetrying(
       if (ctx.signal?.aborted === true) {
         throw ctx.signal.reason instanceof Error ? ctx.signal.reason : error;
       }
-      const retryable = error instanceof RetryableUpload || isRetryableNetworkError(error);
+      const retryable = error instanceof RetryableStatus || isRetryableNetworkError(error);
       if (!retryable || attempt >= ctx.retry.retries) {
-        if (error instanceof RetryableUpload) {
+        if (error instanceof RetryableStatus) {
           throw new ModelhubError(
             'HTTP_ERROR',
             `${what} of ${file.path} kept failing: ${new URL(req.url).host} answered ${error.status} ${attempt + 1} times.`,
@@ -165,7 +154,7 @@ async function sendRetrying(
         throw isRetryableNetworkError(error) ? networkError(error, req.url) : error;
       }
       await delay(
-        backoffDelay(ctx.retry, attempt, error instanceof RetryableUpload ? error.retryAfterMs : undefined),
+        backoffDelay(ctx.retry, attempt, error instanceof RetryableStatus ? error.retryAfterMs : undefined),
         ctx.signal,
       );
     }
