@@ -42,8 +42,8 @@ export interface SocketGetOptions {
   readonly slabs?: number | undefined;
 }
 
-/** The response head's size limit. */
-const MAX_HEAD = 64 << 10;
+/** The response head's size limit (also of the keep-alive connections in socket-pool.ts). */
+export const MAX_HEAD = 64 << 10;
 /** A slab with less room than this is handed on rather than filled by a short read. */
 const MIN_READ = 32 << 10;
 
@@ -51,7 +51,11 @@ function asError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error('the transfer was aborted', { cause: reason });
 }
 
-function socketError(message: string): Error {
+/**
+ * A failure of a raw-socket exchange, coded as undici codes its socket errors, so the retry policy
+ * treats both transports alike.
+ */
+export function socketError(message: string): Error {
   return Object.assign(new Error(message), { code: 'UND_ERR_SOCKET' });
 }
 

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 
 import { BodyBuffers } from './body-buffers.ts';
-import { parseHead, type SocketResponseHead } from './socket-get.ts';
+import { MAX_HEAD, parseHead, socketError, type SocketResponseHead } from './socket-get.ts';
 import { Stalled } from './transfer-guard.ts';
 
 /** How a pooled GET ended. */
@@ -25,11 +25,6 @@ export interface PooledGet {
 
 /** The first read buffer of a response: most heads fit; a larger one grows it up to MAX_HEAD. */
 const HEAD_BYTES = 16 << 10;
-const MAX_HEAD = 64 << 10;
-
-function socketError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'UND_ERR_SOCKET' });
-}
 
 /** What one connection is doing: idle, reading a head, or reading a body into its own buffer. */
 interface Exchange {
