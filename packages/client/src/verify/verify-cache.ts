@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 
 import { ModelhubError, hashFile, parseModelRef, repoId } from '@modelhub/core';
 
-import { resolveClientConfig, type ClientOptions } from '../config/client-config.ts';
+import { resolveClientConfig, type ClientConfig, type ClientOptions } from '../config/client-config.ts';
 import { BlobIntegrity } from '../cache/blob-integrity.ts';
 import { RepoCache, repoFolderName } from '../cache/repo-cache.ts';
 import { scanCache, type CachedRepo } from '../cache/scan-cache.ts';
@@ -67,26 +67,30 @@ async function linksOf(repo: CachedRepo): Promise<{ commit: string; path: string
 }
 
 /**
+ * The repository `model` names, as `hub verify` and `hub rm` take it: `ns/name` as it is, an alias
+ * as the metadata cache last resolved it (the registry is not asked: NOT_IN_CACHE otherwise).
+ */
+async function cachedRepoOf(model: string, config: ClientConfig): Promise<string> {
+  const ref = parseModelRef(model);
+  if (ref.kind === 'repo') {
+    return repoId(ref);
+  }
+  const meta = new MetadataCache(config.cacheRoot);
+  try {
+    return (await resolveAlias(ref.alias, config.endpoint, undefined, meta)).repo;
+  } finally {
+    await meta.close();
+  }
+}
+
+/**
  * Re-hashes cached blobs (sha256 for LFS blobs, git sha1 for the rest, as named) and checks that
  * every snapshot entry points to a present blob. With `repair`, broken blobs are deleted and
  * downloaded again (verified) from the registry.
  */
 export async function verifyCache(options: VerifyOptions = {}): Promise<VerifyReport> {
   const config = resolveClientConfig(options);
-  let only: string | undefined;
-  if (options.model !== undefined) {
-    const ref = parseModelRef(options.model);
-    if (ref.kind === 'repo') {
-      only = repoId(ref);
-    } else {
-      const meta = new MetadataCache(config.cacheRoot);
-      try {
-        only = (await resolveAlias(ref.alias, config.endpoint, undefined, meta)).repo;
-      } finally {
-        await meta.close();
-      }
-    }
-  }
+  const only = options.model === undefined ? undefined : await cachedRepoOf(options.model, config);
   const repos = (await scanCache(config.cacheRoot)).filter((r) => only === undefined || r.repo === only);
   if (only !== undefined && repos.length === 0) {
     throw new ModelhubError('NOT_IN_CACHE', `${only} is not in the cache ${config.cacheRoot}.`, {
@@ -167,18 +171,7 @@ export async function removeModel(
   options: ClientOptions = {},
 ): Promise<{ repo: string; removed: boolean; dir: string }> {
   const config = resolveClientConfig(options);
-  const ref = parseModelRef(model);
-  let repo: string;
-  if (ref.kind === 'repo') {
-    repo = repoId(ref);
-  } else {
-    const meta = new MetadataCache(config.cacheRoot);
-    try {
-      repo = (await resolveAlias(ref.alias, config.endpoint, undefined, meta)).repo;
-    } finally {
-      await meta.close();
-    }
-  }
+  const repo = await cachedRepoOf(model, config);
   const dir = join(config.cacheRoot, repoFolderName(repo));
   const existed = await stat(dir).then(
     () => true,
