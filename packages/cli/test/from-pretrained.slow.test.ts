@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BandwidthLimit, createBundle, importBundle, pull, pushFolder, scanCache } from '@modelhub/client';
 import { isModelhubError, requireImageSpec, type HeadManifest, type PreprocessSpec } from '@modelhub/core';
 import { readOnnxModel } from '@modelhub/onnx';
-import { decodeImage } from '@modelhub/vision';
+import { decodeImage, type DecodedImage } from '@modelhub/vision';
 import {
   captureIo,
   ensureFixtures,
@@ -368,6 +368,18 @@ describe('fromPretrained', () => {
   });
 });
 
+/**
+ * The probabilities of a fused export (`hub export`) for one decoded image: the image and its
+ * valid (unpadded) size, as the fused graph's masked pooling takes them.
+ */
+async function fusedProbs(session: ort.InferenceSession, image: DecodedImage): Promise<Float32Array> {
+  const result = await session.run({
+    x: new ort.Tensor('float32', image.data, [1, ...image.dims]),
+    valid_size: new ort.Tensor('float32', new Float32Array([image.valid.height, image.valid.width]), [1, 2]),
+  });
+  return result['probs']?.data as Float32Array;
+}
+
 describe('hub export', () => {
   it('fuses backbone, masked pooling and head into one ONNX file that plain onnxruntime runs to the same probabilities (20 images, 1e-5)', async () => {
     const cache = join(work, 'cache-export');
@@ -411,16 +423,7 @@ describe('hub export', () => {
           : [];
       let worst = 0;
       for (const [i, probe] of sample.entries()) {
-        const image = await decodeImage(probe.file, spec);
-        const result = await session.run({
-          x: new ort.Tensor('float32', image.data, [1, ...image.dims]),
-          valid_size: new ort.Tensor(
-            'float32',
-            new Float32Array([image.valid.height, image.valid.width]),
-            [1, 2],
-          ),
-        });
-        const probs = result['probs']?.data as Float32Array;
+        const probs = await fusedProbs(session, await decodeImage(probe.file, spec));
         expect(expected[i]?.top).toHaveLength(10);
         for (const { index, score } of expected[i]?.top ?? []) {
           worst = Math.max(worst, Math.abs((probs[index] ?? Number.NaN) - score));
@@ -500,15 +503,7 @@ describe('hub export', () => {
       for (const [i, probe] of sample.entries()) {
         const image = await decodeImage(probe.file, preprocessing);
         expect(image.dims).toEqual([3, 48, 48]);
-        const result = await session.run({
-          x: new ort.Tensor('float32', image.data, [1, ...image.dims]),
-          valid_size: new ort.Tensor(
-            'float32',
-            new Float32Array([image.valid.height, image.valid.width]),
-            [1, 2],
-          ),
-        });
-        const probs = result['probs']?.data as Float32Array;
+        const probs = await fusedProbs(session, image);
         for (const { index, score } of predicted[i]?.top ?? []) {
           worst = Math.max(worst, Math.abs((probs[index] ?? Number.NaN) - score));
         }
