@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { watch } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -10,33 +10,19 @@ import { sha256 } from '@modelhub/core';
 import { formatBytes } from '../src/index.ts';
 import { bytesServed } from './helpers/fault-proxy.ts';
 import { usePpocrHarness } from './helpers/ppocr-harness.ts';
+import { runChild, type ChildRun } from './helpers/run-child.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const hubMain = join(root, 'packages', 'cli', 'src', 'main.ts');
 
 const h = usePpocrHarness('modelhub-client-procs-');
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs `hub ARGS` as a real child process; `onSpawn` gets the child (to signal it). */
-function hub(args: readonly string[], onSpawn?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--conditions=@modelhub/source', hubMain, ...args], {
-      cwd: root,
-      env: { PATH: process.env['PATH'] ?? '', HOME: h.scratch },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    onSpawn?.(child);
+function hub(args: readonly string[], onSpawn?: (child: ChildProcess) => void): Promise<ChildRun> {
+  return runChild(process.execPath, ['--conditions=@modelhub/source', hubMain, ...args], {
+    cwd: root,
+    env: { PATH: process.env['PATH'] ?? '', HOME: h.scratch },
+    ...(onSpawn === undefined ? {} : { onSpawn }),
   });
 }
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, readlink, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +22,7 @@ import {
   type PullOptions,
 } from '../src/index.ts';
 import { publish } from './helpers/publish.ts';
+import { runChild, type ChildRun } from './helpers/run-child.ts';
 
 // A REAL full disk: the cache lives on a small tmpfs and the model is bigger than the free space.
 // Nothing simulates the ENOSPC; the kernel raises it. As root the tmpfs is mounted directly and
@@ -371,30 +371,12 @@ describe('pull() in a child process on a tmpfs in a user namespace (how non-root
   });
 });
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 function spawnRun(
   command: string,
   args: readonly string[],
   env: Readonly<Record<string, string>>,
-): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, {
-      cwd: root,
-      env: { PATH: process.env['PATH'] ?? '', HOME: root, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+): Promise<ChildRun> {
+  return runChild(command, args, { cwd: root, env: { PATH: process.env['PATH'] ?? '', HOME: root, ...env } });
 }
 
 describe('hub pull, info and bundle import on a real full disk', () => {
@@ -408,7 +390,7 @@ describe('hub pull, info and bundle import on a real full disk', () => {
   });
 
   /** `hub ARGS` as a real child process, with HOME on the small filesystem. */
-  function hub(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Run> {
+  function hub(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<ChildRun> {
     const line = fs.command(process.execPath, ['--conditions=@modelhub/source', hubMain, ...args]);
     return spawnRun(line.command, line.args, { HOME: join(fs.path, 'home'), ...env });
   }
