@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { moveAxisLast, poolFeatures, type PoolingName } from '@modelhub/core';
 
 import { buildHeadModel } from '../head/build-head-model.ts';
-import { buildOnnxModel } from '../model/build-model.ts';
+import { buildOnnxModel, type ModelSpec } from '../model/build-model.ts';
 import { DataType } from '../model/fields.ts';
 import { readOnnxModel } from '../model/onnx-model.ts';
 import { fuseBackboneAndHead } from './fuse-head.ts';
@@ -12,27 +12,35 @@ import { fuseBackboneAndHead } from './fuse-head.ts';
 const seq = (n: number, scale: number, shift = 0): Float32Array =>
   Float32Array.from({ length: n }, (_, i) => Math.sin(i * scale + shift));
 
+/** The old classifier both toy backbones end in: "feat" [N,2,…] → GAP → Flatten → Gemm → "logits" [N,4]. */
+const classifier = {
+  nodes: [
+    { opType: 'GlobalAveragePool', name: 'gap', inputs: ['feat'], outputs: ['pooled'] },
+    { opType: 'Flatten', name: 'flat', inputs: ['pooled'], outputs: ['flat'], attributes: { axis: 1 } },
+    {
+      opType: 'Gemm',
+      name: 'classifier',
+      inputs: ['flat', 'W', 'b'],
+      outputs: ['logits'],
+      attributes: { transB: 1 },
+    },
+  ],
+  initializers: [
+    { name: 'W', dims: [4, 2], dataType: DataType.float, values: seq(8, 0.7) },
+    { name: 'b', dims: [4], dataType: DataType.float, values: seq(4, 0.3) },
+  ],
+} satisfies Pick<ModelSpec, 'nodes' | 'initializers'>;
+
 /** A tiny conv-net-like backbone: x [N,2,3,3] → Relu → "feat" [N,2,3,3] → GAP → Flatten → Gemm → Softmax. */
 function backbone(opset: number): Uint8Array {
   return buildOnnxModel({
     opsets: { '': opset },
     nodes: [
       { opType: 'Relu', name: 'act', inputs: ['x'], outputs: ['feat'] },
-      { opType: 'GlobalAveragePool', name: 'gap', inputs: ['feat'], outputs: ['pooled'] },
-      { opType: 'Flatten', name: 'flat', inputs: ['pooled'], outputs: ['flat'], attributes: { axis: 1 } },
-      {
-        opType: 'Gemm',
-        name: 'classifier',
-        inputs: ['flat', 'W', 'b'],
-        outputs: ['logits'],
-        attributes: { transB: 1 },
-      },
+      ...classifier.nodes,
       { opType: 'Softmax', name: 'softmax', inputs: ['logits'], outputs: ['prob'], attributes: { axis: 1 } },
     ],
-    initializers: [
-      { name: 'W', dims: [4, 2], dataType: DataType.float, values: seq(8, 0.7) },
-      { name: 'b', dims: [4], dataType: DataType.float, values: seq(4, 0.3) },
-    ],
+    initializers: classifier.initializers,
     inputs: [{ name: 'x', elemType: DataType.float, dims: ['N', 2, 3, 3] }],
     outputs: [{ name: 'prob', elemType: DataType.float, dims: ['N', 4] }],
     metadata: { producer_note: 'kept' },
@@ -128,20 +136,9 @@ describe('fuseBackboneAndHead', () => {
           outputs: ['feat'],
           attributes: { kernel_shape: [1, 2], strides: [1, 2] },
         },
-        { opType: 'GlobalAveragePool', name: 'gap', inputs: ['feat'], outputs: ['pooled'] },
-        { opType: 'Flatten', name: 'flat', inputs: ['pooled'], outputs: ['flat'], attributes: { axis: 1 } },
-        {
-          opType: 'Gemm',
-          name: 'classifier',
-          inputs: ['flat', 'W', 'b'],
-          outputs: ['logits'],
-          attributes: { transB: 1 },
-        },
+        ...classifier.nodes,
       ],
-      initializers: [
-        { name: 'W', dims: [4, 2], dataType: DataType.float, values: seq(8, 0.7) },
-        { name: 'b', dims: [4], dataType: DataType.float, values: seq(4, 0.3) },
-      ],
+      initializers: classifier.initializers,
       inputs: [{ name: 'x', elemType: DataType.float, dims: ['N', 2, 1, 'W'] }],
       outputs: [{ name: 'logits', elemType: DataType.float, dims: ['N', 4] }],
     });
