@@ -40,6 +40,21 @@ function byIndex(prediction: { top: ReadonlyArray<{ index: number; score: number
   return [0, 1, 2, 3, 4].map((i) => prediction.top.find((t) => t.index === i)?.score ?? NaN);
 }
 
+/** Each input's predicted class scores match nsfwjs's own classify to 4 decimals. */
+async function expectNsfwjsScores(
+  model: nsfwjs.NSFWJS,
+  inputs: ReadonlyArray<string | Buffer>,
+  ours: ReadonlyArray<{ top: ReadonlyArray<{ index: number; score: number }> }>,
+): Promise<void> {
+  for (const [i, input] of inputs.entries()) {
+    const theirs = await nsfwjsScores(model, input);
+    const mine = byIndex(ours[i] ?? { top: [] });
+    for (const [k, p] of theirs.entries()) {
+      expect(mine[k]).toBeCloseTo(p, 4);
+    }
+  }
+}
+
 describe('tfjsAdapter on nsfwjs MobileNetV2 (layers model)', () => {
   let extractor: TfjsFeatureExtractor;
   afterAll(async () => {
@@ -104,15 +119,9 @@ describe('tfjsAdapter on nsfwjs MobileNetV2 (layers model)', () => {
         ...options,
         topK: 5,
       });
-      for (const [i, input] of inputs.entries()) {
-        const theirs = await nsfwjsScores(model, input);
-        const mine = byIndex(ours[i] ?? { top: [] });
-        // 224² inputs skip resizing on both sides: same arithmetic. Others are resized before
-        // (ours) vs after (nsfwjs) the /255, which only changes rounding.
-        for (const [k, p] of theirs.entries()) {
-          expect(mine[k]).toBeCloseTo(p, 4);
-        }
-      }
+      // 224² inputs skip resizing on both sides: same arithmetic. Others are resized before
+      // (ours) vs after (nsfwjs) the /255, which only changes rounding.
+      await expectNsfwjsScores(model, inputs, ours);
     } finally {
       model.dispose();
     }
@@ -146,13 +155,7 @@ describe('tfjsAdapter on nsfwjs MobileNetV2-mid (graph model)', () => {
     const model = await nsfwjs.load('MobileNetV2Mid');
     try {
       const ours = await tfjsAdapter.predictOriginal(dir, pictures, { ...options, topK: 5 });
-      for (const [i, input] of pictures.entries()) {
-        const theirs = await nsfwjsScores(model, input);
-        const mine = byIndex(ours[i] ?? { top: [] });
-        for (const [k, p] of theirs.entries()) {
-          expect(mine[k]).toBeCloseTo(p, 4);
-        }
-      }
+      await expectNsfwjsScores(model, pictures, ours);
     } finally {
       model.dispose();
     }
