@@ -1,9 +1,9 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 
-import { ModelhubError } from '@modelhub/core';
+import { ModelhubError, poolingNames } from '@modelhub/core';
 import type { FeatureExtractor, FeatureTap, InputSpec } from '@modelhub/core';
 
 import { expandInputs } from '../adapters/input-files.ts';
@@ -185,9 +185,11 @@ export const registerEmbed: CommandRegistrar = (program: Command, io: Io) => {
     .argument('<files...>', 'files or folders: images, .txt texts or .wav clips (as the model takes)')
     .requiredOption('--out <file>', 'the .npy file to write; the index goes to FILE.index.json')
     .option('--layer <name>', 'tensor / layer to tap instead of the one found automatically')
-    .option(
-      '--pooling <mode>',
-      'how a tap of rank > 2 becomes a vector: mean, max, meanmax, cls, flatten (masked to the real image when the preprocessing pads)',
+    .addOption(
+      new Option(
+        '--pooling <mode>',
+        'how a tap of rank > 2 becomes a vector (masked to the real image when the preprocessing pads)',
+      ).choices([...poolingNames]),
     )
     .option('--batch-size <n>', 'inputs per inference call', (v) => Number.parseInt(v, 10))
     .addHelpText(

@@ -1,5 +1,6 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 
+import { poolingNames } from '@modelhub/core';
 import type { FeatureTap, ModelInspection, TensorInfo } from '@modelhub/core';
 
 import { adapterFor } from '../adapters/load-adapter.ts';
@@ -75,7 +76,9 @@ export const registerInspect: CommandRegistrar = (program: Command, io: Io) => {
     .description('show a model’s inputs, outputs, candidate feature tensors and resolved preprocessing')
     .argument('<model>', 'model folder, or registry reference (namespace/name[@revision], alias)')
     .option('--layer <name>', 'tensor / layer to tap instead of the one found automatically')
-    .option('--pooling <mode>', 'how a tap of rank > 2 becomes a vector: avg, mean, cls, flatten')
+    .addOption(
+      new Option('--pooling <mode>', 'how a tap of rank > 2 becomes a vector').choices([...poolingNames]),
+    )
     .action(async (model: string, options: InspectCommandOptions) => {
       const global = program.opts<GlobalOptions>();
       const result = await runInspect(model, options, global);
