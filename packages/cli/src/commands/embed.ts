@@ -11,6 +11,7 @@ import { adapterFor } from '../adapters/load-adapter.ts';
 import { NpyWriter } from '../adapters/npy-writer.ts';
 import { resolveModel } from '../adapters/resolve-model.ts';
 import type { Io } from '../output/error-boundary.ts';
+import { countOption } from '../context/count-option.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 
 export interface EmbedCommandOptions {
@@ -191,7 +192,7 @@ export const registerEmbed: CommandRegistrar = (program: Command, io: Io) => {
         'how a tap of rank > 2 becomes a vector (masked to the real image when the preprocessing pads)',
       ).choices([...poolingNames]),
     )
-    .option('--batch-size <n>', 'inputs per inference call', (v) => Number.parseInt(v, 10))
+    .option('--batch-size <n>', 'inputs per inference call', countOption('--batch-size'))
     .addHelpText(
       'after',
       [

@@ -12,6 +12,7 @@ import { resolveModel } from '../adapters/resolve-model.ts';
 import { clientOptionsFrom } from '../context/client-context.ts';
 import { isHeadFolder, loadHead } from '../library/head-base.ts';
 import type { Io } from '../output/error-boundary.ts';
+import { countOption } from '../context/count-option.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 
 export interface PredictCommandOptions {
@@ -121,7 +122,7 @@ export const registerPredict: CommandRegistrar = (program: Command, io: Io) => {
       'head or model: a folder, or a registry reference (namespace/name[@revision], alias)',
     )
     .argument('<files...>', 'files or folders: images, .txt texts or .wav clips (as the model takes)')
-    .option('--top <k>', 'labels per input (default 5)', (v) => Number.parseInt(v, 10))
+    .option('--top <k>', 'labels per input (default 5)', countOption('--top'))
     .action(async (model: string, files: string[], options: PredictCommandOptions) => {
       const global = program.opts<GlobalOptions>();
       const result = await runPredict(model, files, options, global, (w) => {

@@ -5,6 +5,7 @@ import { info, search } from '@modelhub/client';
 import { clientOptionsFrom } from '../context/client-context.ts';
 import type { Io } from '../output/error-boundary.ts';
 import { formatTable, timeAgo } from '../output/table.ts';
+import { countOption } from '../context/count-option.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 
 /** `hub search [QUERY] [--library onnx|tfjs] [--heads-of MODEL] [--limit N]`. */
@@ -15,7 +16,7 @@ export const registerSearch: CommandRegistrar = (program: Command, io: Io) => {
     .argument('[query]', 'text to look for in model names', '')
     .option('--library <name>', 'only models of this library (onnx, tfjs, …)')
     .option('--heads-of <model>', 'only heads fine-tuned from this backbone (ns/name or an alias)')
-    .option('--limit <n>', 'at most N results', (v) => Number.parseInt(v, 10), 20)
+    .option('--limit <n>', 'at most N results', countOption('--limit'), 20)
     .action(async (query: string, flags: { library?: string; headsOf?: string; limit: number }) => {
       const globals = program.opts<GlobalOptions>();
       // An alias names the backbone too: the registry says which repository it stands for.
