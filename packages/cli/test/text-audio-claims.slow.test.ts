@@ -43,6 +43,16 @@ function table(name: string, rows: ReadonlyArray<[string, readonly FewShotDraw[]
   }
 }
 
+/** The seeded draws of a head over one fixed extractor, each file's features computed once through `cache`. */
+function drawsOver(pool: Dataset, extractor: FeatureExtractor, cache: FeatureCache): Promise<FewShotDraw[]> {
+  return fewShotDraws(pool, {
+    perClass: PER_CLASS,
+    seeds: SEEDS,
+    cache,
+    extractorFor: () => Promise.resolve(extractor),
+  });
+}
+
 async function texts(train: Dataset): Promise<string[]> {
   return Promise.all(train.items.map(async (i) => (await readTextInput(i.path)).text));
 }
@@ -56,12 +66,7 @@ describe('few-shot transfer on text and audio', () => {
     });
     opened.push(use);
     const cache = new FeatureCache(':memory:');
-    const transfer = await fewShotDraws(pool, {
-      perClass: PER_CLASS,
-      seeds: SEEDS,
-      cache,
-      extractorFor: () => Promise.resolve(use),
-    });
+    const transfer = await drawsOver(pool, use, cache);
     // The baseline: scikit-learn's make_union(TfidfVectorizer(sublinear_tf=True),
     // TfidfVectorizer(analyzer='char_wb', ngram_range=(2, 5), sublinear_tf=True)) +
     // LogisticRegression(C=1) on the same 16 texts: the stronger of the standard TF-IDF set-ups.
@@ -97,19 +102,8 @@ describe('few-shot transfer on text and audio', () => {
     });
     opened.push(speech);
     const cache = new FeatureCache(':memory:');
-    const transfer = await fewShotDraws(pool, {
-      perClass: PER_CLASS,
-      seeds: SEEDS,
-      cache,
-      extractorFor: () => Promise.resolve(speech),
-    });
-    const mfcc = mfccMeanExtractor();
-    const baseline = await fewShotDraws(pool, {
-      perClass: PER_CLASS,
-      seeds: SEEDS,
-      cache,
-      extractorFor: () => Promise.resolve(mfcc),
-    });
+    const transfer = await drawsOver(pool, speech, cache);
+    const baseline = await drawsOver(pool, mfccMeanExtractor(), cache);
     cache.close();
     table('espeak-ng keywords (yes/no/stop/go/left/right), test = the other 96 clips', [
       ['speech_embedding features + softmax head', transfer],
