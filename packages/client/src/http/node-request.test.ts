@@ -1,5 +1,3 @@
-import type { Socket } from 'node:net';
-
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { startHttpServer, type TestHttpServer } from '@modelhub/testing';
@@ -10,8 +8,6 @@ import { isRetryableNetworkError } from './retry-policy.ts';
 const long = Buffer.alloc(512 * 1024, 7);
 let server: TestHttpServer;
 let base: string;
-/** The server side of every connection, in the order they were accepted. */
-const connections: Socket[] = [];
 
 beforeAll(async () => {
   server = await startHttpServer((req, res) => {
@@ -39,7 +35,6 @@ beforeAll(async () => {
       res.end('{}');
     }
   });
-  server.server.on('connection', (socket: Socket) => connections.push(socket));
   base = server.url;
 });
 
@@ -87,14 +82,14 @@ describe('nodeRequest', () => {
 
   it('reuses the connection after a short body is dumped, and closes it after a long one', async () => {
     const agents = track(new NodeAgents(1));
-    const before = connections.length;
+    const before = server.connections.length;
     await (await get(agents, '/json')).body.dump();
     await (await get(agents, '/missing')).body.dump();
-    expect(connections.length - before).toBe(1);
+    expect(server.connections.length - before).toBe(1);
     const res = await get(agents, '/long');
     await res.body.dump();
     await (await get(agents, '/json')).body.dump();
-    expect(connections.length - before).toBe(2);
+    expect(server.connections.length - before).toBe(2);
   });
 
   it('fails with a retryable timeout when no head comes, or when the body stalls', async () => {

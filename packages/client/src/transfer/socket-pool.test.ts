@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,9 +15,7 @@ const small = randomBytes(3000);
 const medium = randomBytes(200_000);
 let server: TestHttpServer;
 let base: string;
-/** Every connection the server accepted, in order. */
-const connections: Socket[] = [];
-/** The connection each request came on (index into `connections`) and its headers. */
+/** The connection each request came on (index into `server.connections`) and its headers. */
 const requests: { url: string; connection: number; headers: IncomingMessage['headers'] }[] = [];
 /** Requests on a reused connection whose socket the server drops without answering (once each). */
 const dropOnReuse = new Set<string>();
@@ -25,7 +23,7 @@ const dropOnReuse = new Set<string>();
 beforeAll(async () => {
   server = await startHttpServer((req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
-    const connection = connections.indexOf(req.socket);
+    const connection = server.connections.indexOf(req.socket);
     const earlier = requests.filter((r) => r.connection === connection).length;
     requests.push({ url, connection, headers: req.headers });
     if (dropOnReuse.has(url) && earlier > 0) {
@@ -75,7 +73,6 @@ beforeAll(async () => {
       res.end('{}');
     }
   });
-  server.server.on('connection', (socket: Socket) => connections.push(socket));
   base = server.url;
 });
 

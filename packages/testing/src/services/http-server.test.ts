@@ -14,6 +14,7 @@ describe('startHttpServer', () => {
     });
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
     expect(await (await fetch(`${server.url}/hello`)).text()).toBe('hello');
+    expect(server.connections).toHaveLength(1);
     const pending = new Promise<string>((resolve) => {
       request(`${server.url}/never`)
         .on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'))

@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /** A node:http(s) server of a test's own, listening on 127.0.0.1. */
 export interface TestHttpServer {
@@ -9,6 +9,8 @@ export interface TestHttpServer {
   /** `http://127.0.0.1:<port>` (`https://` with `tls`), without a trailing slash. */
   readonly url: string;
   readonly port: number;
+  /** The server side of every connection it accepted, in order (to count or tell them apart). */
+  readonly connections: readonly Socket[];
   /**
    * Drops every open connection (kept-alive, stalled or half-answered ones too, which a plain
    * `close()` would wait for) and stops listening.
@@ -33,6 +35,8 @@ export async function startHttpServer(
     options.tls === undefined
       ? createHttpServer(handler)
       : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handler);
+  const connections: Socket[] = [];
+  server.on('connection', (socket: Socket) => connections.push(socket));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -45,6 +49,7 @@ export async function startHttpServer(
     server,
     url: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
     port,
+    connections,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
