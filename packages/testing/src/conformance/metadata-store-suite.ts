@@ -126,20 +126,68 @@ export function metadataStoreConformance(it: ItLike, open: () => Promise<Metadat
     },
   );
 
-  withStore('moveRepo keeps the history and aliases; deleteRef', async (store) => {
+  withStore(
+    'moveRepo keeps the history, refs, objects and aliases, and frees the old name',
+    async (store) => {
+      const repo = await newRepo(store, 'r', true);
+      const main = await store.getRef(repo.id, 'branch', 'main');
+      assert.ok(main !== undefined);
+      await store.setRef(repo.id, { kind: 'tag', name: 'v1', commit: main.commit });
+      await store.linkObject(repo.id, 'a'.repeat(64));
+      await store.setAlias({ name: 'short', repoType: 'model', repo: 'ann/r', revision: null });
+      await newRepo(store, 'taken');
+      await store.createRepo(
+        { type: 'dataset', namespace: 'bob', name: 'renamed', private: false },
+        (repoId) => ({
+          commit: commitOf(repoId, null, 'initial commit'),
+          files: [],
+        }),
+      );
+      await rejectsWith(store.moveRepo(repo.id, { namespace: 'ann', name: 'taken' }), 'CONFLICT');
+      // A dataset of the same name does not block a model.
+      const moved = await store.moveRepo(repo.id, { namespace: 'bob', name: 'renamed' });
+      assert.deepEqual(
+        [moved.id, moved.type, moved.namespace, moved.name, moved.private],
+        [repo.id, 'model', 'bob', 'renamed', true],
+      );
+      assert.equal(await store.getRepo('model', 'ann', 'r'), undefined);
+      assert.equal((await store.getRepo('model', 'bob', 'renamed'))?.id, repo.id);
+      assert.equal((await store.getCommit(repo.id, main.commit))?.title, 'initial commit');
+      assert.equal((await store.getRef(repo.id, 'tag', 'v1'))?.commit, main.commit);
+      assert.equal(await store.hasObject(repo.id, 'a'.repeat(64)), true);
+      assert.equal((await store.getAlias('short'))?.repo, 'bob/renamed');
+      const listed = await store.listRepos({
+        type: 'model',
+        tags: [],
+        sort: 'id',
+        descending: false,
+        offset: 0,
+        limit: 10,
+        privateNamespaces: '*',
+      });
+      assert.deepEqual(
+        listed.repos.map((r) => `${r.namespace}/${r.name}`),
+        ['ann/taken', 'bob/renamed'],
+      );
+      assert.notEqual((await newRepo(store)).id, repo.id, 'the old name can be created again');
+      await rejectsWith(store.moveRepo(9_999_999, { namespace: 'x', name: 'y' }), 'REPO_NOT_FOUND');
+    },
+  );
+
+  withStore('deleteRef deletes a branch or a tag and says whether it existed', async (store) => {
     const repo = await newRepo(store);
-    await newRepo(store, 'taken');
-    await store.setAlias({ name: 'short', repoType: 'model', repo: 'ann/r', revision: null });
-    await rejectsWith(store.moveRepo(repo.id, { namespace: 'ann', name: 'taken' }), 'CONFLICT');
-    const moved = await store.moveRepo(repo.id, { namespace: 'bob', name: 'renamed' });
-    assert.equal(moved.id, repo.id);
-    assert.equal(await store.getRepo('model', 'ann', 'r'), undefined);
-    assert.equal((await store.getRepo('model', 'bob', 'renamed'))?.id, repo.id);
-    assert.equal((await store.getAlias('short'))?.repo, 'bob/renamed');
-    await rejectsWith(store.moveRepo(9_999_999, { namespace: 'x', name: 'y' }), 'REPO_NOT_FOUND');
     const main = await store.getRef(repo.id, 'branch', 'main');
     assert.ok(main !== undefined);
+    await store.setRef(repo.id, { kind: 'branch', name: 'v1', commit: main.commit });
     await store.setRef(repo.id, { kind: 'tag', name: 'v1', commit: main.commit });
+    assert.equal(await store.deleteRef(repo.id, 'branch', 'v1'), true);
+    assert.equal(await store.deleteRef(repo.id, 'branch', 'v1'), false);
+    assert.equal(await store.getRef(repo.id, 'branch', 'v1'), undefined);
+    assert.equal(
+      (await store.getRef(repo.id, 'tag', 'v1'))?.commit,
+      main.commit,
+      'the tag of that name stays',
+    );
     assert.equal(await store.deleteRef(repo.id, 'tag', 'v1'), true);
     assert.equal(await store.deleteRef(repo.id, 'tag', 'v1'), false);
     assert.equal(await store.getRef(repo.id, 'tag', 'v1'), undefined);
