@@ -381,4 +381,22 @@ describe('hub train / hub eval', () => {
     await runEval({ head: out, data: csv, skipBad: true, json: false, quiet: false }, deps(work), evalIo);
     expect(evalIo.err).toContain(`warning: --skip-bad left out 1 unreadable example(s): ${broken} (`);
   });
+
+  it('says the model takes another kind of input when no example at all can be embedded', async () => {
+    const csv = join(work, 'texts-for-pixels.csv');
+    await writeFile(csv, 'text,label\nhello there,a\nhi again,a\ncheap pills,b\nfree money,b\n');
+    // The raw-pixel extractor takes images only: every text fails, --skip-bad or not.
+    for (const skipBad of [false, true]) {
+      const error: unknown = await runTrain(
+        cvOptions(join(work, `head-wrong-modality-${String(skipBad)}`), { data: csv, skipBad }),
+        deps(work),
+        capture(),
+      ).catch((e: unknown) => e);
+      expect(isModelhubError(error) && error.code).toBe('INVALID_DATASET');
+      expect((error as Error).message).toMatch(/^None of the 4 example\(s\) could be embedded by /);
+      expect(isModelhubError(error) && error.hint).toMatch(
+        /hub inspect .* shows whether it takes images, texts or clips/,
+      );
+    }
+  });
 });

@@ -98,6 +98,18 @@ export async function embedCandidates(
     done += group.reduce((a, g) => a + g.length, 0);
     options.onProgress?.({ done, total: items.length, fromCache });
   }
+  if (failures.length > 0 && failures.length === items.length) {
+    // Nothing at all could be read: a model of another modality (a text encoder given a folder of
+    // photos), not a few bad files, so --skip-bad is no way out.
+    throw new ModelhubError(
+      'INVALID_DATASET',
+      `None of the ${items.length} example(s) could be embedded by ${candidates.modelId}; the first: ${failures[0]?.message ?? ''}`,
+      {
+        hint: `Check that the examples are what the model takes (hub inspect ${candidates.modelId} shows whether it takes images, texts or clips), or pick another --base.`,
+        details: { failures },
+      },
+    );
+  }
   if (failures.length > 0 && options.skipBad !== true) {
     const shown = failures.slice(0, 20).map((f) => `${f.path}: ${f.message}`);
     throw new ModelhubError(
