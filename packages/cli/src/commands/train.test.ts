@@ -311,14 +311,14 @@ describe('hub train / hub eval', () => {
     expect(r2.selection?.k).toBe(2);
     expect(r2.dataset.perClass['3']).toBe(2);
     expect(io.out).toMatch(
-      /note: class "3" has only 2 images, so 2-fold cross-validation was used instead of 5-fold/,
+      /note: class "3" has only 2 examples, so 2-fold cross-validation was used instead of 5-fold/,
     );
     expect(io.out).toMatch(/by 2-fold cross-validation/);
 
     const io1 = capture();
     const r1 = await runTrain(cvOptions(join(work, 'head-one'), { data: one }), candidateDeps(work), io1);
     expect(r1.selection).toMatchObject({ k: 1, candidates: [], chosen: { index: 0, c: 1 } });
-    expect(io1.out).toMatch(/note: class "3" has only 1 image, so nothing could be cross-validated/);
+    expect(io1.out).toMatch(/note: class "3" has only 1 example, so nothing could be cross-validated/);
     expect(io1.out).toMatch(/\(not cross-validated\)/);
     const artifact = await readHeadArtifact(join(work, 'head-one'));
     expect(artifact.manifest.training['selection']).toMatchObject({ k: 1 });

@@ -43,7 +43,10 @@ export function stratifiedSplit(
     throw new ModelhubError(
       'INVALID_DATASET',
       `class(es) ${tooSmall.map((l) => `"${l}"`).join(', ')} have fewer than 2 examples, so they cannot appear on both the training and the validation side`,
-      { hint: 'Add at least two images per class (five or more is better).', details: { classes: tooSmall } },
+      {
+        hint: 'Add at least two examples per class (five or more is better).',
+        details: { classes: tooSmall },
+      },
     );
   }
   const rng = new SeededRandom(seed);

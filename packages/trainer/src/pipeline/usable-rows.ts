@@ -30,8 +30,8 @@ export function usableRows<V>(
   });
   const labels = dataset.labels.filter((l) => items.some((i) => i.label === l));
   if (labels.length < 2) {
-    throw new ModelhubError('INVALID_DATASET', 'fewer than 2 classes have usable images', {
-      hint: 'Check the images the backbone could not read.',
+    throw new ModelhubError('INVALID_DATASET', 'fewer than 2 classes have usable examples', {
+      hint: 'Check the examples the backbone could not read (--skip-bad lists them).',
     });
   }
   const labelIndex = new Map(labels.map((l, i) => [l, i]));

@@ -61,7 +61,7 @@ export function selectFeatures(
       results: [],
       chosen: { variant: 0, c },
       chosenResult: undefined,
-      fallback: `class "${smallest}" has only ${folds.smallestClass.count} image, so nothing could be cross-validated: using the default features with C = ${c}`,
+      fallback: `class "${smallest}" has only ${folds.smallestClass.count} example, so nothing could be cross-validated: using the default features with C = ${c}`,
       ms: 0,
     };
   }
@@ -86,7 +86,7 @@ export function selectFeatures(
     chosenResult: best,
     fallback:
       folds.k < maxFolds
-        ? `class "${smallest}" has only ${folds.smallestClass.count} images, so ${folds.k}-fold cross-validation was used instead of ${maxFolds}-fold`
+        ? `class "${smallest}" has only ${folds.smallestClass.count} examples, so ${folds.k}-fold cross-validation was used instead of ${maxFolds}-fold`
         : undefined,
     ms,
   };
