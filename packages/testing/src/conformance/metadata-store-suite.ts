@@ -30,6 +30,17 @@ function fileOf(path: string, sha256 = hex(32), size = 3, lfs = false): Omit<Tre
 
 const noDiscovery = { libraryName: null, pipelineTag: null, tags: [] };
 
+/** The first ten public model repos by id: what the listRepos checks vary one field of. */
+const firstModels: RepoQuery = {
+  type: 'model',
+  tags: [],
+  sort: 'id',
+  descending: false,
+  offset: 0,
+  limit: 10,
+  privateNamespaces: [],
+};
+
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(promise, (error: unknown) => isModelhubError(error) && error.code === code);
 }
@@ -156,15 +167,7 @@ export function metadataStoreConformance(it: ItLike, open: () => Promise<Metadat
       assert.equal((await store.getRef(repo.id, 'tag', 'v1'))?.commit, main.commit);
       assert.equal(await store.hasObject(repo.id, 'a'.repeat(64)), true);
       assert.equal((await store.getAlias('short'))?.repo, 'bob/renamed');
-      const listed = await store.listRepos({
-        type: 'model',
-        tags: [],
-        sort: 'id',
-        descending: false,
-        offset: 0,
-        limit: 10,
-        privateNamespaces: '*',
-      });
+      const listed = await store.listRepos({ ...firstModels, privateNamespaces: '*' });
       assert.deepEqual(
         listed.repos.map((r) => `${r.namespace}/${r.name}`),
         ['ann/taken', 'bob/renamed'],
@@ -211,17 +214,8 @@ export function metadataStoreConformance(it: ItLike, open: () => Promise<Metadat
       );
       await store.countDownload(repo.id, 10 * i);
     }
-    const base: RepoQuery = {
-      type: 'model',
-      tags: [],
-      sort: 'id',
-      descending: false,
-      offset: 0,
-      limit: 10,
-      privateNamespaces: [],
-    };
     const ids = async (query: Partial<RepoQuery>) =>
-      (await store.listRepos({ ...base, privateNamespaces: [], ...query })).repos.map((r) => r.name);
+      (await store.listRepos({ ...firstModels, ...query })).repos.map((r) => r.name);
     // Ordered by full id, byte-wise: ann/charlie, ann/delta, bob/Alpha, bob/bravo.
     assert.deepEqual(await ids({}), ['charlie', 'delta', 'Alpha'], 'private repos hidden');
     assert.deepEqual(await ids({ privateNamespaces: ['bob'] }), ['charlie', 'delta', 'Alpha', 'bravo']);
@@ -235,9 +229,9 @@ export function metadataStoreConformance(it: ItLike, open: () => Promise<Metadat
       'Alpha',
       'delta',
     ]);
-    const page = await store.listRepos({ ...base, privateNamespaces: '*', limit: 3 });
+    const page = await store.listRepos({ ...firstModels, privateNamespaces: '*', limit: 3 });
     assert.equal(page.more, true);
-    const rest = await store.listRepos({ ...base, privateNamespaces: '*', limit: 3, offset: 3 });
+    const rest = await store.listRepos({ ...firstModels, privateNamespaces: '*', limit: 3, offset: 3 });
     assert.deepEqual([rest.more, rest.repos.map((r) => r.name)], [false, ['bravo']]);
     // excludeTags leaves out repos carrying any of them; countRepos counts what listRepos would list.
     assert.deepEqual(await ids({ excludeTags: ['vision'] }), ['charlie', 'Alpha']);
