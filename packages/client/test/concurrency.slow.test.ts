@@ -9,7 +9,7 @@ import { sha256 } from '@modelhub/core';
 
 import { formatBytes } from '../src/index.ts';
 import { bytesServed } from './helpers/fault-proxy.ts';
-import { usePpocrHarness } from './helpers/ppocr-harness.ts';
+import { isModelDownload, usePpocrHarness } from './helpers/ppocr-harness.ts';
 import { runChild, type ChildRun } from './helpers/run-child.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
@@ -48,7 +48,7 @@ describe('hub pull across processes', () => {
   it('SIGINT mid-pull keeps the partial file, and the next pull resumes it', async () => {
     let stalled = false;
     const proxy = await h.proxy(({ url }) => {
-      if (!stalled && url.includes('/resolve/') && url.includes('model.onnx')) {
+      if (!stalled && isModelDownload(url)) {
         stalled = true;
         return { kind: 'stall', afterBytes: 6 << 20 };
       }
@@ -94,7 +94,7 @@ describe('hub pull across processes', () => {
   it('a pull killed with SIGKILL leaves its lock behind; the next pull takes it over and resumes', async () => {
     let stalled = false;
     const proxy = await h.proxy(({ url }) => {
-      if (!stalled && url.includes('/resolve/') && url.includes('model.onnx')) {
+      if (!stalled && isModelDownload(url)) {
         stalled = true;
         return { kind: 'stall', afterBytes: 5 << 20 };
       }

@@ -7,7 +7,7 @@ import { sha256 } from '@modelhub/core';
 
 import { pull, type PullOptions } from '../src/index.ts';
 import { bytesServed } from './helpers/fault-proxy.ts';
-import { usePpocrHarness } from './helpers/ppocr-harness.ts';
+import { isModelDownload, usePpocrHarness } from './helpers/ppocr-harness.ts';
 import { publish } from './helpers/publish.ts';
 import { recordingFront } from './helpers/recording-front.ts';
 
@@ -42,14 +42,12 @@ function options(endpoint: string, cacheDir: string, extra: PullOptions = {}): P
   return { endpoint, cacheDir, env: {}, include: ['model.onnx'], tuning: fast, ...extra };
 }
 
-const isModel = (url: string): boolean => url.includes('/resolve/') && url.includes('model.onnx');
-
 describe('faults between the client and the real registry', () => {
   it('downloads a large file in parallel byte ranges over reused connections', async () => {
     const p = await proxy(() => ({ kind: 'pass' }));
     const result = await pull('modelhub/ppocr-rec', options(p.url, await freshCache()));
     await expectVerified(result.dir);
-    const ranges = p.requests.filter((r) => isModel(r.url)).map((r) => r.range);
+    const ranges = p.requests.filter((r) => isModelDownload(r.url)).map((r) => r.range);
     expect(ranges.length).toBeGreaterThanOrEqual(Math.ceil(h.original.length / (1 << 20)));
     expect(new Set(ranges).size).toBe(ranges.length);
   });
@@ -61,7 +59,7 @@ describe('faults between the client and the real registry', () => {
   ])('lets idle connections take over the rest of a slow range (%s)', async (_, transport) => {
     let slowOnes = 0;
     const p = await proxy(({ url }) => {
-      if (isModel(url) && slowOnes === 0) {
+      if (isModelDownload(url) && slowOnes === 0) {
         slowOnes += 1;
         return { kind: 'slow', bytesPerSecond: 128 << 10 };
       }
@@ -72,7 +70,7 @@ describe('faults between the client and the real registry', () => {
       options(p.url, await freshCache(), { tuning: { ...fast, ...transport, stealMinBytes: 64 << 10 } }),
     );
     await expectVerified(result.dir);
-    const model = p.requests.filter((r) => isModel(r.url));
+    const model = p.requests.filter((r) => isModelDownload(r.url));
     const slow = model.find((r) => r.action === 'slow');
     // The slow connection was stopped long before the end of its 1 MiB range (8 s at its pace)...
     expect(slow?.bytes ?? Infinity).toBeLessThan(1 << 18);
@@ -85,7 +83,7 @@ describe('faults between the client and the real registry', () => {
     const rand = random(42);
     let cuts = 0;
     const p = await proxy(({ url }) => {
-      if (isModel(url) && cuts < 6) {
+      if (isModelDownload(url) && cuts < 6) {
         cuts += 1;
         return { kind: 'cut', afterBytes: Math.floor(rand() * (1 << 20)) };
       }
@@ -99,7 +97,7 @@ describe('faults between the client and the real registry', () => {
   it('survives truncated bodies', async () => {
     let left = 4;
     const p = await proxy(({ url }) =>
-      isModel(url) && left-- > 0 ? { kind: 'truncate', afterBytes: 1000 } : { kind: 'pass' },
+      isModelDownload(url) && left-- > 0 ? { kind: 'truncate', afterBytes: 1000 } : { kind: 'pass' },
     );
     const result = await pull('modelhub/ppocr-rec', options(p.url, await freshCache()));
     await expectVerified(result.dir);
@@ -134,7 +132,7 @@ describe('faults between the client and the real registry', () => {
   it('restarts a stalled transfer', async () => {
     let left = 2;
     const p = await proxy(({ url }) =>
-      isModel(url) && left-- > 0 ? { kind: 'stall', afterBytes: 5000 } : { kind: 'pass' },
+      isModelDownload(url) && left-- > 0 ? { kind: 'stall', afterBytes: 5000 } : { kind: 'pass' },
     );
     const result = await pull(
       'modelhub/ppocr-rec',
@@ -146,7 +144,7 @@ describe('faults between the client and the real registry', () => {
   it('re-downloads after a corrupted byte, and keeps nothing unverified', async () => {
     let left = 1;
     const p = await proxy(({ url }) =>
-      isModel(url) && left-- > 0 ? { kind: 'corrupt', atByte: 12345 } : { kind: 'pass' },
+      isModelDownload(url) && left-- > 0 ? { kind: 'corrupt', atByte: 12345 } : { kind: 'pass' },
     );
     const events: string[] = [];
     const result = await pull(
@@ -160,7 +158,9 @@ describe('faults between the client and the real registry', () => {
   });
 
   it('fails with INTEGRITY_MISMATCH (exit 3) when the bytes stay corrupt, leaving no blob, partial or link', async () => {
-    const p = await proxy(({ url }) => (isModel(url) ? { kind: 'corrupt', atByte: 7 } : { kind: 'pass' }));
+    const p = await proxy(({ url }) =>
+      isModelDownload(url) ? { kind: 'corrupt', atByte: 7 } : { kind: 'pass' },
+    );
     const cacheDir = await freshCache();
     const error = await pull('modelhub/ppocr-rec', options(p.url, cacheDir)).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INTEGRITY_MISMATCH', exitCode: 3 });

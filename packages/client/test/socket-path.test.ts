@@ -9,7 +9,7 @@ import { sha256 } from '@modelhub/core';
 
 import { pull, type PullOptions } from '../src/index.ts';
 import { bytesServed } from './helpers/fault-proxy.ts';
-import { usePpocrHarness } from './helpers/ppocr-harness.ts';
+import { isModelDownload, usePpocrHarness } from './helpers/ppocr-harness.ts';
 import { publish } from './helpers/publish.ts';
 import { recordingFront } from './helpers/recording-front.ts';
 
@@ -40,8 +40,6 @@ function options(endpoint: string, cacheDir: string, extra: PullOptions = {}): P
   return { endpoint, cacheDir, env: {}, include: ['model.onnx'], tuning: single, ...extra };
 }
 
-const isModel = (url: string): boolean => url.includes('/resolve/') && url.includes('model.onnx');
-
 describe('the raw-socket download path', () => {
   it('is what a large plain-http download uses by default, and it verifies', async () => {
     const front = await recordingFront(h.registry.url);
@@ -53,7 +51,7 @@ describe('the raw-socket download path', () => {
         include: ['model.onnx'],
       });
       await expectVerified(result.dir);
-      const downloads = front.seen.filter((s) => isModel(s.path));
+      const downloads = front.seen.filter((s) => isModelDownload(s.path));
       expect(downloads.length).toBe(1);
       // undici keeps connections alive; the raw path asks for one connection per request.
       expect(downloads[0]?.headers.connection).toBe('close');
@@ -67,7 +65,7 @@ describe('the raw-socket download path', () => {
     const p = await proxy(() => ({ kind: 'pass' }));
     const result = await pull('modelhub/ppocr-rec', options(p.url, await freshCache(), { tuning: ranges }));
     await expectVerified(result.dir);
-    const got = p.requests.filter((r) => isModel(r.url)).map((r) => r.range);
+    const got = p.requests.filter((r) => isModelDownload(r.url)).map((r) => r.range);
     expect(got.length).toBeGreaterThanOrEqual(Math.ceil(h.original.length / (1 << 20)));
     expect(new Set(got).size).toBe(got.length);
   });
@@ -80,7 +78,7 @@ describe('the raw-socket download path', () => {
   ])('survives connections cut and bodies truncated (%s)', async (_name, tuning) => {
     let i = 0;
     const p = await proxy(({ url }) => {
-      if (!isModel(url) || i >= 6) {
+      if (!isModelDownload(url) || i >= 6) {
         return { kind: 'pass' };
       }
       i += 1;
@@ -95,7 +93,7 @@ describe('the raw-socket download path', () => {
   it('rides out 500s and 429s, and restarts stalled transfers', async () => {
     let i = 0;
     const p = await proxy(({ url }) => {
-      if (!isModel(url)) {
+      if (!isModelDownload(url)) {
         return { kind: 'pass' };
       }
       i += 1;
@@ -118,11 +116,11 @@ describe('the raw-socket download path', () => {
   it('re-downloads after a corrupted byte; a body that stays corrupt fails with INTEGRITY_MISMATCH and leaves nothing', async () => {
     let left = 1;
     const once = await proxy(({ url }) =>
-      isModel(url) && left-- > 0 ? { kind: 'corrupt', atByte: 5_000_000 } : { kind: 'pass' },
+      isModelDownload(url) && left-- > 0 ? { kind: 'corrupt', atByte: 5_000_000 } : { kind: 'pass' },
     );
     await expectVerified((await pull('modelhub/ppocr-rec', options(once.url, await freshCache()))).dir);
     const always = await proxy(({ url }) =>
-      isModel(url) ? { kind: 'corrupt', atByte: 7 } : { kind: 'pass' },
+      isModelDownload(url) ? { kind: 'corrupt', atByte: 7 } : { kind: 'pass' },
     );
     const cacheDir = await freshCache();
     const error = await pull('modelhub/ppocr-rec', options(always.url, cacheDir)).catch((e: unknown) => e);

@@ -29,6 +29,11 @@ export interface PpocrHarness {
   readonly blobNames: (cacheDir: string, endpoint: string) => Promise<string[]>;
 }
 
+/** True for a request of model.onnx's bytes (a resolve URL), the file the fault tests disturb. */
+export function isModelDownload(url: string): boolean {
+  return url.includes('/resolve/') && url.includes('model.onnx');
+}
+
 /**
  * Registers the set-up and tear-down of a test file that pulls PaddleOCR rec's model.onnx from a
  * real registry (through fault proxies): call it once at the top level of the file.
