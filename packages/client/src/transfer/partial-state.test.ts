@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,6 +34,23 @@ describe('partial download state', () => {
     ]);
     expect(missingRanges(10, [])).toEqual([[0, 10]]);
     expect(missingRanges(10, [[0, 10]])).toEqual([]);
+  });
+
+  it('leaves no temp file behind when the state cannot be saved', async () => {
+    const folder = join(await dir, 'unsaved');
+    // The state's path is a non-empty folder, so the rename fails after the temp file was written.
+    await mkdir(join(folder, 'x.partial.json'), { recursive: true });
+    await writeFile(join(folder, 'x.partial.json', 'occupied'), '');
+    await expect(
+      savePartialState(join(folder, 'x.partial.json'), {
+        version: 1,
+        id: 'x',
+        size: 1,
+        algo: 'sha256',
+        done: [],
+      }),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/^(EISDIR|ENOTEMPTY|EEXIST)$/) as unknown });
+    expect(await readdir(folder)).toEqual(['x.partial.json']);
   });
 
   it('reloads a state only for the same blob and a partial file of the right length', async () => {

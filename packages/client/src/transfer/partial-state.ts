@@ -106,8 +106,14 @@ export async function loadPartialState(
 
 export async function savePartialState(statePath: string, state: PartialState): Promise<void> {
   const temp = `${statePath}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, JSON.stringify(state));
-  await rename(temp, statePath);
+  try {
+    await writeFile(temp, JSON.stringify(state));
+    await rename(temp, statePath);
+  } catch (error) {
+    // A full disk fails the write after the file exists: no stray temp file is left next to the blobs.
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
 }
 
 export async function removePartial(partialPath: string, statePath: string): Promise<void> {
