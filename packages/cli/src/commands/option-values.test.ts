@@ -20,7 +20,7 @@ describe('option values are checked before anything runs', () => {
   it('refuses an unknown pooling before loading anything, and writes no .npy', async () => {
     const out = join(dir, 'features.npy');
     // The endpoint is a closed port: the refusal must come before any model is resolved.
-    const global = ['--endpoint', 'http://127.0.0.1:9', '--offline'];
+    const global = ['--endpoint', 'http://127.0.0.1:9', '--offline', '--cache-dir', join(dir, 'cache')];
     const embed = captureIo();
     expect(
       await runCli([...global, 'embed', 'me/model', 'a.png', '--out', out, '--pooling', 'bogus'], embed),
@@ -35,7 +35,7 @@ describe('option values are checked before anything runs', () => {
   });
 
   it('refuses a count that is not a whole number of at least 1 (--top, --limit, --batch-size)', async () => {
-    const global = ['--endpoint', 'http://127.0.0.1:9', '--offline'];
+    const global = ['--endpoint', 'http://127.0.0.1:9', '--offline', '--cache-dir', join(dir, 'cache')];
     const cases: Array<[string[], string]> = [
       [['predict', 'me/head', 'a.png', '--top', 'abc'], '--top'],
       [['predict', 'me/head', 'a.png', '--top', '0'], '--top'],
