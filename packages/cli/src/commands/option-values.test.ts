@@ -34,12 +34,16 @@ describe('option values are checked before anything runs', () => {
     expect(inspect.err).toMatch(/error \[INVALID_ARGUMENT\]: .*'avgg' is invalid/);
   });
 
-  it('refuses a count that is not a whole number of at least 1 (--top, --limit, --batch-size)', async () => {
+  it('refuses a count that is not a whole number of at least 1 (--top, --limit, --batch-size, --epochs)', async () => {
     const global = ['--endpoint', 'http://127.0.0.1:9', '--offline', '--cache-dir', join(dir, 'cache')];
     const cases: Array<[string[], string]> = [
       [['predict', 'me/head', 'a.png', '--top', 'abc'], '--top'],
       [['predict', 'me/head', 'a.png', '--top', '0'], '--top'],
       [['search', '--limit', '-3'], '--limit'],
+      [
+        ['train', '--base', 'me/model', '--data', dir, '--out', join(dir, 'head'), '--epochs', '0'],
+        '--epochs',
+      ],
       [['embed', 'me/model', 'a.png', '--out', join(dir, 'x.npy'), '--batch-size', '2.5'], '--batch-size'],
     ];
     for (const [args, flag] of cases) {

@@ -44,6 +44,7 @@ import {
   type EpochRecord,
 } from '@modelhub/trainer';
 
+import { countOption } from '../context/count-option.ts';
 import type { Io } from '../output/error-boundary.ts';
 import { skippedWarning } from '../output/skipped-warning.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
@@ -590,16 +591,6 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
   }
 }
 
-function positiveInt(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new ModelhubError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${value}`);
-    }
-    return n;
-  };
-}
-
 function nonNegativeInt(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
@@ -667,13 +658,13 @@ export function trainCommand(deps: (globals: GlobalOptions) => TrainerDeps): Com
           .choices(['linear', 'mlp'])
           .default('linear'),
       )
-      .option('--hidden <n>', 'hidden units of the MLP head', positiveInt('--hidden'), 128)
+      .option('--hidden <n>', 'hidden units of the MLP head', countOption('--hidden'), 128)
       .option('--fine-tune <mode>', 'none | last:N | all (Option 2; TF.js layers backbones only)', 'none')
-      .option('--epochs <n>', 'maximum epochs (Adam) or iterations (L-BFGS)', positiveInt('--epochs'))
+      .option('--epochs <n>', 'maximum epochs (Adam) or iterations (L-BFGS)', countOption('--epochs'))
       .option(
         '--batch-size <n>',
         'images per step when fine-tuning (default 16 for last:N, 4 for all)',
-        positiveInt('--batch-size'),
+        countOption('--batch-size'),
       )
       .option(
         '--seed <n>',
