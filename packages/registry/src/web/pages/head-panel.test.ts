@@ -74,3 +74,26 @@ describe('head page metrics', () => {
     expect(caption(heldOut)).toBe('Measured on the validation split held out by hub train (16 examples)');
   });
 });
+
+describe('head page recipe', () => {
+  it('gives records as their fields and a list of candidates by its length, never as JSON', () => {
+    const cv = view(
+      {
+        selection: {
+          method: 'stratified-k-fold',
+          k: 5,
+          chosen: { tap: 'p2o.Concat.8', pooling: 'meanmax', c: 10 },
+          candidates: [{ tap: 'a' }, { tap: 'b' }, { tap: 'c' }],
+        },
+        split: { train: 80, validation: 0 },
+      },
+      { validation: { count: 80, accuracy: 0.7875 }, validationKind: 'cross-validated' },
+    );
+    const recipe = /<h2 id="recipe-title">[\s\S]*?<\/dl>/.exec(headPanel(cv).text)?.[0] ?? '';
+    expect(recipe).toContain(
+      'method stratified-k-fold; k 5; chosen (tap p2o.Concat.8, pooling meanmax, c 10); candidates 3 entries',
+    );
+    expect(recipe).toContain('train 80; validation 0');
+    expect(recipe).not.toMatch(/[{}]|&quot;/);
+  });
+});

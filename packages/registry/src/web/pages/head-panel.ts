@@ -136,8 +136,24 @@ function metricsSection(view: HeadView): SafeHtml {
   </section>`;
 }
 
-function value(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+/**
+ * A recipe value in words: a scalar as it is, a record as its fields, a list of records by its
+ * length. `hub train` records its whole cross-validation (every candidate's scores) under
+ * `selection`, which the model card tables; as JSON it filled the page with braces.
+ */
+function value(v: unknown, nested = false): string {
+  if (v === null || typeof v !== 'object') {
+    return typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  if (Array.isArray(v)) {
+    return v.some((item) => item !== null && typeof item === 'object')
+      ? `${v.length} entries`
+      : v.map((item) => value(item, true)).join(', ');
+  }
+  const fields = Object.entries(v)
+    .filter(([, field]) => field !== undefined)
+    .map(([k, field]) => `${k} ${value(field, true)}`);
+  return nested ? `(${fields.join(', ')})` : fields.join('; ');
 }
 
 function recipeSection(view: HeadView): SafeHtml {
