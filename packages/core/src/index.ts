@@ -51,7 +51,7 @@ export type {
 
 // The zod schemas of specs and head manifests are in `@modelhub/core/schemas`; this entry loads no zod.
 export type { PreprocessSpec } from './preprocess/preprocess-spec.ts';
-export { modalityOf, isImageSpec, requireImageSpec } from './preprocess/input-modality.ts';
+export { exampleNoun, modalityOf, isImageSpec, requireImageSpec } from './preprocess/input-modality.ts';
 export type { Modality } from './preprocess/input-modality.ts';
 export type { InputSpec, TextSpec, AudioSpec } from './preprocess/input-spec.ts';
 export type { HeadManifest, FeatureTap } from './manifest/head-manifest.ts';

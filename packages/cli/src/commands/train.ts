@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 
 import {
   ModelhubError,
+  exampleNoun,
   isPoolingName,
   modalityOf,
   poolingNames,
@@ -278,11 +279,6 @@ function embedProgressLine(
   };
 }
 
-/** What one example of a dataset is called in the output: an image, a text or a clip. */
-function exampleNoun(spec: InputSpec): string {
-  return { image: 'image', text: 'text', audio: 'clip' }[modalityOf(spec)];
-}
-
 /** How the candidates were scored, in one line. */
 function selectionLine(selection: SelectionReport, examples: string): string {
   const c = selection.chosen;
@@ -327,7 +323,7 @@ async function trainOption1(
   try {
     const first = opened.candidates.variants[0];
     progress.line(
-      `${dataset.items.length} ${first === undefined ? 'example' : exampleNoun(first.preprocess)}s, ${dataset.labels.length} labels; features from ${opened.candidates.modelId} (${opened.candidates.variants.length} candidate feature variant(s), default ${first?.tap.tensor ?? '?'} ${first?.tap.dim ?? '?'}-d)`,
+      `${dataset.items.length} ${first === undefined ? 'example' : exampleNoun(modalityOf(first.preprocess))}s, ${dataset.labels.length} labels; features from ${opened.candidates.modelId} (${opened.candidates.variants.length} candidate feature variant(s), default ${first?.tap.tensor ?? '?'} ${first?.tap.dim ?? '?'}-d)`,
     );
     const run = await trainWithSelection(dataset, opened.candidates, {
       seed: options.seed,
@@ -408,7 +404,7 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       try {
         assertFineTunable(backbone.format, fineTune, backbone.extractor.modelId);
         progress.line(
-          `${dataset.items.length} ${exampleNoun(backbone.extractor.preprocess)}s, ${dataset.labels.length} labels; features from ${backbone.extractor.modelId} (${backbone.extractor.tap.tensor}, ${backbone.extractor.dim}-d)`,
+          `${dataset.items.length} ${exampleNoun(modalityOf(backbone.extractor.preprocess))}s, ${dataset.labels.length} labels; features from ${backbone.extractor.modelId} (${backbone.extractor.tap.tensor}, ${backbone.extractor.dim}-d)`,
         );
         const prepared = await prepareFineTune(options, deps, backbone, fineTune, io);
         if (prepared.extractor !== backbone.extractor) {
@@ -534,7 +530,7 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       io.stdout(`${JSON.stringify(report)}\n`);
     } else if (!options.quiet) {
       const skipped = report.dataset.skipped.length;
-      const example = exampleNoun(preprocessing);
+      const example = exampleNoun(modalityOf(preprocessing));
       const heldOut =
         run.split.validation.length > 0
           ? `${run.split.validation.length} held out for validation, seed ${run.split.seed}`

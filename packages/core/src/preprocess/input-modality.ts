@@ -10,6 +10,14 @@ export function modalityOf(spec: InputSpec): Modality {
   return spec.modality ?? 'image';
 }
 
+/**
+ * What one example of a modality is called in words people read (command output, model cards,
+ * web pages): "image", "text" or "clip". Add an "s" for the plural.
+ */
+export function exampleNoun(modality: Modality): string {
+  return { image: 'image', text: 'text', audio: 'clip' }[modality];
+}
+
 /** Narrows a spec to image preprocessing. */
 export function isImageSpec(spec: InputSpec): spec is PreprocessSpec {
   return modalityOf(spec) === 'image';

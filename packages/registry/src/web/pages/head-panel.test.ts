@@ -6,7 +6,11 @@ import { headPanel } from './head-panel.ts';
 import type { HeadView } from './head-view.ts';
 
 /** A head manifest as hub train writes it, with the metrics record `hub train` chose. */
-function view(training: Record<string, unknown>, metrics: Record<string, unknown>): HeadView {
+function view(
+  training: Record<string, unknown>,
+  metrics: Record<string, unknown>,
+  preprocessing?: Record<string, unknown>,
+): HeadView {
   const manifest = parseHeadManifest({
     format: 'modelhub-head',
     formatVersion: 1,
@@ -18,7 +22,7 @@ function view(training: Record<string, unknown>, metrics: Record<string, unknown
       files: [{ path: 'model.json', size: 10, sha256: 'b'.repeat(64) }],
     },
     feature: { tensor: 'flatten_1', runtime: 'tfjs-layers', pooling: 'none', dim: 1280 },
-    preprocessing: {
+    preprocessing: preprocessing ?? {
       source: 'preset:mobilenet-tfjs',
       decode: { exifOrient: true, color: 'rgb', alpha: 'white' },
       resize: { mode: 'exact', height: 224, width: 224, resample: 'bilinear', antialias: false },
@@ -95,5 +99,28 @@ describe('head page recipe', () => {
     );
     expect(recipe).toContain('train 80; validation 0');
     expect(recipe).not.toMatch(/[{}]|&quot;/);
+  });
+});
+
+describe('head page labels', () => {
+  const labels = (v: HeadView): string =>
+    (/<ol class="labels">([\s\S]*?)<\/ol>/.exec(headPanel(v).text)?.[1] ?? '').replace(/\s+/g, ' ');
+  const metrics = { validation: { count: 80, accuracy: 0.8 }, validationKind: 'cross-validated' };
+
+  it('counts an image head’s examples as images', () => {
+    expect(labels(view({}, metrics))).toContain('cat <span class="muted">(40 images)</span>');
+  });
+
+  it('counts a text head’s examples as texts, not images', () => {
+    const text = view({}, metrics, {
+      modality: 'text',
+      source: 'modelhub.json',
+      tokenizer: { kind: 'use-sentencepiece', file: 'vocab.json', sha256: 'e'.repeat(64) },
+      maxTokens: 128,
+      truncation: 'end',
+      inputs: 'sparse-ids',
+    });
+    expect(labels(text)).toContain('cat <span class="muted">(40 texts)</span>');
+    expect(labels(text)).not.toContain('images');
   });
 });

@@ -1,3 +1,5 @@
+import { exampleNoun, modalityOf } from '@modelhub/core';
+
 import type { Repo } from '../../domain/types.ts';
 import { html, type SafeHtml } from '../html/html.ts';
 import { safeUrl } from '../html/safe-url.ts';
@@ -158,12 +160,13 @@ function value(v: unknown, nested = false): string {
 
 function recipeSection(view: HeadView): SafeHtml {
   const { manifest } = view;
+  const examples = `${exampleNoun(modalityOf(manifest.preprocessing))}s`;
   // The head's type and hidden sizes are shown on their own line above.
   const entries = Object.entries(manifest.training).filter(([k]) => k !== 'head' && k !== 'hidden');
   return html`<section aria-labelledby="labels-title">
       <h2 id="labels-title">Labels (${manifest.labels.length})</h2>
       <ol class="labels">
-        ${manifest.labels.map((l) => html`<li>${l} <span class="muted">(${formatCount(manifest.dataset.perClass[l] ?? 0)} images)</span></li>`)}
+        ${manifest.labels.map((l) => html`<li>${l} <span class="muted">(${formatCount(manifest.dataset.perClass[l] ?? 0)} ${examples})</span></li>`)}
       </ol>
     </section>
     <section aria-labelledby="recipe-title">
