@@ -266,6 +266,17 @@ describe('pull() bad input', () => {
     });
   });
 
+  it('an endpoint given with /api at its end says to give the root, not that the repo is missing', async () => {
+    const cacheDir = await freshCache();
+    for (const endpoint of [`${registry.url}/api`, `${registry.url}/api/`]) {
+      await expect(pull('modelhub/ppocr-rec', options(cacheDir, { endpoint }))).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('/api/api/models/modelhub/ppocr-rec') as string,
+        hint: expect.stringMatching(new RegExp(`: ${registry.url.replace(/[.]/g, '\\.')}$`)) as string,
+      });
+    }
+  });
+
   it('an unknown alias is ALIAS_NOT_FOUND', async () => {
     const cacheDir = await freshCache();
     await expect(pull('no-such-model-anywhere', options(cacheDir))).rejects.toMatchObject({

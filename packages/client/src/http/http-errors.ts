@@ -35,6 +35,28 @@ function describe(context: Readonly<Record<string, unknown>>): string {
 }
 
 /**
+ * The request path and the endpoint it should have had when an endpoint given with `/api` at its
+ * end made the request go to `/api/api/…`. Only a 404 without the Hub's error code is read this
+ * way: a registry legitimately mounted under a prefix ending in /api answers its own routes.
+ */
+function doubledApiPrefix(url: unknown): { path: string; root: string } | undefined {
+  if (typeof url !== 'string') {
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const at = parsed.pathname.indexOf('/api/api/');
+  if (at < 0) {
+    return undefined;
+  }
+  return { path: parsed.pathname, root: `${parsed.origin}${parsed.pathname.slice(0, at)}` };
+}
+
+/**
  * Maps an HTTP error response to a coded error, by `X-Error-Code` first (the Hub's convention),
  * then by status. The context (repo, revision, path, url) goes into the details; never the token.
  */
@@ -116,6 +138,16 @@ export function errorFromResponse(
       `The registry refused access to ${what}${serverMessage === undefined ? '' : `: ${serverMessage}`}.`,
       'Use a token with access to this repository.',
     );
+  }
+  if (status === 404 && hubCode === undefined) {
+    const doubled = doubledApiPrefix(context['url']);
+    if (doubled !== undefined) {
+      return make(
+        'INVALID_ARGUMENT',
+        `The registry has no ${doubled.path} (404): the endpoint ends in /api, and every request adds /api itself.`,
+        `Give the registry's root as the endpoint (--endpoint, HUB_ENDPOINT or HF_ENDPOINT): ${doubled.root}`,
+      );
+    }
   }
   if (status === 404) {
     return make('REPO_NOT_FOUND', `${what} was not found (404).`, 'Check the name and the --endpoint.');
