@@ -481,6 +481,10 @@ describe('hub pull, info and bundle import on a real full disk', () => {
     const failed = await hub(['--endpoint', registry.url, 'pull', BIG], { HUB_CACHE: cache.there });
     expect(failed.code).toBe(ExitCode.usage);
     expect(failed.stdout).toBe('');
+    // Warned before the first byte, as huggingface_hub does: 10 MiB (10.5 MB) to fetch, 4 MiB free.
+    expect(failed.stderr).toMatch(
+      /^warning: this pull downloads 10\.5 MB but the disk holding \S+ has [\d.]+ [kM]B free; .*--cache-dir/m,
+    );
     expect(failed.stderr).toMatch(/^error \[DISK_FULL\]: .*disk is full/im);
     expect(failed.stderr).toMatch(/^hint: .*free.*--cache-dir/im);
     expect(failed.stderr).not.toMatch(/internal error|\.ts:\d+/);

@@ -43,7 +43,8 @@ export interface ClientOptions {
 
 /** Something a client call wants the user to know without failing. */
 export interface ClientWarning {
-  readonly code: 'TOKEN_REJECTED';
+  /** TOKEN_REJECTED: a token was refused and the request went on without it; DISK_SPACE_LOW: a pull needs more than the disk has free. */
+  readonly code: 'TOKEN_REJECTED' | 'DISK_SPACE_LOW';
   readonly message: string;
 }
 

@@ -27,6 +27,7 @@ import {
 import { cacheRootFor, resolveClientConfig, type ClientConfig } from '../config/client-config.ts';
 import { BlobIntegrity } from '../cache/blob-integrity.ts';
 import { asDiskFullError } from '../cache/disk-full.ts';
+import { formatBytes } from '../cache/parse-size.ts';
 import { acquireLock } from '../cache/file-lock.ts';
 import { RepoCache } from '../cache/repo-cache.ts';
 import { BandwidthLimit } from '../http/bandwidth-limit.ts';
@@ -91,6 +92,36 @@ async function freeBytes(dir: string): Promise<number | undefined> {
         return undefined;
       }
     }
+  }
+}
+
+/**
+ * Warns, as huggingface_hub does, when the files to download are larger than the free space of
+ * the cache's disk. Only a warning: free space as statfs reports it misleads on compressed or
+ * quota'd file systems, and a pull that does fill the disk stops with DISK_FULL and resumes.
+ */
+async function warnIfDiskShort(
+  cache: RepoCache,
+  missing: readonly FileEntry[],
+  onWarning: ClientConfig['onWarning'],
+): Promise<void> {
+  if (missing.length === 0) {
+    return;
+  }
+  // What an interrupted pull already wrote is on the disk: only the rest still needs room.
+  let needed = 0;
+  for (const file of missing) {
+    const partial = await stat(partialPaths(cache.blobPath(blobIdOf(file))).partial).catch(() => undefined);
+    needed += Math.max(0, file.size - Math.min(file.size, (partial?.blocks ?? 0) * 512));
+  }
+  const free = await freeBytes(cache.root);
+  if (free !== undefined && free < needed) {
+    onWarning({
+      code: 'DISK_SPACE_LOW',
+      message:
+        `this pull downloads ${formatBytes(needed)} but the disk holding ${cache.root} has ${formatBytes(free)} free; ` +
+        'it will stop with DISK_FULL when the disk fills (free some space, or pull into --cache-dir on a larger disk; the pull then resumes).',
+    });
   }
 }
 
@@ -632,6 +663,7 @@ async function installFiles(
       .filter((f) => f.cached)
       .map((f) => ({ id: blobIdOf(f), path: f.path, stats: present.get(blobIdOf(f)) })),
   );
+  await warnIfDiskShort(cache, missing, config.onWarning);
   tracker.setTotal(plan.downloadBytes);
   // Every folder once (while the lock is taken and the first requests run); then one symlink per
   // file as soon as its blob is verified.
