@@ -90,3 +90,12 @@ export type {
   OriginalPrediction,
   FuseHeadOptions,
 } from './features/model-adapter.ts';
+export { PROBE_ID, pcm16Wav, probeInput } from './probe/probe-input.ts';
+export {
+  PROBE_TOLERANCE,
+  compareProbe,
+  featureSketch,
+  probeRecord,
+  type ProbeComparison,
+  type ProbeRecord,
+} from './probe/probe-check.ts';

@@ -99,6 +99,18 @@ export const headManifestSchema = lazySchema(() =>
       perClass: z.record(z.string(), z.number().int().nonnegative()),
     }),
     metrics: z.record(z.string(), z.unknown()),
+    /**
+     * The self-check: what the backbone and head gave a fixed synthetic input (`probeInput`) where
+     * the head was trained. Where it is loaded, the same input must give the same, or the
+     * preprocessing or runtime differs there. Absent in heads made before it existed.
+     */
+    check: z
+      .object({
+        probe: z.string().min(1),
+        features: z.array(z.number()).min(1),
+        probabilities: z.array(z.number()).min(2),
+      })
+      .optional(),
     createdAt: z.string().datetime(),
     createdBy: z.string(),
   }),
