@@ -17,6 +17,7 @@ import {
 import * as ort from 'onnxruntime-node';
 
 import { loadAudio } from '@modelhub/audio';
+import { pcm16Wav } from '@modelhub/core';
 
 import { parseNpy } from '../src/adapters/npy-writer.ts';
 import { fromPretrained } from '../src/index.ts';
@@ -35,28 +36,6 @@ async function hub(
   const io = captureIo();
   const code = await runCli(['--endpoint', registry.url, '--cache-dir', join(work, cache), ...args], io);
   return { code, out: io.out, err: io.err };
-}
-
-/** A 16-bit PCM mono WAV of `samples` (in [-1, 1]). */
-function pcm16Wav(samples: Float32Array, rate: number): Buffer {
-  const data = Buffer.alloc(samples.length * 2);
-  samples.forEach((x, i) =>
-    data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(x * 32767))), i * 2),
-  );
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
 }
 
 /** Copies the first `n` files of each class folder (from `skip` on) into `target/<label>/`. */
@@ -138,9 +117,13 @@ describe('audio: speech-embedding', () => {
     const manifest = JSON.parse(await readFile(join(head, 'modelhub.json'), 'utf8')) as {
       task: string;
       preprocessing: { modality: string };
+      check?: { probe: string; probabilities: number[] };
     };
     expect(manifest.task).toBe('audio-classification');
     expect(manifest.preprocessing.modality).toBe('audio');
+    // The self-check: the synthetic chirp's outputs, recorded through the load path.
+    expect(manifest.check?.probe).toBe('modelhub-probe-1');
+    expect(manifest.check?.probabilities).toHaveLength(6);
 
     const test = join(work, 'kw-test');
     await subset(fx.keywords.dir, test, 6, 18);
@@ -196,6 +179,7 @@ describe('audio: speech-embedding', () => {
     expect(files).toHaveLength(20);
     const predicted = await hub(['--json', 'predict', head, ...files, '--top', '6']);
     expect(predicted.code, predicted.err).toBe(0);
+    expect(predicted.err).not.toContain('self-check');
     const scores = (
       JSON.parse(predicted.out) as { predictions: Array<{ top: Array<{ index: number; score: number }> }> }
     ).predictions;
@@ -273,6 +257,12 @@ describe('text: use-lite', () => {
     await writeFile(empty, '\n');
     const predicted = await hub(['--json', 'predict', head, probe, empty]);
     expect(predicted.code, predicted.err).toBe(0);
+    expect(predicted.err).not.toContain('self-check');
+    const recorded = JSON.parse(await readFile(join(head, 'modelhub.json'), 'utf8')) as {
+      check?: { probe: string; probabilities: number[] };
+    };
+    expect(recorded.check?.probe).toBe('modelhub-probe-1');
+    expect(recorded.check?.probabilities).toHaveLength(2);
     const out = JSON.parse(predicted.out) as {
       predictions: Array<{ input: string; top: unknown[]; error?: { code: string; message: string } }>;
     };

@@ -79,6 +79,9 @@ async function predictWithHeadFolder(
     clientOptions,
   );
   try {
+    if (head.check?.warning !== undefined) {
+      onWarning(head.check.warning);
+    }
     const embedded = await head.extractor.embed(inputs);
     for (const w of embedded.warnings ?? []) {
       onWarning(w);

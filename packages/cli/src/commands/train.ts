@@ -15,6 +15,7 @@ import {
   type FeatureTap,
   type InputSpec,
   type PoolingName,
+  type ProbeRecord,
 } from '@modelhub/core';
 import {
   FeatureCache,
@@ -46,6 +47,7 @@ import {
 } from '@modelhub/trainer';
 
 import { countOption } from '../context/count-option.ts';
+import { writeProbeRecord } from '../library/head-check.ts';
 import type { Io } from '../output/error-boundary.ts';
 import { skippedWarning } from '../output/skipped-warning.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
@@ -99,6 +101,11 @@ export interface TrainerDeps {
   readonly featureCachePath: string;
   /** Written into `modelhub.json` as `createdBy`. */
   readonly createdBy: string;
+  /**
+   * Loads the written head as `hub predict` will and runs the self-check's probe input through it;
+   * its outputs go into `modelhub.json` (`check`). Without it, no self-check is recorded.
+   */
+  recordCheck?(headDir: string): Promise<ProbeRecord | undefined>;
 }
 
 /** Options of `hub train`. */
@@ -493,6 +500,19 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
       },
       createdBy: deps.createdBy,
     });
+    // Recorded through the path a later load takes, so the reference is what `hub predict` computes.
+    // A head that cannot be loaded back here still is the head that was trained: it only lacks the check.
+    const check = await deps.recordCheck?.(options.out).catch((error: unknown) => {
+      if (!options.quiet) {
+        io.stderr(
+          `warning: no self-check recorded in the head: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+      }
+      return undefined;
+    });
+    if (check !== undefined) {
+      await writeProbeRecord(options.out, check);
+    }
     const report: TrainReport = {
       out: options.out,
       files: Object.values(headFiles),

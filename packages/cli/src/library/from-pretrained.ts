@@ -1,11 +1,12 @@
 import { basename } from 'node:path';
 
-import type { ClientOptions, PullEvent, PullOptions } from '@modelhub/client';
+import { resolveClientConfig, type ClientOptions, type PullEvent, type PullOptions } from '@modelhub/client';
 import { type EmbedResult, type FeatureExtractor, type HeadManifest, type ModelInput } from '@modelhub/core';
 import type { HeadPrediction } from '@modelhub/trainer';
 
 import { locateModel } from '../adapters/resolve-model.ts';
 import { isHeadFolder, loadHead } from './head-base.ts';
+import type { HeadSelfCheck } from './head-check.ts';
 import { openBackbone, type BackbonePin } from './open-backbone.ts';
 
 /** Options of {@link fromPretrained}. Registry, token, cache and offline mode default as for `hub`. */
@@ -38,6 +39,12 @@ export interface PretrainedClassifier {
   readonly base: HeadManifest['base'];
   readonly labels: readonly string[];
   readonly manifest: HeadManifest;
+  /**
+   * How the head's fixed probe input came out here against the outputs recorded where it was
+   * trained (when they differ, a `HEAD_CHECK` warning to `onWarning`, by default a
+   * `MODELHUB_HEAD_CHECK` process warning); undefined for a head that recorded none.
+   */
+  readonly selfCheck: HeadSelfCheck | undefined;
   /** Top-k labels with probabilities for each input (image, `.txt` or `.wav` path, bytes, or `{ text }`). */
   predict(images: readonly ModelInput[], options?: { readonly topK?: number }): Promise<HeadPrediction[]>;
   /** The base model's features for each input (what the head sees). */
@@ -76,7 +83,11 @@ export async function fromPretrained(ref: string, options: FromPretrainedOptions
       dispose: () => extractor.dispose(),
     };
   }
-  const { manifest, classifier, extractor } = await loadHead(dir, pulled?.endpoint, options);
+  const { manifest, classifier, extractor, check } = await loadHead(dir, pulled?.endpoint, options);
+  if (check?.warning !== undefined) {
+    // Where the client's warnings go: `onWarning`, else Node's process warnings (MODELHUB_HEAD_CHECK).
+    resolveClientConfig(options).onWarning({ code: 'HEAD_CHECK', message: check.warning });
+  }
   return {
     kind: 'classifier',
     // A local head folder is named like local backbones: local/<folder>, its head file's hash as the commit.
@@ -87,6 +98,7 @@ export async function fromPretrained(ref: string, options: FromPretrainedOptions
     base: manifest.base,
     labels: classifier.labels,
     manifest,
+    selfCheck: check,
     predict: (images, opts) => classifier.predict(images, opts),
     embed: (images) => extractor.embed(images),
     dispose: () => extractor.dispose(),

@@ -19,6 +19,7 @@ import {
 import { parseHeadManifest } from '@modelhub/core/schemas';
 import { loadHeadClassifier, type HeadClassifier } from '@modelhub/trainer';
 
+import { selfCheck, type HeadSelfCheck } from './head-check.ts';
 import { openBackbone } from './open-backbone.ts';
 
 interface ModelhubJson {
@@ -115,12 +116,14 @@ export interface LoadedHead {
   readonly manifest: HeadManifest;
   readonly classifier: HeadClassifier;
   readonly extractor: FeatureExtractor;
+  /** The self-check against the outputs recorded at training time; undefined when none is recorded. */
+  readonly check: HeadSelfCheck | undefined;
 }
 
 /**
  * Opens a head folder: pulls its base model at the pinned commit (from `headEndpoint` first),
- * checks every pinned sha256, opens the base with the head's tap, pooling and preprocessing, and
- * binds the head to it.
+ * checks every pinned sha256, opens the base with the head's tap, pooling and preprocessing, binds
+ * the head to it, and runs the self-check (one probe input) when the head recorded one.
  */
 export async function loadHead(
   headDir: string,
@@ -142,5 +145,11 @@ export async function loadHead(
     preprocess: manifest.preprocessing,
   });
   const classifier = await loadHeadClassifier(headDir, backbone.extractor);
-  return { manifest, classifier, extractor: backbone.extractor };
+  try {
+    const check = await selfCheck(manifest, backbone.extractor, classifier);
+    return { manifest, classifier, extractor: backbone.extractor, check };
+  } catch (error) {
+    await backbone.extractor.dispose();
+    throw error;
+  }
 }

@@ -5,6 +5,8 @@ import { modelhubCacheBase } from '@modelhub/client';
 import { featureCacheFile, type TrainerDeps } from '../commands/train.ts';
 import { clientOptionsFrom } from '../context/client-context.ts';
 import type { GlobalOptions } from '../program.ts';
+import { loadHead } from './head-base.ts';
+import { runProbe } from './head-check.ts';
 import { openBackbone, openCandidates } from './open-backbone.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -21,5 +23,13 @@ export function trainerDeps(globals: GlobalOptions): TrainerDeps {
       openCandidates(model, choices, { ...options, ...(layer === undefined ? {} : { layer }) }),
     featureCachePath: featureCacheFile(options.cacheDir ?? modelhubCacheBase(options.env ?? process.env)),
     createdBy: `modelhub ${pkg.version}`,
+    recordCheck: async (headDir) => {
+      const head = await loadHead(headDir, undefined, options);
+      try {
+        return await runProbe(head.manifest, head.extractor, head.classifier);
+      } finally {
+        await head.extractor.dispose();
+      }
+    },
   };
 }

@@ -43,8 +43,12 @@ export interface ClientOptions {
 
 /** Something a client call wants the user to know without failing. */
 export interface ClientWarning {
-  /** TOKEN_REJECTED: a token was refused and the request went on without it; DISK_SPACE_LOW: a pull needs more than the disk has free. */
-  readonly code: 'TOKEN_REJECTED' | 'DISK_SPACE_LOW';
+  /**
+   * TOKEN_REJECTED: a token was refused and the request went on without it; DISK_SPACE_LOW: a pull
+   * needs more than the disk has free; HEAD_CHECK: a head's self-check came out differently where
+   * it was loaded (`fromPretrained`).
+   */
+  readonly code: 'TOKEN_REJECTED' | 'DISK_SPACE_LOW' | 'HEAD_CHECK';
   readonly message: string;
 }
 
