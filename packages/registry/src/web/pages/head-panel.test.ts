@@ -124,3 +124,24 @@ describe('head page labels', () => {
     expect(labels(text)).not.toContain('images');
   });
 });
+
+describe('head page self-check', () => {
+  const recipe = (v: HeadView): string =>
+    (/<h2 id="recipe-title">[\s\S]*?<\/dl>/.exec(headPanel(v).text)?.[0] ?? '').replace(/\s+/g, ' ');
+  const metrics = { validation: { count: 80, accuracy: 0.8 }, validationKind: 'cross-validated' };
+
+  it('shows what the probe gave at training time, or that the head recorded none', () => {
+    const checked = view({}, metrics);
+    const withCheck: HeadView = {
+      ...checked,
+      manifest: {
+        ...checked.manifest,
+        check: { probe: 'modelhub-probe-1', features: [0.5, -0.25], probabilities: [0.25, 0.75] },
+      },
+    };
+    expect(recipe(withCheck)).toContain(
+      'recorded with <code>modelhub-probe-1</code> (its top label “dog” at 0.750); hub predict and fromPretrained compare features and probabilities on every load',
+    );
+    expect(recipe(checked)).toContain('none recorded (a head made before the self-check existed)');
+  });
+});

@@ -158,6 +158,20 @@ function value(v: unknown, nested = false): string {
   return nested ? `(${fields.join(', ')})` : fields.join('; ');
 }
 
+/** The recorded self-check in one line: the probe's top label and its probability. */
+function probeSummary(
+  labels: readonly string[],
+  check: NonNullable<HeadView['manifest']['check']>,
+): SafeHtml {
+  const top = check.probabilities.reduce(
+    (best, p, i) => (p > (check.probabilities[best] ?? -1) ? i : best),
+    0,
+  );
+  return html`recorded with <code>${check.probe}</code> (its top label “${labels[top] ?? String(top)}” at
+    ${(check.probabilities[top] ?? 0).toFixed(3)}); hub predict and fromPretrained compare features and
+    probabilities on every load`;
+}
+
 function recipeSection(view: HeadView): SafeHtml {
   const { manifest } = view;
   const examples = `${exampleNoun(modalityOf(manifest.preprocessing))}s`;
@@ -187,6 +201,14 @@ function recipeSection(view: HeadView): SafeHtml {
             html`<dt>${k}</dt>
               <dd>${value(v)}</dd>`,
         )}
+        <dt>self-check</dt>
+        <dd>
+          ${
+            manifest.check === undefined
+              ? html`none recorded (a head made before the self-check existed)`
+              : probeSummary(manifest.labels, manifest.check)
+          }
+        </dd>
         <dt>dataset manifest sha256</dt>
         <dd><code>${manifest.dataset.manifestSha256}</code></dd>
         <dt>created</dt>
