@@ -140,6 +140,33 @@ describe('a head’s self-check', () => {
     ]);
   });
 
+  it('hub inspect of a head gives its base, tap and metrics, and runs the self-check here', async () => {
+    const same = await hub(['inspect', head]);
+    expect(same.code, same.err).toBe(0);
+    expect(same.out).toMatch(
+      /^base {6}modelhub\/ppocr-rec@[0-9a-f]{12} on http:.* pinned by sha256, verified\)$/m,
+    );
+    expect(same.out).toMatch(/^metrics {3}accuracy [01]\.\d{3} on 20 images \(cross-validated\)$/m);
+    expect(same.out).toMatch(
+      /^check {5}self-check passes here: features 0\.0% and probabilities 0\.0000 from training$/m,
+    );
+    expect(same.out).not.toMatch(/does not take one float image tensor/);
+
+    const drifted = join(work, 'imagenet-normalized');
+    const json = await hub(['--json', 'inspect', drifted]);
+    expect(json.code, json.err).toBe(0);
+    expect(JSON.parse(json.out)).toMatchObject({
+      kind: 'head',
+      modality: 'image',
+      labels: ['0', '1', '2', '3'],
+      selfCheck: {
+        recorded: true,
+        same: false,
+        warning: expect.stringContaining('self-check differs') as string,
+      },
+    });
+  });
+
   it('skips heads that recorded no check (made before it existed)', async () => {
     const old = await variant('no-check', (m) => {
       delete m.check;
@@ -147,6 +174,7 @@ describe('a head’s self-check', () => {
     const predicted = await hub(['predict', old, digit]);
     expect(predicted.code, predicted.err).toBe(0);
     expect(predicted.err).toBe('');
+    expect((await hub(['inspect', old])).out).toMatch(/^check {5}no self-check recorded/m);
     const clf = await fromPretrained(old, { endpoint: registry.url, cacheDir: join(work, 'cache'), env: {} });
     try {
       expect(clf.kind === 'classifier' && clf.selfCheck).toBeUndefined();

@@ -4,7 +4,9 @@ import { poolingNames } from '@modelhub/core';
 import type { FeatureTap, ModelInspection, TensorInfo } from '@modelhub/core';
 
 import { adapterFor } from '../adapters/load-adapter.ts';
-import { resolveModel } from '../adapters/resolve-model.ts';
+import { resolveModel, type ResolvedModel } from '../adapters/resolve-model.ts';
+import { isHeadFolder } from '../library/head-base.ts';
+import { formatHeadInspection, inspectHead } from './inspect-head.ts';
 import type { Io } from '../output/error-boundary.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 
@@ -19,7 +21,13 @@ export async function runInspect(
   options: InspectCommandOptions,
   global: GlobalOptions,
 ): Promise<ModelInspection & { readonly model: string; readonly dir: string }> {
-  const resolved = await resolveModel(model, global);
+  return inspectResolved(await resolveModel(model, global), options);
+}
+
+async function inspectResolved(
+  resolved: ResolvedModel,
+  options: InspectCommandOptions,
+): Promise<ModelInspection & { readonly model: string; readonly dir: string }> {
   const adapter = await adapterFor(resolved.dir);
   const inspection = await adapter.inspect(resolved.dir, {
     modelId: resolved.modelId,
@@ -69,7 +77,10 @@ function formatInspection(r: Awaited<ReturnType<typeof runInspect>>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `hub inspect MODEL [--json] [--layer NAME]`: inputs, outputs, candidate feature tensors, preprocessing. */
+/**
+ * `hub inspect MODEL [--json] [--layer NAME]`: inputs, outputs, candidate feature tensors,
+ * preprocessing; for a trained head, its base, tap, metrics and the self-check run here.
+ */
 export const registerInspect: CommandRegistrar = (program: Command, io: Io) => {
   program
     .command('inspect')
@@ -81,7 +92,13 @@ export const registerInspect: CommandRegistrar = (program: Command, io: Io) => {
     )
     .action(async (model: string, options: InspectCommandOptions) => {
       const global = program.opts<GlobalOptions>();
-      const result = await runInspect(model, options, global);
+      const resolved = await resolveModel(model, global);
+      if (await isHeadFolder(resolved.dir)) {
+        const head = await inspectHead(resolved, global);
+        io.stdout(global.json === true ? `${JSON.stringify(head)}\n` : formatHeadInspection(head));
+        return;
+      }
+      const result = await inspectResolved(resolved, options);
       io.stdout(global.json === true ? `${JSON.stringify(result)}\n` : formatInspection(result));
     });
 };
