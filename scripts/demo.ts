@@ -189,6 +189,12 @@ try {
   console.log(
     `  base model pinned by the head: ${clf.base.repo}@${clf.base.commit.slice(0, 12)}, ${clf.base.files.length} files checked by sha256`,
   );
+  const check = clf.selfCheck;
+  console.log(
+    check === undefined
+      ? '  self-check: none recorded'
+      : `  self-check: the head's probe image gives ${check.same ? 'the same' : 'DIFFERENT'} features and probabilities as where it was trained (drift ${(100 * check.featureDrift).toFixed(2)}%)`,
+  );
   await clf.dispose();
 
   step('Report');

@@ -35,6 +35,7 @@ describe('npm run demo', () => {
       });
       expect(stdout).toMatch(/PaddleOCR text recogniser \(transfer\)\s+\d+\.\d%/);
       expect(stdout).toContain('base model pinned by the head');
+      expect(stdout).toMatch(/self-check: the head's probe image gives the same features and probabilities/);
       // Only modelhub's own folders are checked: other libraries may leave logs there.
       expect((await readdir(temp)).filter((name) => name.startsWith('modelhub-'))).toEqual([]);
     } finally {
