@@ -99,3 +99,8 @@ export {
   type ProbeComparison,
   type ProbeRecord,
 } from './probe/probe-check.ts';
+export {
+  validationMetrics,
+  type ClassScores,
+  type ValidationMetrics,
+} from './manifest/validation-metrics.ts';

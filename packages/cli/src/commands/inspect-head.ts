@@ -1,10 +1,10 @@
 import { resolveClientConfig } from '@modelhub/client';
-import { exampleNoun, modalityOf, type HeadManifest, type Modality } from '@modelhub/core';
+import { exampleNoun, modalityOf, validationMetrics, type HeadManifest, type Modality } from '@modelhub/core';
 
 import type { ResolvedModel } from '../adapters/resolve-model.ts';
 import { clientOptionsFrom } from '../context/client-context.ts';
 import { loadHead } from '../library/head-base.ts';
-import type { HeadSelfCheck } from '../library/head-check.ts';
+import { percent, type HeadSelfCheck } from '../library/head-check.ts';
 import type { GlobalOptions } from '../program.ts';
 
 /** What `hub inspect` says of a trained head (the JSON document of `--json`). */
@@ -43,7 +43,7 @@ export async function inspectHead(resolved: ResolvedModel, global: GlobalOptions
   );
   await loaded.extractor.dispose();
   const { manifest, check } = loaded;
-  const validation = manifest.metrics['validation'] as { count?: number; accuracy?: number } | undefined;
+  const validation = validationMetrics(manifest);
   return {
     kind: 'head',
     model: resolved.modelId,
@@ -60,18 +60,17 @@ export async function inspectHead(resolved: ResolvedModel, global: GlobalOptions
     },
     feature: manifest.feature,
     validation: {
+      // As recorded: `none` too (a class of one example leaves nothing to validate on).
       kind:
         typeof manifest.metrics['validationKind'] === 'string'
           ? manifest.metrics['validationKind']
-          : 'held-out',
-      ...(validation?.count === undefined ? {} : { count: validation.count }),
-      ...(validation?.accuracy === undefined ? {} : { accuracy: validation.accuracy }),
+          : validation.kind.method,
+      ...(validation.count === undefined ? {} : { count: validation.count }),
+      ...(validation.accuracy === undefined ? {} : { accuracy: validation.accuracy }),
     },
     selfCheck: check === undefined ? { recorded: false } : { recorded: true, ...check },
   };
 }
-
-const percent = (x: number): string => `${(100 * x).toPrecision(2)}%`;
 
 /** The head inspection for people. */
 export function formatHeadInspection(r: HeadInspection): string {

@@ -37,7 +37,8 @@ export async function runProbe(
   return probeRecord(features, Array.from(probs));
 }
 
-const percent = (x: number): string => `${(100 * x).toPrecision(2)}%`;
+/** A drift or tolerance as people read it: `20%`, `0.10%`. */
+export const percent = (x: number): string => `${(100 * x).toPrecision(2)}%`;
 
 /**
  * Compares the probe's outputs here with those the head recorded where it was trained. A head

@@ -1,11 +1,11 @@
-import { exampleNoun, modalityOf } from '@modelhub/core';
+import { exampleNoun, modalityOf, validationMetrics } from '@modelhub/core';
 
 import type { Repo } from '../../domain/types.ts';
 import { html, type SafeHtml } from '../html/html.ts';
 import { safeUrl } from '../html/safe-url.ts';
 import { formatCount, percent, shortSha, timeTag } from './format.ts';
 import { privateBadge } from './repo-list.ts';
-import { validationMetrics, type HeadView } from './head-view.ts';
+import type { HeadView } from './head-view.ts';
 
 function fixed(x: number | undefined, digits = 3): string {
   return x === undefined ? 'n/a' : x.toFixed(digits);

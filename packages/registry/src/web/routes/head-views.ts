@@ -1,9 +1,9 @@
-import { isModelhubError, type HeadManifest } from '@modelhub/core';
+import { isModelhubError, validationMetrics, type HeadManifest } from '@modelhub/core';
 import { parseHeadManifest } from '@modelhub/core/schemas';
 
 import type { Actor, Commit, Repo, TreeFile } from '../../domain/types.ts';
 import type { HeadSummary } from '../pages/head-panel.ts';
-import { validationMetrics, type HeadView } from '../pages/head-view.ts';
+import type { HeadView } from '../pages/head-view.ts';
 import { headTag } from '../pages/repo-kind.ts';
 import type { WebData } from '../web-data.ts';
 
