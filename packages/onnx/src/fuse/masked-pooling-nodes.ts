@@ -30,14 +30,20 @@ export interface MaskedPoolingPlan {
 export function maskedPoolingNodes(plan: MaskedPoolingPlan): { nodes: NodeSpec[]; tensors: TensorSpec[] } {
   const n = (name: string): string => `${plan.prefix}${name}`;
   const keepdims = plan.keepdims ? 1 : 0;
-  const tensors: TensorSpec[] = [
-    {
-      name: n('pool_axes'),
-      dims: [1],
-      dataType: DataType.int64,
-      values: BigInt64Array.of(BigInt(plan.axis)),
-    },
-  ];
+  // Only when a reduction takes its axes as an input: onnxruntime warns about unused initializers,
+  // and a plain user of the exported file would see that warning on every load.
+  const axesAsInput =
+    (plan.pooling !== 'max' && plan.opset >= 13) || (plan.pooling !== 'mean' && plan.opset >= 18);
+  const tensors: TensorSpec[] = axesAsInput
+    ? [
+        {
+          name: n('pool_axes'),
+          dims: [1],
+          dataType: DataType.int64,
+          values: BigInt64Array.of(BigInt(plan.axis)),
+        },
+      ]
+    : [];
   const node = singleOutputNode;
   const reduce = (op: 'ReduceSum' | 'ReduceMax', input: string, output: string): NodeSpec =>
     plan.opset >= (op === 'ReduceSum' ? 13 : 18)
