@@ -20,6 +20,7 @@ export type { TapVariant, VariantEmbedResult } from './extractor/onnx-feature-ex
 export { findModelFile, listOnnxFiles } from './model-dir/find-model-file.ts';
 export { planPooling, poolBatch, maskRule, sharedPooling } from './pooling/pool-plan.ts';
 export type { PoolPlan, PlanContext, PlannedAxis } from './pooling/pool-plan.ts';
+export { scoreExported } from './fuse/score-exported.ts';
 export { ctcGreedyDecode } from './predict/ctc-decode.ts';
 export { createSession, sessionOptions } from './session/create-session.ts';
 export { WorkerSession } from './session/worker-session.ts';

@@ -184,6 +184,17 @@ describe('Hugging Face–layout text encoder', () => {
             const z = logits.reduce((a, l) => a + Math.exp(l), 0);
             logits.forEach((l, o) => expect(probs[r * 3 + o]).toBeCloseTo(Math.exp(l) / z, 6));
           });
+          // scoreExported feeds the file as hub export's check does: one text at a time, unpadded
+          const scored = await onnxAdapter.scoreExported?.(fused, {
+            kind: 'inputs',
+            modelDir: dir,
+            preprocess: extractor.preprocess,
+            inputs: texts.map((text) => ({ text })),
+          });
+          expect(scored).toHaveLength(3);
+          scored?.forEach((p, r) =>
+            p.probs.forEach((v, o) => expect(v).toBeCloseTo(probs[r * 3 + o] ?? NaN, 6)),
+          );
         } finally {
           await session.release();
         }

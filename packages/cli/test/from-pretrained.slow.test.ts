@@ -8,8 +8,16 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BandwidthLimit, createBundle, importBundle, pull, pushFolder, scanCache } from '@modelhub/client';
-import { isModelhubError, requireImageSpec, type HeadManifest, type PreprocessSpec } from '@modelhub/core';
-import { readOnnxModel } from '@modelhub/onnx';
+import { onnxAdapter } from '@modelhub/adapter-onnx';
+import {
+  PROBE_ID,
+  isModelhubError,
+  requireImageSpec,
+  type HeadManifest,
+  type ModelAdapter,
+  type PreprocessSpec,
+} from '@modelhub/core';
+import { buildHeadModel, readOnnxModel } from '@modelhub/onnx';
 import { decodeImage, type DecodedImage } from '@modelhub/vision';
 import {
   captureIo,
@@ -19,7 +27,12 @@ import {
   type TestRegistry,
 } from '@modelhub/testing';
 
+import { readHeadArtifact } from '@modelhub/trainer';
+
+import { adapterModules } from '../src/adapters/load-adapter.ts';
+import { describeExport } from '../src/commands/export.ts';
 import { fromPretrained, type Pretrained } from '../src/index.ts';
+import { exportHead } from '../src/library/export-head.ts';
 import type { Io } from '../src/output/error-boundary.ts';
 import { runCli } from '../src/program.ts';
 
@@ -514,6 +527,44 @@ describe('hub export', () => {
     }
   });
 
+  it('runs the file on the probe input before writing it, and writes nothing when it does not compute the head', async () => {
+    const options = { endpoint: registryA.url, cacheDir: join(work, 'cache-export'), env: {} };
+    const good = join(work, 'checked.onnx');
+    const result = await exportHead('alice/digits-head', good, options);
+    expect(result.check.probe).toBe(PROBE_ID);
+    expect(result.check.probabilityDifference).toBeLessThan(1e-5);
+    expect(describeExport(result)).toMatch(/checked: onnxruntime runs the file on the head's probe input/);
+    expect((await readdir(work)).filter((f) => f.includes('.partial'))).toEqual([]);
+
+    // A fuser that got the head wrong: the real fused graph, with the head's first bias moved by 3.
+    const headDir = join(work, 'head');
+    const artifact = await readHeadArtifact(headDir);
+    const wrongHead = buildHeadModel({
+      normalize: artifact.normalize,
+      layers: artifact.layers.map((l, i) =>
+        i === artifact.layers.length - 1 ? { ...l, bias: l.bias.map((b, j) => (j === 0 ? b + 3 : b)) } : l,
+      ),
+      labels: artifact.labels,
+      metadata: {},
+    });
+    const wrongFuser: ModelAdapter = {
+      ...onnxAdapter,
+      fuseHead: async (dir, _head, o) =>
+        (onnxAdapter.fuseHead ?? (() => Promise.reject(new Error('no fuser'))))(dir, wrongHead, o),
+    };
+    const bad = join(work, 'wrong.onnx');
+    const error = await exportHead(headDir, bad, {
+      ...options,
+      adapters: { ...adapterModules, onnx: () => Promise.resolve(wrongFuser) },
+    }).catch((e: unknown) => e);
+    expect(isModelhubError(error) && error.code).toBe('EXPORT_MISMATCH');
+    expect(String(error)).toMatch(
+      /on modelhub's probe image its probabilities are up to 0\.\d+ and its logits up to \d+% away from the head's .*Nothing was written to/,
+    );
+    await expect(readFile(bad)).rejects.toThrow(/ENOENT/);
+    expect((await readdir(work)).filter((f) => f.includes('.partial'))).toEqual([]);
+  });
+
   it('exports the head alone for a TF.js backbone, and says so', async () => {
     const data = join(work, 'tiny');
     for (const label of ['3', '8']) {
@@ -535,6 +586,10 @@ describe('hub export', () => {
     expect(await runCli([...global, 'export', head, '--out', join(work, 'tfjs-head.onnx')], io)).toBe(0);
     expect(text).toMatch(/the head only, features in/);
     expect(text).toMatch(/tfjs-layers model, which cannot be turned into ONNX here/);
+    // run by onnxruntime on the probe image's features before it was written: it computes the head
+    expect(text).toMatch(
+      /checked: onnxruntime runs the file on the probe input's features to the head's outputs \(largest difference \d\.\de-\d+ in probabilities, \d\.\de-\d+ in logits\)/,
+    );
     const session = await ort.InferenceSession.create(join(work, 'tfjs-head.onnx'));
     expect(session.inputNames).toEqual(['features']);
     await session.release();

@@ -156,8 +156,14 @@ describe('audio: speech-embedding', () => {
     const fusedFile = join(work, 'kw.onnx');
     const exported = await hub(['--json', 'export', head, '--out', fusedFile]);
     expect(exported.code, exported.err).toBe(0);
-    const result = JSON.parse(exported.out) as { fused: boolean; input: string; labels: string[] };
+    const result = JSON.parse(exported.out) as {
+      fused: boolean;
+      input: string;
+      check: { probabilityDifference: number };
+    };
     expect(result).toMatchObject({ fused: true, input: 'audio' });
+    // checked on the probe chirp before it was written
+    expect(result.check.probabilityDifference).toBeLessThan(1e-5);
     expect((await hub(['export', head, '--out', fusedFile])).out).toMatch(/input: "audio" \[1, samples\]/);
 
     // 20 clips: 18 keywords (shorter than 1.5 s: centred in silence), one 3.2 s clip (many real
@@ -274,9 +280,10 @@ describe('text: use-lite', () => {
 
     const exported = await hub(['--json', 'export', head, '--out', join(work, 'spam.onnx')]);
     expect(exported.code, exported.err).toBe(0);
-    expect((JSON.parse(exported.out) as { note: string }).note).toMatch(
-      /TF\.js graph text encoder .*cannot turn a TF\.js graph into ONNX/,
-    );
+    const written = JSON.parse(exported.out) as { note: string; check: { probabilityDifference: number } };
+    expect(written.note).toMatch(/TF\.js graph text encoder .*cannot turn a TF\.js graph into ONNX/);
+    // the head-only file, run by onnxruntime on the probe text's features, gives the head's outputs
+    expect(written.check.probabilityDifference).toBeLessThan(1e-5);
 
     const embedded = await hub(['embed', 'use-lite', probe, '--out', join(work, 'text.npy')]);
     expect(embedded.code, embedded.err).toBe(0);

@@ -89,6 +89,8 @@ export type {
   TensorInfo,
   OriginalPrediction,
   FuseHeadOptions,
+  ExportedFeed,
+  ExportedScores,
 } from './features/model-adapter.ts';
 export { PROBE_ID, pcm16Wav, probeInput } from './probe/probe-input.ts';
 export {

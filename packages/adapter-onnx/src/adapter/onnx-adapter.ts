@@ -604,4 +604,6 @@ export const onnxAdapter: ModelAdapter = {
         return (await import('../fuse/fuse-head.ts')).fuseHead(modelDir, head, options);
     }
   },
+  scoreExported: async (model, feed) =>
+    (await import('../fuse/score-exported.ts')).scoreExported(model, feed),
 };

@@ -7,8 +7,20 @@ import { exportHead, type ExportResult } from '../library/export-head.ts';
 import type { Io } from '../output/error-boundary.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
 
+/** The line saying the file was run and agrees with the head. */
+function describeCheck(result: ExportResult): string {
+  const what = result.fused ? "on the head's probe input" : "on the probe input's features";
+  const { probabilityDifference, logitDifference } = result.check;
+  return `checked: onnxruntime runs the file ${what} to the head's outputs (largest difference ${probabilityDifference.toExponential(1)} in probabilities, ${logitDifference.toExponential(1)} in logits)\n`;
+}
+
 /** The text `hub export` prints. */
 export function describeExport(result: ExportResult): string {
+  return describeWritten(result) + describeCheck(result);
+}
+
+/** What was written and how to feed it. */
+function describeWritten(result: ExportResult): string {
   if (!result.fused) {
     return `wrote ${result.out} (${formatBytes(result.bytes)}): the head only, features in, ${result.outputs.join(' and ')} out\nnote: ${result.note ?? ''}\n`;
   }

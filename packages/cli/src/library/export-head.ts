@@ -1,14 +1,15 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
-import type { ClientOptions } from '@modelhub/client';
-import { ModelhubError, modalityOf, type HeadManifest } from '@modelhub/core';
+import { resolveClientConfig, type ClientOptions } from '@modelhub/client';
+import { ModelhubError, PROBE_ID, modalityOf, probeInput, type HeadManifest } from '@modelhub/core';
 import { buildHeadModel } from '@modelhub/onnx';
-import { readHeadArtifact } from '@modelhub/trainer';
+import { readHeadArtifact, type HeadArtifact } from '@modelhub/trainer';
 
-import { adapterFor, adapterModules, type AdapterModules } from '../adapters/load-adapter.ts';
+import { adapterFor, adapterModules, loadAdapter, type AdapterModules } from '../adapters/load-adapter.ts';
 import { locateModel } from '../adapters/resolve-model.ts';
-import { isHeadFolder, pullBase, verifyBase } from './head-base.ts';
+import { isHeadFolder, loadHead, type LoadedHead } from './head-base.ts';
+import { percent } from './head-check.ts';
 import { derivedDir } from './open-backbone.ts';
 
 /** What `hub export` wrote. */
@@ -28,6 +29,18 @@ export interface ExportResult {
   readonly labels: readonly string[];
   /** Why only the head was exported, and how to compute its input. */
   readonly note: string | undefined;
+  /** The file, run by plain onnxruntime on the head's probe input, against the head itself. */
+  readonly check: ExportCheck;
+}
+
+/** How closely the written file reproduces the head on the probe input (see `checkExport`). */
+export interface ExportCheck {
+  /** The probe input's version (`PROBE_ID`). */
+  readonly probe: string;
+  /** Largest absolute difference between the file's and the head's probabilities. */
+  readonly probabilityDifference: number;
+  /** Largest difference between their logits, relative to the largest logit (at least 1). */
+  readonly logitDifference: number;
 }
 
 /** The metadata a fused or head-only export carries, so a plain ONNX user can preprocess and label. */
@@ -84,55 +97,157 @@ export async function exportHead(
       },
     );
   }
-  const manifest = artifact.manifest;
-  const base = await pullBase(manifest, pulled?.endpoint ?? manifest.base.endpoint, options);
-  await verifyBase(base.dir, manifest);
-  const headBytes = new Uint8Array(await readFile(join(headDir, manifest.head.file)));
-  const adapter = await adapterFor(base.dir, options.adapters ?? adapterModules);
-  const baseName = `${manifest.base.repo}@${manifest.base.commit}`;
-  await mkdir(dirname(resolve(out)), { recursive: true });
+  const loaded = await loadHead(headDir, pulled?.endpoint, options);
+  try {
+    return await exportLoaded(loaded, artifact, headName, out, options);
+  } finally {
+    await loaded.extractor.dispose();
+  }
+}
+
+/** A file differing from its head by more than this on the probe is not written (float noise is ~1e-7). */
+export const EXPORT_TOLERANCE = 1e-4;
+
+/** What the example of each modality is called in messages. */
+const probeNoun = { image: 'image', text: 'text', audio: 'clip' } as const;
+
+/**
+ * Runs the head's fixed probe input through the head as loaded here and through the file just
+ * built, with plain onnxruntime fed as the file's metadata says. The JS head and the fused graph
+ * are separate code; this is what makes "the exported model predicts differently" impossible to
+ * ship silently.
+ */
+async function checkExport(
+  loaded: LoadedHead,
+  bytes: Uint8Array,
+  fused: boolean,
+  names: { readonly head: string; readonly out: string },
+  adapters: AdapterModules,
+): Promise<ExportCheck> {
+  const { manifest } = loaded;
   const modality = modalityOf(manifest.preprocessing);
-  if (adapter.fuseHead === undefined) {
+  const probe = probeInput(modality);
+  const features = (await loaded.extractor.embed([probe])).vectors[0];
+  if (features === undefined) {
+    throw new ModelhubError('INTERNAL', `${manifest.base.repo} could not embed modelhub's own probe input.`);
+  }
+  const expected = await loaded.classifier.scoreFeatures(features, 1);
+  const onnx = await loadAdapter('onnx', adapters);
+  if (onnx.scoreExported === undefined) {
+    throw new ModelhubError('INTERNAL', 'the ONNX adapter cannot run exported files.');
+  }
+  const [actual] = await onnx.scoreExported(
+    bytes,
+    fused
+      ? { kind: 'inputs', modelDir: loaded.baseDir, preprocess: manifest.preprocessing, inputs: [probe] }
+      : { kind: 'features', features, rows: 1 },
+  );
+  // Probabilities saturate (a confident head gives 1 and 0 whatever its logits), so the logits are
+  // compared too, relative to their size.
+  const probabilityDifference = largestDifference(expected.probs, actual?.probs);
+  const scale = Math.max(1, ...Array.from(expected.logits, Math.abs));
+  const logitDifference = largestDifference(expected.logits, actual?.logits) / scale;
+  if (!(probabilityDifference <= EXPORT_TOLERANCE && logitDifference <= EXPORT_TOLERANCE)) {
+    throw new ModelhubError(
+      'EXPORT_MISMATCH',
+      `The ONNX file built from ${names.head} does not compute the head: on modelhub's probe ${probeNoun[modality]} its probabilities are up to ${probabilityDifference.toPrecision(2)} and its logits up to ${percent(logitDifference)} away from the head's (tolerance ${EXPORT_TOLERANCE}). Nothing was written to ${names.out}.`,
+      {
+        hint: 'This is a modelhub bug for this backbone; please report it with the output of hub inspect HEAD --json. hub predict and fromPretrained() still run the head as trained.',
+        details: { probabilityDifference, logitDifference, probe: PROBE_ID },
+      },
+    );
+  }
+  return { probe: PROBE_ID, probabilityDifference, logitDifference };
+}
+
+/** Largest absolute difference between two vectors; infinite when their lengths differ. */
+function largestDifference(expected: Float32Array, actual: Float32Array | undefined): number {
+  if (actual?.length !== expected.length) {
+    return Number.POSITIVE_INFINITY;
+  }
+  return expected.reduce((m, x, i) => Math.max(m, Math.abs(x - (actual[i] ?? Number.NaN))), 0);
+}
+
+/** Writes next to `out` and renames, so an interrupted export never leaves half a model. */
+async function writeWhole(out: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${out}.${process.pid}.partial`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, out);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+/** The export itself, on a head bound to its verified base (see {@link exportHead}). */
+async function exportLoaded(
+  loaded: LoadedHead,
+  artifact: HeadArtifact,
+  headName: string,
+  out: string,
+  options: ClientOptions & { readonly adapters?: AdapterModules },
+): Promise<ExportResult> {
+  const { manifest, baseDir } = loaded;
+  const adapters = options.adapters ?? adapterModules;
+  const adapter = await adapterFor(baseDir, adapters);
+  const baseName = `${manifest.base.repo}@${manifest.base.commit}`;
+  const modality = modalityOf(manifest.preprocessing);
+  const fused = adapter.fuseHead !== undefined;
+  const bytes =
+    adapter.fuseHead === undefined
+      ? buildHeadModel({
+          // The head's own L2 normalisation of its input (the default) is part of it: without it
+          // the file's logits scale with the feature norm.
+          normalize: artifact.normalize,
+          layers: artifact.layers,
+          labels: manifest.labels,
+          // buildHeadModel writes the labels itself.
+          metadata: Object.fromEntries(
+            Object.entries(exportMetadata(manifest, headName, false)).filter(([k]) => k !== 'labels'),
+          ),
+        })
+      : await adapter.fuseHead(
+          baseDir,
+          new Uint8Array(await readFile(join(artifact.dir, manifest.head.file))),
+          {
+            modelId: baseName,
+            workDir: derivedDir(options),
+            tap: manifest.feature,
+            preprocess: manifest.preprocessing,
+            metadata: exportMetadata(manifest, headName, true),
+          },
+        );
+  const check = await checkExport(loaded, bytes, fused, { head: headName, out }, adapters);
+  if (loaded.check?.warning !== undefined) {
+    resolveClientConfig(options).onWarning({ code: 'HEAD_CHECK', message: loaded.check.warning });
+  }
+  await mkdir(dirname(resolve(out)), { recursive: true });
+  await writeWhole(out, bytes);
+  const common = {
+    out: resolve(out),
+    bytes: bytes.byteLength,
+    base: baseName,
+    outputs: ['logits', 'probs'],
+    labels: manifest.labels,
+    check,
+  };
+  if (!fused) {
     // TF.js graphs have no ONNX form here: ship the head, say where its features come from.
-    const bytes = buildHeadModel({
-      layers: artifact.layers,
-      labels: manifest.labels,
-      // buildHeadModel writes the labels itself.
-      metadata: Object.fromEntries(
-        Object.entries(exportMetadata(manifest, headName, false)).filter(([k]) => k !== 'labels'),
-      ),
-    });
-    await writeFile(out, bytes);
     return {
-      out: resolve(out),
-      bytes: bytes.byteLength,
+      ...common,
       fused: false,
-      base: baseName,
       input: 'features',
-      outputs: ['logits', 'probs'],
-      labels: manifest.labels,
       note:
         `${whyHeadOnly(manifest, modality)}, so the head alone was written: ` +
         `its input "features" [N,${manifest.feature.dim}] is the ${manifest.feature.pooling === 'none' ? '' : `${manifest.feature.pooling}-pooled `}output of ${manifest.feature.tensor}; ` +
         `compute it with fromPretrained('${manifest.base.repo}@${manifest.base.commit}', { layer: '${manifest.feature.tensor}' }).embed(${modality === 'image' ? 'images' : modality === 'text' ? 'texts' : 'wavFiles'}).`,
     };
   }
-  const bytes = await adapter.fuseHead(base.dir, headBytes, {
-    modelId: baseName,
-    workDir: derivedDir(options),
-    tap: manifest.feature,
-    preprocess: manifest.preprocessing,
-    metadata: exportMetadata(manifest, headName, true),
-  });
-  await writeFile(out, bytes);
   return {
-    out: resolve(out),
-    bytes: bytes.byteLength,
+    ...common,
     fused: true,
-    base: baseName,
     input: modality === 'audio' ? 'audio' : modality === 'text' ? 'token-ids' : 'image',
-    outputs: ['logits', 'probs'],
-    labels: manifest.labels,
     note: undefined,
   };
 }

@@ -114,6 +114,8 @@ export async function pullBase(
 /** A head folder bound to its verified base model. */
 export interface LoadedHead {
   readonly manifest: HeadManifest;
+  /** The verified base model's folder. */
+  readonly baseDir: string;
   readonly classifier: HeadClassifier;
   readonly extractor: FeatureExtractor;
   /** The self-check against the outputs recorded at training time; undefined when none is recorded. */
@@ -147,7 +149,7 @@ export async function loadHead(
   const classifier = await loadHeadClassifier(headDir, backbone.extractor);
   try {
     const check = await selfCheck(manifest, backbone.extractor, classifier);
-    return { manifest, classifier, extractor: backbone.extractor, check };
+    return { manifest, baseDir, classifier, extractor: backbone.extractor, check };
   } catch (error) {
     await backbone.extractor.dispose();
     throw error;

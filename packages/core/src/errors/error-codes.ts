@@ -45,6 +45,8 @@ export const errorCodes = {
   NOT_IN_CACHE: ExitCode.notFound,
   INTEGRITY_MISMATCH: ExitCode.integrity,
   LOCKFILE_DRIFT: ExitCode.integrity,
+  /** A file `hub export` built does not give its head's outputs on the probe input; nothing is written. */
+  EXPORT_MISMATCH: ExitCode.integrity,
   AUTH_REQUIRED: ExitCode.auth,
   AUTH_INVALID_TOKEN: ExitCode.auth,
   AUTH_FORBIDDEN: ExitCode.auth,

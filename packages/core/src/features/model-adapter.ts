@@ -66,6 +66,25 @@ export interface FuseHeadOptions extends AdapterOptions {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
+/**
+ * What a file `hub export` wrote is fed: inputs of the backbone's modality, for a fused file (the
+ * folder holds the tokenizer a text model needs); or feature vectors `[rows, dim]`, for a head alone.
+ */
+export type ExportedFeed =
+  | {
+      readonly kind: 'inputs';
+      readonly modelDir: string;
+      readonly preprocess: InputSpec;
+      readonly inputs: readonly ModelInput[];
+    }
+  | { readonly kind: 'features'; readonly features: Float32Array; readonly rows: number };
+
+/** One input's outputs from an exported file. */
+export interface ExportedScores {
+  readonly logits: Float32Array;
+  readonly probs: Float32Array;
+}
+
 /** One input's scores from the model's original output layer. */
 export interface OriginalPrediction {
   readonly input: string;
@@ -94,6 +113,11 @@ export interface ModelAdapter {
    * the head. Absent for formats that cannot become one ONNX graph (TF.js).
    */
   fuseHead?(modelDir: string, head: Uint8Array, options: FuseHeadOptions): Promise<Uint8Array>;
+  /**
+   * Runs an exported file (fused, or a head alone) the way its metadata tells a plain user to, and
+   * returns each input's logits and probabilities: export checks what it wrote with it. ONNX only.
+   */
+  scoreExported?(model: Uint8Array, feed: ExportedFeed): Promise<ExportedScores[]>;
   /** Runs the full model with its original head (sanity check against the publisher's outputs). */
   predictOriginal(
     modelDir: string,
