@@ -586,6 +586,8 @@ describe('hub export', () => {
     expect(await runCli([...global, 'export', head, '--out', join(work, 'tfjs-head.onnx')], io)).toBe(0);
     expect(text).toMatch(/the head only, features in/);
     expect(text).toMatch(/tfjs-layers model, which cannot be turned into ONNX here/);
+    // names the head itself: its embed() pools as the head was trained, the bare layer may not
+    expect(text).toContain(`compute it with (await fromPretrained('${head}')).embed(images)`);
     // run by onnxruntime on the probe image's features before it was written: it computes the head
     expect(text).toMatch(
       /checked: onnxruntime runs the file on the probe input's features to the head's outputs \(largest difference \d\.\de-\d+ in probabilities, \d\.\de-\d+ in logits\)/,

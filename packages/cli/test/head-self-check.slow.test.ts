@@ -83,6 +83,10 @@ describe('a head’s self-check', () => {
     const predicted = await hub(['predict', head, digit]);
     expect(predicted.code, predicted.err).toBe(0);
     expect(predicted.err).toBe('');
+    const evaluated = await hub(['--json', 'eval', head, '--data', join(work, 'data')]);
+    expect(evaluated.code, evaluated.err).toBe(0);
+    expect(evaluated.err).not.toContain('self-check');
+    expect((JSON.parse(evaluated.out) as { selfCheck?: { same: boolean } }).selfCheck?.same).toBe(true);
     const clf = await fromPretrained(head, {
       endpoint: registry.url,
       cacheDir: join(work, 'cache'),
@@ -138,6 +142,19 @@ describe('a head’s self-check', () => {
     expect(seen).toEqual([
       { code: 'HEAD_CHECK', message: expect.stringContaining('self-check differs') as string },
     ]);
+
+    // hub eval measures on this machine and says why its figures may differ from training's
+    const evaluated = await hub(['--json', 'eval', drifted, '--data', join(work, 'data')]);
+    expect(evaluated.code, evaluated.err).toBe(0);
+    expect(evaluated.err).toMatch(/^warning: the head's self-check differs on this machine/m);
+    const report = JSON.parse(evaluated.out) as { selfCheck?: { same: boolean; featureDrift: number } };
+    expect(report.selfCheck?.same).toBe(false);
+    expect(report.selfCheck?.featureDrift).toBeGreaterThan(0.01);
+    // hub export writes a file that computes the head as loaded here, and warns the same way
+    const exported = await hub(['export', drifted, '--out', join(work, 'drifted.onnx')]);
+    expect(exported.code, exported.err).toBe(0);
+    expect(exported.out).toMatch(/^checked: onnxruntime runs the file on the head's probe input/m);
+    expect(exported.err).toMatch(/^warning: the head's self-check differs on this machine/m);
   });
 
   it('hub inspect of a head gives its base, tap and metrics, and runs the self-check here', async () => {

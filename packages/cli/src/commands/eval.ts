@@ -17,6 +17,7 @@ import {
 
 import { resolveModel } from '../adapters/resolve-model.ts';
 import { localBaseDir } from '../library/head-base.ts';
+import { selfCheck, type HeadSelfCheck } from '../library/head-check.ts';
 import type { Io } from '../output/error-boundary.ts';
 import { skippedWarning } from '../output/skipped-warning.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
@@ -41,6 +42,8 @@ export interface EvalReport {
   readonly skipped: readonly string[];
   /** Class folders without a usable example (left out, with a warning). */
   readonly emptyLabels: readonly string[];
+  /** The head's self-check run here; absent when the head recorded none. */
+  readonly selfCheck?: HeadSelfCheck;
 }
 
 /**
@@ -86,6 +89,11 @@ export async function runEval(options: EvalOptions, deps: TrainerDeps, io: Io): 
       );
     }
     const classifier = await loadHeadClassifier(options.head, backbone.extractor);
+    // The metrics below are this machine's; the warning says why they may differ from training's.
+    const check = await selfCheck(artifact.manifest, backbone.extractor, classifier);
+    if (check?.warning !== undefined) {
+      io.stderr(`warning: ${check.warning}\n`);
+    }
     const result = await evaluateHead(classifier, backbone.extractor, dataset, {
       cache,
       skipBad: options.skipBad,
@@ -112,6 +120,7 @@ export async function runEval(options: EvalOptions, deps: TrainerDeps, io: Io): 
       unknownLabels: result.unknownLabels,
       skipped: [...dataset.skipped.map((s) => s.path), ...result.skipped.map((s) => s.path)],
       emptyLabels: dataset.emptyLabels,
+      ...(check === undefined ? {} : { selfCheck: check }),
     };
     if (options.json) {
       io.stdout(`${JSON.stringify(report)}\n`);

@@ -241,7 +241,9 @@ async function exportLoaded(
       note:
         `${whyHeadOnly(manifest, modality)}, so the head alone was written: ` +
         `its input "features" [N,${manifest.feature.dim}] is the ${manifest.feature.pooling === 'none' ? '' : `${manifest.feature.pooling}-pooled `}output of ${manifest.feature.tensor}; ` +
-        `compute it with fromPretrained('${manifest.base.repo}@${manifest.base.commit}', { layer: '${manifest.feature.tensor}' }).embed(${modality === 'image' ? 'images' : modality === 'text' ? 'texts' : 'wavFiles'}).`,
+        // The head's own embed() applies its tap, pooling, mask and preprocessing; the base opened
+        // with only its layer would pool with that layer's default.
+        `compute it with (await fromPretrained('${headName}')).embed(${modality === 'image' ? 'images' : modality === 'text' ? 'texts' : 'wavFiles'}), which computes exactly the features the head was trained on.`,
     };
   }
   return {
