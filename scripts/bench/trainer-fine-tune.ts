@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { loadLayersModelFromDir } from '@modelhub/adapter-tfjs';
 import { ensureFixtures } from '@modelhub/testing';
-import { buildTail, planTail, useTrainingBackend } from '@modelhub/trainer';
+import { buildTail, planTail, useTrainingBackend } from '@modelhub/trainer/fine-tune';
 
 const layerCounts = (process.env['BENCH_LAYERS'] ?? '1').split(',').map(Number);
 const batch = Number(process.env['BENCH_BATCH'] ?? 8);

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { loadLayersModelFromDir } from '@modelhub/adapter-tfjs';
 import { ensureFixtures } from '@modelhub/testing';
-import { buildTail, planTail, useTrainingBackend } from '@modelhub/trainer';
+import { buildTail, planTail, useTrainingBackend } from '@modelhub/trainer/fine-tune';
 
 let model: tf.LayersModel;
 

@@ -1,12 +1,12 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startTestRegistry, type TestRegistry } from '@modelhub/testing';
+import { ensureFixtures, startTestRegistry, type TestRegistry } from '@modelhub/testing';
 
 import { buildCli } from './helpers/build-cli.ts';
 
@@ -316,6 +316,28 @@ describe('what a hub process loads', () => {
     ]) {
       expect(from(urls, heavy), heavy).toEqual([]);
     }
+  });
+
+  it('hub predict with an Option 1 head on an ONNX backbone loads onnxruntime, not TF.js', async () => {
+    const fx = await ensureFixtures();
+    const data = join(work, 'predict-data');
+    for (const label of ['3', '8']) {
+      await mkdir(join(data, label), { recursive: true });
+      for (const file of (await readdir(join(fx.digits.train, label))).sort().slice(0, 3)) {
+        await cp(join(fx.digits.train, label, file), join(data, label, file));
+      }
+    }
+    const head = join(work, 'predict-head');
+    const trained = await hub(['train', '--base', model, '--data', data, '--out', head, '--quiet']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const image = join(data, '3', (await readdir(join(data, '3'))).sort()[0] ?? '');
+    const urls = await loaded(['predict', head, image]);
+    expect(from(urls, 'onnxruntime-node').length).toBeGreaterThan(0);
+    // The fine-tuning half of the trainer (TF.js, ~0.2 s to load) is a separate entry, imported on use.
+    expect(from(urls, '@tensorflow/tfjs')).toEqual([]);
+    expect(
+      urls.filter((u) => /\/packages\/trainer\/dist\/(fine-tune\.js|fine-tune\/tail-runner\.js)$/.test(u)),
+    ).toEqual([]);
   });
 
   it('reads only plain-ASCII bundle files on a pull (one non-ASCII byte makes Node decode a file to UTF-16)', async () => {

@@ -60,16 +60,12 @@ export type { FineTuneSpec } from './fine-tune/fine-tune-spec.ts';
 export { formatEpoch } from './fit/format-epoch.ts';
 export { dedupeItems } from './dataset/dedupe-items.ts';
 export type { DedupeReport } from './dataset/dedupe-items.ts';
-export { planTail, buildTail } from './fine-tune/tfjs-tail.ts';
 export type { TailPlan } from './fine-tune/tfjs-tail.ts';
-export { fineTuneTail, runTail } from './fine-tune/fine-tune-tail.ts';
-export { useTrainingBackend } from './fine-tune/wasm-training-backend.ts';
 export type { FineTuneTailOptions, FineTuneTailResult } from './fine-tune/fine-tune-tail.ts';
 export { prepareDataset } from './pipeline/train-on-dataset.ts';
 export type { PreparedDataset } from './pipeline/train-on-dataset.ts';
-export { fineTuneOnDataset } from './pipeline/fine-tune-on-dataset.ts';
 export type { FineTuneOnDatasetOptions, FineTuneOnDatasetResult } from './pipeline/fine-tune-on-dataset.ts';
-export { saveTail, loadTail, tailFiles } from './artifact/tail-files.ts';
+export { tailFiles } from './artifact/tail-layout.ts';
 export { preprocessedImageExtractor } from './features/preprocessed-image-extractor.ts';
 export {
   trainWithSelection,

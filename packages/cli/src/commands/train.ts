@@ -17,14 +17,11 @@ import {
   type PoolingName,
   type ProbeRecord,
 } from '@modelhub/core';
+import type * as FineTune from '@modelhub/trainer/fine-tune';
 import {
   FeatureCache,
   assertFineTunable,
-  buildTail,
-  fineTuneOnDataset,
-  planTail,
   preprocessedImageExtractor,
-  useTrainingBackend,
   type FineTuneOnDatasetResult,
   type FineTuneSpec,
   type TailPlan,
@@ -196,7 +193,10 @@ async function assertWritableOut(out: string, force: boolean): Promise<void> {
   }
 }
 
-type TailModel = ReturnType<typeof buildTail>;
+type TailModel = ReturnType<FineTuning['buildTail']>;
+
+/** The TF.js part of the trainer, imported only when a command fine-tunes (Option 2). */
+type FineTuning = typeof FineTune;
 
 /** Layer names for one line: all of them when few, else the first and last two around a count. */
 function summarizeLayers(names: readonly string[]): string {
@@ -224,6 +224,7 @@ async function prepareFineTune(
       `warning: --fine-tune all trains every layer of ${backbone.extractor.modelId}: each epoch runs the whole network forward and backward on every image (about 1 s per 224² image on two cores for MobileNetV2), so expect minutes per epoch for a few hundred images. --fine-tune last:N reuses cached activations and is much faster.\n`,
     );
   }
+  const { useTrainingBackend, planTail, buildTail } = await import('@modelhub/trainer/fine-tune');
   await useTrainingBackend();
   const { loadLayersModelFromDir } = await import('@modelhub/adapter-tfjs');
   const model = await loadLayersModelFromDir(backbone.dir);
@@ -418,6 +419,7 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
           opened.push(prepared.extractor);
         }
         tail = { model: prepared.tail, plan: prepared.plan };
+        const { fineTuneOnDataset } = await import('@modelhub/trainer/fine-tune');
         fineTuned = await fineTuneOnDataset(dataset, prepared.extractor, {
           seed: options.seed,
           head: options.head,

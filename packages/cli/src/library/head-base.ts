@@ -11,7 +11,7 @@ import {
 } from '@modelhub/client';
 import {
   ModelhubError,
-  hashFile,
+  type Sha256Memo,
   isModelhubError,
   type FeatureExtractor,
   type HeadManifest,
@@ -20,7 +20,7 @@ import { parseHeadManifest } from '@modelhub/core/schemas';
 import { loadHeadClassifier, type HeadClassifier } from '@modelhub/trainer';
 
 import { selfCheck, type HeadSelfCheck } from './head-check.ts';
-import { openBackbone } from './open-backbone.ts';
+import { openBackbone, sha256MemoFor } from './open-backbone.ts';
 
 interface ModelhubJson {
   readonly format?: unknown;
@@ -44,11 +44,11 @@ export function localBaseDir(manifest: HeadManifest): string | undefined {
 }
 
 /** Checks the base model's files against the sha256 the head pinned; names the first file that differs. */
-export async function verifyBase(dir: string, manifest: HeadManifest): Promise<void> {
+export async function verifyBase(dir: string, manifest: HeadManifest, memo: Sha256Memo): Promise<void> {
   for (const file of manifest.base.files) {
     let actual: string;
     try {
-      actual = (await hashFile(join(dir, file.path))).sha256;
+      actual = (await memo.sha256(join(dir, file.path))).sha256;
     } catch (cause) {
       throw new ModelhubError(
         'INTEGRITY_MISMATCH',
@@ -138,7 +138,7 @@ export async function loadHead(
   );
   const local = headEndpoint === undefined ? localBaseDir(manifest) : undefined;
   const baseDir = local ?? (await pullBase(manifest, headEndpoint ?? manifest.base.endpoint, options)).dir;
-  await verifyBase(baseDir, manifest);
+  await verifyBase(baseDir, manifest, sha256MemoFor(options));
   const backbone = await openBackbone(baseDir, {
     ...options,
     layer: manifest.feature.tensor,

@@ -5,7 +5,7 @@ import { basename, join, relative, sep } from 'node:path';
 import { modelhubCacheBase, type ClientOptions, type PullOptions } from '@modelhub/client';
 import {
   extractorCandidates,
-  hashFile,
+  Sha256Memo,
   type CandidateExtractor,
   type CandidateOptions,
   type FeatureExtractor,
@@ -60,11 +60,31 @@ async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
+const memos = new Map<string, Sha256Memo>();
+
+/**
+ * The sha256 memo of the cache the options name (one per process): a model file is read again
+ * only when its stat identity changed since it was last hashed (see `Sha256Memo`).
+ */
+export function sha256MemoFor(options: ClientOptions): Sha256Memo {
+  const file = join(derivedDir(options), 'sha256-memo.json');
+  let memo = memos.get(file);
+  if (memo === undefined) {
+    memo = new Sha256Memo(file);
+    memos.set(file, memo);
+  }
+  return memo;
+}
+
 /** sha256 of every file of a model folder (symlinks into the blob store are followed). */
-export async function pinFiles(dir: string, paths: readonly string[]): Promise<BackbonePin['files']> {
+export async function pinFiles(
+  dir: string,
+  paths: readonly string[],
+  memo: Sha256Memo,
+): Promise<BackbonePin['files']> {
   const out: { path: string; size: number; sha256: string }[] = [];
   for (const path of [...paths].sort()) {
-    const { size, sha256 } = await hashFile(join(dir, path));
+    const { size, sha256 } = await memo.sha256(join(dir, path));
     out.push({ path, size, sha256 });
   }
   return out;
@@ -96,7 +116,7 @@ async function pinModel(
 ): Promise<{ dir: string; base: BackbonePin }> {
   const { dir, pulled } = await locateModel(model, options);
   const paths = pulled === undefined ? await listFiles(dir) : pulled.files.map((f) => f.path);
-  const files = await pinFiles(dir, paths);
+  const files = await pinFiles(dir, paths, sha256MemoFor(options));
   if (pulled === undefined) {
     // A local folder is pinned by content: a commit id hashed from its file list.
     const commit = createHash('sha1')

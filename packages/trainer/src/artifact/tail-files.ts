@@ -5,8 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { ModelhubError, sha256 } from '@modelhub/core';
 
-/** Where a fine-tuned tail lives inside a head folder. */
-export const tailFiles = { model: 'tail/model.json', weights: 'tail/weights.bin' } as const;
+import { tailFiles } from './tail-layout.ts';
 
 /** Saves a tail model as a TF.js layers model (`model.json` + one weights file); returns the files' hashes. */
 export async function saveTail(

@@ -13,7 +13,7 @@ import type { TrainedHead } from '../fit/train-head.ts';
 import type { ClassificationMetrics } from '../metrics/classification-metrics.ts';
 import { confusionMatrixSvg } from '../metrics/confusion-svg.ts';
 import { renderModelCard } from './model-card.ts';
-import { saveTail, tailFiles } from './tail-files.ts';
+import { tailFiles } from './tail-layout.ts';
 
 /** File names inside a head folder. */
 export const headFiles = {
@@ -77,6 +77,8 @@ export async function writeHeadArtifact(options: WriteHeadArtifactOptions): Prom
   await mkdir(options.outDir, { recursive: true });
   let tail: Record<string, unknown> | undefined;
   if (options.tail !== undefined) {
+    // TF.js is loaded only for a head that has a tail to save.
+    const { saveTail } = await import('./tail-files.ts');
     const files = await saveTail(options.tail.model, options.outDir);
     const inputShape = (options.tail.model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? 0);
     tail = {

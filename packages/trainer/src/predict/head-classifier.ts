@@ -1,9 +1,6 @@
 import { ModelhubError, type FeatureExtractor, type ModelInput } from '@modelhub/core';
 
 import { readHeadArtifact, type HeadArtifact } from '../artifact/read-head-artifact.ts';
-import { loadTail } from '../artifact/tail-files.ts';
-import { runTail } from '../fine-tune/fine-tune-tail.ts';
-import { useTrainingBackend } from '../fine-tune/wasm-training-backend.ts';
 import { forwardLayers, type HeadOutput } from '../fit/dense-layer.ts';
 import { canonicalJson } from '../json/canonical-json.ts';
 
@@ -90,10 +87,11 @@ export async function loadHeadClassifier(
   const artifact = await readHeadArtifact(headDir);
   assertExtractorMatches(artifact, extractor);
   const tailSpec = artifact.manifest.tail;
+  // TF.js only for a head with a fine-tuned tail: imported here, not at the top of the module.
   const tail =
     tailSpec === undefined
       ? undefined
-      : await useTrainingBackend().then(() => loadTail(headDir, tailSpec.modelFile));
+      : await (await import('../fine-tune/tail-runner.ts')).openTail(headDir, tailSpec.modelFile);
   const predictFeatures = (features: Float32Array, rows: number): HeadOutput => {
     if (tail !== undefined) {
       throw new ModelhubError(
@@ -107,7 +105,7 @@ export async function loadHeadClassifier(
     Promise.resolve(
       forwardLayers(
         artifact.layers,
-        tail === undefined ? features : runTail(tail, features, rows),
+        tail === undefined ? features : tail(features, rows),
         rows,
         artifact.normalize,
       ),
