@@ -146,6 +146,8 @@ export async function loadImageExtractor(
   modelDir: string,
   options: AdapterOptions,
 ): Promise<OnnxFeatureExtractor & { readonly warnings: readonly string[] }> {
+  // onnxruntime starts in its worker while the graph is read and parsed here.
+  WorkerSession.prestart();
   const loaded = await loadOnnx(modelDir);
   const input = imageInput(loaded);
   const { spec, warnings } = await resolveSpec(loaded, input, options.preprocess);

@@ -1,7 +1,8 @@
 // Runs one onnxruntime session on a worker thread. onnxruntime-node's `run` blocks the thread it
 // is called on, so keeping it here leaves the main thread free to decode the next batch.
 // Protocol (all messages are plain objects):
-//   in:  { type: 'run', id, input, data: Float32Array, dims, fetches } | { type: 'release' }
+//   in:  { type: 'open', path } (when started without a path: a worker started ahead of its model)
+//        { type: 'run', id, input, data: Float32Array, dims, fetches } | { type: 'release' }
 //   out: { type: 'ready', inputNames, outputNames } | { type: 'open-error', message }
 //        { type: 'result', id, outputs: { [name]: { data, dims } } } | { type: 'run-error', id, message }
 //        { type: 'released' }
@@ -17,23 +18,35 @@ interface RunMessage {
   readonly dims: number[];
   readonly fetches: string[];
 }
-type InMessage = RunMessage | { readonly type: 'release' };
+type InMessage = RunMessage | { readonly type: 'release' } | { readonly type: 'open'; readonly path: string };
 
 const port = parentPort;
-const { path, options } = workerData as { path: string; options: InferenceSession.SessionOptions };
+const { path, options } = workerData as {
+  path: string | undefined;
+  options: InferenceSession.SessionOptions;
+};
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 if (port !== null) {
   let session: InferenceSession | undefined;
-  try {
-    session = await InferenceSession.create(path, options);
-    port.postMessage({ type: 'ready', inputNames: session.inputNames, outputNames: session.outputNames });
-  } catch (error) {
-    port.postMessage({ type: 'open-error', message: errorText(error) });
+  const open = async (model: string): Promise<void> => {
+    try {
+      session = await InferenceSession.create(model, options);
+      port.postMessage({ type: 'ready', inputNames: session.inputNames, outputNames: session.outputNames });
+    } catch (error) {
+      port.postMessage({ type: 'open-error', message: errorText(error) });
+    }
+  };
+  if (path !== undefined) {
+    await open(path);
   }
   port.on('message', (msg: InMessage) => {
     void (async () => {
+      if (msg.type === 'open') {
+        await open(msg.path);
+        return;
+      }
       if (session === undefined) {
         return;
       }

@@ -60,4 +60,31 @@ describe('WorkerSession', () => {
     expect(isModelhubError(err) && err.code).toBe('UNSUPPORTED_MODEL');
     expect(String(err)).toMatch(/onnxruntime cannot load junk\.onnx/);
   });
+
+  it('opens the model on a worker started ahead of it (prestart), once; the next open starts its own', async () => {
+    WorkerSession.prestart();
+    WorkerSession.prestart(); // one spare at most
+    const path = await reluModel();
+    const first = await WorkerSession.open(path, 'relu.onnx');
+    const second = await WorkerSession.open(path, 'relu.onnx');
+    try {
+      for (const session of [first, second]) {
+        const out = await session.run('x', new Float32Array([-1, 2, -3]), [1, 3], ['y']);
+        expect(Array.from(out['y']?.data ?? [])).toEqual([0, 2, 0]);
+      }
+    } finally {
+      await first.release();
+      await second.release();
+    }
+    // a started worker reports a model it cannot load like any other
+    WorkerSession.prestart();
+    const junk = join(dir, 'junk-prestarted.onnx');
+    await writeFile(junk, 'not a model');
+    const err = await WorkerSession.open(junk, 'junk-prestarted.onnx').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isModelhubError(err) && err.code).toBe('UNSUPPORTED_MODEL');
+    expect(String(err)).toMatch(/onnxruntime cannot load junk-prestarted\.onnx/);
+  });
 });

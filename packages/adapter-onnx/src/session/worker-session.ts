@@ -24,6 +24,9 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** A worker started ahead of its model by {@link WorkerSession.prestart}, not yet taken. */
+let spare: Worker | undefined;
+
 // Sources run as .ts (Node type stripping, vitest), the published build as .js.
 const workerFile = new URL(`./inference-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
@@ -74,8 +77,34 @@ export class WorkerSession {
   }
 
   /** Starts a worker and opens the model there (by path, so external data resolves). */
+  /**
+   * Starts a worker and onnxruntime in it before the model is known (~90 ms of a fresh process),
+   * so that the next {@link WorkerSession.open} only creates the session. Loaders call it before
+   * they parse the graph, which is what the model file's path waits for. An unused one does not
+   * keep the process alive.
+   */
+  static prestart(): void {
+    if (spare === undefined) {
+      const worker = new Worker(workerFile, { workerData: { path: undefined, options: sessionOptions } });
+      worker.unref();
+      // A worker that failed to start is dropped; open() then starts its own and reports why.
+      worker.once('error', () => {
+        if (spare === worker) {
+          spare = undefined;
+        }
+      });
+      spare = worker;
+    }
+  }
+
   static async open(path: string, source: string): Promise<WorkerSession> {
-    const worker = new Worker(workerFile, { workerData: { path, options: sessionOptions } });
+    const started = spare;
+    spare = undefined;
+    const worker = started ?? new Worker(workerFile, { workerData: { path, options: sessionOptions } });
+    if (started !== undefined) {
+      started.ref();
+      started.postMessage({ type: 'open', path });
+    }
     const ready = await new Promise<Extract<OutMessage, { type: 'ready' }>>((resolve, reject) => {
       worker.once('message', (msg: OutMessage) => {
         if (msg.type === 'ready') {
