@@ -27,7 +27,7 @@ export { forEachConcurrently } from './concurrency/for-each-concurrently.ts';
 
 export { sha256 } from './hashing/sha256.ts';
 export { gitBlobSha1, createGitBlobHash } from './hashing/git-blob-sha1.ts';
-export { hashFile } from './hashing/hash-file.ts';
+export { hashFile, streamIntoHashes } from './hashing/hash-file.ts';
 export { Sha256Memo } from './hashing/sha256-memo.ts';
 export type { FileSha256 } from './hashing/sha256-memo.ts';
 export type { FileHashes } from './hashing/hash-file.ts';

@@ -6,46 +6,50 @@ import { idsMaskBatch, openTokenizer, tokenizeInputs } from '@modelhub/text';
 import { decodeImage } from '@modelhub/vision';
 
 import { sessionOptions } from '../session/create-session.ts';
+import { idsMaskFeeds } from '../text/ids-mask-feeds.ts';
 
-/** One input's feeds, as a user of the file must build them from its "modelhub.preprocessing". */
-async function feedsFor(
+/**
+ * Feeds for one input, as a user of the file must build them from its "modelhub.preprocessing":
+ * the raw clip at the model's rate, the tokenizer's ids, or the decoded image and its real size.
+ */
+type FeedsOf = (input: ModelInput) => Promise<Record<string, Tensor>>;
+
+async function feedBuilder(
   session: InferenceSession,
   feed: Extract<ExportedFeed, { kind: 'inputs' }>,
-  input: ModelInput,
-): Promise<Record<string, Tensor>> {
+): Promise<FeedsOf> {
   const spec = feed.preprocess;
   if (spec.modality === 'audio') {
-    const audio = await loadAudio(input, spec.sampleRate);
-    return { audio: new Tensor('float32', audio.samples, [1, audio.samples.length]) };
+    return async (input) => {
+      const audio = await loadAudio(input, spec.sampleRate);
+      return { audio: new Tensor('float32', audio.samples, [1, audio.samples.length]) };
+    };
   }
   if (spec.modality === 'text') {
     const tokenizer = await openTokenizer(feed.modelDir, spec);
-    const { ready, failures } = await tokenizeInputs([input], tokenizer);
-    const tokens = ready[0]?.tokens;
-    if (tokens === undefined) {
-      throw failures[0]?.error ?? new ModelhubError('INVALID_INPUT', 'the text could not be tokenized.');
-    }
-    const batch = idsMaskBatch([tokens]);
-    const shape = [batch.rows, batch.length];
-    const all: Record<string, Tensor> = {
-      input_ids: new Tensor('int64', batch.inputIds, shape),
-      attention_mask: new Tensor('int64', batch.attentionMask, shape),
-      token_type_ids: new Tensor('int64', batch.tokenTypeIds, shape),
+    return async (input) => {
+      const { ready, failures } = await tokenizeInputs([input], tokenizer);
+      const tokens = ready[0]?.tokens;
+      if (tokens === undefined) {
+        throw failures[0]?.error ?? new ModelhubError('INVALID_INPUT', 'the text could not be tokenized.');
+      }
+      return idsMaskFeeds(session.inputNames, idsMaskBatch([tokens]));
     };
-    return Object.fromEntries(session.inputNames.flatMap((n) => (all[n] === undefined ? [] : [[n, all[n]]])));
   }
-  if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
-    throw new ModelhubError('INVALID_INPUT', 'an image model takes image files, not text.');
-  }
-  const image = await decodeImage(input, spec);
-  const feeds: Record<string, Tensor> = {};
-  for (const name of session.inputNames) {
-    feeds[name] =
-      name === 'valid_size'
-        ? new Tensor('float32', new Float32Array([image.valid.height, image.valid.width]), [1, 2])
-        : new Tensor('float32', image.data, [1, ...image.dims]);
-  }
-  return feeds;
+  return async (input) => {
+    if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
+      throw new ModelhubError('INVALID_INPUT', 'an image model takes image files, not text.');
+    }
+    const image = await decodeImage(input, spec);
+    const feeds: Record<string, Tensor> = {};
+    for (const name of session.inputNames) {
+      feeds[name] =
+        name === 'valid_size'
+          ? new Tensor('float32', new Float32Array([image.valid.height, image.valid.width]), [1, 2])
+          : new Tensor('float32', image.data, [1, ...image.dims]);
+    }
+    return feeds;
+  };
 }
 
 /** One batch's `logits` and `probs`, split per row. */
@@ -78,9 +82,10 @@ export async function scoreExported(model: Uint8Array, feed: ExportedFeed): Prom
       const out = await session.run({ features: new Tensor('float32', feed.features, [feed.rows, dim]) });
       return rowsOf(out, feed.rows);
     }
+    const feedsOf = await feedBuilder(session, feed);
     const results: ExportedScores[] = [];
     for (const input of feed.inputs) {
-      results.push(...rowsOf(await session.run(await feedsFor(session, feed, input)), 1));
+      results.push(...rowsOf(await session.run(await feedsOf(input)), 1));
     }
     return results;
   } finally {

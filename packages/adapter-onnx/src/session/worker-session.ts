@@ -76,7 +76,6 @@ export class WorkerSession {
     this.updateRef();
   }
 
-  /** Starts a worker and opens the model there (by path, so external data resolves). */
   /**
    * Starts a worker and onnxruntime in it before the model is known (~90 ms of a fresh process),
    * so that the next {@link WorkerSession.open} only creates the session. Loaders call it before
@@ -97,6 +96,7 @@ export class WorkerSession {
     }
   }
 
+  /** Opens the model on a worker (the one {@link WorkerSession.prestart} started, else a new one), by path so external data resolves. */
   static async open(path: string, source: string): Promise<WorkerSession> {
     const started = spare;
     spare = undefined;

@@ -1,4 +1,4 @@
-import { Tensor, type InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 
 import { ModelhubError, poolFeatures, pooledDim } from '@modelhub/core';
 import type {
@@ -20,6 +20,7 @@ import {
 
 import type { LoadedOnnx } from '../model-dir/load-onnx.ts';
 import { createSession } from '../session/create-session.ts';
+import { idsMaskFeeds } from './ids-mask-feeds.ts';
 
 /** Poolings that make sense over the tokens of a text. */
 export type TokenPooling = Extract<PoolingName, 'mean' | 'max' | 'meanmax' | 'cls'>;
@@ -144,26 +145,7 @@ async function runTokens(
   output: string,
 ): Promise<{ data: Float32Array; dims: number[]; mask: Float32Array; hidden: number }> {
   const batch = idsMaskBatch(texts);
-  const shape = [batch.rows, batch.length];
-  const all: Record<string, Tensor> = {
-    input_ids: new Tensor('int64', batch.inputIds, shape),
-    attention_mask: new Tensor('int64', batch.attentionMask, shape),
-    token_type_ids: new Tensor('int64', batch.tokenTypeIds, shape),
-  };
-  const feeds: Record<string, Tensor> = {};
-  for (const name of session.inputNames) {
-    const t = all[name];
-    if (t === undefined) {
-      throw new ModelhubError(
-        'UNSUPPORTED_MODEL',
-        `The text model takes an input "${name}" modelhub cannot fill.`,
-        {
-          hint: 'Supported inputs: input_ids, attention_mask, token_type_ids.',
-        },
-      );
-    }
-    feeds[name] = t;
-  }
+  const feeds = idsMaskFeeds(session.inputNames, batch);
   const out = await session.run(feeds, [output]);
   const t = out[output];
   if (t === undefined || t.dims.length !== 3) {

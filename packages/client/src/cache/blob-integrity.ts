@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 
-import { ModelhubError, createGitBlobHash } from '@modelhub/core';
+import { ModelhubError, createGitBlobHash, streamIntoHashes } from '@modelhub/core';
 
 import { MetadataCache } from '../metadata/metadata-cache.ts';
 import type { RepoCache } from './repo-cache.ts';
@@ -42,15 +41,7 @@ function sameStamp(a: BlobStamp, b: BlobStamp): boolean {
 export async function hashBlobFile(path: string, id: string): Promise<string> {
   const { size } = await stat(path);
   const hash = id.length === 64 ? createHash('sha256') : createGitBlobHash(size);
-  let seen = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    const bytes = chunk as Buffer;
-    seen += bytes.byteLength;
-    hash.update(bytes);
-  }
-  if (seen !== size) {
-    throw new Error(`${path} changed size while it was hashed (${size} then ${seen} bytes)`);
-  }
+  await streamIntoHashes(path, size, [hash]);
   return hash.digest('hex');
 }
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+
+import { streamIntoHashes } from './hash-file.ts';
 
 /** A file's size and sha256. */
 export interface FileSha256 {
@@ -39,20 +40,6 @@ async function statIdentity(path: string): Promise<{ identity: string; size: num
  */
 const RACY_MS = 2000;
 
-async function hashSha256(path: string, size: number): Promise<string> {
-  const sha = createHash('sha256');
-  let seen = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    const bytes = chunk as Buffer;
-    seen += bytes.byteLength;
-    sha.update(bytes);
-  }
-  if (seen !== size) {
-    throw new Error(`${path} changed size while it was hashed (${size} then ${seen} bytes)`);
-  }
-  return sha.digest('hex');
-}
-
 /**
  * sha256 of files, remembered across processes by each file's stat identity in a small JSON file
  * (in the model cache), so that loading a model verifies it without reading every byte again
@@ -81,7 +68,9 @@ export class Sha256Memo {
     if (known?.stat === identity) {
       return { size, sha256: known.sha256 };
     }
-    const sha256 = await hashSha256(real, size);
+    const hash = createHash('sha256');
+    await streamIntoHashes(real, size, [hash]);
+    const sha256 = hash.digest('hex');
     // Only when the file did not change while it was read, and not within the last tick or two.
     const after = await statIdentity(real);
     if (after.identity === identity && Date.now() - after.changedMs >= this.#racyMs) {
