@@ -22,6 +22,8 @@ export { planPooling, poolBatch, maskRule, sharedPooling } from './pooling/pool-
 export type { PoolPlan, PlanContext, PlannedAxis } from './pooling/pool-plan.ts';
 export { scoreExported } from './fuse/score-exported.ts';
 export { ctcGreedyDecode } from './predict/ctc-decode.ts';
-export { createSession, sessionOptions } from './session/create-session.ts';
+export { createSession } from './session/create-session.ts';
+export { sessionOptions } from './session/session-options.ts';
+export { startSpareWorker } from './session/spare-worker.ts';
 export { WorkerSession } from './session/worker-session.ts';
 export type { WorkerTensor } from './session/worker-session.ts';

@@ -333,6 +333,12 @@ describe('what a hub process loads', () => {
     const image = join(data, '3', (await readdir(join(data, '3'))).sort()[0] ?? '');
     const urls = await loaded(['predict', head, image]);
     expect(from(urls, 'onnxruntime-node').length).toBeGreaterThan(0);
+    // The launcher starts onnxruntime's worker before the bundle loads (early-start.ts).
+    const early = urls.indexOf(
+      pathToFileURL(join(repoRoot, 'packages/adapter-onnx/dist/session/spare-worker.js')).href,
+    );
+    expect(early).toBeGreaterThan(-1);
+    expect(early).toBeLessThan(urls.indexOf(pathToFileURL(join(bundle, 'hub.js')).href));
     // The fine-tuning half of the trainer (TF.js, ~0.2 s to load) is a separate entry, imported on use.
     expect(from(urls, '@tensorflow/tfjs')).toEqual([]);
     expect(
@@ -357,11 +363,13 @@ describe('what a hub process loads', () => {
     await hub(['pull', model]);
     const files = await traced(['pull', model]);
     expect(files).toContain(pathToFileURL(join(bundle, 'hub.js')).href);
-    // Only the launcher's own two modules, which run before the bundle loads.
+    // Only the launcher's own modules, which run before the bundle loads (a pull runs no model, so
+    // the early start of onnxruntime's worker is not imported).
     expect(
       files.filter((u) => /\/packages\/[^/]+\/dist\//.test(u) && !u.startsWith(pathToFileURL(bundle).href)),
     ).toEqual([
       pathToFileURL(join(repoRoot, 'packages/cli/dist/compile-cache.js')).href,
+      pathToFileURL(join(repoRoot, 'packages/cli/dist/early-start.js')).href,
       pathToFileURL(join(repoRoot, 'packages/cli/dist/runtime-check.js')).href,
     ]);
   });

@@ -5,7 +5,7 @@ import { ModelhubError, type ExportedFeed, type ExportedScores, type ModelInput 
 import { idsMaskBatch, openTokenizer, tokenizeInputs } from '@modelhub/text';
 import { decodeImage } from '@modelhub/vision';
 
-import { sessionOptions } from '../session/create-session.ts';
+import { sessionOptions } from '../session/session-options.ts';
 import { idsMaskFeeds } from '../text/ids-mask-feeds.ts';
 
 /**

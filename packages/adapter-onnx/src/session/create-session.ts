@@ -2,16 +2,7 @@ import { InferenceSession } from 'onnxruntime-node';
 
 import { ModelhubError } from '@modelhub/core';
 
-/**
- * Options for every session: CPU, full graph optimisation, and intra-op threads that sleep instead
- * of spinning between ops, so image decoding (sharp, overlapped with inference) gets CPU time on
- * small machines.
- */
-export const sessionOptions: InferenceSession.SessionOptions = {
-  executionProviders: ['cpu'],
-  graphOptimizationLevel: 'all',
-  extra: { session: { intra_op: { allow_spinning: '0' } } },
-};
+import { sessionOptions } from './session-options.ts';
 
 /** Opens an onnxruntime session on a model file (by path, so external data resolves). */
 export async function createSession(path: string, source: string): Promise<InferenceSession> {

@@ -6,6 +6,7 @@
 //   out: { type: 'ready', inputNames, outputNames } | { type: 'open-error', message }
 //        { type: 'result', id, outputs: { [name]: { data, dims } } } | { type: 'run-error', id, message }
 //        { type: 'released' }
+import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -28,6 +29,24 @@ const { path, options } = workerData as {
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/**
+ * A worker started ahead of its model creates onnxruntime's environment while it waits (~20 ms),
+ * which the first session would otherwise do on the critical path. onnxruntime-node has no public
+ * call for it; its internal `initOrt` (idempotent, the one `InferenceSession.create` calls) is used
+ * when present, and nothing is done when a later version moves it.
+ */
+function warmUp(): void {
+  try {
+    const binding: unknown = createRequire(import.meta.url)('onnxruntime-node/dist/binding.js');
+    const init = (binding as { initOrt?: unknown } | null)?.initOrt;
+    if (typeof init === 'function') {
+      (init as () => void)();
+    }
+  } catch {
+    // The first session initialises it instead.
+  }
+}
+
 if (port !== null) {
   let session: InferenceSession | undefined;
   const open = async (model: string): Promise<void> => {
@@ -40,6 +59,8 @@ if (port !== null) {
   };
   if (path !== undefined) {
     await open(path);
+  } else {
+    warmUp();
   }
   port.on('message', (msg: InMessage) => {
     void (async () => {

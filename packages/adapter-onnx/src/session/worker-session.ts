@@ -1,10 +1,9 @@
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { ModelhubError } from '@modelhub/core';
 
-import { sessionOptions } from './create-session.ts';
+import { sessionOptions } from './session-options.ts';
+import { startSpareWorker, takeSpareWorker, workerFile } from './spare-worker.ts';
 
 /** One output tensor copied out of the worker. */
 export interface WorkerTensor {
@@ -23,12 +22,6 @@ interface Pending {
   resolve(outputs: Record<string, WorkerTensor>): void;
   reject(error: Error): void;
 }
-
-/** A worker started ahead of its model by {@link WorkerSession.prestart}, not yet taken. */
-let spare: Worker | undefined;
-
-// Sources run as .ts (Node type stripping, vitest), the published build as .js.
-const workerFile = new URL(`./inference-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
 /**
  * An onnxruntime session living on its own worker thread: `run` does not block the main thread,
@@ -77,29 +70,18 @@ export class WorkerSession {
   }
 
   /**
-   * Starts a worker and onnxruntime in it before the model is known (~90 ms of a fresh process),
-   * so that the next {@link WorkerSession.open} only creates the session. Loaders call it before
-   * they parse the graph, which is what the model file's path waits for. An unused one does not
-   * keep the process alive.
+   * Starts a worker and onnxruntime in it before the model is known (see `startSpareWorker`), so
+   * that the next {@link WorkerSession.open} only creates the session. Loaders call it before they
+   * parse the graph, which is what the model file's path waits for; the `hub` launcher calls it
+   * earlier still, for the commands that run a model.
    */
   static prestart(): void {
-    if (spare === undefined) {
-      const worker = new Worker(workerFile, { workerData: { path: undefined, options: sessionOptions } });
-      worker.unref();
-      // A worker that failed to start is dropped; open() then starts its own and reports why.
-      worker.once('error', () => {
-        if (spare === worker) {
-          spare = undefined;
-        }
-      });
-      spare = worker;
-    }
+    startSpareWorker();
   }
 
   /** Opens the model on a worker (the one {@link WorkerSession.prestart} started, else a new one), by path so external data resolves. */
   static async open(path: string, source: string): Promise<WorkerSession> {
-    const started = spare;
-    spare = undefined;
+    const started = takeSpareWorker();
     const worker = started ?? new Worker(workerFile, { workerData: { path, options: sessionOptions } });
     if (started !== undefined) {
       started.ref();
