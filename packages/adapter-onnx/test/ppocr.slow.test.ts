@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { isModelhubError, requireImageSpec } from '@modelhub/core';
+import { hashFile, isModelhubError, requireImageSpec } from '@modelhub/core';
 import { ensureFixtures, featureExtractorConformance } from '@modelhub/testing';
 import type { FixtureSet } from '@modelhub/testing';
 import { decodeImage } from '@modelhub/vision';
@@ -268,5 +268,114 @@ describe('ONNX adapter errors', () => {
       (e: unknown) => e,
     );
     expect(isModelhubError(err) && err.code).toBe('UNSUPPORTED_MODEL');
+  });
+});
+
+describe('a later load of the same model file (its sha256 known)', () => {
+  const embedAll = async (
+    extractor: Awaited<ReturnType<typeof onnxAdapter.loadFeatureExtractor>>,
+  ): Promise<Float32Array[]> => {
+    try {
+      return (await extractor.embed(words)).vectors.map((v) => v ?? new Float32Array());
+    } finally {
+      await extractor.dispose();
+    }
+  };
+
+  it('reuses the tap, the edited graph and the traced axes, with the same features as parsing the graph', async () => {
+    const workDir = join(work, 'plan-cache');
+    const { sha256 } = await hashFile(join(recDir, 'model.onnx'));
+    const asked: string[] = [];
+    const sha256Of = (path: string): Promise<string> => {
+      asked.push(path);
+      return Promise.resolve(sha256);
+    };
+    const parsed = await embedAll(
+      await onnxAdapter.loadFeatureExtractor(recDir, { modelId: 'rec', workDir }),
+    );
+    expect(await readdir(workDir)).not.toContain('onnx-plans');
+
+    const first = await onnxAdapter.loadFeatureExtractor(recDir, { modelId: 'rec', workDir, sha256Of });
+    expect(asked).toEqual([join(recDir, 'model.onnx')]);
+    const plans = await readdir(join(workDir, 'onnx-plans'));
+    expect(plans).toHaveLength(1);
+    const plan = JSON.parse(await readFile(join(workDir, 'onnx-plans', plans[0] ?? ''), 'utf8')) as {
+      tap: { tensor: string };
+      traced: Array<[string, Array<string | null>]>;
+      tappedPath: string;
+    };
+    expect(plan.tap.tensor).toBe('transpose_51.tmp_0');
+    expect(plan.traced).toEqual([['transpose_51.tmp_0', [null, 'width', null]]]);
+    expect(plan.tappedPath).toBe((first as unknown as { modelPath: string }).modelPath);
+    const fromFirst = await embedAll(first);
+
+    // The graph itself is not read again: a copy whose model file is cut short still opens from
+    // the plan, because the caller vouches for its sha256 (as `hub predict` does after verifying).
+    const copy = join(work, 'rec-copy');
+    await cp(recDir, copy, { recursive: true });
+    const full = await readFile(join(copy, 'model.onnx'));
+    await writeFile(join(copy, 'model.onnx'), full.subarray(0, 1000));
+    // The preprocessing given, as a head gives it: nothing is left to read off the graph.
+    const second = await onnxAdapter.loadFeatureExtractor(copy, {
+      modelId: 'rec',
+      workDir,
+      sha256Of,
+      preprocess: first.preprocess,
+    });
+    expect(second.tap).toEqual(first.tap);
+    const fromPlan = await embedAll(second);
+    for (const [i, v] of parsed.entries()) {
+      expect([...(fromFirst[i] ?? [])]).toEqual([...v]);
+      expect([...(fromPlan[i] ?? [])]).toEqual([...v]);
+    }
+  });
+
+  it('traces again for another probe size, and parses again when the edited graph is gone', async () => {
+    const workDir = join(work, 'plan-cache-2');
+    const { sha256 } = await hashFile(join(recDir, 'model.onnx'));
+    const sha256Of = (): Promise<string> => Promise.resolve(sha256);
+    const first = await onnxAdapter.loadFeatureExtractor(recDir, { modelId: 'rec', workDir, sha256Of });
+    const spec = requireImageSpec(first.preprocess, 'test');
+    await first.dispose();
+    const planDir = join(workDir, 'onnx-plans');
+    const [planFile = ''] = await readdir(planDir);
+    const traceKeyOf = async (): Promise<string> =>
+      (JSON.parse(await readFile(join(planDir, planFile), 'utf8')) as { traceKey: string }).traceKey;
+    const before = await traceKeyOf();
+
+    if (spec.pad === null) {
+      throw new Error('ppocr-rec pads');
+    }
+    const narrow = {
+      ...spec,
+      resize: { ...spec.resize, width: 160 },
+      crop: { ...spec.crop, width: 160 },
+      pad: { ...spec.pad, width: 160 },
+    };
+    const reference = await embedAll(
+      await onnxAdapter.loadFeatureExtractor(recDir, {
+        modelId: 'rec',
+        workDir: join(work, 'x'),
+        preprocess: narrow,
+      }),
+    );
+    const retraced = await embedAll(
+      await onnxAdapter.loadFeatureExtractor(recDir, {
+        modelId: 'rec',
+        workDir,
+        sha256Of,
+        preprocess: narrow,
+      }),
+    );
+    expect(await traceKeyOf()).not.toBe(before);
+    expect(await traceKeyOf()).toContain('160');
+    expect(retraced.map((v) => [...v])).toEqual(reference.map((v) => [...v]));
+
+    await rm(join(workDir, 'onnx-taps'), { recursive: true });
+    const again = await onnxAdapter.loadFeatureExtractor(recDir, { modelId: 'rec', workDir, sha256Of });
+    await expect(readFile((again as unknown as { modelPath: string }).modelPath)).resolves.toBeInstanceOf(
+      Buffer,
+    );
+    await again.dispose();
   });
 });

@@ -22,7 +22,8 @@ import { decodeBatch, imageContract } from '@modelhub/vision';
 
 import { DEFAULT_BATCH_SIZE, OnnxFeatureExtractor } from '../extractor/onnx-feature-extractor.ts';
 import type { TapVariant, VariantEmbedResult } from '../extractor/onnx-feature-extractor.ts';
-import { listOnnxFiles } from '../model-dir/find-model-file.ts';
+import { findModelFile, listOnnxFiles } from '../model-dir/find-model-file.ts';
+import { loadPlanPath, readLoadPlan, traceKeyOf, writeLoadPlan } from '../model-dir/image-load-plan.ts';
 import { declaredOnnxModality, modalityOfGraph } from '../modality/detect-modality.ts';
 import { inspectModality, loadAudioExtractor, loadTextExtractor } from '../modality/open-modality.ts';
 import { imageInput, loadOnnx, probeDims, resolveSpec, tensorInfo } from '../model-dir/load-onnx.ts';
@@ -86,19 +87,31 @@ async function openTapped(
   const tapped = await writeTappedModel(loaded.modelPath, loaded.model, loaded.bytes, tensors, workDir);
   const session = await WorkerSession.open(tapped.path, loaded.modelPath);
   try {
-    const run = async (dims: readonly number[]): Promise<Map<string, number[]>> => {
-      const size = dims.reduce((a, b) => a * b, 1);
-      const out = await session.run(input.name, new Float32Array(size), [1, ...dims], [...tensors], true);
-      return new Map(tensors.map((t) => [t, [...(out[t]?.dims ?? [])]]));
-    };
-    // Only padded images need to know which axes follow the image.
-    const free = spec.pad === null ? { height: false, width: false } : freeAxes(input, spec);
-    const traced = await traceInputAxes(run, probeDims(spec), spec.layout, free, tensors);
-    return { session, modelPath: tapped.path, traced };
+    return { session, modelPath: tapped.path, traced: await traceTapped(session, input, spec, tensors) };
   } catch (error) {
     await session.release();
     throw error;
   }
+}
+
+/** Which axes of `tensors` follow the image's height and width (probe runs; see `traceInputAxes`). */
+async function traceTapped(
+  session: WorkerSession,
+  input: OnnxValueInfo,
+  spec: PreprocessSpec,
+  tensors: readonly string[],
+): Promise<TracedAxes> {
+  const run = async (dims: readonly number[]): Promise<Map<string, number[]>> => {
+    const size = dims.reduce((a, b) => a * b, 1);
+    const out = await session.run(input.name, new Float32Array(size), [1, ...dims], [...tensors], true);
+    return new Map(tensors.map((t) => [t, [...(out[t]?.dims ?? [])]]));
+  };
+  return traceInputAxes(run, probeDims(spec), spec.layout, tracedFree(input, spec), tensors);
+}
+
+/** The free input axes worth tracing: only padded images need to know which axes follow the image. */
+function tracedFree(input: OnnxValueInfo, spec: PreprocessSpec): { height: boolean; width: boolean } {
+  return spec.pad === null ? { height: false, width: false } : freeAxes(input, spec);
 }
 
 function planFor(
@@ -141,25 +154,51 @@ export async function loadFeatureExtractor(
   return loadImageExtractor(modelDir, options);
 }
 
-/** Loads an image model as an {@link OnnxFeatureExtractor} (with the warnings of its preprocessing). */
+/**
+ * Loads an image model as an {@link OnnxFeatureExtractor} (with the warnings of its preprocessing).
+ * When `options.sha256Of` knows the model file's hash, the tap, the edited graph and the traced
+ * axes found by an earlier process are reused (`image-load-plan.ts`) and the graph is not parsed.
+ */
 export async function loadImageExtractor(
   modelDir: string,
   options: AdapterOptions,
 ): Promise<OnnxFeatureExtractor & { readonly warnings: readonly string[] }> {
   // onnxruntime starts in its worker while the graph is read and parsed here.
   WorkerSession.prestart();
-  const loaded = await loadOnnx(modelDir);
-  const input = imageInput(loaded);
-  const { spec, warnings } = await resolveSpec(loaded, input, options.preprocess);
-  const candidate = chooseFeatureTap(loaded.model, { layer: options.layer, source: loaded.modelPath });
-  const { session, modelPath, traced } = await openTapped(
-    loaded,
-    input,
-    spec,
-    [candidate.tensor],
-    options.workDir,
-  );
+  const modelPath = await findModelFile(modelDir);
+  const sha256 = await options.sha256Of?.(modelPath);
+  const planFile = sha256 === undefined ? undefined : loadPlanPath(options.workDir, sha256, options.layer);
+  const known = planFile === undefined ? undefined : await readLoadPlan(planFile);
+  let input: OnnxValueInfo;
+  let candidate: Pick<TapCandidate, 'tensor' | 'dim'>;
+  let tappedPath: string;
+  if (known === undefined) {
+    const loaded = await loadOnnx(modelDir);
+    input = imageInput(loaded);
+    candidate = chooseFeatureTap(loaded.model, { layer: options.layer, source: loaded.modelPath });
+    tappedPath = (
+      await writeTappedModel(
+        loaded.modelPath,
+        loaded.model,
+        loaded.bytes,
+        [candidate.tensor],
+        options.workDir,
+      )
+    ).path;
+  } else {
+    ({ input, tap: candidate, tappedPath } = known);
+  }
+  const { spec, warnings } = await resolveSpec({ modelDir, modelPath }, input, options.preprocess);
+  const session = await WorkerSession.open(tappedPath, modelPath);
   try {
+    const traceKey = traceKeyOf(probeDims(spec), spec.layout, tracedFree(input, spec));
+    const traced =
+      known?.traceKey === traceKey
+        ? known.traced
+        : await traceTapped(session, input, spec, [candidate.tensor]);
+    if (planFile !== undefined && known?.traceKey !== traceKey) {
+      await writeLoadPlan(planFile, { input, tap: candidate, tappedPath, traceKey, traced });
+    }
     const plan = planFor(candidate, traced, spec, options.pooling, options.mask);
     const expected = plan.pooling === 'meanmax' ? 2 * candidate.dim : candidate.dim;
     if (candidate.dim > 0 && plan.pooling !== 'flatten' && plan.dim !== expected) {
@@ -174,7 +213,7 @@ export async function loadImageExtractor(
       variants: [{ tap: tapOf(candidate.tensor, plan), plan }],
       preprocess: spec,
       batchSize: Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE)),
-      modelPath,
+      modelPath: tappedPath,
     });
     return Object.assign(extractor, { warnings: [...warnings] });
   } catch (error) {
@@ -265,7 +304,7 @@ export async function loadCandidateExtractor(
   );
   try {
     const padding = options.padding ?? ['full', 'tight'];
-    const free = spec.pad === null ? { height: false, width: false } : freeAxes(input, spec);
+    const free = tracedFree(input, spec);
     const specs: PreprocessSpec[] = [];
     if (padding.includes('full') || spec.pad === null || (!free.height && !free.width)) {
       specs.push(spec);

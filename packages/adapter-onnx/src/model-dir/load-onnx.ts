@@ -45,7 +45,7 @@ export function tensorInfo(v: OnnxValueInfo): TensorInfo {
 }
 
 /** The single float image input [N,C,H,W] or [N,H,W,C]; anything else cannot take images. */
-export function imageInput(loaded: LoadedOnnx): OnnxValueInfo {
+export function imageInput(loaded: Pick<LoadedOnnx, 'inputs' | 'modelPath'>): OnnxValueInfo {
   const [input, ...rest] = loaded.inputs;
   const describe = loaded.inputs.map((i) => `${i.name} [${(i.dims ?? []).map((d) => d ?? '?').join(', ')}]`);
   if (input === undefined || rest.length > 0 || input.dims?.length !== 4 || input.elemType !== 1) {
@@ -63,7 +63,7 @@ export function imageInput(loaded: LoadedOnnx): OnnxValueInfo {
 
 /** The preprocessing to use: the caller's, else resolved from the folder's config files. */
 export async function resolveSpec(
-  loaded: LoadedOnnx,
+  loaded: Pick<LoadedOnnx, 'modelDir' | 'modelPath'>,
   input: OnnxValueInfo,
   override: InputSpec | undefined,
 ): Promise<{ spec: PreprocessSpec; warnings: string[] }> {

@@ -198,9 +198,12 @@ export async function openCandidates(
 
 async function load(dir: string, base: BackbonePin, options: OpenBackboneOptions): Promise<OpenedBackbone> {
   const adapter = await adapterFor(dir, options.adapters ?? adapterModules);
+  const memo = sha256MemoFor(options);
   const extractor = await adapter.loadFeatureExtractor(dir, {
     modelId: `${base.repo}@${base.commit}`,
     workDir: derivedDir(options),
+    // pinModel has just hashed (or recalled) every file: the adapter need not read them again.
+    sha256Of: async (path) => (await memo.sha256(path)).sha256,
     ...(options.layer === undefined ? {} : { layer: options.layer }),
     ...(options.pooling === undefined ? {} : { pooling: options.pooling }),
     ...(options.mask === undefined ? {} : { mask: options.mask }),

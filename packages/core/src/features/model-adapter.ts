@@ -56,6 +56,13 @@ export interface AdapterOptions {
   readonly mask?: boolean;
   /** Images per inference call; default chosen by the adapter. */
   readonly batchSize?: number;
+  /**
+   * The sha256 of a model file, when the caller knows it without reading the file again (a memo
+   * of the hashes it verified). With it, an adapter reuses what it derived from the same bytes in
+   * an earlier process (the ONNX adapter: the tap, the edited graph and the traced axes) instead
+   * of parsing the graph.
+   */
+  readonly sha256Of?: (path: string) => Promise<string>;
 }
 
 /** Options of {@link ModelAdapter.fuseHead}. */
