@@ -339,6 +339,10 @@ describe('what a hub process loads', () => {
     );
     expect(early).toBeGreaterThan(-1);
     expect(early).toBeLessThan(urls.indexOf(pathToFileURL(join(bundle, 'hub.js')).href));
+    // Text and sound readers load on their first text, CSV or WAV, not with their packages.
+    for (const other of ['@huggingface/tokenizers', 'csv-parse', 'wavefile', 'wave-resampler']) {
+      expect(from(urls, other), other).toEqual([]);
+    }
     // The fine-tuning half of the trainer (TF.js, ~0.2 s to load) is a separate entry, imported on use.
     expect(from(urls, '@tensorflow/tfjs')).toEqual([]);
     expect(

@@ -6,6 +6,7 @@
 export { decodeImage } from './decode/decode-image.ts';
 export type { DecodedImage, DecodeOptions } from './decode/decode-image.ts';
 export { decodeBatch } from './decode/decode-batch.ts';
+export { preloadImageDecoder } from './decode/load-sharp.ts';
 export type { DecodeBatchOptions, DecodeBatchResult } from './decode/decode-batch.ts';
 export { stackBySize } from './decode/stack-by-size.ts';
 export type { SizeGroup } from './decode/stack-by-size.ts';

@@ -18,7 +18,7 @@ import type {
 } from '@modelhub/core';
 import { chooseFeatureTap, earlierFeatureTensors, findFeatureTaps, writeTappedModel } from '@modelhub/onnx';
 import type { OnnxValueInfo, TapCandidate } from '@modelhub/onnx';
-import { decodeBatch, imageContract } from '@modelhub/vision';
+import { decodeBatch, imageContract, preloadImageDecoder } from '@modelhub/vision';
 
 import { DEFAULT_BATCH_SIZE, OnnxFeatureExtractor } from '../extractor/onnx-feature-extractor.ts';
 import type { TapVariant, VariantEmbedResult } from '../extractor/onnx-feature-extractor.ts';
@@ -189,7 +189,10 @@ export async function loadImageExtractor(
     ({ input, tap: candidate, tappedPath } = known);
   }
   const { spec, warnings } = await resolveSpec({ modelDir, modelPath }, input, options.preprocess);
-  const session = await WorkerSession.open(tappedPath, modelPath);
+  const opening = WorkerSession.open(tappedPath, modelPath);
+  // The main thread only waits while the worker creates the session: load the decoder meanwhile.
+  preloadImageDecoder();
+  const session = await opening;
   try {
     const traceKey = traceKeyOf(probeDims(spec), spec.layout, tracedFree(input, spec));
     const traced =

@@ -1,8 +1,13 @@
-import wavefile from 'wavefile';
+import { createRequire } from 'node:module';
+
+import type WaveFileModule from 'wavefile';
 
 import { ModelhubError } from '@modelhub/core';
 
 import { sniffAudioFormat } from './sniff-format.ts';
+
+const requireHere = createRequire(import.meta.url);
+let wavefile: typeof WaveFileModule | undefined;
 
 /** PCM audio as floats in [-1, 1], one array per channel. */
 export interface DecodedAudio {
@@ -83,6 +88,8 @@ export function decodeWav(bytes: Uint8Array, name: string): DecodedAudio {
   }
   let wav: WaveLike;
   try {
+    // Loaded by the first WAV: commands on images or texts never do.
+    wavefile ??= requireHere('wavefile') as typeof WaveFileModule;
     wav = new wavefile.WaveFile(bytes) as unknown as WaveLike;
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);

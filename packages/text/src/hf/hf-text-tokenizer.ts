@@ -1,4 +1,4 @@
-import * as tokenizers from '@huggingface/tokenizers';
+import { createRequire } from 'node:module';
 
 import { ModelhubError } from '@modelhub/core';
 
@@ -11,9 +11,19 @@ interface HfTokenizer {
     options: { add_special_tokens?: boolean; return_token_type_ids?: boolean },
   ): { ids: number[]; token_type_ids?: number[] };
 }
-const { Tokenizer } = tokenizers as unknown as {
-  Tokenizer: new (tokenizerJson: object, tokenizerConfig: object) => HfTokenizer;
-};
+type TokenizerClass = new (tokenizerJson: object, tokenizerConfig: object) => HfTokenizer;
+
+const requireHere = createRequire(import.meta.url);
+let tokenizerClass: TokenizerClass | undefined;
+
+/**
+ * `@huggingface/tokenizers` (its CommonJS build), loaded by the first tokenizer made: every
+ * command on images or sounds would otherwise load it with this package (~8 ms).
+ */
+function loadTokenizerClass(): TokenizerClass {
+  tokenizerClass ??= (requireHere('@huggingface/tokenizers') as { Tokenizer: TokenizerClass }).Tokenizer;
+  return tokenizerClass;
+}
 
 /** Where `inner` sits inside `outer`, or -1 (finds the text's tokens between the special tokens). */
 function indexOfRun(outer: readonly number[], inner: readonly number[]): number {
@@ -42,6 +52,7 @@ export function hfTextTokenizer(
 ): TextTokenizer {
   let tokenizer: HfTokenizer;
   try {
+    const Tokenizer = loadTokenizerClass();
     tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
   } catch (cause) {
     throw new ModelhubError(

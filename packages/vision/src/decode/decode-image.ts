@@ -1,9 +1,8 @@
-import sharp from 'sharp';
-
 import { ModelhubError, isModelhubError } from '@modelhub/core';
 import type { ImageInput, PreprocessSpec } from '@modelhub/core';
 
 import { describeInput } from './describe-input.ts';
+import { loadSharp } from './load-sharp.ts';
 import { resamplePoint } from './resample.ts';
 import type { PixelImage } from './resample.ts';
 import { paddedSize, resizeTarget, specChannels } from './resize-target.ts';
@@ -108,6 +107,7 @@ async function decodeUnchecked(
   const source =
     typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const channels = specChannels(spec);
+  const sharp = await loadSharp();
   let pipeline = sharp(source, { limitInputPixels: maxPixels, failOn: 'warning' });
   if (spec.decode.exifOrient) {
     pipeline = pipeline.autoOrient();
