@@ -5,7 +5,7 @@
 // as one bundle (`npm run build` makes it from dist/; see scripts/build-cli-bundle.ts): a fresh
 // process reads a few files instead of resolving and linking a hundred modules. Commands that run a
 // model start onnxruntime's worker thread before the bundle loads (see early-start.ts).
-import { enableCompileCache } from '../dist/compile-cache.js';
+import { enableCompileCache, shareCompileCacheWithWorkers } from '../dist/compile-cache.js';
 import { startEarly } from '../dist/early-start.js';
 import { unsupportedNode } from '../dist/runtime-check.js';
 
@@ -14,6 +14,6 @@ if (problem !== undefined) {
   process.stderr.write(problem);
   process.exit(1);
 }
-enableCompileCache();
+shareCompileCacheWithWorkers(enableCompileCache());
 await startEarly(process.argv.slice(2));
 await import('../dist/bundle/hub.js');

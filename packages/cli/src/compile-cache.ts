@@ -9,6 +9,26 @@ export interface CompileCacheState {
   readonly directory?: string;
   /** Why it is off (no API on this Node, disabled, or the folder is unusable). */
   readonly reason?: string;
+  /**
+   * The `NODE_COMPILE_CACHE` value that gives worker threads the same cache (the API enables it
+   * for this thread only; a worker reads the variable from its environment when it starts).
+   * Undefined when the variable is already what enabled it.
+   */
+  readonly workerVariable?: string;
+}
+
+/**
+ * Lets the worker threads the commands start (onnxruntime's, TF.js's: ~60–90 ms of compiling
+ * tfjs per worker and process) read the same compiled code, by setting `NODE_COMPILE_CACHE` for
+ * them; child processes inherit it too, which only shares the same per-user cache.
+ */
+export function shareCompileCacheWithWorkers(
+  state: CompileCacheState,
+  env: Record<string, string | undefined> = process.env,
+): void {
+  if (state.enabled && state.workerVariable !== undefined) {
+    env['NODE_COMPILE_CACHE'] = state.workerVariable;
+  }
 }
 
 /**
@@ -47,7 +67,11 @@ export function enableCompileCache(
     const { status, message, directory: used } = module.enableCompileCache(directory);
     const { ENABLED, ALREADY_ENABLED } = module.constants.compileCacheStatus;
     if (status === ENABLED || status === ALREADY_ENABLED) {
-      return { enabled: true, ...(used === undefined ? {} : { directory: used }) };
+      return {
+        enabled: true,
+        ...(used === undefined ? {} : { directory: used }),
+        ...(directory === undefined ? {} : { workerVariable: directory }),
+      };
     }
     return { enabled: false, reason: message ?? 'disabled (NODE_DISABLE_COMPILE_CACHE)' };
   } catch (error) {

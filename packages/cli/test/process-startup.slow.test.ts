@@ -318,19 +318,26 @@ describe('what a hub process loads', () => {
     }
   });
 
-  it('hub predict with an Option 1 head on an ONNX backbone loads onnxruntime, not TF.js', async () => {
-    const fx = await ensureFixtures();
-    const data = join(work, 'predict-data');
-    for (const label of ['3', '8']) {
-      await mkdir(join(data, label), { recursive: true });
-      for (const file of (await readdir(join(fx.digits.train, label))).sort().slice(0, 3)) {
-        await cp(join(fx.digits.train, label, file), join(data, label, file));
+  /** A head on the ONNX backbone, trained once for the tests that run one (3 digits of 2 classes). */
+  let onnxHead: Promise<{ head: string; image: string }> | undefined;
+  const trainOnnxHead = (): Promise<{ head: string; image: string }> =>
+    (onnxHead ??= (async () => {
+      const fx = await ensureFixtures();
+      const data = join(work, 'predict-data');
+      for (const label of ['3', '8']) {
+        await mkdir(join(data, label), { recursive: true });
+        for (const file of (await readdir(join(fx.digits.train, label))).sort().slice(0, 3)) {
+          await cp(join(fx.digits.train, label, file), join(data, label, file));
+        }
       }
-    }
-    const head = join(work, 'predict-head');
-    const trained = await hub(['train', '--base', model, '--data', data, '--out', head, '--quiet']);
-    expect(trained.code, trained.stderr).toBe(0);
-    const image = join(data, '3', (await readdir(join(data, '3'))).sort()[0] ?? '');
+      const head = join(work, 'predict-head');
+      const trained = await hub(['train', '--base', model, '--data', data, '--out', head, '--quiet']);
+      expect(trained.code, trained.stderr).toBe(0);
+      return { head, image: join(data, '3', (await readdir(join(data, '3'))).sort()[0] ?? '') };
+    })());
+
+  it('hub predict with an Option 1 head on an ONNX backbone loads onnxruntime, not TF.js', async () => {
+    const { head, image } = await trainOnnxHead();
     const urls = await loaded(['predict', head, image]);
     expect(from(urls, 'onnxruntime-node').length).toBeGreaterThan(0);
     // The launcher starts onnxruntime's worker before the bundle loads (early-start.ts).
@@ -348,6 +355,17 @@ describe('what a hub process loads', () => {
     expect(
       urls.filter((u) => /\/packages\/trainer\/dist\/(fine-tune\.js|fine-tune\/tail-runner\.js)$/.test(u)),
     ).toEqual([]);
+  });
+
+  it("gives the inference worker the launcher's compile cache", async () => {
+    const { head, image } = await trainOnnxHead();
+    expect((await hub(['predict', head, image])).code).toBe(0);
+    // The worker's own module is loaded on the worker thread only: its code comes from the cache.
+    const second = await hub(['predict', head, image], { NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(
+      /V8 code cache for \S+ \S+\/adapter-onnx\/dist\/session\/inference-worker\.js was accepted/,
+    );
   });
 
   it('reads only plain-ASCII bundle files on a pull (one non-ASCII byte makes Node decode a file to UTF-16)', async () => {
