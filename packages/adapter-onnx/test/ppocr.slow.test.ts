@@ -378,4 +378,46 @@ describe('a later load of the same model file (its sha256 known)', () => {
     );
     await again.dispose();
   });
+
+  it('loads a tap chosen among candidates from the graph edited for all of them, and writes no second copy', async () => {
+    const workDir = join(work, 'plan-cache-3');
+    const { sha256 } = await hashFile(join(recDir, 'model.onnx'));
+    const sha256Of = (): Promise<string> => Promise.resolve(sha256);
+    const candidates = await onnxAdapter.loadCandidateExtractor?.(recDir, {
+      modelId: 'rec',
+      workDir,
+      sha256Of,
+      poolings: ['mean'],
+      padding: ['full'],
+    });
+    if (candidates === undefined) {
+      throw new Error('the ONNX adapter offers candidates');
+    }
+    const earlier = candidates.variants.at(-1);
+    if (earlier === undefined || candidates.variants.length < 2) {
+      throw new Error('ppocr-rec has earlier taps');
+    }
+    const fromCandidates = (await candidates.embed(words)).vectors.map((v) => [...(v?.at(-1) ?? [])]);
+    await candidates.dispose();
+    const taps = await readdir(join(workDir, 'onnx-taps'));
+    expect(taps).toHaveLength(1);
+    expect(await readdir(join(workDir, 'onnx-plans'))).toHaveLength(candidates.variants.length);
+
+    // As a head pins it: that tensor, pooled and preprocessed as chosen.
+    const head = await onnxAdapter.loadFeatureExtractor(recDir, {
+      modelId: 'rec',
+      workDir,
+      sha256Of,
+      layer: earlier.tap.tensor,
+      pooling: 'mean',
+      preprocess: earlier.preprocess,
+    });
+    expect((head as unknown as { modelPath: string }).modelPath).toBe(
+      join(workDir, 'onnx-taps', taps[0] ?? '', 'model.onnx'),
+    );
+    expect(head.tap).toEqual(earlier.tap);
+    const fromHead = (await embedAll(head)).map((v) => [...v]);
+    expect(await readdir(join(workDir, 'onnx-taps'))).toEqual(taps);
+    expect(fromHead).toEqual(fromCandidates);
+  });
 });

@@ -225,6 +225,46 @@ export async function loadImageExtractor(
   }
 }
 
+/**
+ * Leaves a load plan for each candidate tap that has none, naming the edited graph just made with
+ * all of them: the head `hub train` writes is then loaded back (its self-check, then every
+ * `hub predict`) from that graph, without parsing the model again or writing a second copy of it
+ * for the chosen tap alone. Only when the caller knows the model file's sha256.
+ */
+async function rememberTapPlans(
+  loaded: LoadedOnnx,
+  input: OnnxValueInfo,
+  spec: PreprocessSpec,
+  taps: ReadonlyArray<Pick<TapCandidate, 'tensor'>>,
+  tappedPath: string,
+  traced: TracedAxes,
+  options: CandidateOptions,
+): Promise<void> {
+  const sha256 = await options.sha256Of?.(loaded.modelPath);
+  if (sha256 === undefined) {
+    return;
+  }
+  const traceKey = traceKeyOf(probeDims(spec), spec.layout, tracedFree(input, spec));
+  for (const { tensor } of taps) {
+    const file = loadPlanPath(options.workDir, sha256, tensor);
+    if ((await readLoadPlan(file)) !== undefined) {
+      continue;
+    }
+    const axes = traced.traced?.get(tensor);
+    const { dim } = chooseFeatureTap(loaded.model, { layer: tensor, source: loaded.modelPath });
+    await writeLoadPlan(file, {
+      input,
+      tap: { tensor, dim },
+      tappedPath,
+      traceKey,
+      traced: {
+        dims: new Map([[tensor, traced.dims.get(tensor) ?? []]]),
+        traced: axes === undefined ? undefined : new Map([[tensor, axes]]),
+      },
+    });
+  }
+}
+
 /** The model's stride along its free input axes (input size ÷ positions), rounded up to an integer. */
 function strideOf(traced: TracedAxes, spec: PreprocessSpec): number {
   const size = {
@@ -306,6 +346,7 @@ export async function loadCandidateExtractor(
     options.workDir,
   );
   try {
+    await rememberTapPlans(loaded, input, spec, taps, modelPath, traced, options);
     const padding = options.padding ?? ['full', 'tight'];
     const free = tracedFree(input, spec);
     const specs: PreprocessSpec[] = [];

@@ -76,6 +76,15 @@ export function sha256MemoFor(options: ClientOptions): Sha256Memo {
   return memo;
 }
 
+/**
+ * The adapters' `sha256Of`: pinModel has just hashed (or recalled) every file of the model, so
+ * the memo answers without reading them again.
+ */
+function knownSha256(options: ClientOptions): (path: string) => Promise<string> {
+  const memo = sha256MemoFor(options);
+  return async (path) => (await memo.sha256(path)).sha256;
+}
+
 /** sha256 of every file of a model folder (symlinks into the blob store are followed). */
 export async function pinFiles(
   dir: string,
@@ -184,6 +193,7 @@ export async function openCandidates(
   const candidateOptions: CandidateOptions = {
     modelId: `${base.repo}@${base.commit}`,
     workDir: derivedDir(options),
+    sha256Of: knownSha256(options),
     ...choices,
     ...(options.layer === undefined ? {} : { layer: options.layer }),
     ...(options.preprocess === undefined ? {} : { preprocess: options.preprocess }),
@@ -198,12 +208,10 @@ export async function openCandidates(
 
 async function load(dir: string, base: BackbonePin, options: OpenBackboneOptions): Promise<OpenedBackbone> {
   const adapter = await adapterFor(dir, options.adapters ?? adapterModules);
-  const memo = sha256MemoFor(options);
   const extractor = await adapter.loadFeatureExtractor(dir, {
     modelId: `${base.repo}@${base.commit}`,
     workDir: derivedDir(options),
-    // pinModel has just hashed (or recalled) every file: the adapter need not read them again.
-    sha256Of: async (path) => (await memo.sha256(path)).sha256,
+    sha256Of: knownSha256(options),
     ...(options.layer === undefined ? {} : { layer: options.layer }),
     ...(options.pooling === undefined ? {} : { pooling: options.pooling }),
     ...(options.mask === undefined ? {} : { mask: options.mask }),
