@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -122,5 +122,69 @@ describe('hub inspect / embed / predict on ONNX models', () => {
     ).toBe(1);
     expect(io.err).toMatch(/error \[UNSUPPORTED_MODEL\].*no classifier layer/);
     expect(io.err).toMatch(/hint: .*--layer NAME/);
+  });
+});
+
+describe('hub gc and the edited model graphs', () => {
+  const cache = join(work, 'gc-cache');
+  const derived = join(cache, 'derived');
+  const graphs = (): Promise<string[]> => readdir(join(derived, 'onnx-taps')).catch(() => []);
+  const plans = (): Promise<string[]> => readdir(join(derived, 'onnx-plans')).catch(() => []);
+  const embed = async (image: string): Promise<void> => {
+    const out = join(work, 'gc.npy');
+    expect(
+      await runCli(['--cache-dir', cache, '--quiet', 'embed', rec, image, '--out', out], captureIo()),
+    ).toBe(0);
+  };
+  /** Dates every file of every edited graph 40 days back, as if no load had used them since. */
+  const age = async (): Promise<void> => {
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    for (const graph of await graphs()) {
+      for (const file of await readdir(join(derived, 'onnx-taps', graph))) {
+        await utimes(join(derived, 'onnx-taps', graph, file), old, old);
+      }
+    }
+  };
+  const gc = async (
+    ...args: string[]
+  ): Promise<{ removedGraphs: number; freedBytes: number; removedPlans: number }> => {
+    const io = captureIo();
+    expect(await runCli(['--cache-dir', cache, '--json', 'gc', ...args], io)).toBe(0);
+    return (
+      JSON.parse(io.out) as {
+        derived: { removedGraphs: number; freedBytes: number; removedPlans: number };
+      }
+    ).derived;
+  };
+
+  it('deletes the graphs no load used for --derived-days (30 by default), and their plans; a load remakes them', async () => {
+    const image = await word('gc');
+    await embed(image);
+    const [graph] = await graphs();
+    expect(graph).toBeDefined();
+    expect(await plans()).toHaveLength(1);
+    expect(await gc()).toEqual({ removedGraphs: 0, freedBytes: 0, removedPlans: 0, dir: derived });
+
+    await age();
+    const dry = await gc('--dry-run');
+    expect(dry.removedGraphs).toBe(1);
+    expect(await graphs()).toEqual([graph]);
+    const done = await gc();
+    expect(done).toMatchObject({ removedGraphs: 1, removedPlans: 1 });
+    expect(done.freedBytes).toBeGreaterThan(1_000_000);
+    expect(await graphs()).toEqual([]);
+    expect(await plans()).toEqual([]);
+
+    await embed(image);
+    expect(await graphs()).toEqual([graph]);
+  });
+
+  it('keeps a graph a load used since, even when it was made long ago', async () => {
+    const image = await word('kept');
+    await embed(image);
+    await age();
+    await embed(image);
+    expect(await gc()).toMatchObject({ removedGraphs: 0 });
+    expect(await gc('--derived-days', '0')).toMatchObject({ removedGraphs: 1 });
   });
 });

@@ -27,6 +27,8 @@ export { DataType, dataTypeName } from './model/fields.ts';
 export { addGraphOutputs } from './edit/add-graph-outputs.ts';
 export { writeTappedModel, externalDataFiles, readModelFile } from './edit/tapped-model.ts';
 export type { TappedModel } from './edit/tapped-model.ts';
+export { markTappedModelUsed, sweepTappedModels } from './edit/tapped-model-use.ts';
+export type { TappedSweep } from './edit/tapped-model-use.ts';
 export { findFeatureTaps, chooseFeatureTap, suggestLayers } from './tap/find-feature-taps.ts';
 export type { TapCandidate } from './tap/find-feature-taps.ts';
 export { earlierFeatureTensors } from './tap/earlier-feature-tensors.ts';

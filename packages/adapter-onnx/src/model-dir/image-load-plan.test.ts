@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { loadPlanPath, readLoadPlan, traceKeyOf, writeLoadPlan } from './image-load-plan.ts';
+import { loadPlanPath, pruneLoadPlans, readLoadPlan, traceKeyOf, writeLoadPlan } from './image-load-plan.ts';
 import type { ImageLoadPlan } from './image-load-plan.ts';
 
 const work = await mkdtemp(join(tmpdir(), 'modelhub-load-plan-'));
@@ -70,5 +70,22 @@ describe('image load plans', () => {
     const file = loadPlanPath(dir, sha, undefined);
     await expect(writeLoadPlan(file, plan)).resolves.toBeUndefined();
     expect(await readLoadPlan(file)).toBeUndefined();
+  });
+
+  it('are pruned once the edited graph they name is gone, and kept while it is there', async () => {
+    const dir = join(work, 'prune');
+    const kept = await planWithTappedFile(join(dir, 'kept'));
+    const gone = await planWithTappedFile(join(dir, 'gone'));
+    await writeLoadPlan(loadPlanPath(dir, sha, undefined), kept);
+    await writeLoadPlan(loadPlanPath(dir, sha, 'other'), gone);
+    await writeFile(join(dir, 'onnx-plans', 'garbage.json'), '{');
+    await rm(gone.tappedPath);
+    expect(await pruneLoadPlans(dir, { dryRun: true })).toBe(2);
+    expect(await readdir(join(dir, 'onnx-plans'))).toHaveLength(3);
+    expect(await pruneLoadPlans(dir)).toBe(2);
+    expect(await readdir(join(dir, 'onnx-plans'))).toEqual([
+      loadPlanPath(dir, sha, undefined).split('/').at(-1),
+    ]);
+    expect(await pruneLoadPlans(join(work, 'no-plans'))).toBe(0);
   });
 });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 import * as z from 'zod';
 
+import { markTappedModelUsed } from '@modelhub/onnx';
 import type { OnnxValueInfo } from '@modelhub/onnx';
 import type { InputAxis } from '@modelhub/vision';
 
@@ -72,8 +73,11 @@ export async function readLoadPlan(file: string): Promise<ImageLoadPlan | undefi
   let parsed: PlanFile;
   try {
     parsed = planSchema.parse(JSON.parse(await readFile(file, 'utf8')));
-    await access(parsed.tappedPath);
   } catch {
+    return undefined;
+  }
+  // Marked used, so that `hub gc` keeps it.
+  if (!(await markTappedModelUsed(parsed.tappedPath))) {
     return undefined;
   }
   return {
@@ -122,5 +126,49 @@ export async function writeLoadPlan(file: string, plan: ImageLoadPlan): Promise<
     await rename(tmp, file);
   } catch {
     await rm(tmp, { force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Removes the plans under `workDir/onnx-plans/` whose edited model is gone (after `hub gc` swept
+ * it, say); a later load would ignore them anyway. Returns how many were (or would be) removed.
+ */
+export async function pruneLoadPlans(
+  workDir: string,
+  options: { readonly dryRun?: boolean } = {},
+): Promise<number> {
+  const root = join(resolve(workDir), 'onnx-plans');
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    const file = join(root, name);
+    let tappedPath: unknown;
+    try {
+      tappedPath = (JSON.parse(await readFile(file, 'utf8')) as { tappedPath?: unknown }).tappedPath;
+    } catch {
+      tappedPath = undefined;
+    }
+    if (typeof tappedPath === 'string' && (await exists(tappedPath))) {
+      continue;
+    }
+    if (options.dryRun !== true) {
+      await rm(file, { force: true });
+    }
+    removed++;
+  }
+  return removed;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -5,7 +5,7 @@ import { pull, type PullOptions, type PullResult } from '@modelhub/client';
 import { ModelhubError } from '@modelhub/core';
 
 import { clientOptionsFrom } from '../context/client-context.ts';
-import { derivedDir } from '../library/open-backbone.ts';
+import { derivedDir, memoSha256Of } from '../library/open-backbone.ts';
 import type { GlobalOptions } from '../program.ts';
 
 /** A model folder on disk, and how to name it in outputs and heads. */
@@ -15,6 +15,8 @@ export interface ResolvedModel {
   readonly modelId: string;
   /** Folder for derived artifacts (edited graphs). */
   readonly workDir: string;
+  /** sha256 of the model's files through the cache's memo (for the adapters' load plans). */
+  readonly sha256Of: (path: string) => Promise<string>;
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -54,5 +56,5 @@ export async function resolveModel(model: string, global: GlobalOptions): Promis
   const options = clientOptionsFrom(global);
   const { dir, pulled } = await locateModel(model, options);
   const modelId = pulled === undefined ? dir : `${pulled.repo}@${pulled.commit}`;
-  return { dir, modelId, workDir: derivedDir(options) };
+  return { dir, modelId, workDir: derivedDir(options), sha256Of: memoSha256Of(options) };
 }

@@ -130,6 +130,7 @@ export async function runEmbed(
   const extractor = await adapter.loadFeatureExtractor(resolved.dir, {
     modelId: resolved.modelId,
     workDir: resolved.workDir,
+    sha256Of: resolved.sha256Of,
     ...(options.layer === undefined ? {} : { layer: options.layer }),
     ...(options.pooling === undefined ? {} : { pooling: options.pooling }),
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),

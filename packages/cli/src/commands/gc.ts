@@ -4,7 +4,10 @@ import { formatBytes, gcCache, parseSize, resolveClientConfig } from '@modelhub/
 
 import type { GcReport } from '@modelhub/registry';
 
+import { ModelhubError } from '@modelhub/core';
+
 import { clientOptionsFrom } from '../context/client-context.ts';
+import { derivedDir } from '../library/open-backbone.ts';
 import { backendsFrom, withBackendFlags, type BackendFlags } from '../context/registry-backends.ts';
 import type { Io } from '../output/error-boundary.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
@@ -24,6 +27,28 @@ export async function runRegistryGc(flags: BackendFlags & { grace?: number }): P
   }
 }
 
+/** How long an edited model graph (a backbone with its tap as an extra output) is kept unused. */
+export const DERIVED_UNUSED_DAYS = 30;
+
+/**
+ * The derived folder's share of `hub gc`: edited model graphs (each a full copy of its backbone,
+ * written again on its next use) that no load used for `days` days, then the load plans that
+ * named them.
+ */
+export async function sweepDerived(
+  dir: string,
+  days: number,
+  dryRun: boolean,
+): Promise<{ dir: string; removedGraphs: number; freedBytes: number; removedPlans: number }> {
+  // Loaded here: only the cache's gc needs them.
+  const { sweepTappedModels } = await import('@modelhub/onnx');
+  const { pruneLoadPlans } = await import('@modelhub/adapter-onnx/load-plans');
+  const unusedSince = new Date(Date.now() - days * 86_400_000);
+  const graphs = await sweepTappedModels(dir, { unusedSince, dryRun });
+  const removedPlans = dryRun ? 0 : await pruneLoadPlans(dir);
+  return { dir, removedGraphs: graphs.removed, freedBytes: graphs.freedBytes, removedPlans };
+}
+
 /** `hub gc [--max-size SIZE] [--dry-run]` for the cache; with --data or --metadata/--blobs, for a registry. */
 export const registerGc: CommandRegistrar = (program: Command, io: Io) => {
   withBackendFlags(
@@ -36,39 +61,63 @@ export const registerGc: CommandRegistrar = (program: Command, io: Io) => {
     .option('--max-size <size>', 'shrink the cache to at most SIZE (e.g. 10GB)')
     .option('--dry-run', 'show what would be deleted')
     .option(
+      '--derived-days <days>',
+      `also delete the edited model graphs no load used for DAYS days (default ${DERIVED_UNUSED_DAYS}; 0: all of them)`,
+      Number,
+    )
+    .option(
       '--grace <seconds>',
       'registry: keep blobs touched within this many seconds (default 86400)',
       Number,
     )
-    .action(async (flags: BackendFlags & { maxSize?: string; dryRun?: boolean; grace?: number }) => {
-      const globals = program.opts<GlobalOptions>();
-      if (flags.data !== undefined || flags.metadata !== undefined || flags.blobs !== undefined) {
-        const report = await runRegistryGc(flags);
+    .action(
+      async (
+        flags: BackendFlags & { maxSize?: string; dryRun?: boolean; grace?: number; derivedDays?: number },
+      ) => {
+        const globals = program.opts<GlobalOptions>();
+        if (flags.data !== undefined || flags.metadata !== undefined || flags.blobs !== undefined) {
+          const report = await runRegistryGc(flags);
+          io.stdout(
+            globals.json === true
+              ? `${JSON.stringify(report)}\n`
+              : report.leader
+                ? `deleted ${report.deletedBlobs} blobs (${formatBytes(report.freedBytes)}), swept ${report.sweptUploads} abandoned uploads\n`
+                : 'another process is collecting garbage right now; nothing done\n',
+          );
+          return;
+        }
+        const clientOptions = clientOptionsFrom(globals);
+        const config = resolveClientConfig(clientOptions);
+        const days = flags.derivedDays ?? DERIVED_UNUSED_DAYS;
+        if (!Number.isFinite(days) || days < 0) {
+          throw new ModelhubError(
+            'INVALID_ARGUMENT',
+            `--derived-days takes a number of days, not "${String(flags.derivedDays)}".`,
+            {
+              hint: `For example --derived-days ${DERIVED_UNUSED_DAYS}, or 0 to delete every edited graph.`,
+            },
+          );
+        }
+        const report = await gcCache(config.cacheRoot, {
+          maxSize: flags.maxSize === undefined ? undefined : parseSize(flags.maxSize),
+          dryRun: flags.dryRun === true,
+        });
+        const derived = await sweepDerived(derivedDir(clientOptions), days, flags.dryRun === true);
+        if (globals.json === true) {
+          io.stdout(`${JSON.stringify({ cacheRoot: config.cacheRoot, ...report, derived })}\n`);
+          return;
+        }
+        for (const s of report.removedSnapshots) {
+          io.stdout(
+            `${flags.dryRun === true ? 'would evict' : 'evicted'} ${s.repo}@${s.commit.slice(0, 12)}\n`,
+          );
+        }
         io.stdout(
-          globals.json === true
-            ? `${JSON.stringify(report)}\n`
-            : report.leader
-              ? `deleted ${report.deletedBlobs} blobs (${formatBytes(report.freedBytes)}), swept ${report.sweptUploads} abandoned uploads\n`
-              : 'another process is collecting garbage right now; nothing done\n',
+          `${flags.dryRun === true ? 'would free' : 'freed'} ${formatBytes(report.freedBytes)} (${report.removedBlobs} unreferenced blobs, ${report.removedPartials} partial downloads); cache ${formatBytes(report.sizeAfter)}\n`,
         );
-        return;
-      }
-      const config = resolveClientConfig(clientOptionsFrom(globals));
-      const report = await gcCache(config.cacheRoot, {
-        maxSize: flags.maxSize === undefined ? undefined : parseSize(flags.maxSize),
-        dryRun: flags.dryRun === true,
-      });
-      if (globals.json === true) {
-        io.stdout(`${JSON.stringify({ cacheRoot: config.cacheRoot, ...report })}\n`);
-        return;
-      }
-      for (const s of report.removedSnapshots) {
         io.stdout(
-          `${flags.dryRun === true ? 'would evict' : 'evicted'} ${s.repo}@${s.commit.slice(0, 12)}\n`,
+          `${flags.dryRun === true ? 'would free' : 'freed'} ${formatBytes(derived.freedBytes)} of edited model graphs unused for ${days} days (${derived.removedGraphs} graphs, ${derived.removedPlans} load plans) in ${derived.dir}\n`,
         );
-      }
-      io.stdout(
-        `${flags.dryRun === true ? 'would free' : 'freed'} ${formatBytes(report.freedBytes)} (${report.removedBlobs} unreferenced blobs, ${report.removedPartials} partial downloads); cache ${formatBytes(report.sizeAfter)}\n`,
-      );
-    });
+      },
+    );
 };

@@ -77,10 +77,10 @@ export function sha256MemoFor(options: ClientOptions): Sha256Memo {
 }
 
 /**
- * The adapters' `sha256Of`: pinModel has just hashed (or recalled) every file of the model, so
- * the memo answers without reading them again.
+ * The adapters' `sha256Of`, through the cache's memo: a file is read once, then recalled while its
+ * stat identity is unchanged (after pinModel, without reading it again).
  */
-function knownSha256(options: ClientOptions): (path: string) => Promise<string> {
+export function memoSha256Of(options: ClientOptions): (path: string) => Promise<string> {
   const memo = sha256MemoFor(options);
   return async (path) => (await memo.sha256(path)).sha256;
 }
@@ -193,7 +193,7 @@ export async function openCandidates(
   const candidateOptions: CandidateOptions = {
     modelId: `${base.repo}@${base.commit}`,
     workDir: derivedDir(options),
-    sha256Of: knownSha256(options),
+    sha256Of: memoSha256Of(options),
     ...choices,
     ...(options.layer === undefined ? {} : { layer: options.layer }),
     ...(options.preprocess === undefined ? {} : { preprocess: options.preprocess }),
@@ -211,7 +211,7 @@ async function load(dir: string, base: BackbonePin, options: OpenBackboneOptions
   const extractor = await adapter.loadFeatureExtractor(dir, {
     modelId: `${base.repo}@${base.commit}`,
     workDir: derivedDir(options),
-    sha256Of: knownSha256(options),
+    sha256Of: memoSha256Of(options),
     ...(options.layer === undefined ? {} : { layer: options.layer }),
     ...(options.pooling === undefined ? {} : { pooling: options.pooling }),
     ...(options.mask === undefined ? {} : { mask: options.mask }),

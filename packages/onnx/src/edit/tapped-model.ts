@@ -8,6 +8,7 @@ import { readMessages, readString } from '../wire/wire.ts';
 import { DataType, StringStringEntryField, TensorField } from '../model/fields.ts';
 import type { OnnxModel, TensorHeader } from '../model/onnx-model.ts';
 import { addGraphOutputs } from './add-graph-outputs.ts';
+import { markTappedModelUsed } from './tapped-model-use.ts';
 
 /** Files an ONNX model keeps its tensors in (`external_data.location`), relative to the model. */
 export function externalDataFiles(model: OnnxModel): string[] {
@@ -98,7 +99,7 @@ export async function writeTappedModel(
   const cached = join(dir, basename(modelPath));
   const beside = join(dirname(modelPath), `${basename(modelPath, '.onnx')}.tap-${key}.onnx`);
   for (const path of [cached, beside]) {
-    if (await exists(path)) {
+    if (await markTappedModelUsed(path)) {
       return { path, sourceSha256, created: false };
     }
   }
