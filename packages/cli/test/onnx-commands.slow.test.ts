@@ -187,4 +187,13 @@ describe('hub gc and the edited model graphs', () => {
     expect(await gc()).toMatchObject({ removedGraphs: 0 });
     expect(await gc('--derived-days', '0')).toMatchObject({ removedGraphs: 1 });
   });
+
+  it('refuses a --derived-days that is not a number of days, naming what it got', async () => {
+    for (const days of ['soon', '-1', '']) {
+      const io = captureIo();
+      expect(await runCli(['--cache-dir', cache, 'gc', '--derived-days', days], io)).toBe(1);
+      expect(io.err).toContain(`INVALID_ARGUMENT`);
+      expect(io.err).toContain(`not "${days}"`);
+    }
+  });
 });

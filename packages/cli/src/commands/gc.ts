@@ -63,7 +63,6 @@ export const registerGc: CommandRegistrar = (program: Command, io: Io) => {
     .option(
       '--derived-days <days>',
       `also delete the edited model graphs no load used for DAYS days (default ${DERIVED_UNUSED_DAYS}; 0: all of them)`,
-      Number,
     )
     .option(
       '--grace <seconds>',
@@ -72,7 +71,7 @@ export const registerGc: CommandRegistrar = (program: Command, io: Io) => {
     )
     .action(
       async (
-        flags: BackendFlags & { maxSize?: string; dryRun?: boolean; grace?: number; derivedDays?: number },
+        flags: BackendFlags & { maxSize?: string; dryRun?: boolean; grace?: number; derivedDays?: string },
       ) => {
         const globals = program.opts<GlobalOptions>();
         if (flags.data !== undefined || flags.metadata !== undefined || flags.blobs !== undefined) {
@@ -88,11 +87,11 @@ export const registerGc: CommandRegistrar = (program: Command, io: Io) => {
         }
         const clientOptions = clientOptionsFrom(globals);
         const config = resolveClientConfig(clientOptions);
-        const days = flags.derivedDays ?? DERIVED_UNUSED_DAYS;
-        if (!Number.isFinite(days) || days < 0) {
+        const days = flags.derivedDays === undefined ? DERIVED_UNUSED_DAYS : Number(flags.derivedDays);
+        if (flags.derivedDays?.trim() === '' || !Number.isFinite(days) || days < 0) {
           throw new ModelhubError(
             'INVALID_ARGUMENT',
-            `--derived-days takes a number of days, not "${String(flags.derivedDays)}".`,
+            `--derived-days takes a number of days, not "${flags.derivedDays ?? ''}".`,
             {
               hint: `For example --derived-days ${DERIVED_UNUSED_DAYS}, or 0 to delete every edited graph.`,
             },
@@ -116,7 +115,7 @@ export const registerGc: CommandRegistrar = (program: Command, io: Io) => {
           `${flags.dryRun === true ? 'would free' : 'freed'} ${formatBytes(report.freedBytes)} (${report.removedBlobs} unreferenced blobs, ${report.removedPartials} partial downloads); cache ${formatBytes(report.sizeAfter)}\n`,
         );
         io.stdout(
-          `${flags.dryRun === true ? 'would free' : 'freed'} ${formatBytes(derived.freedBytes)} of edited model graphs unused for ${days} days (${derived.removedGraphs} graphs, ${derived.removedPlans} load plans) in ${derived.dir}\n`,
+          `${flags.dryRun === true ? 'would free' : 'freed'} ${formatBytes(derived.freedBytes)} of edited model graphs unused for ${days} days (${derived.removedGraphs} graphs${flags.dryRun === true ? '' : `, ${derived.removedPlans} load plans`}) in ${derived.dir}\n`,
         );
       },
     );
