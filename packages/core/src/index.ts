@@ -20,6 +20,7 @@ export type { FileEntry } from './files/file-entry.ts';
 export { assertSafeRepoPath } from './files/safe-path.ts';
 export { assertRealFilesystem } from './files/pseudo-filesystem.ts';
 export { readJsonObject } from './files/read-json-object.ts';
+export { writeCacheFile } from './files/write-cache-file.ts';
 
 export { displayWidth, padEndColumns, padStartColumns, truncateColumns } from './text-width/display-width.ts';
 

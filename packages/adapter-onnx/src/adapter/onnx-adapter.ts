@@ -83,8 +83,16 @@ async function openTapped(
   spec: PreprocessSpec,
   tensors: readonly string[],
   workDir: string,
+  sourceSha256?: string,
 ): Promise<{ session: WorkerSession; modelPath: string; traced: TracedAxes }> {
-  const tapped = await writeTappedModel(loaded.modelPath, loaded.model, loaded.bytes, tensors, workDir);
+  const tapped = await writeTappedModel(
+    loaded.modelPath,
+    loaded.model,
+    loaded.bytes,
+    tensors,
+    workDir,
+    sourceSha256,
+  );
   const session = await WorkerSession.open(tapped.path, loaded.modelPath);
   try {
     return { session, modelPath: tapped.path, traced: await traceTapped(session, input, spec, tensors) };
@@ -183,6 +191,7 @@ export async function loadImageExtractor(
         loaded.bytes,
         [candidate.tensor],
         options.workDir,
+        sha256,
       )
     ).path;
   } else {
@@ -229,7 +238,7 @@ export async function loadImageExtractor(
  * Leaves a load plan for each candidate tap that has none, naming the edited graph just made with
  * all of them: the head `hub train` writes is then loaded back (its self-check, then every
  * `hub predict`) from that graph, without parsing the model again or writing a second copy of it
- * for the chosen tap alone. Only when the caller knows the model file's sha256.
+ * for the chosen tap alone.
  */
 async function rememberTapPlans(
   loaded: LoadedOnnx,
@@ -238,15 +247,12 @@ async function rememberTapPlans(
   taps: ReadonlyArray<Pick<TapCandidate, 'tensor'>>,
   tappedPath: string,
   traced: TracedAxes,
-  options: CandidateOptions,
+  sha256: string,
+  workDir: string,
 ): Promise<void> {
-  const sha256 = await options.sha256Of?.(loaded.modelPath);
-  if (sha256 === undefined) {
-    return;
-  }
   const traceKey = traceKeyOf(probeDims(spec), spec.layout, tracedFree(input, spec));
   for (const { tensor } of taps) {
-    const file = loadPlanPath(options.workDir, sha256, tensor);
+    const file = loadPlanPath(workDir, sha256, tensor);
     if ((await readLoadPlan(file)) !== undefined) {
       continue;
     }
@@ -338,15 +344,19 @@ export async function loadCandidateExtractor(
         }))
       : [];
   const taps = [auto, ...earlier];
+  const sha256 = await options.sha256Of?.(loaded.modelPath);
   const { session, modelPath, traced } = await openTapped(
     loaded,
     input,
     spec,
     taps.map((t) => t.tensor),
     options.workDir,
+    sha256,
   );
   try {
-    await rememberTapPlans(loaded, input, spec, taps, modelPath, traced, options);
+    if (sha256 !== undefined) {
+      await rememberTapPlans(loaded, input, spec, taps, modelPath, traced, sha256, options.workDir);
+    }
     const padding = options.padding ?? ['full', 'tight'];
     const free = tracedFree(input, spec);
     const specs: PreprocessSpec[] = [];

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { access, readFile, readdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 
 import * as z from 'zod';
 
+import { writeCacheFile } from '@modelhub/core';
 import { markTappedModelUsed } from '@modelhub/onnx';
 import type { OnnxValueInfo } from '@modelhub/onnx';
 import type { InputAxis } from '@modelhub/vision';
@@ -119,14 +120,7 @@ export async function writeLoadPlan(file: string, plan: ImageLoadPlan): Promise<
         ? null
         : [...plan.traced.traced].map(([t, axes]) => [t, axes.map((a) => a ?? null)]),
   };
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(tmp, JSON.stringify(json));
-    await rename(tmp, file);
-  } catch {
-    await rm(tmp, { force: true }).catch(() => undefined);
-  }
+  await writeCacheFile(file, JSON.stringify(json));
 }
 
 /**
@@ -153,7 +147,13 @@ export async function pruneLoadPlans(
     } catch {
       tappedPath = undefined;
     }
-    if (typeof tappedPath === 'string' && (await exists(tappedPath))) {
+    const kept =
+      typeof tappedPath === 'string' &&
+      (await access(tappedPath).then(
+        () => true,
+        () => false,
+      ));
+    if (kept) {
       continue;
     }
     if (options.dryRun !== true) {
@@ -162,13 +162,4 @@ export async function pruneLoadPlans(
     removed++;
   }
   return removed;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
 
+import { writeCacheFile } from '../files/write-cache-file.ts';
 import { streamIntoHashes } from './hash-file.ts';
 
 /** A file's size and sha256. */
@@ -110,14 +110,7 @@ export class Sha256Memo {
     }
     const kept = [...entries].slice(-MAX_ENTRIES);
     const json: MemoFile = { version: 1, entries: Object.fromEntries(kept) };
-    const tmp = `${this.#file}.${process.pid}.tmp`;
-    try {
-      await mkdir(dirname(this.#file), { recursive: true });
-      await writeFile(tmp, JSON.stringify(json));
-      await rename(tmp, this.#file);
-    } catch {
-      // A read-only or full cache: the memo is only a shortcut, the hash itself is correct.
-      await rm(tmp, { force: true }).catch(() => undefined);
-    }
+    // A read-only or full cache writes nothing: the memo is only a shortcut, the hash is correct.
+    await writeCacheFile(this.#file, JSON.stringify(json));
   }
 }

@@ -92,8 +92,10 @@ export async function writeTappedModel(
   bytes: Uint8Array,
   tensors: readonly string[],
   workDir: string,
+  /** The sha256 of `bytes` when the caller already knows it (it is not computed again). */
+  knownSha256?: string,
 ): Promise<TappedModel> {
-  const sourceSha256 = sha256(bytes);
+  const sourceSha256 = knownSha256 ?? sha256(bytes);
   const key = `${sourceSha256.slice(0, 24)}-${sha256(JSON.stringify(tensors)).slice(0, 12)}`;
   const dir = join(resolve(workDir), 'onnx-taps', key);
   const cached = join(dir, basename(modelPath));
