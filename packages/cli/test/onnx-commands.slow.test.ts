@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -125,7 +125,7 @@ describe('hub inspect / embed / predict on ONNX models', () => {
   });
 });
 
-describe('hub gc and the edited model graphs', () => {
+describe('hub gc and derived data (edited graphs, load plans, feature vectors)', () => {
   const cache = join(work, 'gc-cache');
   const derived = join(cache, 'derived');
   const graphs = (): Promise<string[]> => readdir(join(derived, 'onnx-taps')).catch(() => []);
@@ -186,6 +186,43 @@ describe('hub gc and the edited model graphs', () => {
     await embed(image);
     expect(await gc()).toMatchObject({ removedGraphs: 0 });
     expect(await gc('--derived-days', '0')).toMatchObject({ removedGraphs: 1 });
+  });
+
+  it('deletes the feature vectors of backbone setups no hub train used for --derived-days; training again embeds anew', async () => {
+    const data = join(work, 'gc-data');
+    for (const [label, texts] of [
+      ['left', ['ab', 'abc', 'abcd']],
+      ['right', ['xy', 'xyz', 'wxyz']],
+    ] as const) {
+      await mkdir(join(data, label), { recursive: true });
+      for (const text of texts) {
+        await copyFile(await word(text), join(data, label, `${text}.png`));
+      }
+    }
+    const train = async (): Promise<{ fromCache: number; embedded: number }> => {
+      const io = captureIo();
+      const args = ['train', '--base', rec, '--data', data, '--out', join(work, 'gc-head'), '--force'];
+      expect(await runCli(['--cache-dir', cache, '--json', ...args], io)).toBe(0);
+      return (JSON.parse(io.out) as { embedding: { fromCache: number; embedded: number } }).embedding;
+    };
+    const features = async (...args: string[]): Promise<Record<string, number>> => {
+      const io = captureIo();
+      expect(await runCli(['--cache-dir', cache, '--json', 'gc', ...args], io)).toBe(0);
+      return (JSON.parse(io.out) as { features: Record<string, number> }).features;
+    };
+    expect(await train()).toEqual({ fromCache: 0, embedded: 6 });
+    expect(await train()).toEqual({ fromCache: 6, embedded: 0 });
+    expect(await features()).toMatchObject({ namespaces: 0, vectors: 0 });
+
+    const dry = await features('--dry-run', '--derived-days', '0');
+    expect(dry['namespaces']).toBeGreaterThan(1); // one per candidate (tap × pooling × padding)
+    expect(dry['vectors']).toBe(6 * (dry['namespaces'] ?? 0));
+    expect(await train()).toEqual({ fromCache: 6, embedded: 0 });
+
+    const done = await features('--derived-days', '0');
+    expect(done).toMatchObject({ namespaces: dry['namespaces'], vectors: dry['vectors'] });
+    expect(done['fileBytesAfter']).toBeLessThan(done['fileBytesBefore'] ?? 0);
+    expect(await train()).toEqual({ fromCache: 0, embedded: 6 });
   });
 
   it('refuses a --derived-days that is not a number of days, naming what it got', async () => {

@@ -1,13 +1,16 @@
+import { existsSync } from 'node:fs';
+
 import type { Command } from 'commander';
 
 import { formatBytes, gcCache, parseSize, resolveClientConfig } from '@modelhub/client';
 
 import type { GcReport } from '@modelhub/registry';
+import type { FeatureSweep } from '@modelhub/trainer/feature-cache';
 
 import { ModelhubError } from '@modelhub/core';
 
 import { clientOptionsFrom } from '../context/client-context.ts';
-import { derivedDir } from '../library/open-backbone.ts';
+import { derivedDir, featureCacheFile } from '../library/open-backbone.ts';
 import { backendsFrom, withBackendFlags, type BackendFlags } from '../context/registry-backends.ts';
 import type { Io } from '../output/error-boundary.ts';
 import type { CommandRegistrar, GlobalOptions } from '../program.ts';
@@ -27,7 +30,10 @@ export async function runRegistryGc(flags: BackendFlags & { grace?: number }): P
   }
 }
 
-/** How long an edited model graph (a backbone with its tap as an extra output) is kept unused. */
+/**
+ * How long derived data is kept unused: edited model graphs (a backbone with its tap as an extra
+ * output) and the feature vectors of a backbone setup.
+ */
 export const DERIVED_UNUSED_DAYS = 30;
 
 /**
@@ -49,6 +55,29 @@ export async function sweepDerived(
   return { dir, removedGraphs: graphs.removed, freedBytes: graphs.freedBytes, removedPlans };
 }
 
+/**
+ * The feature cache's share of `hub gc`: the vectors of backbone setups (model, tap, pooling,
+ * preprocessing) that no `hub train` or `hub eval` used for `days` days. Every candidate of every
+ * `hub train` is one setup, so the file only grew before. A cache that was never written is left
+ * alone (no empty file is created).
+ */
+export async function sweepFeatures(
+  file: string,
+  days: number,
+  dryRun: boolean,
+): Promise<{ file: string } & FeatureSweep> {
+  if (!existsSync(file)) {
+    return { file, namespaces: 0, vectors: 0, vectorBytes: 0, fileBytesBefore: 0, fileBytesAfter: 0 };
+  }
+  const { FeatureCache } = await import('@modelhub/trainer/feature-cache');
+  const cache = new FeatureCache(file);
+  try {
+    return { file, ...cache.sweep({ unusedSince: new Date(Date.now() - days * 86_400_000), dryRun }) };
+  } finally {
+    cache.close();
+  }
+}
+
 /** `hub gc [--max-size SIZE] [--dry-run]` for the cache; with --data or --metadata/--blobs, for a registry. */
 export const registerGc: CommandRegistrar = (program: Command, io: Io) => {
   withBackendFlags(
@@ -62,7 +91,7 @@ export const registerGc: CommandRegistrar = (program: Command, io: Io) => {
     .option('--dry-run', 'show what would be deleted')
     .option(
       '--derived-days <days>',
-      `also delete the edited model graphs no load used for DAYS days (default ${DERIVED_UNUSED_DAYS}; 0: all of them)`,
+      `also delete the edited model graphs and cached feature vectors nothing used for DAYS days (default ${DERIVED_UNUSED_DAYS}; 0: all of them)`,
     )
     .option(
       '--grace <seconds>',
@@ -102,8 +131,9 @@ export const registerGc: CommandRegistrar = (program: Command, io: Io) => {
           dryRun: flags.dryRun === true,
         });
         const derived = await sweepDerived(derivedDir(clientOptions), days, flags.dryRun === true);
+        const features = await sweepFeatures(featureCacheFile(clientOptions), days, flags.dryRun === true);
         if (globals.json === true) {
-          io.stdout(`${JSON.stringify({ cacheRoot: config.cacheRoot, ...report, derived })}\n`);
+          io.stdout(`${JSON.stringify({ cacheRoot: config.cacheRoot, ...report, derived, features })}\n`);
           return;
         }
         for (const s of report.removedSnapshots) {
@@ -117,6 +147,11 @@ export const registerGc: CommandRegistrar = (program: Command, io: Io) => {
         io.stdout(
           `${flags.dryRun === true ? 'would free' : 'freed'} ${formatBytes(derived.freedBytes)} of edited model graphs unused for ${days} days (${derived.removedGraphs} graphs${flags.dryRun === true ? '' : `, ${derived.removedPlans} load plans`}) in ${derived.dir}\n`,
         );
+        if (features.fileBytesBefore > 0) {
+          io.stdout(
+            `${flags.dryRun === true ? 'would remove' : 'removed'} ${formatBytes(features.vectorBytes)} of feature vectors unused for ${days} days (${features.vectors} vectors of ${features.namespaces} backbone setups); ${features.file} ${formatBytes(features.fileBytesBefore)}${features.fileBytesAfter === features.fileBytesBefore ? '' : ` → ${formatBytes(features.fileBytesAfter)}`}\n`,
+          );
+        }
       },
     );
 };

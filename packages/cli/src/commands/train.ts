@@ -1,5 +1,4 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 
 import { Option, type Command } from 'commander';
 
@@ -748,9 +747,4 @@ export function trainCommand(deps: (globals: GlobalOptions) => TrainerDeps): Com
         );
       });
   };
-}
-
-/** Default feature-cache file under a cache root. */
-export function featureCacheFile(cacheRoot: string): string {
-  return join(cacheRoot, 'features', 'features.sqlite');
 }

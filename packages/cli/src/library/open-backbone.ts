@@ -105,6 +105,12 @@ export function derivedDir(options: ClientOptions): string {
   return join(options.cacheDir ?? modelhubCacheBase(env), 'derived');
 }
 
+/** The feature cache of `hub train` and `hub eval`: vectors per (backbone setup, file content). */
+export function featureCacheFile(options: ClientOptions): string {
+  const env = options.env ?? process.env;
+  return join(options.cacheDir ?? modelhubCacheBase(env), 'features', 'features.sqlite');
+}
+
 /**
  * Pulls a model (or takes a local folder), loads it through the adapter its files call for, and
  * pins it: registry endpoint, repo, commit and the sha256 of every file. A local folder is pinned

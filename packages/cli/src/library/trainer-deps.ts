@@ -1,13 +1,11 @@
 import { createRequire } from 'node:module';
 
-import { modelhubCacheBase } from '@modelhub/client';
-
-import { featureCacheFile, type TrainerDeps } from '../commands/train.ts';
+import type { TrainerDeps } from '../commands/train.ts';
 import { clientOptionsFrom } from '../context/client-context.ts';
 import type { GlobalOptions } from '../program.ts';
 import { loadHead } from './head-base.ts';
 import { runProbe } from './head-check.ts';
-import { openBackbone, openCandidates } from './open-backbone.ts';
+import { featureCacheFile, openBackbone, openCandidates } from './open-backbone.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -21,7 +19,7 @@ export function trainerDeps(globals: GlobalOptions): TrainerDeps {
     openBackbone: (model, backbone) => openBackbone(model, { ...options, ...backbone }),
     openCandidates: (model, { layer, ...choices }) =>
       openCandidates(model, choices, { ...options, ...(layer === undefined ? {} : { layer }) }),
-    featureCachePath: featureCacheFile(options.cacheDir ?? modelhubCacheBase(options.env ?? process.env)),
+    featureCachePath: featureCacheFile(options),
     createdBy: `modelhub ${pkg.version}`,
     recordCheck: async (headDir) => {
       const head = await loadHead(headDir, undefined, options);

@@ -40,6 +40,7 @@ export async function embedCandidates(
   const namespaces = candidates.variants.map((v) =>
     featureNamespace({ modelId: candidates.modelId, tap: v.tap, preprocess: v.preprocess, dim: v.tap.dim }),
   );
+  options.cache?.touch(namespaces, candidates.modelId);
   const vectors = new Array<Float32Array[] | undefined>(items.length);
   const pending = new Map<string, number[]>();
   let fromCache = 0;

@@ -1,0 +1,92 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { FeatureCache } from './feature-cache.ts';
+
+const work = await mkdtemp(join(tmpdir(), 'modelhub-feature-cache-'));
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const DAY = 86_400_000;
+const vec = (n: number, fill: number): Float32Array => new Float32Array(n).fill(fill);
+const entries = (count: number, dim: number): Array<[string, Float32Array]> =>
+  Array.from({ length: count }, (_, i) => [`sha-${i}`, vec(dim, i)]);
+
+describe('FeatureCache use records and sweep', () => {
+  it('deletes only the namespaces no run used since the cut-off, and shrinks the file', () => {
+    const cache = new FeatureCache(join(work, 'sweep.sqlite'));
+    try {
+      const now = Date.now();
+      cache.putMany('old', entries(200, 512));
+      cache.putMany('fresh', entries(3, 512));
+      cache.touch(['old'], 'model-a', now - 40 * DAY);
+      cache.touch(['fresh'], 'model-b', now);
+
+      const dry = cache.sweep({ unusedSince: new Date(now - 30 * DAY), dryRun: true });
+      expect(dry).toMatchObject({ namespaces: 1, vectors: 200, vectorBytes: 200 * 512 * 4 });
+      expect(dry.fileBytesAfter).toBe(dry.fileBytesBefore);
+      expect(cache.count('old')).toBe(200);
+
+      const done = cache.sweep({ unusedSince: new Date(now - 30 * DAY) });
+      expect(done).toMatchObject({ namespaces: 1, vectors: 200, vectorBytes: 200 * 512 * 4 });
+      expect(done.fileBytesAfter).toBeLessThan(done.fileBytesBefore - 200 * 512 * 3);
+      expect(cache.count('old')).toBe(0);
+      expect(cache.get('old', 'sha-1')).toBeUndefined();
+      expect(cache.get('fresh', 'sha-2')).toEqual(vec(512, 2));
+
+      expect(cache.sweep({ unusedSince: new Date(now - 30 * DAY) })).toMatchObject({
+        namespaces: 0,
+        vectors: 0,
+      });
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('a touch moves the clock forward; vectors stored without one can still expire', () => {
+    const cache = new FeatureCache(join(work, 'touch.sqlite'));
+    try {
+      const now = Date.now();
+      cache.putMany('library', entries(2, 4));
+      cache.putMany('used', entries(2, 4));
+      cache.touch(['used'], 'model', now - 40 * DAY);
+      cache.touch(['used', 'used'], 'model', now);
+      expect(cache.sweep({ unusedSince: new Date(now - DAY) })).toMatchObject({ namespaces: 0 });
+      // In a day's time both are unused: the one written by putMany alone got a use when stored.
+      expect(cache.sweep({ unusedSince: new Date(now + DAY) })).toMatchObject({ namespaces: 2, vectors: 4 });
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('gives the vectors of a cache written before use records a fresh clock instead of deleting them', () => {
+    const file = join(work, 'older.sqlite');
+    const db = new DatabaseSync(file);
+    db.exec(`CREATE TABLE features (ns TEXT NOT NULL, sha256 TEXT NOT NULL, dim INTEGER NOT NULL, vec BLOB NOT NULL,
+      PRIMARY KEY (ns, sha256)) WITHOUT ROWID;`);
+    db.prepare('INSERT INTO features VALUES (?, ?, ?, ?)').run(
+      'ns',
+      'sha',
+      2,
+      new Uint8Array(vec(2, 1).buffer),
+    );
+    db.close();
+
+    const cache = new FeatureCache(file);
+    try {
+      expect(cache.get('ns', 'sha')).toEqual(vec(2, 1));
+      expect(cache.sweep({ unusedSince: new Date(Date.now() - DAY) })).toMatchObject({ namespaces: 0 });
+      expect(cache.sweep({ unusedSince: new Date(Date.now() + DAY) })).toMatchObject({
+        namespaces: 1,
+        vectors: 1,
+      });
+    } finally {
+      cache.close();
+    }
+  });
+});
