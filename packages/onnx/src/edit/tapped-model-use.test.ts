@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -44,6 +44,20 @@ describe('sweepTappedModels', () => {
     expect((await readdir(join(workDir, 'onnx-taps'))).sort()).toEqual(['old', 'recent']);
     expect(await sweepTappedModels(workDir, { unusedSince })).toEqual({ removed: 1, freedBytes: 1000 });
     expect(await readdir(join(workDir, 'onnx-taps'))).toEqual(['recent']);
+  });
+
+  it('does not count external data the model folder still links as freed', async () => {
+    const workDir = join(work, 'linked');
+    const file = await graph(workDir, 'old', 300, daysAgo(40));
+    const data = join(work, 'model.onnx_data');
+    await writeFile(data, new Uint8Array(5000));
+    await link(data, join(file, '..', 'model.onnx_data'));
+    await utimes(join(file, '..', 'model.onnx_data'), daysAgo(40), daysAgo(40));
+    expect(await sweepTappedModels(workDir, { unusedSince: daysAgo(30) })).toEqual({
+      removed: 1,
+      freedBytes: 300,
+    });
+    expect((await stat(data)).size).toBe(5000);
   });
 
   it('finds nothing to do without a folder of edited graphs', async () => {

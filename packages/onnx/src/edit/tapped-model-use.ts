@@ -35,7 +35,8 @@ async function sizeOf(dir: string): Promise<{ bytes: number; newestMs: number }>
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) {
       const s = await stat(join(entry.parentPath, entry.name));
-      bytes += s.size;
+      // A hard link to external data (the model's own file keeps it) frees nothing when removed.
+      bytes += s.nlink > 1 ? 0 : s.size;
       newestMs = Math.max(newestMs, s.mtimeMs);
     }
   }
@@ -45,8 +46,7 @@ async function sizeOf(dir: string): Promise<{ bytes: number; newestMs: number }>
 /**
  * Removes the edited models under `workDir/onnx-taps/` that no load has used since `unusedSince`
  * (each is a full copy of its backbone with extra outputs, written again on its next use). Hard
- * links to external data count as bytes freed only when this was their last link, which this
- * does not check: `freedBytes` is an upper bound for models with external data.
+ * links to external data count as freed bytes only when they are the data's last link.
  */
 export async function sweepTappedModels(
   workDir: string,
