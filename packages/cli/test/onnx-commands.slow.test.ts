@@ -1,11 +1,22 @@
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  cp,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { ensureFixtures, startTestRegistry, captureIo } from '@modelhub/testing';
+import { ensureFixtures, mountSmallFilesystem, startTestRegistry, captureIo } from '@modelhub/testing';
 
 import { parseNpy } from '../src/adapters/npy-writer.ts';
 import { runCli } from '../src/program.ts';
@@ -223,6 +234,31 @@ describe('hub gc and derived data (edited graphs, load plans, feature vectors)',
     expect(done).toMatchObject({ namespaces: dry['namespaces'], vectors: dry['vectors'] });
     expect(done['fileBytesAfter']).toBeLessThan(done['fileBytesBefore'] ?? 0);
     expect(await train()).toEqual({ fromCache: 0, embedded: 6 });
+  });
+
+  it('hub eval and hub train on a feature cache that cannot be written: they read it, warn once and finish', async () => {
+    const data = join(work, 'gc-data'); // made by the test above
+    const head = join(work, 'gc-head');
+    const fs = await mountSmallFilesystem(4 << 20);
+    const features = join(cache, 'features');
+    try {
+      await cp(features, join(fs.dir, 'features'), { recursive: true });
+      await rm(features, { recursive: true });
+      await symlink(join(fs.dir, 'features'), features);
+      await fs.setReadOnly(true);
+      const evalIo = captureIo();
+      expect(await runCli(['--cache-dir', cache, '--json', 'eval', head, '--data', data], evalIo)).toBe(0);
+      expect(JSON.parse(evalIo.out)).toMatchObject({ metrics: { accuracy: expect.any(Number) } });
+      expect(evalIo.err.match(/warning: the feature cache .* cannot be written/g)).toHaveLength(1);
+      const trainIo = captureIo();
+      const args = ['train', '--base', rec, '--data', data, '--out', join(work, 'ro-head')];
+      expect(await runCli(['--cache-dir', cache, '--json', ...args], trainIo)).toBe(0);
+      expect(JSON.parse(trainIo.out)).toMatchObject({ embedding: { fromCache: 6, embedded: 0 } });
+      expect(trainIo.err).toMatch(/warning: the feature cache .* cannot be written/);
+    } finally {
+      await rm(features, { force: true });
+      await fs.close();
+    }
   });
 
   it('refuses a --derived-days that is not a number of days, naming what it got', async () => {

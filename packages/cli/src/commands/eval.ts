@@ -98,6 +98,9 @@ export async function runEval(options: EvalOptions, deps: TrainerDeps, io: Io): 
       cache,
       skipBad: options.skipBad,
     });
+    if (cache.warning !== undefined) {
+      io.stderr(`warning: ${cache.warning}\n`);
+    }
     if (result.metrics.count === 0) {
       throw new ModelhubError(
         'INVALID_DATASET',

@@ -457,7 +457,7 @@ export async function runTrain(options: TrainOptions, deps: TrainerDeps, io: Io)
     }
     progress.end();
     if (!options.quiet) {
-      for (const w of run.embedding.warnings) {
+      for (const w of [...run.embedding.warnings, ...(cache.warning === undefined ? [] : [cache.warning])]) {
         io.stderr(`warning: ${w}\n`);
       }
     }

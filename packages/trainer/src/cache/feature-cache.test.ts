@@ -1,9 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import { afterAll, describe, expect, it } from 'vitest';
+
+import { mountSmallFilesystem } from '@modelhub/testing';
 
 import { FeatureCache } from './feature-cache.ts';
 
@@ -85,6 +87,78 @@ describe('FeatureCache use records and sweep', () => {
         namespaces: 1,
         vectors: 1,
       });
+    } finally {
+      cache.close();
+    }
+  });
+});
+
+describe('FeatureCache where it cannot write', () => {
+  it('on a read-only mount: reads the vectors it has, stores nothing, says why once, and gc refuses to delete', async () => {
+    const fs = await mountSmallFilesystem(4 << 20);
+    try {
+      const file = join(fs.dir, 'features', 'features.sqlite');
+      const writer = new FeatureCache(file);
+      writer.putMany('ns', entries(3, 8));
+      writer.close();
+      await fs.setReadOnly(true);
+
+      const cache = new FeatureCache(file);
+      try {
+        expect(cache.get('ns', 'sha-2')).toEqual(vec(8, 2));
+        expect(cache.warning).toContain(file);
+        expect(cache.warning).toContain('cannot be written');
+        cache.putMany('ns', [['new', vec(8, 9)]]);
+        cache.touch(['ns'], 'model');
+        expect(cache.get('ns', 'new')).toBeUndefined();
+        const later = new Date(Date.now() + DAY);
+        expect(cache.sweep({ unusedSince: later, dryRun: true })).toMatchObject({
+          namespaces: 1,
+          vectors: 3,
+        });
+        expect(() => cache.sweep({ unusedSince: later })).toThrow(
+          expect.objectContaining({ code: 'PERMISSION_DENIED' }),
+        );
+        expect(cache.count('ns')).toBe(3);
+      } finally {
+        cache.close();
+      }
+    } finally {
+      await fs.close();
+    }
+  });
+
+  it('on a full disk: keeps what fit, goes on without storing, and says so', async () => {
+    const fs = await mountSmallFilesystem(1 << 20);
+    try {
+      const cache = new FeatureCache(join(fs.dir, 'features.sqlite'));
+      try {
+        cache.putMany('small', entries(2, 8));
+        expect(cache.warning).toBeUndefined();
+        for (let i = 0; i < 8; i++) {
+          cache.putMany(`big-${i}`, entries(64, 1024)); // 256 KiB each: the 1 MiB disk fills up
+        }
+        expect(cache.warning).toMatch(/cannot be written \(.*full/i);
+        expect(cache.get('small', 'sha-1')).toEqual(vec(8, 1));
+      } finally {
+        cache.close();
+      }
+    } finally {
+      await fs.close();
+    }
+  });
+
+  it('where no file can be made at all: an empty cache for this run, and gc says it cannot open it', async () => {
+    const notAFolder = join(work, 'a-file');
+    await writeFile(notAFolder, 'not a folder');
+    const cache = new FeatureCache(join(notAFolder, 'features', 'features.sqlite'));
+    try {
+      expect(cache.warning).toContain('cannot be written');
+      cache.putMany('ns', entries(1, 4));
+      expect(cache.get('ns', 'sha-0')).toBeUndefined();
+      expect(() => cache.sweep({ unusedSince: new Date() })).toThrow(
+        expect.objectContaining({ code: 'PERMISSION_DENIED' }),
+      );
     } finally {
       cache.close();
     }

@@ -1,8 +1,9 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
-import { sha256, type FeatureExtractor } from '@modelhub/core';
+import { ModelhubError, sha256, type FeatureExtractor } from '@modelhub/core';
 
 /** The parts of an extractor that decide which vector an image gets. */
 export type FeatureSource = Pick<FeatureExtractor, 'modelId' | 'tap' | 'preprocess' | 'dim'>;
@@ -49,29 +50,33 @@ export class FeatureCache {
   private readonly putStmt: StatementSync;
   private readonly newNamespaceStmt: StatementSync;
 
+  /**
+   * Why this run cannot store vectors (a read-only or full cache folder, a damaged file), said
+   * once; the run goes on without the cache (or reading it only) instead of failing: the cache
+   * only saves time.
+   */
+  get warning(): string | undefined {
+    return this.problem === undefined
+      ? undefined
+      : `the feature cache ${this.path} cannot be written (${this.problem}); this run does not keep its vectors`;
+  }
+
+  private problem: string | undefined;
+  /** Not even its existing vectors could be read: this run uses an empty cache in memory. */
+  private unreadable = false;
+
   constructor(path: string) {
     this.path = path;
-    if (path !== ':memory:') {
-      mkdirSync(dirname(path), { recursive: true });
+    let db: DatabaseSync;
+    try {
+      db = openWritable(path);
+    } catch (error) {
+      this.problem = reason(error);
+      const readOnly = openReadOnly(path);
+      this.unreadable = readOnly === undefined && path !== ':memory:';
+      db = readOnly ?? openWritable(':memory:');
     }
-    this.db = new DatabaseSync(path);
-    this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;
-      CREATE TABLE IF NOT EXISTS features (
-        ns TEXT NOT NULL, sha256 TEXT NOT NULL, dim INTEGER NOT NULL, vec BLOB NOT NULL,
-        PRIMARY KEY (ns, sha256)) WITHOUT ROWID;`);
-    const hasUses = this.db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'namespaces'")
-      .get();
-    if (hasUses === undefined) {
-      // A cache written before namespaces recorded their use: its vectors start their clock now
-      // rather than counting as never used (which the next gc would delete at once).
-      this.db.exec(`BEGIN IMMEDIATE;
-        CREATE TABLE IF NOT EXISTS namespaces (
-          ns TEXT PRIMARY KEY, model TEXT NOT NULL, used_at INTEGER NOT NULL) WITHOUT ROWID;
-        INSERT OR IGNORE INTO namespaces (ns, model, used_at)
-          SELECT DISTINCT ns, '', ${Date.now()} FROM features;
-        COMMIT;`);
-    }
+    this.db = db;
     this.getStmt = this.db.prepare('SELECT dim, vec FROM features WHERE ns = ? AND sha256 = ?');
     this.putStmt = this.db.prepare(
       'INSERT OR REPLACE INTO features (ns, sha256, dim, vec) VALUES (?, ?, ?, ?)',
@@ -91,40 +96,50 @@ export class FeatureCache {
     return new Float32Array(Uint8Array.from(row.vec).buffer);
   }
 
-  /** Stores vectors in one transaction. */
+  /** Stores vectors in one transaction (nothing, once the cache turned out not to be writable). */
   putMany(ns: string, entries: readonly (readonly [string, Float32Array])[]): void {
     if (entries.length === 0) {
       return;
     }
-    this.db.exec('BEGIN');
-    try {
+    this.write(() => {
       // Vectors stored without a touch() (a library caller) still get a use to expire from.
       this.newNamespaceStmt.run(ns, Date.now());
       for (const [sha, vec] of entries) {
         this.putStmt.run(ns, sha, vec.length, new Uint8Array(vec.buffer, vec.byteOffset, vec.byteLength));
       }
-      this.db.exec('COMMIT');
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
+    });
   }
 
   /** Records that a run uses these namespaces now (one small write per run, not per vector). */
   touch(namespaces: readonly string[], modelId: string, now: number = Date.now()): void {
-    const stmt = this.db.prepare(
-      `INSERT INTO namespaces (ns, model, used_at) VALUES (?, ?, ?)
-       ON CONFLICT (ns) DO UPDATE SET model = excluded.model, used_at = excluded.used_at`,
-    );
-    this.db.exec('BEGIN');
-    try {
+    this.write(() => {
+      const stmt = this.db.prepare(
+        `INSERT INTO namespaces (ns, model, used_at) VALUES (?, ?, ?)
+         ON CONFLICT (ns) DO UPDATE SET model = excluded.model, used_at = excluded.used_at`,
+      );
       for (const ns of new Set(namespaces)) {
         stmt.run(ns, modelId, now);
       }
+    });
+  }
+
+  /** One transaction; a failure (read-only file, full disk) stops writing for this run. */
+  private write(body: () => void): void {
+    if (this.problem !== undefined) {
+      return;
+    }
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      this.problem = reason(error);
+      return;
+    }
+    try {
+      body();
       this.db.exec('COMMIT');
     } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
+      this.rollback();
+      this.problem = reason(error);
     }
   }
 
@@ -134,6 +149,15 @@ export class FeatureCache {
    * for later vectors instead of giving them back, and `fileBytesAfter` says so.
    */
   sweep(options: { readonly unusedSince: Date; readonly dryRun?: boolean }): FeatureSweep {
+    if (this.unreadable) {
+      throw new ModelhubError(
+        'PERMISSION_DENIED',
+        `the feature cache ${this.path} cannot be opened (${this.problem}).`,
+        {
+          hint: 'Run it as the user who owns the cache, or check the file with sqlite3.',
+        },
+      );
+    }
     const cutoff = options.unusedSince.getTime();
     const before = this.fileBytes();
     const stale = `SELECT ns FROM namespaces WHERE used_at < ${cutoff}`;
@@ -152,13 +176,22 @@ export class FeatureCache {
     if (options.dryRun === true || report.namespaces === 0) {
       return { ...report, fileBytesAfter: before };
     }
+    if (this.problem !== undefined) {
+      throw new ModelhubError(
+        'PERMISSION_DENIED',
+        `the feature cache ${this.path} cannot be written (${this.problem}); nothing was deleted.`,
+        {
+          hint: 'Run it as the user who owns the cache, or where the cache folder is writable.',
+        },
+      );
+    }
     this.db.exec('BEGIN');
     try {
       this.db.exec(`DELETE FROM features WHERE ns IN (${stale})`);
       this.db.exec(`DELETE FROM namespaces WHERE used_at < ${cutoff}`);
       this.db.exec('COMMIT');
     } catch (error) {
-      this.db.exec('ROLLBACK');
+      this.rollback();
       throw error;
     }
     try {
@@ -173,6 +206,15 @@ export class FeatureCache {
   count(ns: string): number {
     const row = this.db.prepare('SELECT COUNT(*) AS n FROM features WHERE ns = ?').get(ns) as { n: number };
     return Number(row.n);
+  }
+
+  /** Undoes an open transaction; SQLite has already done so after some errors (a full disk). */
+  private rollback(): void {
+    try {
+      this.db.exec('ROLLBACK');
+    } catch {
+      // no transaction is active any more
+    }
   }
 
   private fileBytes(): number {
@@ -193,4 +235,66 @@ export class FeatureCache {
   close(): void {
     this.db.close();
   }
+}
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS features (
+    ns TEXT NOT NULL, sha256 TEXT NOT NULL, dim INTEGER NOT NULL, vec BLOB NOT NULL,
+    PRIMARY KEY (ns, sha256)) WITHOUT ROWID;`;
+
+/** Opens (creating) the cache for reading and writing, adding the use records it may lack. */
+function openWritable(path: string): DatabaseSync {
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true });
+  }
+  const db = new DatabaseSync(path);
+  try {
+    db.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; ${SCHEMA}`);
+    const hasUses = db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'namespaces'")
+      .get();
+    if (hasUses === undefined) {
+      // A cache written before namespaces recorded their use: its vectors start their clock now
+      // rather than counting as never used (which the next gc would delete at once).
+      db.exec(`BEGIN IMMEDIATE;
+        CREATE TABLE IF NOT EXISTS namespaces (
+          ns TEXT PRIMARY KEY, model TEXT NOT NULL, used_at INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT OR IGNORE INTO namespaces (ns, model, used_at)
+          SELECT DISTINCT ns, '', ${Date.now()} FROM features;
+        COMMIT;`);
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * An existing cache that cannot be written, opened to read the vectors it has (a shared cache on
+ * a read-only mount); undefined when even that fails or it lacks the tables.
+ */
+function openReadOnly(path: string): DatabaseSync | undefined {
+  if (path === ':memory:' || !existsSync(path)) {
+    return undefined;
+  }
+  // A WAL file opened read-only needs its shared-memory file; in a folder nobody may write,
+  // SQLite can only read it as immutable (no other writer is assumed while this run reads).
+  const immutable = pathToFileURL(path);
+  immutable.searchParams.set('immutable', '1');
+  for (const location of [path, immutable]) {
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(location, { readOnly: true });
+      db.prepare('SELECT 1 FROM features LIMIT 1').get();
+      db.prepare('SELECT 1 FROM namespaces LIMIT 1').get();
+      return db;
+    } catch {
+      db?.close();
+    }
+  }
+  return undefined;
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
