@@ -248,7 +248,8 @@ describe('hub gc and derived data (edited graphs, load plans, feature vectors)',
       await fs.setReadOnly(true);
       const evalIo = captureIo();
       expect(await runCli(['--cache-dir', cache, '--json', 'eval', head, '--data', data], evalIo)).toBe(0);
-      expect(JSON.parse(evalIo.out)).toMatchObject({ metrics: { accuracy: expect.any(Number) } });
+      const { metrics } = JSON.parse(evalIo.out) as { metrics: { accuracy: number } };
+      expect(metrics.accuracy).toBeGreaterThanOrEqual(0);
       expect(evalIo.err.match(/warning: the feature cache .* cannot be written/g)).toHaveLength(1);
       const trainIo = captureIo();
       const args = ['train', '--base', rec, '--data', data, '--out', join(work, 'ro-head')];
