@@ -157,8 +157,22 @@ describe('FeatureCache where it cannot write', () => {
       cache.putMany('ns', entries(1, 4));
       expect(cache.get('ns', 'sha-0')).toBeUndefined();
       expect(() => cache.sweep({ unusedSince: new Date() })).toThrow(
-        expect.objectContaining({ code: 'PERMISSION_DENIED' }),
+        expect.objectContaining({ code: 'IO_ERROR' }),
       );
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('a damaged file: the run goes on without it, and gc says it can be deleted', async () => {
+    const file = join(work, 'damaged.sqlite');
+    await writeFile(file, 'these bytes are not an SQLite database, whatever the name says'.repeat(100));
+    const cache = new FeatureCache(file);
+    try {
+      expect(cache.warning).toMatch(/not a database/);
+      cache.putMany('ns', entries(1, 4));
+      expect(cache.get('ns', 'sha-0')).toBeUndefined();
+      expect(() => cache.sweep({ unusedSince: new Date() })).toThrow(/cannot be opened/);
     } finally {
       cache.close();
     }

@@ -151,10 +151,10 @@ export class FeatureCache {
   sweep(options: { readonly unusedSince: Date; readonly dryRun?: boolean }): FeatureSweep {
     if (this.unreadable) {
       throw new ModelhubError(
-        'PERMISSION_DENIED',
+        'IO_ERROR',
         `the feature cache ${this.path} cannot be opened (${this.problem}).`,
         {
-          hint: 'Run it as the user who owns the cache, or check the file with sqlite3.',
+          hint: `Check who owns it. It only holds cached vectors: if it is damaged, delete it (rm ${this.path}).`,
         },
       );
     }
