@@ -38,18 +38,17 @@ export const DERIVED_UNUSED_DAYS = 30;
 
 /**
  * The derived folder's share of `hub gc`: edited model graphs (each a full copy of its backbone,
- * written again on its next use) that no load used for `days` days, then the load plans that
+ * written again on its next use) that no load used since `unusedSince`, then the load plans that
  * named them.
  */
 export async function sweepDerived(
   dir: string,
-  days: number,
+  unusedSince: Date,
   dryRun: boolean,
 ): Promise<{ dir: string; removedGraphs: number; freedBytes: number; removedPlans: number }> {
   // Loaded here: only the cache's gc needs them.
   const { sweepTappedModels } = await import('@modelhub/onnx');
   const { pruneLoadPlans } = await import('@modelhub/adapter-onnx/load-plans');
-  const unusedSince = new Date(Date.now() - days * 86_400_000);
   const graphs = await sweepTappedModels(dir, { unusedSince, dryRun });
   const removedPlans = dryRun ? 0 : await pruneLoadPlans(dir);
   return { dir, removedGraphs: graphs.removed, freedBytes: graphs.freedBytes, removedPlans };
@@ -57,13 +56,13 @@ export async function sweepDerived(
 
 /**
  * The feature cache's share of `hub gc`: the vectors of backbone setups (model, tap, pooling,
- * preprocessing) that no `hub train` or `hub eval` used for `days` days. Every candidate of every
+ * preprocessing) that no `hub train` or `hub eval` used since `unusedSince`. Every candidate of every
  * `hub train` is one setup, so the file only grew before. A cache that was never written is left
  * alone (no empty file is created).
  */
 export async function sweepFeatures(
   file: string,
-  days: number,
+  unusedSince: Date,
   dryRun: boolean,
 ): Promise<{ file: string } & FeatureSweep> {
   if (!existsSync(file)) {
@@ -72,7 +71,7 @@ export async function sweepFeatures(
   const { FeatureCache } = await import('@modelhub/trainer/feature-cache');
   const cache = new FeatureCache(file);
   try {
-    return { file, ...cache.sweep({ unusedSince: new Date(Date.now() - days * 86_400_000), dryRun }) };
+    return { file, ...cache.sweep({ unusedSince, dryRun }) };
   } finally {
     cache.close();
   }
@@ -130,8 +129,13 @@ export const registerGc: CommandRegistrar = (program: Command, io: Io) => {
           maxSize: flags.maxSize === undefined ? undefined : parseSize(flags.maxSize),
           dryRun: flags.dryRun === true,
         });
-        const derived = await sweepDerived(derivedDir(clientOptions), days, flags.dryRun === true);
-        const features = await sweepFeatures(featureCacheFile(clientOptions), days, flags.dryRun === true);
+        const unusedSince = new Date(Date.now() - days * 86_400_000);
+        const derived = await sweepDerived(derivedDir(clientOptions), unusedSince, flags.dryRun === true);
+        const features = await sweepFeatures(
+          featureCacheFile(clientOptions),
+          unusedSince,
+          flags.dryRun === true,
+        );
         if (globals.json === true) {
           io.stdout(`${JSON.stringify({ cacheRoot: config.cacheRoot, ...report, derived, features })}\n`);
           return;

@@ -49,6 +49,7 @@ export class FeatureCache {
   private readonly getStmt: StatementSync;
   private readonly putStmt: StatementSync;
   private readonly newNamespaceStmt: StatementSync;
+  private readonly touchStmt: StatementSync;
 
   /**
    * Why this run cannot store vectors (a read-only or full cache folder, a damaged file), said
@@ -84,6 +85,10 @@ export class FeatureCache {
     this.newNamespaceStmt = this.db.prepare(
       "INSERT OR IGNORE INTO namespaces (ns, model, used_at) VALUES (?, '', ?)",
     );
+    this.touchStmt = this.db.prepare(
+      `INSERT INTO namespaces (ns, model, used_at) VALUES (?, ?, ?)
+       ON CONFLICT (ns) DO UPDATE SET model = excluded.model, used_at = excluded.used_at`,
+    );
   }
 
   /** The cached vector of one file, or undefined. */
@@ -113,12 +118,8 @@ export class FeatureCache {
   /** Records that a run uses these namespaces now (one small write per run, not per vector). */
   touch(namespaces: readonly string[], modelId: string, now: number = Date.now()): void {
     this.write(() => {
-      const stmt = this.db.prepare(
-        `INSERT INTO namespaces (ns, model, used_at) VALUES (?, ?, ?)
-         ON CONFLICT (ns) DO UPDATE SET model = excluded.model, used_at = excluded.used_at`,
-      );
       for (const ns of new Set(namespaces)) {
-        stmt.run(ns, modelId, now);
+        this.touchStmt.run(ns, modelId, now);
       }
     });
   }
@@ -160,13 +161,13 @@ export class FeatureCache {
     }
     const cutoff = options.unusedSince.getTime();
     const before = this.fileBytes();
-    const stale = `SELECT ns FROM namespaces WHERE used_at < ${cutoff}`;
+    const stale = 'SELECT ns FROM namespaces WHERE used_at < ?';
     const counted = this.db
       .prepare(
         `SELECT COUNT(*) AS vectors, COALESCE(SUM(LENGTH(vec)), 0) AS bytes FROM features WHERE ns IN (${stale})`,
       )
-      .get() as { vectors: number; bytes: number };
-    const unused = this.db.prepare(`SELECT COUNT(*) AS n FROM (${stale})`).get() as { n: number };
+      .get(cutoff) as { vectors: number; bytes: number };
+    const unused = this.db.prepare(`SELECT COUNT(*) AS n FROM (${stale})`).get(cutoff) as { n: number };
     const report = {
       namespaces: Number(unused.n),
       vectors: Number(counted.vectors),
@@ -187,8 +188,8 @@ export class FeatureCache {
     }
     this.db.exec('BEGIN');
     try {
-      this.db.exec(`DELETE FROM features WHERE ns IN (${stale})`);
-      this.db.exec(`DELETE FROM namespaces WHERE used_at < ${cutoff}`);
+      this.db.prepare(`DELETE FROM features WHERE ns IN (${stale})`).run(cutoff);
+      this.db.prepare('DELETE FROM namespaces WHERE used_at < ?').run(cutoff);
       this.db.exec('COMMIT');
     } catch (error) {
       this.rollback();
