@@ -101,7 +101,7 @@ try {
       const accuracy = trainer.scoreHead(run.head, set, run.labels).accuracy;
       accuracies.push(accuracy);
       console.log(
-        `${seed} ${(accuracy * 100).toFixed(1)}% ${chosen.tap}/${chosen.pooling}/${chosen.padding}/C${chosen.c}`,
+        `${seed} ${(accuracy * 100).toFixed(1)}% ${chosen.tap}${chosen.views === undefined ? '' : '+grid'}/${chosen.pooling}/${chosen.padding}/C${chosen.c}`,
       );
     }
     const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;

@@ -393,31 +393,45 @@ describe('a later load of the same model file (its sha256 known)', () => {
     if (candidates === undefined) {
       throw new Error('the ONNX adapter offers candidates');
     }
-    const earlier = candidates.variants.at(-1);
-    if (earlier === undefined || candidates.variants.length < 2) {
-      throw new Error('ppocr-rec has earlier taps');
+    // The three taps, then the automatic one joined with a grid view of the map its neck pools.
+    const earlier = candidates.variants.at(-2);
+    const joined = candidates.variants.at(-1);
+    if (earlier === undefined || joined === undefined || candidates.variants.length !== 4) {
+      throw new Error('ppocr-rec has earlier taps and a map to view on a grid');
     }
-    const fromCandidates = (await candidates.embed(words)).vectors.map((v) => [...(v?.at(-1) ?? [])]);
+    expect(joined.tap.tensor).toBe(candidates.variants[0]?.tap.tensor);
+    expect(joined.tap.views?.map((v) => [v.tensor, v.grid, v.dim])).toEqual([
+      ['p2o.Add.231', { rows: 3, cols: 4 }, 480 * 12],
+    ]);
+    expect(joined.tap.dim).toBe(120 + 480 * 12);
+    const embedded = (await candidates.embed(words)).vectors;
     await candidates.dispose();
     const taps = await readdir(join(workDir, 'onnx-taps'));
     expect(taps).toHaveLength(1);
+    // one plan per tap, and one for the joined views
     expect(await readdir(join(workDir, 'onnx-plans'))).toHaveLength(candidates.variants.length);
 
-    // As a head pins it: that tensor, pooled and preprocessed as chosen.
-    const head = await onnxAdapter.loadFeatureExtractor(recDir, {
-      modelId: 'rec',
-      workDir,
-      sha256Of,
-      layer: earlier.tap.tensor,
-      pooling: 'mean',
-      preprocess: earlier.preprocess,
-    });
-    expect((head as unknown as { modelPath: string }).modelPath).toBe(
-      join(workDir, 'onnx-taps', taps[0] ?? '', 'model.onnx'),
-    );
-    expect(head.tap).toEqual(earlier.tap);
-    const fromHead = (await embedAll(head)).map((v) => [...v]);
-    expect(await readdir(join(workDir, 'onnx-taps'))).toEqual(taps);
-    expect(fromHead).toEqual(fromCandidates);
+    // As a head pins each: that tensor (and views), pooled and preprocessed as chosen.
+    for (const [index, variant] of [
+      [2, earlier],
+      [3, joined],
+    ] as const) {
+      const head = await onnxAdapter.loadFeatureExtractor(recDir, {
+        modelId: 'rec',
+        workDir,
+        sha256Of,
+        layer: variant.tap.tensor,
+        pooling: 'mean',
+        ...(variant.tap.views === undefined ? {} : { views: variant.tap.views }),
+        preprocess: variant.preprocess,
+      });
+      expect((head as unknown as { modelPath: string }).modelPath).toBe(
+        join(workDir, 'onnx-taps', taps[0] ?? '', 'model.onnx'),
+      );
+      expect(head.tap).toEqual(variant.tap);
+      const fromHead = (await embedAll(head)).map((v) => [...v]);
+      expect(await readdir(join(workDir, 'onnx-taps'))).toEqual(taps);
+      expect(fromHead).toEqual(embedded.map((v) => [...(v?.[index] ?? [])]));
+    }
   });
 });

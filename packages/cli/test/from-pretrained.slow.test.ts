@@ -414,8 +414,12 @@ describe('hub export', () => {
     expect(JSON.parse(fused.metadata.get('labels') ?? '[]')).toEqual(fx.digits.labels);
     const spec = JSON.parse(fused.metadata.get('modelhub.preprocessing') ?? '{}') as PreprocessSpec;
     const feature = JSON.parse(fused.metadata.get('modelhub.feature') ?? '{}') as HeadManifest['feature'];
-    // The head pools only the steps covering each digit, so the fused model takes their size too.
+    // The head pools only the steps covering each digit, so the fused model takes their size too;
+    // the cross-validated choice joined the backbone's map on a grid, which the file computes too.
     expect(feature.mask?.rule).toBe('receptive-field-centre');
+    expect(feature.views?.map((v) => [v.pooling, v.mask?.rule])).toEqual([
+      ['grid', 'receptive-field-centre'],
+    ]);
     expect(fused.graph.inputs.map((i) => i.name)).toEqual(['x', 'valid_size']);
 
     const model = await fromPretrained('alice/digits-head', {

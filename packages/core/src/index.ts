@@ -57,7 +57,7 @@ export type { PreprocessSpec } from './preprocess/preprocess-spec.ts';
 export { exampleNoun, modalityOf, isImageSpec, requireImageSpec } from './preprocess/input-modality.ts';
 export type { Modality } from './preprocess/input-modality.ts';
 export type { InputSpec, TextSpec, AudioSpec } from './preprocess/input-spec.ts';
-export type { HeadManifest, FeatureTap } from './manifest/head-manifest.ts';
+export type { HeadManifest, FeatureTap, FeatureView } from './manifest/head-manifest.ts';
 
 export {
   poolFeatures,
@@ -67,6 +67,10 @@ export {
   moveAxisLast,
 } from './pooling/pool-features.ts';
 export type { PoolingName, FeatureTensor } from './pooling/pool-features.ts';
+export { gridBin, poolGrid } from './pooling/pool-grid.ts';
+export type { GridExtent, GridSize } from './pooling/pool-grid.ts';
+export { joinViews } from './pooling/join-views.ts';
+export { describeViews, refuseViews } from './features/describe-views.ts';
 
 export type {
   FeatureExtractor,

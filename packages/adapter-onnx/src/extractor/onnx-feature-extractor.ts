@@ -1,4 +1,4 @@
-import { ModelhubError } from '@modelhub/core';
+import { ModelhubError, joinViews } from '@modelhub/core';
 import type {
   EmbedFailure,
   EmbedResult,
@@ -10,17 +10,21 @@ import type {
 import { decodeBatch, stackBySize } from '@modelhub/vision';
 import type { DecodeBatchResult } from '@modelhub/vision';
 
-import { poolBatch } from '../pooling/pool-plan.ts';
-import type { PoolPlan } from '../pooling/pool-plan.ts';
+import { poolBatch, poolGridBatch } from '../pooling/pool-plan.ts';
+import type { GridViewPlan, PoolPlan } from '../pooling/pool-plan.ts';
 import type { WorkerSession } from '../session/worker-session.ts';
 
 /** Images per `session.run` unless the caller says otherwise (PaddleOCR rec is fastest per image at small batches). */
 export const DEFAULT_BATCH_SIZE = 8;
 
-/** One feature vector per image: a tapped tensor and how it is pooled. */
+/**
+ * One feature vector per image: a tapped tensor and how it is pooled, joined with grid views of
+ * other tensors of the same run when `views` is set (`tap.views` records them).
+ */
 export interface TapVariant {
   readonly tap: FeatureTap;
   readonly plan: PoolPlan;
+  readonly views?: readonly GridViewPlan[];
 }
 
 export interface OnnxExtractorParts {
@@ -67,11 +71,13 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
     this.parts = parts;
     const [primary] = parts.variants;
     this.modelId = parts.modelId;
-    this.dim = primary.plan.dim;
+    this.dim = primary.tap.dim;
     this.tap = primary.tap;
     this.preprocess = parts.preprocess;
     this.modelPath = parts.modelPath;
-    this.fetches = [...new Set(parts.variants.map((v) => v.tap.tensor))];
+    this.fetches = [
+      ...new Set(parts.variants.flatMap((v) => [v.tap.tensor, ...(v.views ?? []).map((g) => g.view.tensor)])),
+    ];
   }
 
   /** How the tapped tensor is pooled (rank, channel axis, mask), as decided by the probe runs. */
@@ -172,12 +178,34 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
     }
     const size = this.inputSize(dims);
     const regions = valid ?? Array.from({ length: dims[0] ?? 0 }, () => size);
-    return variants.map(({ tap, plan }) => {
-      const t = out[tap.tensor];
+    const fetched = (tensor: string): { data: Float32Array; dims: readonly number[] } => {
+      const t = out[tensor];
       if (t === undefined) {
-        throw new ModelhubError('INTERNAL', `onnxruntime returned no "${tap.tensor}" tensor.`);
+        throw new ModelhubError('INTERNAL', `onnxruntime returned no "${tensor}" tensor.`);
       }
-      return poolBatch(t.data, t.dims, plan, size, regions);
+      return t;
+    };
+    // Several variants join the same grid view: pool it once per batch.
+    const grids = new Map<string, Float32Array[]>();
+    const gridOf = (g: GridViewPlan): Float32Array[] => {
+      const key = JSON.stringify(g.view);
+      let rows = grids.get(key);
+      if (rows === undefined) {
+        const t = fetched(g.view.tensor);
+        rows = poolGridBatch(t.data, t.dims, g, size, regions);
+        grids.set(key, rows);
+      }
+      return rows;
+    };
+    return variants.map(({ tap, plan, views }) => {
+      const t = fetched(tap.tensor);
+      const pooled = poolBatch(t.data, t.dims, plan, size, regions);
+      if (views === undefined || views.length === 0) {
+        return pooled;
+      }
+      const viewRows = views.map(gridOf);
+      const weights = [1, ...views.map((g) => g.view.weight)];
+      return pooled.map((v, row) => joinViews([v, ...viewRows.map((r) => r[row] as Float32Array)], weights));
     });
   }
 

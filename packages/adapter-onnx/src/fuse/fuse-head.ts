@@ -1,9 +1,9 @@
 import type { FuseHeadOptions, PreprocessSpec } from '@modelhub/core';
-import { fuseBackboneAndHead, type FusePooling } from '@modelhub/onnx';
+import { fuseBackboneAndHead, type FuseGridView, type FusePooling } from '@modelhub/onnx';
 
 import { loadImageExtractor } from '../adapter/onnx-adapter.ts';
 import { imageInput, loadOnnx } from '../model-dir/load-onnx.ts';
-import type { PoolPlan } from '../pooling/pool-plan.ts';
+import type { GridViewPlan, PoolPlan } from '../pooling/pool-plan.ts';
 
 /** The ONNX form of the pooling the extractor applies in JS (mask included). */
 export function fusePoolingOf(plan: PoolPlan, inputName: string, spec: PreprocessSpec): FusePooling {
@@ -32,6 +32,20 @@ export function fusePoolingOf(plan: PoolPlan, inputName: string, spec: Preproces
   };
 }
 
+/** The ONNX form of a grid view the extractor joins in JS (mask included). */
+function fuseGridViewOf(g: GridViewPlan, inputName: string, spec: PreprocessSpec): FuseGridView {
+  const [rows, cols] = g.plan.positions;
+  const pooling = fusePoolingOf(g.plan, inputName, spec);
+  return {
+    tensor: g.view.tensor,
+    channelAxis: g.plan.channelAxis,
+    positions: [rows?.axis ?? 2, cols?.axis ?? 3],
+    grid: g.view.grid,
+    weight: g.view.weight,
+    ...(pooling.mask === undefined ? {} : { mask: pooling.mask }),
+  };
+}
+
 /**
  * Fuses the model in `modelDir` (cut at the head's tap) with a head graph. The pooling comes from
  * the same probe runs the extractor makes, so the fused graph computes exactly what modelhub does;
@@ -48,14 +62,17 @@ export async function fuseHead(
     layer: options.tap.tensor,
     pooling: options.tap.pooling,
     mask: options.tap.mask !== undefined,
+    ...(options.tap.views === undefined ? {} : { views: options.tap.views }),
   });
   const plan = extractor.poolPlan;
+  const views = extractor.variants[0]?.views ?? [];
   const spec = extractor.preprocess;
   await extractor.dispose();
   const loaded = await loadOnnx(modelDir);
   return fuseBackboneAndHead(loaded.bytes, head, {
     tap: options.tap.tensor,
     pooling: fusePoolingOf(plan, imageInput(loaded).name, spec),
+    views: views.map((g) => fuseGridViewOf(g, imageInput(loaded).name, spec)),
     metadata: options.metadata,
   });
 }

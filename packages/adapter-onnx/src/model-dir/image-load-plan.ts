@@ -49,10 +49,18 @@ const planSchema = z.object({
 });
 type PlanFile = z.infer<typeof planSchema>;
 
-/** The plan file for a model's sha256 and a tap request (`--layer`, or the automatic tap). */
-export function loadPlanPath(workDir: string, modelSha256: string, layer: string | undefined): string {
+/**
+ * The plan file for a model's sha256 and a tap request (`--layer`, or the automatic tap, and the
+ * tensors of a head's grid views, whose plan names a graph that outputs them too).
+ */
+export function loadPlanPath(
+  workDir: string,
+  modelSha256: string,
+  layer: string | undefined,
+  views: readonly string[] = [],
+): string {
   const request = createHash('sha256')
-    .update(JSON.stringify({ layer: layer ?? null }))
+    .update(JSON.stringify(views.length === 0 ? { layer: layer ?? null } : { layer: layer ?? null, views }))
     .digest('hex');
   return join(resolve(workDir), 'onnx-plans', `${modelSha256.slice(0, 24)}-${request.slice(0, 12)}.json`);
 }

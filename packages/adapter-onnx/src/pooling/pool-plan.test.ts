@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { maskRule, planPooling, poolBatch } from './pool-plan.ts';
+import { maskRule, planGridView, planPooling, poolBatch, poolGridBatch } from './pool-plan.ts';
 import type { PlanContext } from './pool-plan.ts';
 
 const context = (over: Partial<PlanContext> = {}): PlanContext => ({
@@ -89,5 +89,38 @@ describe('planPooling / poolBatch', () => {
 
   it('refuses rank 5', () => {
     expect(() => planPooling([1, 1, 1, 1, 1], context({ tensor: 'deep' }))).toThrow(/"deep" has rank 5/);
+  });
+});
+
+describe('planGridView / poolGridBatch', () => {
+  it('plans a grid over a channels-first map, masked along the traced width, and records the view', () => {
+    const { mask: _mask, ...rest } = context({
+      traced: [undefined, undefined, undefined, 'width'],
+      mask: true,
+    });
+    const g = planGridView([1, 2, 2, 4], { ...rest, mask: true }, { rows: 1, cols: 2 }, 0.5);
+    expect(g.view).toEqual({
+      tensor: 't',
+      pooling: 'grid',
+      grid: { rows: 1, cols: 2 },
+      weight: 0.5,
+      dim: 4,
+      mask: { rule: 'receptive-field-centre', axes: [{ axis: 3, input: 'width' }] },
+    });
+    // C=2, H=2, W=4 over a 16-px-wide input (stride 4); channel 1 is channel 0 negated
+    const c0 = [1, 2, 3, 4, 5, 6, 7, 8];
+    const data = Float32Array.from([...c0, ...c0.map((v) => -v)]);
+    // 8 real pixels: columns 0 and 1 (centres 2 and 6) are real, the bins split those two
+    const [half] = poolGridBatch(data, [1, 2, 2, 4], g, { height: 2, width: 16 }, [{ height: 2, width: 8 }]);
+    expect(Array.from(half ?? [])).toEqual([3, -3, 4, -4]);
+    const [full] = poolGridBatch(data, [1, 2, 2, 4], g, { height: 2, width: 16 }, [{ height: 2, width: 16 }]);
+    expect(Array.from(full ?? [])).toEqual([3.5, -3.5, 5.5, -5.5]);
+  });
+
+  it('refuses a tensor that is not a map', () => {
+    const { mask: _mask, ...rest } = context();
+    expect(() => planGridView([1, 3, 2], { ...rest, mask: false }, { rows: 1, cols: 1 }, 1)).toThrow(
+      /rank 4/,
+    );
   });
 });

@@ -1,6 +1,6 @@
-import { ModelhubError, moveAxisLast, poolFeatures, pooledDim } from '@modelhub/core';
-import type { FeatureTap, PoolingName } from '@modelhub/core';
-import { positionMask } from '@modelhub/vision';
+import { ModelhubError, moveAxisLast, poolFeatures, poolGrid, pooledDim } from '@modelhub/core';
+import type { FeatureTap, FeatureView, GridSize, PoolingName } from '@modelhub/core';
+import { positionMask, realPositions } from '@modelhub/vision';
 import type { InputAxis } from '@modelhub/vision';
 
 /** A position axis of the tapped tensor and the input axis it follows (undefined: none). */
@@ -139,4 +139,76 @@ export function poolBatch(
         )
       : undefined;
   return poolFeatures(tensor, sharedPooling(plan.pooling), mask);
+}
+
+/** A grid view of a feature map (`feature.views`), pooled from the same run as its variant's tap. */
+export interface GridViewPlan {
+  readonly view: FeatureView;
+  /** The map's channel axis and its two position axes (rows, then columns), and whether they are masked. */
+  readonly plan: PoolPlan;
+}
+
+/**
+ * Plans a grid view of the map `context.tensor` (`dims` with the batch axis first): its channel
+ * and position axes as {@link planPooling} finds them, masked as a pooled tap would be.
+ *
+ * @throws ModelhubError `UNSUPPORTED_MODEL` when the tensor is not a rank-4 map.
+ */
+export function planGridView(
+  dims: readonly number[],
+  context: Omit<PlanContext, 'requested' | 'expectedDim'>,
+  grid: GridSize,
+  weight: number,
+): GridViewPlan {
+  if (dims.length !== 4) {
+    throw new ModelhubError(
+      'UNSUPPORTED_MODEL',
+      `The tensor "${context.tensor}" has rank ${dims.length} ([${dims.join(', ')}]); a grid view needs a feature map of rank 4.`,
+      { hint: 'Train the head again without the grid view (hub train --no-grid-views).' },
+    );
+  }
+  const plan = planPooling(dims, { ...context, requested: 'mean', expectedDim: 0 });
+  const dim = grid.rows * grid.cols * (dims[plan.channelAxis] ?? 0);
+  const mask = maskRule(plan);
+  const view: FeatureView = {
+    tensor: context.tensor,
+    pooling: 'grid',
+    grid: { rows: grid.rows, cols: grid.cols },
+    weight,
+    dim,
+    ...(mask === undefined ? {} : { mask }),
+  };
+  return { view, plan: { ...plan, dim } };
+}
+
+/**
+ * Averages a batch of a tapped map on the view's grid, laid over each image's real part when the
+ * plan masks (`inputSize`: the padded input the batch ran at; `valid`: each image's real region).
+ */
+export function poolGridBatch(
+  data: Float32Array,
+  dims: readonly number[],
+  view: GridViewPlan,
+  inputSize?: { readonly height: number; readonly width: number },
+  valid?: ReadonlyArray<{ readonly height: number; readonly width: number }>,
+): Float32Array[] {
+  const { plan } = view;
+  const tensor = moveAxisLast({ data, dims }, plan.channelAxis);
+  const [rows, cols] = plan.positions;
+  const count = (
+    axis: PlannedAxis | undefined,
+    region: { readonly height: number; readonly width: number },
+    size: { readonly height: number; readonly width: number },
+  ): number => {
+    const length = axis === undefined ? 1 : (dims[axis.axis] ?? 0);
+    return axis?.input === undefined ? length : realPositions(length, size[axis.input], region[axis.input]);
+  };
+  const extents =
+    plan.masked && inputSize !== undefined && valid !== undefined
+      ? valid.map((region) => ({
+          rows: count(rows, region, inputSize),
+          cols: count(cols, region, inputSize),
+        }))
+      : undefined;
+  return poolGrid(tensor, view.view.grid, extents);
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { ModelhubError } from '@modelhub/core';
+import { ModelhubError, refuseViews } from '@modelhub/core';
 import type {
   AdapterOptions,
   FeatureCandidate,
@@ -180,9 +180,14 @@ export const tfjsAdapter: ModelAdapter = {
   format: 'tfjs',
   detect,
   inspect,
-  loadFeatureExtractor: async (modelDir: string, options: TfjsExtractorOptions): Promise<FeatureExtractor> =>
-    (await isTextModel(modelDir, options))
+  loadFeatureExtractor: async (
+    modelDir: string,
+    options: TfjsExtractorOptions,
+  ): Promise<FeatureExtractor> => {
+    refuseViews(options.views, `The TF.js model in ${modelDir}`);
+    return (await isTextModel(modelDir, options))
       ? UseTextExtractor.open(modelDir, await readModelJson(modelDir), options)
-      : loadTfjsFeatureExtractor(modelDir, options),
+      : loadTfjsFeatureExtractor(modelDir, options);
+  },
   predictOriginal,
 };

@@ -66,6 +66,7 @@ export async function runEval(options: EvalOptions, deps: TrainerDeps, io: Io): 
     layer: feature.tensor,
     pooling: feature.pooling,
     mask: feature.mask !== undefined,
+    ...(feature.views === undefined ? {} : { views: feature.views }),
     preprocess: preprocessing,
   });
   const cache = new FeatureCache(deps.featureCachePath);

@@ -1,5 +1,12 @@
 import { resolveClientConfig } from '@modelhub/client';
-import { exampleNoun, modalityOf, validationMetrics, type HeadManifest, type Modality } from '@modelhub/core';
+import {
+  describeViews,
+  exampleNoun,
+  modalityOf,
+  validationMetrics,
+  type HeadManifest,
+  type Modality,
+} from '@modelhub/core';
 
 import type { ResolvedModel } from '../adapters/resolve-model.ts';
 import { clientOptionsFrom } from '../context/client-context.ts';
@@ -83,7 +90,7 @@ export function formatHeadInspection(r: HeadInspection): string {
     `task      ${r.task}: ${r.labels.length} labels (${r.labels.join(', ')})`,
     `layers    ${r.head.type}${r.head.hidden.length > 0 ? ` (hidden ${r.head.hidden.join('→')})` : ''}, ${r.head.normalize === 'l2' ? 'L2-normalized input, ' : ''}${r.head.file}`,
     `base      ${r.base.repo}@${r.base.commit.slice(0, 12)} on ${r.base.endpoint} (${r.base.files} files pinned by sha256, verified)`,
-    `feature   ${f.tensor}, ${f.pooling} pooling${f.mask === undefined ? '' : ' over the real part of each input'}, ${f.dim}-d`,
+    `feature   ${f.tensor}, ${f.pooling} pooling${f.mask === undefined ? '' : ' over the real part of each input'}${describeViews(f)}, ${f.dim}-d`,
     `metrics   ${v.accuracy === undefined ? 'none recorded' : `accuracy ${v.accuracy.toFixed(3)}`}${v.count === undefined ? '' : ` on ${v.count} ${examples} (${v.kind})`}`,
     check.recorded
       ? check.same

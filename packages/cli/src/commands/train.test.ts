@@ -289,6 +289,29 @@ describe('hub train / hub eval', () => {
     ).rejects.toThrow(/--c must be a positive number/);
   });
 
+  it('offers grid views by default, not with --no-grid-views nor with a pinned --tap', async () => {
+    const asked: Array<boolean | undefined> = [];
+    const recording: TrainerDeps = {
+      ...deps(work),
+      openCandidates: (_model, choices) => {
+        asked.push(choices.gridViews);
+        return Promise.resolve({ candidates: pixelCandidates(), base: pin, format: 'pixels' });
+      },
+    };
+    await runTrain(cvOptions(join(work, 'head-views-default'), { quiet: true }), recording, capture());
+    await runTrain(
+      cvOptions(join(work, 'head-views-off'), { quiet: true, gridViews: false }),
+      recording,
+      capture(),
+    );
+    await runTrain(
+      cvOptions(join(work, 'head-views-tap'), { quiet: true, layer: 'pixels' }),
+      recording,
+      capture(),
+    );
+    expect(asked).toEqual([true, false, false]);
+  });
+
   it('still trains when a class has only 2 images (2-fold, said in the output) or 1 (no cross-validation, defaults)', async () => {
     const rows = (await readFile(trainCsv, 'utf8')).trim().split('\n');
     const [header, ...items] = rows;

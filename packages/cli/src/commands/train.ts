@@ -82,6 +82,8 @@ export interface CandidateChoices {
   /** Feature tensors before the automatic tap to try too (0 with --tap). */
   readonly earlierTaps: number;
   readonly padding: ReadonlyArray<'full' | 'tight'>;
+  /** Offer the automatic tap joined with a grid view of its map. */
+  readonly gridViews: boolean;
   readonly layer?: string;
 }
 
@@ -129,6 +131,8 @@ export interface TrainOptions {
   readonly c?: number;
   /** Pin the padding: `full` (the preprocessing's size) or `tight` (each image only to its own size). */
   readonly padding?: 'full' | 'tight';
+  /** Offer the automatic tap joined with a grid view of its map. @default true */
+  readonly gridViews?: boolean;
   /** L2-normalize each feature vector in the head. @default 'l2' */
   readonly normalize?: 'l2' | 'none';
   readonly skipBad: boolean;
@@ -289,7 +293,7 @@ function embedProgressLine(
 /** How the candidates were scored, in one line. */
 function selectionLine(selection: SelectionReport, examples: string): string {
   const c = selection.chosen;
-  const what = `${c.tap} · ${c.pooling}${c.masked ? ' (masked)' : ''} · ${c.padding === 'tight' ? 'each image padded to its own width' : c.padding === 'full' ? 'full padding' : 'no padding'} · C=${c.c}`;
+  const what = `${c.tap}${c.views === undefined ? '' : ` ${c.views}`} · ${c.pooling}${c.masked ? ' (masked)' : ''} · ${c.padding === 'tight' ? 'each image padded to its own width' : c.padding === 'full' ? 'full padding' : 'no padding'} · C=${c.c}`;
   if (selection.candidates.length === 0) {
     return `features: ${what} (not cross-validated)\n`;
   }
@@ -305,6 +309,8 @@ function candidateChoices(options: TrainOptions): CandidateChoices {
     poolings: options.pooling === undefined ? TRAIN_DEFAULTS.poolings : [options.pooling],
     earlierTaps: options.layer === undefined ? TRAIN_DEFAULTS.earlierTaps : 0,
     padding: options.padding === undefined ? TRAIN_DEFAULTS.padding : [options.padding],
+    // A pinned tap is that tap alone.
+    gridViews: options.layer === undefined && (options.gridViews ?? TRAIN_DEFAULTS.gridViews),
     ...(options.layer === undefined ? {} : { layer: options.layer }),
   };
 }
@@ -650,6 +656,7 @@ interface TrainFlags {
   pooling?: string;
   c?: number;
   padding?: 'full' | 'tight';
+  gridViews: boolean;
   normalize: 'l2' | 'none';
   skipBad?: boolean;
   force?: boolean;
@@ -710,6 +717,10 @@ export function trainCommand(deps: (globals: GlobalOptions) => TrainerDeps): Com
           '--padding <p>',
           'pin the padding of models with a free input size: full (the preprocessing’s size) or tight (each image only to its own size, faster)',
         ).choices(['full', 'tight']),
+      )
+      .option(
+        '--no-grid-views',
+        'do not offer the automatic tap joined with a grid view of the feature map it pools (never offered with --tap)',
       )
       .addOption(
         new Option('--normalize <n>', 'scale each feature vector to unit length in the head')

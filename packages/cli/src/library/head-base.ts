@@ -144,6 +144,7 @@ export async function loadHead(
     layer: manifest.feature.tensor,
     pooling: manifest.feature.pooling,
     mask: manifest.feature.mask !== undefined,
+    ...(manifest.feature.views === undefined ? {} : { views: manifest.feature.views }),
     preprocess: manifest.preprocessing,
   });
   const classifier = await loadHeadClassifier(headDir, backbone.extractor);

@@ -40,6 +40,8 @@ export interface OpenBackboneOptions extends ClientOptions {
   readonly pooling?: FeatureTap['pooling'] | undefined;
   /** Pool only the real image when the preprocessing pads (default true; heads pin theirs). */
   readonly mask?: boolean | undefined;
+  /** Grid views joined to the tap (heads pin theirs: `feature.views`). */
+  readonly views?: FeatureTap['views'] | undefined;
   /** Preprocessing to use instead of the one resolved from the model's files (heads pin theirs). */
   readonly preprocess?: InputSpec | undefined;
   readonly lockfile?: string | undefined;
@@ -158,7 +160,7 @@ export interface OpenedCandidates {
 }
 
 /** What to try besides the model's own tap (see `CandidateOptions`). */
-export type CandidateChoices = Pick<CandidateOptions, 'poolings' | 'earlierTaps' | 'padding'>;
+export type CandidateChoices = Pick<CandidateOptions, 'poolings' | 'earlierTaps' | 'padding' | 'gridViews'>;
 
 /**
  * The candidates of an adapter without its own `loadCandidateExtractor` (TF.js): its one
@@ -221,6 +223,7 @@ async function load(dir: string, base: BackbonePin, options: OpenBackboneOptions
     ...(options.layer === undefined ? {} : { layer: options.layer }),
     ...(options.pooling === undefined ? {} : { pooling: options.pooling }),
     ...(options.mask === undefined ? {} : { mask: options.mask }),
+    ...(options.views === undefined ? {} : { views: options.views }),
     ...(options.preprocess === undefined ? {} : { preprocess: options.preprocess }),
   });
   return { extractor, base, format: extractor.tap.runtime, dir };

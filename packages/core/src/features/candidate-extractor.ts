@@ -44,6 +44,12 @@ export interface CandidateOptions extends AdapterOptions {
    * @default ['full', 'tight']
    */
   readonly padding?: ReadonlyArray<'full' | 'tight'>;
+  /**
+   * Also try the automatic tap joined with a grid view of the backbone's last feature map (the
+   * map the network itself pools away, see `feature.views`), for image backbones whose adapter
+   * can tap several tensors in one run. @default true
+   */
+  readonly gridViews?: boolean;
 }
 
 /**

@@ -54,6 +54,11 @@ export interface AdapterOptions {
    * pad-to-size). @default true (heads pin theirs: `feature.mask` present or not)
    */
   readonly mask?: boolean;
+  /**
+   * Further views joined after the tap's vector (a head's `feature.views`); only ONNX image
+   * backbones have them, other adapters refuse a head that needs them.
+   */
+  readonly views?: FeatureTap['views'];
   /** Images per inference call; default chosen by the adapter. */
   readonly batchSize?: number;
   /**

@@ -8,6 +8,18 @@ const sha256Hex = (): z.ZodString => z.string().regex(/^[0-9a-f]{64}$/, 'a 64-di
 const commitSha = (): z.ZodString =>
   z.string().regex(/^[0-9a-f]{40}$/, 'a 40-digit lowercase hex commit sha');
 
+/**
+ * Which positions of a tapped tensor are real: position `i` of each listed axis is real when the
+ * centre `(i + ½)·stride` of its cell (`stride` = input size ÷ axis length) lies inside the
+ * unpadded image; at least one is.
+ */
+const maskRuleSchema = lazySchema(() =>
+  z.object({
+    rule: z.literal('receptive-field-centre'),
+    axes: z.array(z.object({ axis: z.number().int().positive(), input: z.enum(['height', 'width']) })).min(1),
+  }),
+);
+
 /** How a feature vector is taken from the backbone. */
 export const featureTapSchema = lazySchema(() =>
   z.object({
@@ -30,16 +42,33 @@ export const featureTapSchema = lazySchema(() =>
      * `i` of each listed axis of the tapped tensor is real when the centre `(i + ½)·stride` of its
      * cell (`stride` = input size ÷ axis length) lies inside the unpadded image; at least one is.
      */
-    mask: z
-      .object({
-        rule: z.literal('receptive-field-centre'),
-        axes: z
-          .array(z.object({ axis: z.number().int().positive(), input: z.enum(['height', 'width']) }))
-          .min(1),
-      })
+    mask: maskRuleSchema().optional(),
+    /**
+     * Further views of the same backbone run, joined after the tap's own pooled vector: that
+     * vector and each view's are scaled to unit length and then by their weight (the tap's own is
+     * 1), and concatenated (`joinViews`); `dim` is then the joined length. ONNX image backbones only.
+     */
+    views: z
+      .array(
+        z.object({
+          /** ONNX tensor name of a feature map `[N, C, H, W]` (or channels-last). */
+          tensor: z.string().min(1),
+          /** Averaged over a grid of bins laid over the real part of the map (`poolGrid`). */
+          pooling: z.literal('grid'),
+          grid: z.object({ rows: z.number().int().positive(), cols: z.number().int().positive() }),
+          weight: z.number().positive(),
+          /** Length of this view's vector: rows × cols × channels. */
+          dim: z.number().int().positive(),
+          mask: maskRuleSchema().optional(),
+        }),
+      )
+      .min(1)
       .optional(),
   }),
 );
+
+/** One view of a tap (see `views` in {@link featureTapSchema}). */
+export type FeatureView = NonNullable<FeatureTap['views']>[number];
 
 export type FeatureTap = z.infer<ReturnType<typeof featureTapSchema>>;
 

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 
-import { moveAxisLast, poolFeatures, type PoolingName } from '@modelhub/core';
+import { joinViews, moveAxisLast, poolFeatures, poolGrid, type PoolingName } from '@modelhub/core';
 
 import { buildHeadModel } from '../head/build-head-model.ts';
 import { buildOnnxModel, type ModelSpec } from '../model/build-model.ts';
@@ -198,4 +198,135 @@ describe('fuseBackboneAndHead', () => {
       got.forEach((v, i) => expect(v).toBeCloseTo(want[i] ?? Number.NaN, 5));
     },
   );
+});
+
+/**
+ * x [N,2,3,W] (W free) → Relu → "map" [N,2,3,W] → AveragePool over the rows → "seq" [N,2,W] → GAP
+ * → Gemm: a map with rows and columns (the grid view) before a sequence (the tap), like PaddleOCR
+ * rec's backbone output before its neck.
+ */
+function mapBackbone(opset: number): Uint8Array {
+  return buildOnnxModel({
+    opsets: { '': opset },
+    nodes: [
+      { opType: 'Relu', name: 'act', inputs: ['x'], outputs: ['map'] },
+      {
+        opType: 'AveragePool',
+        name: 'rows',
+        inputs: ['map'],
+        outputs: ['pooled_rows'],
+        attributes: { kernel_shape: [3, 1], strides: [3, 1] },
+      },
+      { opType: 'Reshape', name: 'squeeze', inputs: ['pooled_rows', 'seq_shape'], outputs: ['seq'] },
+      { opType: 'GlobalAveragePool', name: 'gap', inputs: ['seq'], outputs: ['gap'] },
+      { opType: 'Flatten', name: 'flat', inputs: ['gap'], outputs: ['flat'], attributes: { axis: 1 } },
+      {
+        opType: 'Gemm',
+        name: 'classifier',
+        inputs: ['flat', 'W', 'b'],
+        outputs: ['logits'],
+        attributes: { transB: 1 },
+      },
+    ],
+    initializers: [
+      { name: 'W', dims: [4, 2], dataType: DataType.float, values: seq(8, 0.7) },
+      { name: 'b', dims: [4], dataType: DataType.float, values: seq(4, 0.3) },
+      { name: 'seq_shape', dims: [3], dataType: DataType.int64, values: BigInt64Array.of(0n, 0n, -1n) },
+    ],
+    inputs: [{ name: 'x', elemType: DataType.float, dims: ['N', 2, 3, 'W'] }],
+    outputs: [{ name: 'logits', elemType: DataType.float, dims: ['N', 4] }],
+  });
+}
+
+describe('fuseBackboneAndHead with a grid view', () => {
+  it.each([11, 13])(
+    'joins the masked tap and a grid over each image’s real columns as the adapter does in JS (opset %i)',
+    async (opset) => {
+      const width = 10;
+      const data = seq(2 * 2 * 3 * width, 0.53, 0.4);
+      const x = new ort.Tensor('float32', data, [2, 2, 3, width]);
+      // image 0 is 5 px wide (5 real columns), image 1 fills the strip; both 3 rows high
+      const valid = new ort.Tensor('float32', Float32Array.of(3, 5, 3, 10), [2, 2]);
+      const grid = { rows: 3, cols: 4 };
+      const dim = 2 + grid.rows * grid.cols * 2;
+      const viewHead = buildHeadModel({
+        layers: [
+          { weight: seq(3 * dim, 0.45), bias: seq(3, 0.1), inDim: dim, outDim: 3, activation: 'none' },
+        ],
+        labels: ['a', 'b', 'c'],
+        metadata: {},
+      });
+      const mask = { imageInput: 'x', imageAxes: { height: 2, width: 3 }, maxPositions: 64 };
+      const fused = fuseBackboneAndHead(mapBackbone(opset), viewHead, {
+        tap: 'seq',
+        pooling: {
+          kind: 'mean',
+          rank: 3,
+          channelAxis: 1,
+          mask: { ...mask, axes: [{ axis: 2, input: 'width' }] },
+        },
+        views: [
+          {
+            tensor: 'map',
+            channelAxis: 1,
+            positions: [2, 3],
+            grid,
+            weight: 0.7,
+            mask: { ...mask, axes: [{ axis: 3, input: 'width' }] },
+          },
+        ],
+        metadata: {},
+      });
+      const model = readOnnxModel(fused);
+      expect(model.graph.inputs.map((i) => i.name)).toEqual(['x', 'valid_size']);
+      expect(model.graph.nodes.map((n) => n.name)).not.toContain('classifier');
+      const out = await run(fused, { x, valid_size: valid });
+
+      // Reference: the same tensors in JS, pooled and joined by @modelhub/core.
+      const map = Float32Array.from(data, (v) => Math.max(0, v));
+      const sequence = new Float32Array(2 * 2 * width);
+      for (let n = 0; n < 2; n++) {
+        for (let c = 0; c < 2; c++) {
+          for (let w = 0; w < width; w++) {
+            let sum = 0;
+            for (let h = 0; h < 3; h++) {
+              sum += map[((n * 2 + c) * 3 + h) * width + w] ?? 0;
+            }
+            sequence[(n * 2 + c) * width + w] = sum / 3;
+          }
+        }
+      }
+      const realColumns = [5, 10];
+      const seqMask = realColumns.flatMap((k) => Array.from({ length: width }, (_, w) => (w < k ? 1 : 0)));
+      const tap = poolFeatures(moveAxisLast({ data: sequence, dims: [2, 2, width] }, 1), 'mean', seqMask);
+      const views = poolGrid(
+        moveAxisLast({ data: map, dims: [2, 2, 3, width] }, 1),
+        grid,
+        realColumns.map((cols) => ({ rows: 3, cols })),
+      );
+      const features = new Float32Array(2 * dim);
+      tap.forEach((v, n) => features.set(joinViews([v, views[n] as Float32Array], [1, 0.7]), n * dim));
+      const reference = await run(viewHead, { features: new ort.Tensor('float32', features, [2, dim]) });
+      const got = Array.from(out['logits']?.data as Float32Array);
+      const want = Array.from(reference['logits']?.data as Float32Array);
+      expect(got).toHaveLength(6);
+      got.forEach((v, i) => expect(v).toBeCloseTo(want[i] ?? Number.NaN, 5));
+    },
+  );
+
+  it('refuses a view of a tensor the backbone does not have', () => {
+    const viewHead = buildHeadModel({
+      layers: [{ weight: seq(6, 0.4), bias: seq(3, 0.1), inDim: 2, outDim: 3, activation: 'none' }],
+      labels: ['a', 'b', 'c'],
+      metadata: {},
+    });
+    expect(() =>
+      fuseBackboneAndHead(mapBackbone(13), viewHead, {
+        tap: 'seq',
+        pooling: { kind: 'mean', rank: 3, channelAxis: 1 },
+        views: [{ tensor: 'nope', channelAxis: 1, positions: [2, 3], grid: { rows: 1, cols: 1 }, weight: 1 }],
+        metadata: {},
+      }),
+    ).toThrow(/no tensor named "nope"/);
+  });
 });

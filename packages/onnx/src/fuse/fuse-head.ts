@@ -19,6 +19,8 @@ import {
 import { readOnnxModel } from '../model/onnx-model.ts';
 import { headOutputs, inlineHead } from './inline-head.ts';
 import { uniqueNames } from './unique-names.ts';
+import { FuseGraph } from './fuse-graph.ts';
+import { gridViewNodes, joinViewNodes, type FuseGridView } from './grid-view-nodes.ts';
 import { poolingNodes, VALID_SIZE_INPUT, type FusePooling } from './pooling-nodes.ts';
 import {
   readFields,
@@ -33,15 +35,23 @@ export interface FuseOptions {
   /** The backbone tensor the head was trained on. */
   readonly tap: string;
   readonly pooling: FusePooling;
+  /**
+   * Grid views of other backbone tensors joined after the pooled tap (`feature.views`): the
+   * pooled tap and each view are scaled to unit length and by their weight, then concatenated.
+   */
+  readonly views?: readonly FuseGridView[];
   /** Added to (or replacing) the backbone's metadata_props: labels, preprocessing, provenance. */
   readonly metadata: Readonly<Record<string, string>>;
   /** Names of the fused graph's outputs. @default { logits: 'logits', probs: 'probs' } */
   readonly outputNames?: { readonly logits: string; readonly probs: string };
 }
 
-/** Backbone nodes the tap depends on, by walking producers backwards (the classifier falls away). */
-function neededNodes(nodes: readonly WireField[][], tap: string): { keep: boolean[]; needed: Set<string> } {
-  const needed = new Set([tap]);
+/** Backbone nodes the taps depend on, by walking producers backwards (the classifier falls away). */
+function neededNodes(
+  nodes: readonly WireField[][],
+  taps: readonly string[],
+): { keep: boolean[]; needed: Set<string> } {
+  const needed = new Set(taps);
   const keep = nodes.map(() => false);
   for (let i = nodes.length - 1; i >= 0; i--) {
     const fields = nodes[i] ?? [];
@@ -55,7 +65,7 @@ function neededNodes(nodes: readonly WireField[][], tap: string): { keep: boolea
       if (hasSubgraph) {
         return {
           keep: nodes.map(() => true),
-          needed: new Set(nodes.flatMap((n) => readStrings(n, NodeField.input)).concat(tap)),
+          needed: new Set(nodes.flatMap((n) => readStrings(n, NodeField.input)).concat(taps)),
         };
       }
     }
@@ -92,12 +102,15 @@ export function fuseBackboneAndHead(
   const nodeFields = graphFields.filter((f) => f.no === GraphField.node).map((f) => readFields(f.bytes));
   const produced = new Set(nodeFields.flatMap((n) => readStrings(n, NodeField.output)));
   model.graph.inputs.forEach((i) => produced.add(i.name));
-  if (!produced.has(options.tap)) {
-    throw new ModelhubError('INVALID_ARGUMENT', `The backbone has no tensor named "${options.tap}".`, {
-      hint: 'The head was trained on another backbone; check modelhub.json base and feature.tensor.',
-    });
+  const taps = [options.tap, ...(options.views ?? []).map((v) => v.tensor)];
+  for (const tap of taps) {
+    if (!produced.has(tap)) {
+      throw new ModelhubError('INVALID_ARGUMENT', `The backbone has no tensor named "${tap}".`, {
+        hint: 'The head was trained on another backbone; check modelhub.json base, feature.tensor and feature.views.',
+      });
+    }
   }
-  const { keep, needed } = neededNodes(nodeFields, options.tap);
+  const { keep, needed } = neededNodes(nodeFields, taps);
   const opset = model.opsets.get('') ?? model.opsets.get('ai.onnx') ?? 13;
   // Names in use in the cut graph (the old classifier's tensors are free again).
   const taken = new Set(model.graph.inputs.map((i) => i.name));
@@ -110,11 +123,19 @@ export function fuseBackboneAndHead(
   const unique = uniqueNames(taken);
 
   // Pooling: the same reduction the adapter applies in JS.
-  const pooled = poolingNodes(options.tap, options.pooling, opset, unique);
-  const extraNodes: NodeSpec[] = [...pooled.nodes];
-  const extraTensors: TensorSpec[] = [...pooled.tensors];
-  const features = pooled.output;
-  if (pooled.inputs.some((i) => produced.has(i.name))) {
+  const builder = new FuseGraph(opset, unique);
+  const pooled = poolingNodes(options.tap, options.pooling, opset, unique, builder);
+  const views = options.views ?? [];
+  const features =
+    views.length === 0
+      ? pooled.output
+      : joinViewNodes(builder, [
+          { values: pooled.output, weight: 1 },
+          ...views.map((v) => ({ values: gridViewNodes(builder, v), weight: v.weight })),
+        ]);
+  const extraNodes: NodeSpec[] = [...builder.nodes];
+  const extraTensors: TensorSpec[] = [...builder.tensors];
+  if (builder.inputs.some((i) => produced.has(i.name))) {
     throw new ModelhubError(
       'UNSUPPORTED_MODEL',
       `The backbone already has a tensor named "${VALID_SIZE_INPUT}".`,
@@ -149,7 +170,7 @@ export function fuseBackboneAndHead(
     }
   }
   extraNodes.forEach((n) => graph.message(GraphField.node, (w) => writeNode(w, n)));
-  pooled.inputs.forEach((i) => graph.message(GraphField.input, (w) => writeValueInfo(w, i)));
+  builder.inputs.forEach((i) => graph.message(GraphField.input, (w) => writeValueInfo(w, i)));
   extraTensors.forEach((t) => graph.message(GraphField.initializer, (w) => writeTensor(w, t)));
   headOutputs(inlined, 'N').forEach((v) => graph.message(GraphField.output, (w) => writeValueInfo(w, v)));
 

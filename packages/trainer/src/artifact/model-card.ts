@@ -1,4 +1,4 @@
-import { modalityOf, type HeadManifest } from '@modelhub/core';
+import { describeViews, modalityOf, type HeadManifest } from '@modelhub/core';
 
 /** Per modality: the Hub's dataset type, what one example is called, and an example input file. */
 const modalityWords = {
@@ -35,6 +35,7 @@ interface CandidateRow {
   readonly tap?: unknown;
   readonly pooling?: unknown;
   readonly masked?: unknown;
+  readonly views?: unknown;
   readonly padding?: unknown;
   readonly c?: unknown;
   readonly cvAccuracy?: unknown;
@@ -53,10 +54,10 @@ function selectionSection(manifest: HeadManifest, items: string): string[] {
   const rows = Array.isArray(selection.candidates) ? (selection.candidates as CandidateRow[]) : [];
   const c = selection.chosen;
   const cell = (r: CandidateRow): string =>
-    `| \`${String(r.tap)}\` | ${String(r.pooling)}${r.masked === true ? ' (masked)' : ''} | ${String(r.padding)} | ${String(r.c)} | ${pct(r.cvAccuracy)} | ${typeof r.cvLogLoss === 'number' ? r.cvLogLoss.toFixed(3) : 'n/a'} | ${typeof r.ms === 'number' ? r.ms.toFixed(0) : 'n/a'} |`;
+    `| \`${String(r.tap)}\`${typeof r.views === 'string' ? ` ${r.views}` : ''} | ${String(r.pooling)}${r.masked === true ? ' (masked)' : ''} | ${String(r.padding)} | ${String(r.c)} | ${pct(r.cvAccuracy)} | ${typeof r.cvLogLoss === 'number' ? r.cvLogLoss.toFixed(3) : 'n/a'} | ${typeof r.ms === 'number' ? r.ms.toFixed(0) : 'n/a'} |`;
   const chosenLine =
     `Chosen by ${String(selection.k)}-fold stratified cross-validation on the training ${items} only, ` +
-    `then refitted on all of them: \`${String(c.tap)}\`, ${String(c.pooling)} pooling${c.masked === true ? ' over the positions covering the real image' : ''}, ` +
+    `then refitted on all of them: \`${String(c.tap)}\`${typeof c.views === 'string' ? ` ${c.views}` : ''}, ${String(c.pooling)} pooling${c.masked === true ? ' over the positions covering the real image' : ''}, ` +
     `${String(c.padding)} padding, C = ${String(c.c)}` +
     (rows.length > 0 ? ` (out of ${rows.length} candidates, in ${String(selection.ms)} ms).` : '.');
   return [
@@ -138,7 +139,7 @@ export function renderModelCard(manifest: HeadManifest, name: string): string {
     '',
     `A ${manifest.head.type === 'linear' ? 'softmax-regression' : `MLP (${manifest.head.hidden.join('→')} ReLU)`} head over the frozen features of ` +
       `[${manifest.base.repo}](${baseLink(manifest)}) at commit \`${manifest.base.commit}\`, ` +
-      `tapped at \`${manifest.feature.tensor}\` (${manifest.feature.pooling} pooling, ${manifest.feature.dim}-d).`,
+      `tapped at \`${manifest.feature.tensor}\` (${manifest.feature.pooling} pooling${describeViews(manifest.feature)}, ${manifest.feature.dim}-d).`,
     '',
     `- ${manifest.metrics['validationKind'] === 'cross-validated' ? 'cross-validated (out-of-fold) accuracy' : 'validation accuracy'}: **${pct(m.accuracy)}**, macro-F1 ${m.macroF1?.toFixed(3) ?? 'n/a'}, majority-class baseline ${pct(m.baseline)}`,
     `- labels (${manifest.labels.length}): ${manifest.labels.join(', ')}`,

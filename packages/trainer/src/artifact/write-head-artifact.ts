@@ -1,7 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { modalityOf, sha256, type FeatureTap, type HeadManifest, type InputSpec } from '@modelhub/core';
+import {
+  describeViews,
+  modalityOf,
+  sha256,
+  type FeatureTap,
+  type HeadManifest,
+  type InputSpec,
+} from '@modelhub/core';
 import { parseHeadManifest } from '@modelhub/core/schemas';
 import { buildHeadModel } from '@modelhub/onnx';
 
@@ -71,7 +78,7 @@ export async function writeHeadArtifact(options: WriteHeadArtifactOptions): Prom
     metadata: {
       'modelhub.format': 'modelhub-head/1',
       'modelhub.base': `${base.repo}@${base.commit}`,
-      'modelhub.feature': `${options.feature.tensor} (${options.feature.pooling}, ${options.feature.dim}-d)`,
+      'modelhub.feature': `${options.feature.tensor} (${options.feature.pooling}${describeViews(options.feature)}, ${options.feature.dim}-d)`,
     },
   });
   await mkdir(options.outDir, { recursive: true });

@@ -1,4 +1,5 @@
 import {
+  describeViews,
   extractorCandidates,
   type CandidateExtractor,
   type FeatureExtractor,
@@ -32,6 +33,8 @@ export const TRAIN_DEFAULTS = {
   /** Feature tensors before the automatic tap, as `earlierFeatureTensors` lists them. */
   earlierTaps: 2,
   padding: ['full', 'tight'],
+  /** Also try the automatic tap joined with a grid view of the map it pools (image ONNX backbones). */
+  gridViews: true,
   cs: DEFAULT_CS,
   maxFolds: 5,
   normalize: 'l2',
@@ -40,6 +43,7 @@ export const TRAIN_DEFAULTS = {
   poolings: readonly PoolingName[];
   earlierTaps: number;
   padding: ReadonlyArray<'full' | 'tight'>;
+  gridViews: boolean;
   cs: readonly number[];
   maxFolds: number;
   normalize: InputNormalization;
@@ -65,6 +69,8 @@ export interface CandidateReport {
   readonly tap: string;
   readonly pooling: string;
   readonly masked: boolean;
+  /** The grid views joined to the tap (`describeViews`), when there are any. */
+  readonly views?: string;
   /** `full`: padded to the preprocessing's size; `tight`: each image only to its own size. */
   readonly padding: 'full' | 'tight' | 'none';
   readonly dim: number;
@@ -117,6 +123,7 @@ function describe(
     tap: variant.tap.tensor,
     pooling: variant.tap.pooling,
     masked: variant.tap.mask !== undefined,
+    ...(variant.tap.views === undefined ? {} : { views: describeViews(variant.tap).trim() }),
     padding: paddingOf(variant),
     dim: variant.tap.dim,
     c,
@@ -153,7 +160,8 @@ export async function trainWithSelection(
   const trainTargets = split.train.map((i) => targets[i] as number);
   const variantFeatures = candidates.variants.map((v, vi) => ({
     padding: paddingOf(v),
-    tap: v.tap.tensor,
+    // A tap joined with views is a tap of its own for the choice (decided before the pooling).
+    tap: `${v.tap.tensor}${describeViews(v.tap)}`,
     pooling: v.tap.pooling,
     dim: v.tap.dim,
     vectors: split.train.map((i) => (vectors[i] as readonly Float32Array[])[vi] as Float32Array),

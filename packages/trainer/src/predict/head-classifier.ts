@@ -1,4 +1,4 @@
-import { ModelhubError, type FeatureExtractor, type ModelInput } from '@modelhub/core';
+import { ModelhubError, describeViews, type FeatureExtractor, type ModelInput } from '@modelhub/core';
 
 import { readHeadArtifact, type HeadArtifact } from '../artifact/read-head-artifact.ts';
 import { forwardLayers, type HeadOutput } from '../fit/dense-layer.ts';
@@ -37,6 +37,11 @@ export function assertExtractorMatches(artifact: HeadArtifact, extractor: Featur
   if (extractor.tap.tensor !== want.tensor || same(extractor.tap.pooling) !== same(want.pooling)) {
     problems.push(
       `tap ${extractor.tap.tensor} (${extractor.tap.pooling}), the head was trained on ${want.tensor} (${want.pooling})`,
+    );
+  }
+  if (canonicalJson(extractor.tap.views ?? null) !== canonicalJson(want.views ?? null)) {
+    problems.push(
+      `it joins ${extractor.tap.views === undefined ? 'no view' : `views${describeViews(extractor.tap)}`}, the head was trained on ${want.views === undefined ? 'the tap alone' : `views${describeViews(want)}`}`,
     );
   }
   if (canonicalJson(extractor.tap.mask ?? null) !== canonicalJson(want.mask ?? null)) {
