@@ -8,9 +8,9 @@
 //   today      what `hub train` did before issue 13: mean over ALL time steps of the padded strip,
 //              a 20% stratified hold-out for early stopping, per-dimension z-scores, C = 1
 //   masked     the same, pooling only the steps that cover the digit
-//   cv choice  what `hub train` does now (TRAIN_DEFAULTS of @modelhub/trainer): the tap, pooling,
-//              padding and C chosen by k-fold cross-validation on the training images only, head
-//              refitted on all of them
+//   cv choice  what `hub train` does now (TRAIN_DEFAULTS of @modelhub/trainer): the tap (alone or
+//              joined with a grid view, "+grid"), pooling, padding and C chosen by k-fold
+//              cross-validation on the training images only, head refitted on all of them
 //   sklearn    the named baseline: Debian's /usr/bin/python3 scikit-learn,
 //              make_pipeline(StandardScaler(), LogisticRegression(C=1, max_iter=1000)) fitted on all
 //              the training images' DEFAULT features (what `hub embed` gave before: mean over all steps)
@@ -355,7 +355,7 @@ try {
         rCv.accuracy.push(trainer.scoreHead(cv.head, testCv, cv.labels).accuracy);
         rCv.fitMs.push(cv.selection.ms + cv.head.fitMs);
         rCv.chosen.push(
-          `${cv.selection.chosen.tap}/${cv.selection.chosen.pooling}/${cv.selection.chosen.padding}/C${cv.selection.chosen.c}`,
+          `${cv.selection.chosen.tap}${cv.selection.chosen.views === undefined ? '' : '+grid'}/${cv.selection.chosen.pooling}/${cv.selection.chosen.padding}/C${cv.selection.chosen.c}`,
         );
         const drawToday = labelled(await features(draw.items, today, cache), draw.items, source.test.labels);
         const sk = await sklearn.fit(drawToday, testToday, today.dim);
@@ -371,13 +371,25 @@ try {
   sklearn.close();
 }
 
-// Embedding speed: padded strip vs each digit padded to its own width.
+// Embedding speed: padded strip vs each digit padded to its own width (`--padding tight`; the
+// choice no longer offers it, so its preprocessing comes from a candidate set asked for it alone).
 const speedItems = (await trainer.scanDataset(fx.digits.test)).items.filter((_, i) => i % 5 === 0);
-const tightSpec = candidates.variants
-  .map((v) => v.preprocess)
-  .find((p) => p.modality !== 'text' && p.modality !== 'audio' && p.pad?.multiple !== undefined);
+const tightSpec = values['no-timing']
+  ? undefined
+  : await (async () => {
+      const tightOnly = await loadCandidateExtractor(recDir, {
+        ...options,
+        modelId: 'bench/rec',
+        poolings: ['mean'],
+        earlierTaps: 0,
+        padding: ['tight'],
+        gridViews: false,
+      });
+      await tightOnly.dispose();
+      return tightOnly.variants[0]?.preprocess;
+    })();
 const speeds: Array<{ name: string; msPerImage: number }> = [];
-if (!values['no-timing'] && tightSpec !== undefined) {
+if (tightSpec !== undefined) {
   const tight = await onnxAdapter.loadFeatureExtractor(recDir, {
     ...options,
     modelId: 'bench/rec',

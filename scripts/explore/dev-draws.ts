@@ -3,7 +3,7 @@
 // only then measured there.
 //
 //   node scripts/explore/dev-draws.ts [--per-class 5] [--draws 30] [--seed0 900]
-//                                     [--dump-draws FILE] [--dump-features DIR]
+//                                     [--padding full,tight] [--dump-draws FILE] [--dump-features DIR]
 //
 // Protocol (DEVELOPERS.md, "Levers tried for the missing image points"): the pool is the fixture
 // training digits 0–99 of each class, the test set the fixture training digits 100–199 of each
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     seed0: { type: 'string', default: '900' },
     'dump-draws': { type: 'string' },
     'dump-features': { type: 'string' },
+    padding: { type: 'string' },
   },
 });
 const perClass = Number(values['per-class']);
@@ -69,7 +70,10 @@ try {
     modelId: 'dev/rec',
     poolings: trainer.TRAIN_DEFAULTS.poolings,
     earlierTaps: trainer.TRAIN_DEFAULTS.earlierTaps,
-    padding: trainer.TRAIN_DEFAULTS.padding,
+    padding:
+      values.padding === undefined
+        ? trainer.TRAIN_DEFAULTS.padding
+        : values.padding.split(',').map((p) => (p === 'tight' ? 'tight' : 'full')),
   });
   try {
     const testVectors = (await trainer.embedCandidates(test.items, candidates, { cache })).vectors;

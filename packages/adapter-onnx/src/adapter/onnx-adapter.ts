@@ -10,6 +10,7 @@ import type {
   FeatureExtractor,
   FeatureTap,
   FeatureView,
+  GridSize,
   ImageInput,
   ModelAdapter,
   ModelInput,
@@ -83,7 +84,7 @@ function tapOf(tensor: string, plan: PoolPlan, views: readonly GridViewPlan[] = 
  * chosen on development draws only (DEVELOPERS.md, issue 13): 3 × 4 beat 3 × 2, 1 × 4, 3 × 1 and
  * 1 × 1; 0.7 beat 0.4–0.6 and 1.0 and tied 0.8.
  */
-export const GRID_VIEW = { grid: { rows: 3, cols: 4 }, weight: 0.7 } as const;
+const GRID_VIEW = { grid: { rows: 3, cols: 4 }, weight: 0.7 } as const;
 
 /** Plans a grid view of `tensor` as traced, masked like the tap when the preprocessing pads. */
 function viewPlanFor(
@@ -106,8 +107,28 @@ function viewPlanFor(
 }
 
 /**
- * The map for a grid view of the tap (see `pooledFeatureMap`), when it is a traced rank-4 map of
- * more than one position, or undefined.
+ * The grid for a view of `map` as traced: {@link GRID_VIEW}'s, with never more bins than the map
+ * has rows or columns; undefined when the map is not rank 4 or has a single position (its grid
+ * would be the plain average).
+ */
+function gridOver(map: string, traced: TracedAxes, spec: PreprocessSpec): GridSize | undefined {
+  const dims = traced.dims.get(map) ?? [];
+  if (dims.length !== 4) {
+    return undefined;
+  }
+  const [rows, cols] = viewPlanFor({ tensor: map, ...GRID_VIEW }, traced, spec, false).plan.positions.map(
+    (p) => dims[p.axis] ?? 1,
+  );
+  const grid = {
+    rows: Math.min(GRID_VIEW.grid.rows, rows ?? 1),
+    cols: Math.min(GRID_VIEW.grid.cols, cols ?? 1),
+  };
+  return grid.rows * grid.cols > 1 ? grid : undefined;
+}
+
+/**
+ * The map for a grid view of the tap (see `pooledFeatureMap`), or undefined; whether a grid can be
+ * laid over it is known once it is traced ({@link gridOver}).
  */
 function gridViewMap(loaded: LoadedOnnx, tap: string): string | undefined {
   const map = pooledFeatureMap(loaded.model, tap);
@@ -443,10 +464,8 @@ export async function loadCandidateExtractor(
     sha256,
   );
   try {
-    // A grid needs a map with more than one position to lay its bins over.
-    const mapDims = map === undefined ? [] : (traced.dims.get(map) ?? []);
-    const gridMap =
-      mapDims.length === 4 && mapDims.slice(1).filter((d) => d > 1).length >= 2 ? map : undefined;
+    const grid = map === undefined ? undefined : gridOver(map, traced, spec);
+    const gridMap = grid === undefined ? undefined : map;
     if (sha256 !== undefined) {
       await rememberTapPlans(loaded, input, spec, taps, modelPath, traced, sha256, options.workDir);
       if (gridMap !== undefined) {
@@ -486,8 +505,10 @@ export async function loadCandidateExtractor(
           variants.push({ tap: tapOf(tap.tensor, plan), plan });
         }
       }
-      if (gridMap !== undefined) {
-        const views = [viewPlanFor({ tensor: gridMap, ...GRID_VIEW }, traced, s, options.mask)];
+      if (gridMap !== undefined && grid !== undefined) {
+        const views = [
+          viewPlanFor({ tensor: gridMap, grid, weight: GRID_VIEW.weight }, traced, s, options.mask),
+        ];
         for (const v of variants.filter(
           (x) => x.tap.tensor === auto.tensor && x.plan.pooling !== 'flatten',
         )) {

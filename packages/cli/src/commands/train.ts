@@ -715,7 +715,7 @@ export function trainCommand(deps: (globals: GlobalOptions) => TrainerDeps): Com
       .addOption(
         new Option(
           '--padding <p>',
-          'pin the padding of models with a free input size: full (the preprocessing’s size) or tight (each image only to its own size, faster)',
+          'padding of models with a free input size: full (the preprocessing’s size, the default) or tight (each image only to its own size, faster, usually less accurate)',
         ).choices(['full', 'tight']),
       )
       .option(

@@ -32,7 +32,12 @@ export const TRAIN_DEFAULTS = {
   poolings: ['mean', 'max', 'meanmax'],
   /** Feature tensors before the automatic tap, as `earlierFeatureTensors` lists them. */
   earlierTaps: 2,
-  padding: ['full', 'tight'],
+  /**
+   * The padding the model was trained with. Each image padded only to its own width (`tight`, 5–6×
+   * faster through PaddleOCR rec) is there to pin; offered to the choice, it was chosen on 2 of 90
+   * development draws and lost 4.5 and 5.6 points both times (DEVELOPERS.md).
+   */
+  padding: ['full'],
   /** Also try the automatic tap joined with a grid view of the map it pools (image ONNX backbones). */
   gridViews: true,
   cs: DEFAULT_CS,

@@ -145,3 +145,30 @@ describe('head page self-check', () => {
     expect(recipe(checked)).toContain('none recorded (a head made before the self-check existed)');
   });
 });
+
+describe('head page feature tap', () => {
+  const tap = (v: HeadView): string =>
+    (/<dt>Feature tap<\/dt>\s*<dd>([\s\S]*?)<\/dd>/.exec(headPanel(v).text)?.[1] ?? '')
+      .replace(/\s+/g, ' ')
+      .trim();
+  const metrics = { validation: { count: 80, accuracy: 0.8 }, validationKind: 'cross-validated' };
+
+  it('names the tap, its pooling and length, and the grid views it joins', () => {
+    const plain = view({}, metrics);
+    expect(tap(plain)).toBe('<code>flatten_1</code> (none pooling, 1280-d)');
+    const joined: HeadView = {
+      ...plain,
+      manifest: {
+        ...plain.manifest,
+        feature: {
+          tensor: 'seq',
+          runtime: 'onnx',
+          pooling: 'meanmax',
+          dim: 240 + 5760,
+          views: [{ tensor: 'map', pooling: 'grid', grid: { rows: 3, cols: 4 }, weight: 0.7, dim: 5760 }],
+        },
+      },
+    };
+    expect(tap(joined)).toBe('<code>seq</code> (meanmax pooling + map on a 3×4 grid (weight 0.7), 6000-d)');
+  });
+});

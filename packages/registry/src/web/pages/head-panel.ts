@@ -1,4 +1,4 @@
-import { exampleNoun, modalityOf, validationMetrics } from '@modelhub/core';
+import { describeViews, exampleNoun, modalityOf, validationMetrics } from '@modelhub/core';
 
 import type { Repo } from '../../domain/types.ts';
 import { html, type SafeHtml } from '../html/html.ts';
@@ -40,8 +40,8 @@ function baseSection(view: HeadView): SafeHtml {
       <dd>${revision}</dd>
       <dt>Feature tap</dt>
       <dd>
-        <code>${view.manifest.feature.tensor}</code> (${view.manifest.feature.pooling} pooling,
-        ${view.manifest.feature.dim}-d)
+        <code>${view.manifest.feature.tensor}</code> (${view.manifest.feature.pooling}
+        pooling${describeViews(view.manifest.feature)}, ${view.manifest.feature.dim}-d)
       </dd>
       <dt>Files pinned</dt>
       <dd>${view.manifest.base.files.length} (by sha256)</dd>
