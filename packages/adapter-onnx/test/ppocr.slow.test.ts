@@ -173,6 +173,18 @@ describe('PaddleOCR rec through the ONNX adapter', () => {
     const predictions = await onnxAdapter.predictOriginal(recDir, words, { ...options('rec'), topK: 1 });
     expect(predictions.map((p) => p.top[0]?.label.trim())).toEqual(['hello', 'model', 'river', 'Tuesday']);
   });
+
+  it('inspects PaddleOCR rec: its tap, the inputs of its neck, and the map its neck pools away', async () => {
+    const ins = await onnxAdapter.inspect(recDir, options('rec'));
+    expect(ins.chosen).toMatchObject({ tensor: 'transpose_51.tmp_0', dim: 120 });
+    const tensors = ins.candidates.map((c) => c.tensor);
+    expect(tensors).toEqual(expect.arrayContaining(['swish_16.tmp_0', 'p2o.Concat.8']));
+    expect(ins.candidates.find((c) => c.tensor === 'p2o.Add.231')).toMatchObject({
+      dim: 480,
+      pooling: 'mean',
+      reason: expect.stringMatching(/grid view/) as unknown,
+    });
+  });
 });
 
 describe('PaddleOCR cls through the ONNX adapter', () => {

@@ -613,7 +613,20 @@ export async function inspect(modelDir: string, options: AdapterOptions): Promis
             rank: undefined,
             reason: 'input of an earlier learned layer',
           }));
-  const all = [...listed, ...earlier];
+  // The map the tap pools away: `hub train` also offers the tap joined with a grid view of it.
+  const map = chosen === undefined ? undefined : gridViewMap(loaded, chosen.tensor);
+  const viewed =
+    map === undefined || [...listed, ...earlier].some((c) => c.tensor === map)
+      ? []
+      : [
+          {
+            tensor: map,
+            dim: 0,
+            rank: undefined,
+            reason: 'the map the tap pools away (hub train’s grid view)',
+          },
+        ];
+  const all = [...listed, ...earlier, ...viewed];
   let spec: PreprocessSpec | null = null;
   const plans = new Map<string, PoolPlan>();
   try {
