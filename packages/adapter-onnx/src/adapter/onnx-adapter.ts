@@ -314,8 +314,8 @@ export async function loadImageExtractor(
 }
 
 /**
- * Leaves a load plan for each candidate tap that has none, naming the edited graph just made with
- * all of them: the head `hub train` writes is then loaded back (its self-check, then every
+ * Leaves a load plan for each candidate tap, and for a tap joined with grid views, that has none,
+ * naming the edited graph just made with all of them: the head `hub train` writes is then loaded back (its self-check, then every
  * `hub predict`) from that graph, without parsing the model again or writing a second copy of it
  * for the chosen tap alone.
  */
@@ -323,19 +323,21 @@ async function rememberTapPlans(
   loaded: LoadedOnnx,
   input: OnnxValueInfo,
   spec: PreprocessSpec,
-  taps: ReadonlyArray<Pick<TapCandidate, 'tensor'>>,
+  requests: ReadonlyArray<{ readonly tensor: string; readonly views: readonly string[] }>,
   tappedPath: string,
   traced: TracedAxes,
   sha256: string,
   workDir: string,
 ): Promise<void> {
   const traceKey = traceKeyOf(probeDims(spec), spec.layout, tracedFree(input, spec));
-  for (const { tensor } of taps) {
-    const file = loadPlanPath(workDir, sha256, tensor);
+  for (const { tensor, views } of requests) {
+    const file = loadPlanPath(workDir, sha256, tensor, views);
     if ((await readLoadPlan(file)) !== undefined) {
       continue;
     }
-    const axes = traced.traced?.get(tensor);
+    // What a head with this tap (and these views) reads: their entries of the probe runs.
+    const pick = <T>(m: ReadonlyMap<string, T>): Map<string, T> =>
+      new Map([tensor, ...views].flatMap((t) => (m.has(t) ? [[t, m.get(t) as T]] : [])));
     const { dim } = chooseFeatureTap(loaded.model, { layer: tensor, source: loaded.modelPath });
     await writeLoadPlan(file, {
       input,
@@ -343,41 +345,11 @@ async function rememberTapPlans(
       tappedPath,
       traceKey,
       traced: {
-        dims: new Map([[tensor, traced.dims.get(tensor) ?? []]]),
-        traced: axes === undefined ? undefined : new Map([[tensor, axes]]),
+        dims: pick(traced.dims),
+        traced: traced.traced === undefined ? undefined : pick(traced.traced),
       },
     });
   }
-}
-
-/** Leaves the load plan of a head that joins the automatic tap with a grid view of `map`. */
-async function rememberViewPlan(
-  loaded: LoadedOnnx,
-  input: OnnxValueInfo,
-  spec: PreprocessSpec,
-  auto: Pick<TapCandidate, 'tensor' | 'dim'>,
-  map: string,
-  tappedPath: string,
-  traced: TracedAxes,
-  sha256: string,
-  workDir: string,
-): Promise<void> {
-  const file = loadPlanPath(workDir, sha256, auto.tensor, [map]);
-  if ((await readLoadPlan(file)) !== undefined) {
-    return;
-  }
-  const pick = <T>(m: ReadonlyMap<string, T> | undefined): Map<string, T> =>
-    new Map([auto.tensor, map].flatMap((t) => (m?.get(t) === undefined ? [] : [[t, m.get(t) as T]])));
-  await writeLoadPlan(file, {
-    input,
-    tap: { tensor: auto.tensor, dim: auto.dim },
-    tappedPath,
-    traceKey: traceKeyOf(probeDims(spec), spec.layout, tracedFree(input, spec)),
-    traced: {
-      dims: pick(traced.dims),
-      traced: traced.traced === undefined ? undefined : pick(traced.traced),
-    },
-  });
 }
 
 /** The model's stride along its free input axes (input size ÷ positions), rounded up to an integer. */
@@ -467,20 +439,11 @@ export async function loadCandidateExtractor(
     const grid = map === undefined ? undefined : gridOver(map, traced, spec);
     const gridMap = grid === undefined ? undefined : map;
     if (sha256 !== undefined) {
-      await rememberTapPlans(loaded, input, spec, taps, modelPath, traced, sha256, options.workDir);
-      if (gridMap !== undefined) {
-        await rememberViewPlan(
-          loaded,
-          input,
-          spec,
-          auto,
-          gridMap,
-          modelPath,
-          traced,
-          sha256,
-          options.workDir,
-        );
-      }
+      const requests = [
+        ...taps.map((t) => ({ tensor: t.tensor, views: [] })),
+        ...(gridMap === undefined ? [] : [{ tensor: auto.tensor, views: [gridMap] }]),
+      ];
+      await rememberTapPlans(loaded, input, spec, requests, modelPath, traced, sha256, options.workDir);
     }
     const padding = options.padding ?? ['full', 'tight'];
     const free = tracedFree(input, spec);

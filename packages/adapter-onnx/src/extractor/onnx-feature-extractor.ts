@@ -185,15 +185,14 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
       }
       return t;
     };
-    // Several variants join the same grid view: pool it once per batch.
-    const grids = new Map<string, Float32Array[]>();
+    // Several variants join the same grid view (one plan object): pool it once per batch.
+    const grids = new Map<GridViewPlan, Float32Array[]>();
     const gridOf = (g: GridViewPlan): Float32Array[] => {
-      const key = JSON.stringify(g.view);
-      let rows = grids.get(key);
+      let rows = grids.get(g);
       if (rows === undefined) {
         const t = fetched(g.view.tensor);
         rows = poolGridBatch(t.data, t.dims, g, size, regions);
-        grids.set(key, rows);
+        grids.set(g, rows);
       }
       return rows;
     };

@@ -69,10 +69,11 @@ export async function fuseHead(
   const spec = extractor.preprocess;
   await extractor.dispose();
   const loaded = await loadOnnx(modelDir);
+  const inputName = imageInput(loaded).name;
   return fuseBackboneAndHead(loaded.bytes, head, {
     tap: options.tap.tensor,
-    pooling: fusePoolingOf(plan, imageInput(loaded).name, spec),
-    views: views.map((g) => fuseGridViewOf(g, imageInput(loaded).name, spec)),
+    pooling: fusePoolingOf(plan, inputName, spec),
+    views: views.map((g) => fuseGridViewOf(g, inputName, spec)),
     metadata: options.metadata,
   });
 }

@@ -28,6 +28,9 @@ export class FuseGraph {
   readonly inputs: ValueInfoSpec[] = [];
   readonly opset: number;
   private readonly unique: (name: string) => string;
+  /** Ramps already built, by tensor and axis, and the ones kernels by length: each is built once. */
+  private readonly ramps = new Map<string, { ramp: string; length: string }>();
+  private readonly kernels = new Map<number, string>();
 
   constructor(opset: number, unique: (name: string) => string) {
     this.opset = opset;
@@ -82,6 +85,11 @@ export class FuseGraph {
 
   /** `1, 2, …, L` as float `[L]`, L the length of `tensor`'s `axis` (opset 9 has no Range). */
   ramp(tensor: string, axis: number, maxPositions: number): { ramp: string; length: string } {
+    const key = JSON.stringify([tensor, axis]);
+    const built = this.ramps.get(key);
+    if (built !== undefined) {
+      return built;
+    }
     const length = this.node(
       'Gather',
       [this.node('Shape', [tensor], {}, 'shape'), this.ints('axis', [axis])],
@@ -95,12 +103,18 @@ export class FuseGraph {
       this.constant('one', [1], Float32Array.of(1)),
     ]);
     const ones3d = this.node('Reshape', [ones, this.ints('shape', [1, 1, -1])]);
-    const kernel = this.constant('ones_kernel', [1, 1, maxPositions], new Float32Array(maxPositions).fill(1));
+    let kernel = this.kernels.get(maxPositions);
+    if (kernel === undefined) {
+      kernel = this.constant('ones_kernel', [1, 1, maxPositions], new Float32Array(maxPositions).fill(1));
+      this.kernels.set(maxPositions, kernel);
+    }
     const counted = this.node('Conv', [ones3d, kernel], {
       pads: [maxPositions - 1, 0],
       kernel_shape: [maxPositions],
     });
-    return { ramp: this.node('Reshape', [counted, this.ints('shape', [-1])]), length };
+    const made = { ramp: this.node('Reshape', [counted, this.ints('shape', [-1])]), length };
+    this.ramps.set(key, made);
+    return made;
   }
 
   /**

@@ -201,9 +201,9 @@ describe('fuseBackboneAndHead', () => {
 });
 
 /**
- * x [N,2,3,W] (W free) → Relu → "map" [N,2,3,W] → AveragePool over the rows → "seq" [N,2,W] → GAP
- * → Gemm: a map with rows and columns (the grid view) before a sequence (the tap), like PaddleOCR
- * rec's backbone output before its neck.
+ * x [N,2,3,W] (W free) → Relu → "map" [N,2,3,W] → AveragePool over the rows → "feat" [N,2,W] →
+ * the shared classifier: a map with rows and columns (the grid view) before a sequence (the tap),
+ * like PaddleOCR rec's backbone output before its neck.
  */
 function mapBackbone(opset: number): Uint8Array {
   return buildOnnxModel({
@@ -217,20 +217,11 @@ function mapBackbone(opset: number): Uint8Array {
         outputs: ['pooled_rows'],
         attributes: { kernel_shape: [3, 1], strides: [3, 1] },
       },
-      { opType: 'Reshape', name: 'squeeze', inputs: ['pooled_rows', 'seq_shape'], outputs: ['seq'] },
-      { opType: 'GlobalAveragePool', name: 'gap', inputs: ['seq'], outputs: ['gap'] },
-      { opType: 'Flatten', name: 'flat', inputs: ['gap'], outputs: ['flat'], attributes: { axis: 1 } },
-      {
-        opType: 'Gemm',
-        name: 'classifier',
-        inputs: ['flat', 'W', 'b'],
-        outputs: ['logits'],
-        attributes: { transB: 1 },
-      },
+      { opType: 'Reshape', name: 'squeeze', inputs: ['pooled_rows', 'seq_shape'], outputs: ['feat'] },
+      ...classifier.nodes,
     ],
     initializers: [
-      { name: 'W', dims: [4, 2], dataType: DataType.float, values: seq(8, 0.7) },
-      { name: 'b', dims: [4], dataType: DataType.float, values: seq(4, 0.3) },
+      ...classifier.initializers,
       { name: 'seq_shape', dims: [3], dataType: DataType.int64, values: BigInt64Array.of(0n, 0n, -1n) },
     ],
     inputs: [{ name: 'x', elemType: DataType.float, dims: ['N', 2, 3, 'W'] }],
@@ -258,7 +249,7 @@ describe('fuseBackboneAndHead with a grid view', () => {
       });
       const mask = { imageInput: 'x', imageAxes: { height: 2, width: 3 }, maxPositions: 64 };
       const fused = fuseBackboneAndHead(mapBackbone(opset), viewHead, {
-        tap: 'seq',
+        tap: 'feat',
         pooling: {
           kind: 'mean',
           rank: 3,
@@ -322,7 +313,7 @@ describe('fuseBackboneAndHead with a grid view', () => {
     });
     expect(() =>
       fuseBackboneAndHead(mapBackbone(13), viewHead, {
-        tap: 'seq',
+        tap: 'feat',
         pooling: { kind: 'mean', rank: 3, channelAxis: 1 },
         views: [{ tensor: 'nope', channelAxis: 1, positions: [2, 3], grid: { rows: 1, cols: 1 }, weight: 1 }],
         metadata: {},
